@@ -1,0 +1,12 @@
+DROP VIEW IF EXISTS provider_counties;
+DROP TABLE IF EXISTS provider_service_areas;
+DROP TRIGGER IF EXISTS locations_derive_place ON locations;
+DROP TABLE IF EXISTS locations;
+DROP FUNCTION IF EXISTS locations_derive_place();
+DROP TABLE IF EXISTS service_needs;
+DROP TABLE IF EXISTS services;
+DROP TABLE IF EXISTS provider_phones;
+DROP TABLE IF EXISTS providers;
+DROP TABLE IF EXISTS counties;
+DROP TABLE IF EXISTS need_categories;
+DROP EXTENSION IF EXISTS postgis;

@@ -1,0 +1,124 @@
+//! Loads the reference data in `seed-data/` (the FUTURES need matrix, North Carolina's
+//! counties) and the synthetic sample directory. Idempotent: running it again leaves the
+//! same rows. The files are compiled into the binary so `lantern seed` needs no paths.
+//!
+//! Each data set is loaded by a few set-based statements that unpack the JSON inside
+//! PostgreSQL, rather than one insert per row.
+
+use diesel::sql_types::Text;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+
+/// FUTURES "Anti-Human Trafficking Resources Assessment" rows as need categories.
+pub const NEED_CATEGORIES_JSON: &str = include_str!("../../seed-data/need-categories.json");
+/// North Carolina's 100 counties (GeoJSON, derived from us-atlas by scripts/seed-data).
+pub const COUNTIES_GEOJSON: &str = include_str!("../../seed-data/nc-counties.geojson");
+/// The synthetic sample directory (every organization in it is invented).
+pub const SAMPLE_DIRECTORY_JSON: &str = include_str!("../../seed-data/sample-directory.json");
+
+/// What to load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeedSet {
+    /// Need categories and counties only.
+    Reference,
+    /// Reference data plus the synthetic sample directory.
+    WithSampleDirectory,
+}
+
+/// Loads the chosen data sets in one transaction.
+pub async fn seed(conn: &mut AsyncPgConnection, set: SeedSet) -> Result<(), diesel::result::Error> {
+    conn.transaction(async move |conn| {
+        for statement in REFERENCE_STATEMENTS {
+            run(conn, statement, reference_document(statement)).await?;
+        }
+        if set == SeedSet::WithSampleDirectory {
+            for statement in SAMPLE_DIRECTORY_STATEMENTS {
+                run(conn, statement, SAMPLE_DIRECTORY_JSON).await?;
+            }
+        }
+        Ok::<_, diesel::result::Error>(())
+    })
+    .await?;
+    // Fresh statistics after a bulk load, so the planner picks the spatial indexes.
+    diesel::sql_query("ANALYZE").execute(conn).await.map(|_| ())
+}
+
+async fn run(conn: &mut AsyncPgConnection, sql: &str, document: &str) -> Result<(), diesel::result::Error> {
+    diesel::sql_query(sql).bind::<Text, _>(document).execute(conn).await.map(|_| ())
+}
+
+fn reference_document(statement: &str) -> &'static str {
+    if statement.contains("need_categories") { NEED_CATEGORIES_JSON } else { COUNTIES_GEOJSON }
+}
+
+const REFERENCE_STATEMENTS: &[&str] = &[
+    "INSERT INTO need_categories (code, phase, label, position)
+     SELECT code, phase, label, position
+     FROM jsonb_to_recordset($1::jsonb -> 'needCategories')
+          AS n(code text, phase text, label text, position integer)
+     ON CONFLICT (code) DO UPDATE
+       SET phase = EXCLUDED.phase, label = EXCLUDED.label, position = EXCLUDED.position",
+    // Census cartographic boundaries can carry tiny self-intersections after topology
+    // simplification; make them valid so point-in-polygon never trips over them.
+    "INSERT INTO counties (fips, name, boundary)
+     SELECT f -> 'properties' ->> 'fips', f -> 'properties' ->> 'name',
+            ST_Multi(ST_CollectionExtract(ST_MakeValid(
+                ST_SetSRID(ST_GeomFromGeoJSON((f -> 'geometry')::text), 4326)), 3))
+     FROM jsonb_array_elements($1::jsonb -> 'features') AS f
+     ON CONFLICT (fips) DO UPDATE SET name = EXCLUDED.name, boundary = EXCLUDED.boundary",
+];
+
+const SAMPLE_DIRECTORY_STATEMENTS: &[&str] = &[
+    "INSERT INTO providers (id, name, kind, description, website, email, synthetic)
+     SELECT (p ->> 'id')::uuid, p ->> 'name', p ->> 'kind', p ->> 'description',
+            p ->> 'website', p ->> 'email', true
+     FROM jsonb_array_elements($1::jsonb -> 'providers') AS p
+     ON CONFLICT (id) DO UPDATE
+       SET name = EXCLUDED.name, kind = EXCLUDED.kind, description = EXCLUDED.description,
+           website = EXCLUDED.website, email = EXCLUDED.email, synthetic = true",
+    // Phones, needs and service areas have no ids of their own in the file: replace them.
+    "DELETE FROM provider_phones
+     WHERE provider_id IN (SELECT (p ->> 'id')::uuid FROM jsonb_array_elements($1::jsonb -> 'providers') AS p)",
+    "INSERT INTO provider_phones (provider_id, number, label, twenty_four_hour, position)
+     SELECT (p ->> 'id')::uuid, ph.value ->> 'number', ph.value ->> 'label',
+            (ph.value ->> 'twentyFourHour')::boolean, ph.ordinality::integer
+     FROM jsonb_array_elements($1::jsonb -> 'providers') AS p,
+          jsonb_array_elements(p -> 'phones') WITH ORDINALITY AS ph",
+    "INSERT INTO services (id, provider_id, name, description, eligibility, cost, open_24h, languages, populations)
+     SELECT (s ->> 'id')::uuid, (p ->> 'id')::uuid, s ->> 'name', s ->> 'description',
+            s ->> 'eligibility', s ->> 'cost', (s ->> 'open24h')::boolean,
+            ARRAY(SELECT jsonb_array_elements_text(s -> 'languages')),
+            ARRAY(SELECT jsonb_array_elements_text(s -> 'populations'))
+     FROM jsonb_array_elements($1::jsonb -> 'providers') AS p,
+          jsonb_array_elements(p -> 'services') AS s
+     ON CONFLICT (id) DO UPDATE
+       SET name = EXCLUDED.name, description = EXCLUDED.description,
+           eligibility = EXCLUDED.eligibility, cost = EXCLUDED.cost, open_24h = EXCLUDED.open_24h,
+           languages = EXCLUDED.languages, populations = EXCLUDED.populations",
+    "DELETE FROM service_needs
+     WHERE service_id IN (SELECT (s ->> 'id')::uuid
+                          FROM jsonb_array_elements($1::jsonb -> 'providers') AS p,
+                               jsonb_array_elements(p -> 'services') AS s)",
+    "INSERT INTO service_needs (service_id, need_code)
+     SELECT (s ->> 'id')::uuid, n
+     FROM jsonb_array_elements($1::jsonb -> 'providers') AS p,
+          jsonb_array_elements(p -> 'services') AS s,
+          jsonb_array_elements_text(s -> 'needs') AS n",
+    "INSERT INTO locations (id, provider_id, name, street, city, state, postal_code, geog, confidential)
+     SELECT (l ->> 'id')::uuid, (p ->> 'id')::uuid, l ->> 'name',
+            l -> 'address' ->> 'street', l -> 'address' ->> 'city', l -> 'address' ->> 'state',
+            l -> 'address' ->> 'postalCode',
+            ST_SetSRID(ST_MakePoint((l ->> 'lon')::float8, (l ->> 'lat')::float8), 4326)::geography,
+            (l ->> 'confidential')::boolean
+     FROM jsonb_array_elements($1::jsonb -> 'providers') AS p,
+          jsonb_array_elements(p -> 'locations') AS l
+     ON CONFLICT (id) DO UPDATE
+       SET name = EXCLUDED.name, street = EXCLUDED.street, city = EXCLUDED.city,
+           state = EXCLUDED.state, postal_code = EXCLUDED.postal_code, geog = EXCLUDED.geog,
+           confidential = EXCLUDED.confidential",
+    "DELETE FROM provider_service_areas
+     WHERE provider_id IN (SELECT (p ->> 'id')::uuid FROM jsonb_array_elements($1::jsonb -> 'providers') AS p)",
+    "INSERT INTO provider_service_areas (provider_id, county_fips)
+     SELECT (p ->> 'id')::uuid, c
+     FROM jsonb_array_elements($1::jsonb -> 'providers') AS p,
+          jsonb_array_elements_text(p -> 'serviceArea') AS c",
+];

@@ -1,0 +1,132 @@
+//! DataLoaders: every parent→child field is batched into one query per level, so a page
+//! of 100 providers costs a handful of queries, not hundreds.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use diesel_async::AsyncPgConnection;
+use diesel_async::pooled_connection::deadpool::Object;
+use uuid::Uuid;
+
+use super::GqlResultExt;
+use crate::access::Viewer;
+use crate::counties::{self, County};
+use crate::db::DbPool;
+use crate::error::AppError;
+use crate::needs::{self, NeedCategory};
+use crate::providers::{self, LocationView, Phone, Service};
+
+/// The loaders of one request.
+pub struct Loaders {
+    pub services: DataLoader<ServicesByProvider>,
+    pub phones: DataLoader<PhonesByProvider>,
+    pub locations: DataLoader<LocationsByProvider>,
+    pub service_areas: DataLoader<ServiceAreaByProvider>,
+    pub needs: DataLoader<NeedsByService>,
+    pub counties: DataLoader<CountyByFips>,
+}
+
+impl Loaders {
+    /// Loaders for one request made by `viewer`.
+    pub fn new(pool: DbPool, viewer: Viewer) -> Self {
+        let db = Db(pool);
+        Loaders {
+            services: DataLoader::new(ServicesByProvider(db.clone()), tokio::spawn),
+            phones: DataLoader::new(PhonesByProvider(db.clone()), tokio::spawn),
+            locations: DataLoader::new(LocationsByProvider(db.clone(), viewer), tokio::spawn),
+            service_areas: DataLoader::new(ServiceAreaByProvider(db.clone()), tokio::spawn),
+            needs: DataLoader::new(NeedsByService(db.clone()), tokio::spawn),
+            counties: DataLoader::new(CountyByFips(db), tokio::spawn),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Db(DbPool);
+
+impl Db {
+    async fn conn(&self) -> async_graphql::Result<Object<AsyncPgConnection>> {
+        self.0.get().await.map_err(AppError::from).gql()
+    }
+}
+
+fn group<K: std::hash::Hash + Eq + Clone, V>(keys: &[K], items: Vec<(K, V)>) -> HashMap<K, Vec<V>> {
+    // Every requested key gets an entry, so "no children" is an empty list, not a miss.
+    let mut map: HashMap<K, Vec<V>> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+    for (k, v) in items {
+        map.entry(k).or_default().push(v);
+    }
+    map
+}
+
+pub struct ServicesByProvider(Db);
+
+impl Loader<Uuid> for ServicesByProvider {
+    type Value = Vec<Service>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = providers::services_of(&mut *self.0.conn().await?, keys).await.gql()?;
+        Ok(group(keys, rows.into_iter().map(|s| (s.provider_id, s)).collect()))
+    }
+}
+
+pub struct PhonesByProvider(Db);
+
+impl Loader<Uuid> for PhonesByProvider {
+    type Value = Vec<Phone>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = providers::phones_of(&mut *self.0.conn().await?, keys).await.gql()?;
+        Ok(group(keys, rows.into_iter().map(|p| (p.provider_id, p)).collect()))
+    }
+}
+
+pub struct LocationsByProvider(Db, Viewer);
+
+impl Loader<Uuid> for LocationsByProvider {
+    type Value = Vec<LocationView>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = providers::locations_of(&mut *self.0.conn().await?, keys, &self.1).await.gql()?;
+        Ok(group(keys, rows.into_iter().map(|l| (l.provider_id, l)).collect()))
+    }
+}
+
+pub struct ServiceAreaByProvider(Db);
+
+impl Loader<Uuid> for ServiceAreaByProvider {
+    type Value = Vec<String>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = providers::service_areas_of(&mut *self.0.conn().await?, keys).await.gql()?;
+        Ok(group(keys, rows))
+    }
+}
+
+pub struct NeedsByService(Db);
+
+impl Loader<Uuid> for NeedsByService {
+    type Value = Vec<NeedCategory>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = needs::by_service(&mut *self.0.conn().await?, keys).await.gql()?;
+        Ok(group(keys, rows))
+    }
+}
+
+pub struct CountyByFips(Db);
+
+impl Loader<String> for CountyByFips {
+    type Value = County;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
+        let rows = counties::by_fips(&mut *self.0.conn().await?, keys).await.gql()?;
+        Ok(rows.into_iter().map(|c| (c.fips.clone(), c)).collect())
+    }
+}

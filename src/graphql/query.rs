@@ -1,0 +1,134 @@
+//! Read operations of the public directory (no login needed).
+
+use async_graphql::{Context, ID, InputObject, Object};
+use diesel_async::AsyncPgConnection;
+use diesel_async::pooled_connection::deadpool::Object as PooledConnection;
+use uuid::Uuid;
+
+use super::GqlResultExt;
+use super::types::{CountyGql, NeedCategoryGql, PhaseGql, PopulationGql, ProviderGql, SearchConnectionGql};
+use crate::access::Viewer;
+use crate::coords::Coordinates;
+use crate::counties::{self, Fips};
+use crate::db::DbPool;
+use crate::error::{AppError, AppResult};
+use crate::needs;
+use crate::providers::{self, search};
+
+/// The query root.
+#[derive(Default)]
+pub struct Query;
+
+/// A point to search around.
+#[derive(InputObject)]
+pub struct NearInput {
+    /// Latitude in degrees, -90 to 90.
+    pub lat: f64,
+    /// Longitude in degrees, -180 to 180.
+    pub lon: f64,
+    /// Search radius in kilometres (more than 0, at most 1000). May be given here or as
+    /// `ProviderFilter.radiusKm`.
+    pub radius_km: Option<f64>,
+}
+
+/// Search filters. Fields combine with AND.
+#[derive(InputObject, Default)]
+pub struct ProviderFilter {
+    /// Need-category codes: a provider matches when one service covers any of them.
+    pub needs: Option<Vec<String>>,
+    /// Only services meeting needs of this phase.
+    pub phase: Option<PhaseGql>,
+    /// County FIPS code: providers located in or serving the county.
+    pub county: Option<String>,
+    /// Rank by distance from this point (nearest location first).
+    pub near: Option<NearInput>,
+    /// With `near`: only locations within this many kilometres (more than 0, at most
+    /// 1000). Providers serving the point's county with no location in reach still
+    /// appear, after the others, marked `serviceAreaMatch`.
+    pub radius_km: Option<f64>,
+    /// ISO 639 codes: the service is offered in at least one of them.
+    pub languages: Option<Vec<String>>,
+    /// The service serves every one of these populations.
+    pub populations: Option<Vec<PopulationGql>>,
+    /// Only services available 24 hours a day.
+    #[graphql(name = "open24h")]
+    pub open_24h: Option<bool>,
+}
+
+async fn conn(ctx: &Context<'_>) -> AppResult<PooledConnection<AsyncPgConnection>> {
+    Ok(ctx.data_unchecked::<DbPool>().get().await?)
+}
+
+fn parse_uuid(id: &ID, field: &str) -> AppResult<Uuid> {
+    id.parse().map_err(|_| AppError::bad_input(field, format!("{field} is not a valid id")))
+}
+
+#[Object]
+impl Query {
+    /// The FUTURES need matrix in its order, optionally one phase only.
+    async fn need_categories(&self, ctx: &Context<'_>, phase: Option<PhaseGql>) -> async_graphql::Result<Vec<NeedCategoryGql>> {
+        let list = needs::list(&mut *conn(ctx).await.gql()?, phase.map(Into::into)).await.gql()?;
+        Ok(list.into_iter().map(NeedCategoryGql).collect())
+    }
+
+    /// Every county, by name.
+    async fn counties(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CountyGql>> {
+        let list = counties::list(&mut *conn(ctx).await.gql()?).await.gql()?;
+        Ok(list.into_iter().map(CountyGql::from).collect())
+    }
+
+    /// The county with this five-digit FIPS code, or null if it is not one of ours.
+    async fn county(&self, ctx: &Context<'_>, fips: String) -> async_graphql::Result<Option<CountyGql>> {
+        let fips = Fips::parse(&fips, "fips").gql()?;
+        Ok(counties::get(&mut *conn(ctx).await.gql()?, &fips).await.gql()?.map(CountyGql::from))
+    }
+
+    /// The county containing the point, or null outside North Carolina.
+    async fn county_at(&self, ctx: &Context<'_>, lat: f64, lon: f64) -> async_graphql::Result<Option<CountyGql>> {
+        let point = Coordinates::parse(lat, lon, "").gql()?;
+        Ok(counties::at(&mut *conn(ctx).await.gql()?, point).await.gql()?.map(CountyGql::from))
+    }
+
+    /// A provider by id, or null if there is none (or it is archived).
+    async fn provider(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ProviderGql>> {
+        let id = parse_uuid(&id, "id").gql()?;
+        Ok(providers::get(&mut *conn(ctx).await.gql()?, id).await.gql()?.map(ProviderGql))
+    }
+
+    /// Find providers. With `filter.near`, ranked by distance to each provider's nearest
+    /// location; otherwise by name. `first` is at most 100 (default 20).
+    async fn search_providers(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ProviderFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<SearchConnectionGql> {
+        let filter = filter.unwrap_or_default();
+        let radius_km = match (filter.radius_km, filter.near.as_ref().and_then(|n| n.radius_km)) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(AppError::bad_input(
+                    "filter.radiusKm",
+                    "filter.radiusKm and filter.near.radiusKm differ; give one",
+                ))
+                .gql();
+            }
+            (a, b) => a.or(b),
+        };
+        let request = search::SearchRequest {
+            needs: filter.needs,
+            phase: filter.phase.map(Into::into),
+            county: filter.county,
+            near: filter.near.map(|n| (n.lat, n.lon)),
+            radius_km,
+            languages: filter.languages,
+            populations: filter.populations.map(|ps| ps.into_iter().map(Into::into).collect()),
+            open_24h: filter.open_24h,
+            first,
+            after,
+        };
+        let viewer = ctx.data_unchecked::<Viewer>();
+        let page = search::search(&mut *conn(ctx).await.gql()?, viewer, request).await.gql()?;
+        Ok(page.into())
+    }
+}

@@ -1,0 +1,281 @@
+//! GraphQL object types: thin wrappers over domain values. Children load through the
+//! request's DataLoaders.
+
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+
+use super::Loaders;
+use crate::counties::County;
+use crate::needs::NeedCategory;
+use crate::providers::{LocationView, Phone, Provider, Service, search};
+
+/// Phase of the FUTURES need matrix.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "Phase", remote = "crate::needs::Phase")]
+pub enum PhaseGql {
+    /// Acute / crisis needs.
+    Acute,
+    /// Transitional / more immediate needs.
+    Transitional,
+    /// Long-term stability and sustainability.
+    LongTerm,
+}
+
+/// A group of people a service is for.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "Population", remote = "crate::providers::Population")]
+pub enum PopulationGql {
+    Adults,
+    Minors,
+    ForeignBorn,
+    MenAndBoys,
+    Lgbtq,
+    PeopleWithDisabilities,
+}
+
+/// A need of survivors: one row of the FUTURES "Anti-Human Trafficking Resources
+/// Assessment" matrix.
+pub struct NeedCategoryGql(pub NeedCategory);
+
+#[Object(name = "NeedCategory")]
+impl NeedCategoryGql {
+    /// Stable machine code, `<phase>.<need>`, e.g. `acute.housing`.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn phase(&self) -> PhaseGql {
+        self.0.phase.into()
+    }
+    /// The row's wording in the matrix.
+    async fn label(&self) -> &str {
+        &self.0.label
+    }
+    /// Position of the row in the matrix (1-based).
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+}
+
+/// A county (5-digit FIPS code and name).
+#[derive(SimpleObject)]
+#[graphql(name = "County")]
+pub struct CountyGql {
+    /// Five-digit FIPS code, state and county, e.g. `37183`.
+    pub fips: String,
+    /// Name without the word "County", e.g. `Wake`.
+    pub name: String,
+}
+
+impl From<County> for CountyGql {
+    fn from(c: County) -> Self {
+        CountyGql { fips: c.fips, name: c.name }
+    }
+}
+
+/// An organization listed in the directory.
+pub struct ProviderGql(pub Provider);
+
+#[Object(name = "Provider")]
+impl ProviderGql {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Kind of organization, e.g. `legal_aid`, `dv_sa_agency`, `health_clinic`.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn website(&self) -> Option<&str> {
+        self.0.website.as_deref()
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    /// True for an invented sample listing (never a real organization).
+    async fn synthetic(&self) -> bool {
+        self.0.synthetic
+    }
+    async fn phones(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PhoneGql>> {
+        let phones = ctx.data_unchecked::<Loaders>().phones.load_one(self.0.id).await?;
+        Ok(phones.unwrap_or_default().into_iter().map(PhoneGql).collect())
+    }
+    async fn services(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ServiceGql>> {
+        let services = ctx.data_unchecked::<Loaders>().services.load_one(self.0.id).await?;
+        Ok(services.unwrap_or_default().into_iter().map(ServiceGql).collect())
+    }
+    /// Where the provider is. Confidential locations show only their county unless the
+    /// caller may see them.
+    async fn locations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<LocationGql>> {
+        let locations = ctx.data_unchecked::<Loaders>().locations.load_one(self.0.id).await?;
+        Ok(locations.unwrap_or_default().into_iter().map(LocationGql).collect())
+    }
+    /// Counties the provider serves: those it declares and those it has a location in.
+    async fn service_area(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CountyGql>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let fips = loaders.service_areas.load_one(self.0.id).await?.unwrap_or_default();
+        let mut counties: Vec<County> = loaders.counties.load_many(fips).await?.into_values().collect();
+        counties.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(counties.into_iter().map(CountyGql::from).collect())
+    }
+}
+
+/// A phone number of a provider.
+pub struct PhoneGql(pub Phone);
+
+#[Object(name = "Phone")]
+impl PhoneGql {
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+    async fn label(&self) -> Option<&str> {
+        self.0.label.as_deref()
+    }
+    /// Answered around the clock.
+    async fn twenty_four_hour(&self) -> bool {
+        self.0.twenty_four_hour
+    }
+}
+
+/// A service a provider offers, covering one or more need categories.
+pub struct ServiceGql(pub Service);
+
+#[Object(name = "Service")]
+impl ServiceGql {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Who may use the service.
+    async fn eligibility(&self) -> Option<&str> {
+        self.0.eligibility.as_deref()
+    }
+    /// Fees, e.g. "Free" or "Sliding scale".
+    async fn cost(&self) -> Option<&str> {
+        self.0.cost.as_deref()
+    }
+    /// Available 24 hours a day.
+    #[graphql(name = "open24h")]
+    async fn open_24h(&self) -> bool {
+        self.0.open_24h
+    }
+    /// ISO 639 codes of the languages the service is offered in.
+    async fn languages(&self) -> &[String] {
+        &self.0.languages
+    }
+    async fn populations(&self) -> Vec<PopulationGql> {
+        self.0.populations.iter().map(|&p| p.into()).collect()
+    }
+    /// The need categories this service meets.
+    async fn needs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<NeedCategoryGql>> {
+        let needs = ctx.data_unchecked::<Loaders>().needs.load_one(self.0.id).await?;
+        Ok(needs.unwrap_or_default().into_iter().map(NeedCategoryGql).collect())
+    }
+}
+
+/// A postal address.
+#[derive(SimpleObject)]
+#[graphql(name = "Address")]
+pub struct AddressGql {
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub postal_code: Option<String>,
+}
+
+/// A place where a provider works. For a confidential location (a shelter) the name,
+/// address and coordinates are null unless the caller may see them; the county is
+/// always shown.
+pub struct LocationGql(pub LocationView);
+
+#[Object(name = "Location")]
+impl LocationGql {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn confidential(&self) -> bool {
+        self.0.confidential
+    }
+    async fn name(&self) -> Option<&str> {
+        self.0.exact.as_ref().and_then(|e| e.name.as_deref())
+    }
+    async fn latitude(&self) -> Option<f64> {
+        self.0.exact.as_ref().map(|e| e.latitude)
+    }
+    async fn longitude(&self) -> Option<f64> {
+        self.0.exact.as_ref().map(|e| e.longitude)
+    }
+    async fn address(&self) -> Option<AddressGql> {
+        self.0.exact.as_ref().map(|e| AddressGql {
+            street: e.address.street.clone(),
+            city: e.address.city.clone(),
+            state: e.address.state.clone(),
+            postal_code: e.address.postal_code.clone(),
+        })
+    }
+    /// The county containing the location (computed from its point).
+    async fn county(&self, ctx: &Context<'_>) -> async_graphql::Result<CountyGql> {
+        let county = ctx.data_unchecked::<Loaders>().counties.load_one(self.0.county_fips.clone()).await?;
+        county.map(CountyGql::from).ok_or_else(|| async_graphql::Error::new("internal error"))
+    }
+}
+
+/// One search result.
+pub struct SearchHitGql(pub search::SearchHit);
+
+#[Object(name = "ProviderSearchHit")]
+impl SearchHitGql {
+    async fn provider(&self) -> ProviderGql {
+        ProviderGql(self.0.provider.clone())
+    }
+    /// Kilometres from the search point to the provider's nearest location. Null without
+    /// `near`, and for service-area matches.
+    async fn distance_km(&self) -> Option<f64> {
+        self.0.distance_km
+    }
+    /// True when the distance is to the county of a confidential location, not to the
+    /// location itself (rounded to whole kilometres).
+    async fn distance_approximate(&self) -> bool {
+        self.0.distance_approximate
+    }
+    /// True when the provider has no location within reach but serves the county that
+    /// contains the search point (a hotline, a mobile advocate).
+    async fn service_area_match(&self) -> bool {
+        self.0.service_area_match
+    }
+    /// Cursor of this result, for `after`.
+    async fn cursor(&self) -> &str {
+        &self.0.cursor
+    }
+}
+
+/// Paging information (Relay style).
+#[derive(SimpleObject)]
+#[graphql(name = "PageInfo")]
+pub struct PageInfoGql {
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+/// A page of search results.
+#[derive(SimpleObject)]
+#[graphql(name = "ProviderSearchConnection")]
+pub struct SearchConnectionGql {
+    pub nodes: Vec<SearchHitGql>,
+    pub page_info: PageInfoGql,
+}
+
+impl From<search::SearchPage> for SearchConnectionGql {
+    fn from(page: search::SearchPage) -> Self {
+        let page_info = PageInfoGql { has_next_page: page.has_next_page, end_cursor: page.end_cursor() };
+        SearchConnectionGql { nodes: page.hits.into_iter().map(SearchHitGql).collect(), page_info }
+    }
+}

@@ -1,0 +1,220 @@
+//! HTTP routes: `POST /graphql` (JSON only), GraphiQL at `GET /graphql` in development,
+//! and `GET /healthz`.
+//!
+//! The GraphQL route does its own request handling instead of a permissive extractor:
+//! only `POST` with `application/json` executes (so no cross-site form or GET can run an
+//! operation), the body is capped before parsing, batches are refused, and every error
+//! leaves with a stable `extensions.code` and the request id.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use async_graphql::http::GraphiQLSource;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::access::Viewer;
+use crate::config::Mode;
+use crate::db::DbPool;
+use crate::graphql::{self, LanternSchema};
+
+/// Largest accepted GraphQL request body.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Shared state of the HTTP layer.
+#[derive(Clone)]
+pub struct HttpState {
+    pub schema: LanternSchema,
+    pub pool: DbPool,
+    pub mode: Mode,
+}
+
+/// Registers Lantern's routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+        .route("/healthz", web::get().to(healthz))
+        .service(
+            web::resource("/graphql")
+                .route(web::post().to(graphql_post))
+                .route(web::get().to(graphql_get))
+                .default_service(web::to(method_not_allowed)),
+        );
+}
+
+fn error_body(code: &str, message: &str, request_id: &str) -> Value {
+    json!({ "errors": [{ "message": message, "extensions": { "code": code, "requestId": request_id } }] })
+}
+
+fn with_request_id(mut response: HttpResponse, request_id: &str) -> HttpResponse {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert(header::HeaderName::from_static("x-request-id"), value);
+    }
+    response
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    let id = Uuid::new_v4().to_string();
+    with_request_id(
+        HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, "POST"))
+            .json(error_body("METHOD_NOT_ALLOWED", "use POST with Content-Type: application/json", &id)),
+        &id,
+    )
+}
+
+/// GraphiQL in development; otherwise nothing is served (and nothing executes) on GET.
+async fn graphql_get(state: web::Data<HttpState>) -> HttpResponse {
+    match state.mode {
+        Mode::Development => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(GraphiQLSource::build().endpoint("/graphql").finish()),
+        Mode::Production => method_not_allowed().await,
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpState>) -> HttpResponse {
+    let request_id = Uuid::new_v4().to_string();
+    let respond = |status: actix_web::http::StatusCode, code: &str, message: &str| {
+        with_request_id(HttpResponse::build(status).json(error_body(code, message, &request_id)), &request_id)
+    };
+    if !is_json(&req) {
+        return respond(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Content-Type must be application/json",
+        );
+    }
+    let raw: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) if e.to_string().contains("number out of range") => {
+            // JSON cannot say NaN or Infinity; a number too large for a double is the
+            // nearest thing, and it is the caller's input that is wrong.
+            let field = name_before(&String::from_utf8_lossy(&body), e.line(), e.column()).unwrap_or_default();
+            let message = format!("{field} must be a finite number");
+            return with_request_id(
+                HttpResponse::BadRequest().json(json!({ "errors": [{ "message": message.trim_start(),
+                    "extensions": { "code": "BAD_USER_INPUT", "field": field, "requestId": request_id } }] })),
+                &request_id,
+            );
+        }
+        Err(_) => return respond(actix_web::http::StatusCode::BAD_REQUEST, "BAD_REQUEST", "body is not valid JSON"),
+    };
+    if raw.is_array() {
+        return respond(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "BATCH_NOT_SUPPORTED",
+            "batched requests are not supported; send one operation per request",
+        );
+    }
+    let request: async_graphql::Request = match serde_json::from_value(raw) {
+        Ok(r) => r,
+        Err(_) => {
+            return respond(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "body must be a GraphQL request: {\"query\": \"...\", \"variables\": {...}}",
+            );
+        }
+    };
+    let (viewer, loaders) = graphql::request_data(&state.pool, Viewer::Anonymous);
+    let query_text = request.query.clone();
+    let response = state.schema.execute(request.data(viewer).data(loaders)).await;
+    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
+    finish_errors(&mut body, &query_text, &request_id);
+    with_request_id(
+        HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(body),
+        &request_id,
+    )
+}
+
+/// The argument or key named just before 1-based `line`/`column` of `text`: `lat` in
+/// `lat: 1e400` or in `"lat": 1e400`. Used to name the field of a number literal that
+/// failed to parse.
+fn name_before(text: &str, line: usize, column: usize) -> Option<String> {
+    let line_start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let line_text = text.get(line_start..)?.split('\n').next()?;
+    let upto = line_text.char_indices().nth(column.saturating_sub(1)).map_or(line_text.len(), |(i, _)| i);
+    let before = line_text[..upto].trim_end();
+    // Step back over the number itself if the position points past it.
+    let before = before.trim_end_matches(|c: char| c.is_ascii_digit() || "+-.eE".contains(c)).trim_end();
+    let before = before.strip_suffix(':')?.trim_end().trim_end_matches('"');
+    let name: String = before.chars().rev().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    (!name.is_empty()).then(|| name.chars().rev().collect())
+}
+
+/// Gives every error a code and the request id. Errors raised by resolvers already carry
+/// a code; those without one come from parsing or validating the query (no path) or
+/// from coercing an argument (path), and anything else is masked as internal.
+fn finish_errors(body: &mut Value, query: &str, request_id: &str) {
+    let Some(errors) = body.get_mut("errors").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for error in errors {
+        let has_path = error.get("path").is_some();
+        let message = error.get("message").and_then(Value::as_str).unwrap_or_default().to_owned();
+        if message.contains("number out of range") {
+            // A number literal too large for a double (the nearest thing to infinity
+            // GraphQL can spell) fails while parsing; it is bad input, and we can say where.
+            let at = &error["locations"][0];
+            let field = name_before(query, at["line"].as_u64().unwrap_or(0) as usize, at["column"].as_u64().unwrap_or(0) as usize);
+            let field = field.unwrap_or_default();
+            error["message"] = json!(format!("{field} must be a finite number").trim_start());
+            error["extensions"] = json!({ "code": "BAD_USER_INPUT", "field": field });
+        }
+        let ext = error
+            .as_object_mut()
+            .map(|e| e.entry("extensions").or_insert_with(|| json!({})))
+            .and_then(Value::as_object_mut);
+        let Some(ext) = ext else { continue };
+        if !ext.contains_key("code") {
+            let code = if !has_path {
+                "GRAPHQL_VALIDATION_FAILED"
+            } else if message.starts_with("Failed to parse") || message.starts_with("Invalid value") {
+                "BAD_USER_INPUT"
+            } else {
+                "INTERNAL"
+            };
+            ext.insert("code".into(), json!(code));
+            if code == "INTERNAL" {
+                tracing::error!(request_id, "unclassified GraphQL error masked");
+                error["message"] = json!("internal error");
+            }
+        }
+        if let Some(ext) = error.get_mut("extensions").and_then(Value::as_object_mut) {
+            ext.insert("requestId".into(), json!(request_id));
+        }
+    }
+}
+
+async fn healthz(state: web::Data<HttpState>) -> HttpResponse {
+    let ok = match state.pool.get().await {
+        Ok(mut conn) => diesel_async::RunQueryDsl::execute(diesel::sql_query("SELECT 1"), &mut *conn).await.is_ok(),
+        Err(_) => false,
+    };
+    if ok {
+        HttpResponse::Ok().json(json!({ "status": "ok" }))
+    } else {
+        HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "database": "unreachable" }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_before;
+
+    #[test]
+    fn names_the_argument_before_a_position() {
+        let q = "{ countyAt(lat: 1e400, lon: 2) { fips } }";
+        assert_eq!(name_before(q, 1, 17).as_deref(), Some("lat"));
+        assert_eq!(name_before(q, 1, 22).as_deref(), Some("lat"));
+        assert_eq!(name_before("{\n \"vars\": {\"lon\": 1e999}", 2, 22).as_deref(), Some("lon"));
+        assert_eq!(name_before("{ a }", 1, 3), None);
+    }
+}

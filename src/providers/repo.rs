@@ -1,0 +1,176 @@
+//! Directory queries used by the read paths and their DataLoaders.
+
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use postgis_diesel::types::Point;
+use uuid::Uuid;
+
+use super::{Address, Location, Phone, Population, Provider, Service};
+use crate::db::schema::{locations, provider_phones, providers, services};
+use crate::error::{AppError, AppResult};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = providers)]
+pub(super) struct ProviderRow {
+    id: Uuid,
+    name: String,
+    kind: String,
+    description: Option<String>,
+    website: Option<String>,
+    email: Option<String>,
+    synthetic: bool,
+}
+
+impl From<ProviderRow> for Provider {
+    fn from(r: ProviderRow) -> Self {
+        Provider {
+            id: r.id,
+            name: r.name,
+            kind: r.kind,
+            description: r.description,
+            website: r.website,
+            email: r.email,
+            synthetic: r.synthetic,
+        }
+    }
+}
+
+pub(super) async fn providers_by_id(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<Provider>> {
+    let rows: Vec<ProviderRow> = providers::table
+        .filter(providers::id.eq_any(ids))
+        .filter(providers::archived_at.is_null())
+        .select(ProviderRow::as_select())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(Provider::from).collect())
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = services)]
+struct ServiceRow {
+    id: Uuid,
+    provider_id: Uuid,
+    name: String,
+    description: Option<String>,
+    eligibility: Option<String>,
+    cost: Option<String>,
+    open_24h: bool,
+    // PostgreSQL array elements are always nullable; the seed and (later) the write
+    // paths never store NULL elements, and any that appeared would be skipped.
+    languages: Vec<Option<String>>,
+    populations: Vec<Option<String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown population {0} in services")]
+struct UnknownPopulation(String);
+
+pub(super) async fn services_of(conn: &mut AsyncPgConnection, provider_ids: &[Uuid]) -> AppResult<Vec<Service>> {
+    let rows: Vec<ServiceRow> = services::table
+        .filter(services::provider_id.eq_any(provider_ids))
+        .filter(services::archived_at.is_null())
+        .order((services::provider_id, services::name, services::id))
+        .select(ServiceRow::as_select())
+        .load(conn)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            let populations = r
+                .populations
+                .iter()
+                .flatten()
+                .map(|p| Population::from_db(p).ok_or_else(|| AppError::internal(UnknownPopulation(p.clone()))))
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok(Service {
+                id: r.id,
+                provider_id: r.provider_id,
+                name: r.name,
+                description: r.description,
+                eligibility: r.eligibility,
+                cost: r.cost,
+                open_24h: r.open_24h,
+                languages: r.languages.into_iter().flatten().collect(),
+                populations,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn phones_of(conn: &mut AsyncPgConnection, provider_ids: &[Uuid]) -> AppResult<Vec<Phone>> {
+    let rows: Vec<(Uuid, String, Option<String>, bool)> = provider_phones::table
+        .filter(provider_phones::provider_id.eq_any(provider_ids))
+        .order((provider_phones::provider_id, provider_phones::position))
+        .select((
+            provider_phones::provider_id,
+            provider_phones::number,
+            provider_phones::label,
+            provider_phones::twenty_four_hour,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(provider_id, number, label, twenty_four_hour)| Phone { provider_id, number, label, twenty_four_hour })
+        .collect())
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = locations)]
+struct LocationRow {
+    id: Uuid,
+    provider_id: Uuid,
+    name: Option<String>,
+    street: Option<String>,
+    city: Option<String>,
+    state: Option<String>,
+    postal_code: Option<String>,
+    geog: Point,
+    confidential: bool,
+    county_fips: String,
+}
+
+pub(super) async fn locations_of(conn: &mut AsyncPgConnection, provider_ids: &[Uuid]) -> AppResult<Vec<Location>> {
+    let rows: Vec<LocationRow> = locations::table
+        .filter(locations::provider_id.eq_any(provider_ids))
+        .filter(locations::archived_at.is_null())
+        .order((locations::provider_id, locations::confidential, locations::id))
+        .select(LocationRow::as_select())
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Location {
+            id: r.id,
+            provider_id: r.provider_id,
+            name: r.name,
+            address: Address { street: r.street, city: r.city, state: r.state, postal_code: r.postal_code },
+            latitude: r.geog.y,
+            longitude: r.geog.x,
+            confidential: r.confidential,
+            county_fips: r.county_fips,
+        })
+        .collect())
+}
+
+#[derive(QueryableByName)]
+struct ServedCounty {
+    #[diesel(sql_type = SqlUuid)]
+    provider_id: Uuid,
+    #[diesel(sql_type = Text)]
+    county_fips: String,
+}
+
+pub(super) async fn service_areas_of(
+    conn: &mut AsyncPgConnection,
+    provider_ids: &[Uuid],
+) -> AppResult<Vec<(Uuid, String)>> {
+    let rows: Vec<ServedCounty> = diesel::sql_query(
+        "SELECT provider_id, county_fips FROM provider_counties
+         WHERE provider_id = ANY($1) ORDER BY provider_id, county_fips",
+    )
+    .bind::<Array<SqlUuid>, _>(provider_ids)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.provider_id, r.county_fips)).collect())
+}

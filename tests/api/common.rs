@@ -1,0 +1,234 @@
+//! Test harness: a real PostgreSQL + PostGIS and the real server over real HTTP.
+//!
+//! A template database is migrated and seeded once per run (keyed by a fingerprint of
+//! the migrations and seed data, so a change rebuilds it); every test gets its own
+//! database cloned from it with `CREATE DATABASE … TEMPLATE`, dropped when the test ends.
+//! Without `DATABASE_URL` the project-local cluster is started, as for `lantern serve`.
+
+use std::net::TcpListener;
+use std::path::Path;
+
+use lantern::config::{Config, DatabaseSource, Mode};
+use lantern::db::{self, local_cluster, seed};
+use serde_json::{Value, json};
+use tokio::sync::OnceCell;
+use tokio_postgres::NoTls;
+
+static TEMPLATE: OnceCell<Template> = OnceCell::const_new();
+
+#[derive(Clone)]
+struct Template {
+    admin_url: String,
+    name: String,
+}
+
+/// A running server on its own database.
+pub struct TestApp {
+    pub base_url: String,
+    pub client: reqwest::Client,
+    pub db_url: String,
+    db_name: String,
+    admin_url: String,
+}
+
+fn url_with_database(url: &str, database: &str) -> String {
+    // postgres://user@host:port/db?params -> swap the path segment.
+    let (base, params) = url.split_once('?').map(|(b, p)| (b, Some(p))).unwrap_or((url, None));
+    let cut = base.rfind('/').filter(|&i| i > "postgres://".len()).unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..cut], database);
+    if let Some(p) = params {
+        out.push('?');
+        out.push_str(p);
+    }
+    out
+}
+
+/// FNV-1a over the files that shape the template, so any change rebuilds it.
+fn fingerprint() -> u64 {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["migrations", "seed-data"] {
+        collect_files(&root.join(dir), &mut files);
+    }
+    files.push(root.join("src/db/seed.rs"));
+    files.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for file in files {
+        for byte in file.to_string_lossy().bytes().chain(std::fs::read(&file).unwrap()) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect_files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+async fn admin_client(admin_url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(admin_url, NoTls).await.expect("connect to admin database");
+    tokio::spawn(connection);
+    client
+}
+
+async fn template() -> Template {
+    TEMPLATE
+        .get_or_init(|| async {
+            let config = Config::from_env().expect("configuration");
+            let admin_url = match &config.database {
+                DatabaseSource::Url(url) => url_with_database(url, "postgres"),
+                DatabaseSource::LocalCluster(cluster) => {
+                    let cluster = cluster.clone();
+                    tokio::task::spawn_blocking(move || local_cluster::ensure_running(&cluster))
+                        .await
+                        .unwrap()
+                        .expect("start the local PostgreSQL cluster")
+                        .database_url("postgres")
+                }
+            };
+            let name = format!("lantern_tpl_{:016x}", fingerprint());
+            let admin = admin_client(&admin_url).await;
+            // Serialize template builds across test processes.
+            admin.execute("SELECT pg_advisory_lock(7317001)", &[]).await.unwrap();
+            let exists = admin
+                .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+                .await
+                .unwrap()
+                .is_some();
+            if !exists {
+                let stale = admin
+                    .query("SELECT datname FROM pg_database WHERE datname LIKE 'lantern\\_tpl\\_%'", &[])
+                    .await
+                    .unwrap();
+                for row in stale {
+                    let old: String = row.get(0);
+                    admin.execute(&format!("DROP DATABASE IF EXISTS \"{old}\" WITH (FORCE)"), &[]).await.unwrap();
+                }
+                let building = format!("{name}_building");
+                admin.execute(&format!("CREATE DATABASE \"{building}\""), &[]).await.unwrap();
+                let url = url_with_database(&admin_url, &building);
+                db::migrate(&url).await.expect("migrate template");
+                {
+                    use diesel_async::AsyncConnection;
+                    let mut conn = diesel_async::AsyncPgConnection::establish(&url).await.unwrap();
+                    seed::seed(&mut conn, seed::SeedSet::WithSampleDirectory).await.expect("seed template");
+                }
+                // Publish atomically, so a half-built template is never cloned.
+                admin
+                    .execute(&format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\""), &[])
+                    .await
+                    .unwrap();
+            }
+            admin.execute("SELECT pg_advisory_unlock(7317001)", &[]).await.unwrap();
+            Template { admin_url, name }
+        })
+        .await
+        .clone()
+}
+
+impl TestApp {
+    /// A production-mode server on a fresh copy of the seeded template.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_in(Mode::Production).await
+    }
+
+    /// A server in the given mode on a fresh copy of the seeded template.
+    pub async fn spawn_in(mode: Mode) -> TestApp {
+        let template = template().await;
+        let db_name = format!("lantern_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = admin_client(&template.admin_url).await;
+        let create = format!("CREATE DATABASE \"{db_name}\" TEMPLATE \"{}\"", template.name);
+        // Cloning needs the template to be idle; another test's clone may hold it briefly.
+        let mut attempt = 0;
+        while let Err(e) = admin.execute(&create, &[]).await {
+            attempt += 1;
+            assert!(attempt < 50, "could not clone the template: {e}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let db_url = url_with_database(&template.admin_url, &db_name);
+        let pool = db::pool(&db_url, 8).expect("pool");
+        Self::serve(pool, mode, db_url, db_name, template.admin_url)
+    }
+
+    /// A server whose pool points at `db_url` as given (used to test a dead database).
+    pub fn spawn_with_pool(pool: db::DbPool) -> TestApp {
+        Self::serve(pool, Mode::Production, String::new(), String::new(), String::new())
+    }
+
+    fn serve(pool: db::DbPool, mode: Mode, db_url: String, db_name: String, admin_url: String) -> TestApp {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().unwrap().port();
+        let server = lantern::startup::build_server(listener, pool, mode).expect("server");
+        tokio::spawn(server);
+        TestApp {
+            base_url: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::builder().no_proxy().build().unwrap(),
+            db_url,
+            db_name,
+            admin_url,
+        }
+    }
+
+    /// POSTs a GraphQL operation and returns the whole JSON response, asserting HTTP 200.
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.base_url))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200, "GraphQL over HTTP answers 200");
+        response.json().await.expect("JSON body")
+    }
+
+    /// Like [`gql`], asserting there were no errors, and returning `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.gql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// A direct connection to this test's database, for fixtures and independent checks.
+    pub async fn sql(&self) -> tokio_postgres::Client {
+        admin_client(&self.db_url).await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if self.db_name.is_empty() {
+            return;
+        }
+        let (admin_url, db_name) = (self.admin_url.clone(), self.db_name.clone());
+        // Drop runs inside the test's runtime; use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                if let Ok((client, conn)) = tokio_postgres::connect(&admin_url, NoTls).await {
+                    tokio::spawn(conn);
+                    let _ = client.execute(&format!("DROP DATABASE IF EXISTS \"{db_name}\" WITH (FORCE)"), &[]).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The first error's `extensions.code`, or "" when there is none.
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("")
+}
+
+/// The synthetic sample directory as committed.
+pub fn sample_directory() -> Value {
+    serde_json::from_str(lantern::db::seed::SAMPLE_DIRECTORY_JSON).unwrap()
+}

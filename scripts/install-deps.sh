@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what Lantern needs on a Debian/Ubuntu machine, skipping what is already there:
+# PostgreSQL 15 + PostGIS 3 (Debian's packages), a C toolchain, and with --test the
+# diesel CLI (the schema-drift test runs `diesel print-schema`).
+set -euo pipefail
+
+with_test_tools=false
+[[ "${1:-}" == "--test" ]] && with_test_tools=true
+
+sudo_if_needed() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "cargo is missing: install the Rust toolchain (https://rustup.rs) and run again" >&2
+  exit 1
+fi
+
+# PostgreSQL 15 + PostGIS 3 as Debian packages them; elsewhere the distribution's own
+# version with its PostGIS package (the service finds any /usr/lib/postgresql/*/bin).
+pg_packages=(postgresql-15 postgresql-client-15 postgresql-15-postgis-3)
+wanted=(build-essential pkg-config ca-certificates)
+$with_test_tools && wanted+=(libpq-dev)
+missing=()
+for pkg in "${pg_packages[@]}" "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  sudo_if_needed apt-get update -qq
+  if ! apt-cache show postgresql-15-postgis-3 >/dev/null 2>&1; then
+    version=$(apt-cache search --names-only '^postgresql-[0-9]+-postgis-3$' | sed -E 's/^postgresql-([0-9]+).*/\1/' | sort -n | tail -1)
+    [[ -n "$version" ]] || { echo "no postgresql-*-postgis-3 package in this distribution" >&2; exit 1; }
+    pg_packages=("postgresql-$version" "postgresql-client-$version" "postgresql-$version-postgis-3")
+    missing=("${pg_packages[@]}" "${wanted[@]}")
+  fi
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# A Debian install starts a system-wide cluster on 5432; Lantern runs its own on 54329
+# and does not need it, but leaves it alone.
+
+if $with_test_tools && ! command -v diesel >/dev/null 2>&1; then
+  echo "installing diesel_cli (for the schema-drift test)"
+  cargo install diesel_cli --version 2.3.14 --no-default-features --features postgres --locked
+fi

@@ -11,11 +11,18 @@ pub enum Mode {
     Production,
 }
 
-/// Where the database is: an explicit URL, or the project-local cluster that Lantern
+/// Where the database is: explicit URLs, or the project-local cluster that Lantern
 /// creates and starts itself.
 #[derive(Clone, Debug)]
 pub enum DatabaseSource {
-    Url(String),
+    Urls {
+        /// The service's connection (`DATABASE_URL`): a role that is not superuser, not
+        /// the tables' owner and not BYPASSRLS.
+        app: String,
+        /// The owner's connection for migrations and seeding
+        /// (`LANTERN_MIGRATION_DATABASE_URL`); without it `serve` does not migrate.
+        owner: Option<String>,
+    },
     LocalCluster(LocalClusterConfig),
 }
 
@@ -28,6 +35,24 @@ pub struct LocalClusterConfig {
     pub port: u16,
 }
 
+/// Limits on how often callers may ask, per minute (0 turns a limit off).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimits {
+    pub api_per_ip: u32,
+    pub api_per_token: u32,
+    pub login_per_ip: u32,
+    pub login_per_email: u32,
+}
+
+/// How long a login lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionPolicy {
+    /// Absolute lifetime of a login token.
+    pub lifetime_minutes: u32,
+    /// A token unused for this long stops working.
+    pub idle_minutes: u32,
+}
+
 /// All settings of a Lantern process.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -36,6 +61,12 @@ pub struct Config {
     pub database: DatabaseSource,
     /// Largest number of pooled database connections.
     pub pool_size: usize,
+    /// PostgreSQL `statement_timeout` of the service's connections.
+    pub statement_timeout_ms: u32,
+    /// Longest a GraphQL request may run before it is abandoned.
+    pub request_timeout_ms: u32,
+    pub sessions: SessionPolicy,
+    pub rate_limits: RateLimits,
 }
 
 /// A setting that could not be understood. Names the variable, never echoes secrets.
@@ -50,6 +81,11 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_LOCAL_PG_PORT: u16 = 54329;
 pub const DEFAULT_LOCAL_PG_DIR: &str = ".lantern/postgres";
 pub const DEFAULT_POOL_SIZE: usize = 16;
+pub const DEFAULT_STATEMENT_TIMEOUT_MS: u32 = 5_000;
+pub const DEFAULT_REQUEST_TIMEOUT_MS: u32 = 15_000;
+pub const DEFAULT_SESSION_POLICY: SessionPolicy = SessionPolicy { lifetime_minutes: 12 * 60, idle_minutes: 30 };
+pub const DEFAULT_RATE_LIMITS: RateLimits =
+    RateLimits { api_per_ip: 600, api_per_token: 1200, login_per_ip: 20, login_per_email: 10 };
 
 impl Config {
     /// Reads the configuration from the process environment.
@@ -59,13 +95,9 @@ impl Config {
 
     /// Reads the configuration through `lookup`, so tests need not touch the real environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let addr = lookup("LANTERN_ADDR")
-            .unwrap_or_else(|| DEFAULT_ADDR.to_owned())
-            .parse()
-            .map_err(|_| ConfigError {
-                variable: "LANTERN_ADDR",
-                reason: "expected host:port, e.g. 127.0.0.1:8080".into(),
-            })?;
+        let addr = lookup("LANTERN_ADDR").unwrap_or_else(|| DEFAULT_ADDR.to_owned()).parse().map_err(|_| {
+            ConfigError { variable: "LANTERN_ADDR", reason: "expected host:port, e.g. 127.0.0.1:8080".into() }
+        })?;
         let mode = match lookup("LANTERN_ENV").as_deref() {
             None | Some("production") => Mode::Production,
             Some("development") => Mode::Development,
@@ -77,22 +109,43 @@ impl Config {
             }
         };
         let database = match lookup("DATABASE_URL") {
-            Some(url) => DatabaseSource::Url(url),
+            Some(app) => DatabaseSource::Urls { app, owner: lookup("LANTERN_MIGRATION_DATABASE_URL") },
             None => DatabaseSource::LocalCluster(LocalClusterConfig {
-                dir: PathBuf::from(
-                    lookup("LANTERN_PG_DIR").unwrap_or_else(|| DEFAULT_LOCAL_PG_DIR.to_owned()),
-                ),
+                dir: PathBuf::from(lookup("LANTERN_PG_DIR").unwrap_or_else(|| DEFAULT_LOCAL_PG_DIR.to_owned())),
                 port: parse_or("LANTERN_PG_PORT", &lookup, DEFAULT_LOCAL_PG_PORT)?,
             }),
         };
         let pool_size = parse_or("LANTERN_DB_POOL_SIZE", &lookup, DEFAULT_POOL_SIZE)?;
         if pool_size == 0 {
+            return Err(ConfigError { variable: "LANTERN_DB_POOL_SIZE", reason: "must be at least 1".into() });
+        }
+        let minutes = |variable, default| parse_or(variable, &lookup, default);
+        let sessions = SessionPolicy {
+            lifetime_minutes: minutes("LANTERN_SESSION_MINUTES", DEFAULT_SESSION_POLICY.lifetime_minutes)?,
+            idle_minutes: minutes("LANTERN_SESSION_IDLE_MINUTES", DEFAULT_SESSION_POLICY.idle_minutes)?,
+        };
+        if sessions.lifetime_minutes == 0 || sessions.idle_minutes == 0 {
             return Err(ConfigError {
-                variable: "LANTERN_DB_POOL_SIZE",
-                reason: "must be at least 1".into(),
+                variable: "LANTERN_SESSION_MINUTES",
+                reason: "session lifetimes must be at least 1 minute".into(),
             });
         }
-        Ok(Config { addr, mode, database, pool_size })
+        let rate_limits = RateLimits {
+            api_per_ip: minutes("LANTERN_RATE_API_PER_IP", DEFAULT_RATE_LIMITS.api_per_ip)?,
+            api_per_token: minutes("LANTERN_RATE_API_PER_TOKEN", DEFAULT_RATE_LIMITS.api_per_token)?,
+            login_per_ip: minutes("LANTERN_RATE_LOGIN_PER_IP", DEFAULT_RATE_LIMITS.login_per_ip)?,
+            login_per_email: minutes("LANTERN_RATE_LOGIN_PER_EMAIL", DEFAULT_RATE_LIMITS.login_per_email)?,
+        };
+        Ok(Config {
+            addr,
+            mode,
+            database,
+            pool_size,
+            statement_timeout_ms: minutes("LANTERN_STATEMENT_TIMEOUT_MS", DEFAULT_STATEMENT_TIMEOUT_MS)?,
+            request_timeout_ms: minutes("LANTERN_REQUEST_TIMEOUT_MS", DEFAULT_REQUEST_TIMEOUT_MS)?,
+            sessions,
+            rate_limits,
+        })
     }
 }
 
@@ -103,10 +156,7 @@ fn parse_or<T: std::str::FromStr>(
 ) -> Result<T, ConfigError> {
     match lookup(variable) {
         None => Ok(default),
-        Some(raw) => raw.parse().map_err(|_| ConfigError {
-            variable,
-            reason: "expected a whole number".into(),
-        }),
+        Some(raw) => raw.parse().map_err(|_| ConfigError { variable, reason: "expected a whole number".into() }),
     }
 }
 

@@ -24,7 +24,9 @@ pub const SUPERUSER: &str = "postgres";
 /// Why the local cluster could not be made ready.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
-    #[error("PostgreSQL server binaries not found (looked for initdb in LANTERN_PG_BIN, /usr/lib/postgresql/*/bin and PATH); install postgresql-15 and postgresql-15-postgis-3, e.g. with `make deps`")]
+    #[error(
+        "PostgreSQL server binaries not found (looked for initdb in LANTERN_PG_BIN, /usr/lib/postgresql/*/bin and PATH); install postgresql-15 and postgresql-15-postgis-3, e.g. with `make deps`"
+    )]
     BinariesNotFound,
     #[error("{step} failed: {detail}")]
     Step { step: &'static str, detail: String },
@@ -39,9 +41,14 @@ pub struct LocalClusterUrl {
 }
 
 impl LocalClusterUrl {
-    /// Connection URL for `database` on the local cluster.
+    /// Superuser connection URL for `database` on the local cluster.
     pub fn database_url(&self, database: &str) -> String {
-        format!("postgres://{SUPERUSER}@127.0.0.1:{}/{database}", self.port)
+        self.database_url_as(SUPERUSER, database)
+    }
+
+    /// Connection URL for `database` as `role` (trust authentication on loopback).
+    pub fn database_url_as(&self, role: &str, database: &str) -> String {
+        format!("postgres://{role}@127.0.0.1:{}/{database}", self.port)
     }
 }
 
@@ -71,10 +78,14 @@ pub fn ensure_running(config: &LocalClusterConfig) -> Result<LocalClusterUrl, Cl
         }
         run(
             "initdb",
-            pg_command(&bin, "initdb", run_as_postgres)
-                .arg("-D")
-                .arg(&data)
-                .args(["-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
+            pg_command(&bin, "initdb", run_as_postgres).arg("-D").arg(&data).args([
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]),
         )?;
     }
     let status = pg_command(&bin, "pg_ctl", run_as_postgres)
@@ -116,8 +127,8 @@ fn create_database_if_missing(bin: &Path, port: u16, name: &str) -> Result<(), C
             .args(["-v", "ON_ERROR_STOP=1", "-tAc", sql])
             .output()
     };
-    let exists = psql(&format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"))
-        .map_err(|e| step_err("psql", e))?;
+    let exists =
+        psql(&format!("SELECT 1 FROM pg_database WHERE datname = '{name}'")).map_err(|e| step_err("psql", e))?;
     if !exists.status.success() {
         return Err(ClusterError::Step {
             step: "psql",
@@ -184,19 +195,11 @@ fn run(step: &'static str, cmd: &mut Command) -> Result<(), ClusterError> {
 }
 
 fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
 }
 
 fn postgres_can_enter(dir: &Path) -> bool {
-    Command::new("runuser")
-        .args(["-u", SUPERUSER, "--", "test", "-x"])
-        .arg(dir)
-        .status()
-        .is_ok_and(|s| s.success())
+    Command::new("runuser").args(["-u", SUPERUSER, "--", "test", "-x"]).arg(dir).status().is_ok_and(|s| s.success())
 }
 
 fn path_hash(path: &Path) -> u64 {

@@ -1,14 +1,18 @@
 //! Database access: the connection pool, embedded migrations, the project-local cluster
 //! and the generated diesel schema.
 
+pub mod functions;
 pub mod local_cluster;
 pub mod schema;
 pub mod seed;
 
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel::QueryableByName;
+use diesel::sql_types::{Bool, Text};
 use diesel_async::pooled_connection::deadpool::Pool;
-use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use futures_util::FutureExt;
 
 use crate::config::DatabaseSource;
 
@@ -31,30 +35,118 @@ pub enum DbSetupError {
     Migrate(String),
     #[error("database query failed: {0}")]
     Query(#[from] diesel::result::Error),
+    #[error(
+        "refusing to start: the service's database role {0}; connect as a role that is not superuser, owns no tables and lacks BYPASSRLS (e.g. lantern_app), and migrate with LANTERN_MIGRATION_DATABASE_URL"
+    )]
+    UnsafeRole(String),
+    #[error(
+        "the database schema is behind this build and no owner connection was given to migrate it: run `lantern migrate` with LANTERN_MIGRATION_DATABASE_URL"
+    )]
+    PendingMigrations,
 }
 
+/// Connection URLs: the service's, and the owner's for migrations and seeding.
+#[derive(Clone, Debug)]
+pub struct DbUrls {
+    pub app: String,
+    pub owner: Option<String>,
+}
+
+/// The role the service connects as (created by the service-role migration).
+pub const APP_ROLE: &str = "lantern_app";
+
 /// Resolves where the database is, starting the project-local cluster when no
-/// `DATABASE_URL` was given, and returns a connection URL.
-pub async fn resolve_url(source: &DatabaseSource) -> Result<String, DbSetupError> {
+/// `DATABASE_URL` was given. In the local cluster the owner is its superuser and the
+/// service connects as [`APP_ROLE`].
+pub async fn resolve(source: &DatabaseSource) -> Result<DbUrls, DbSetupError> {
     match source {
-        DatabaseSource::Url(url) => Ok(url.clone()),
+        DatabaseSource::Urls { app, owner } => Ok(DbUrls { app: app.clone(), owner: owner.clone() }),
         DatabaseSource::LocalCluster(cluster) => {
             let cluster = cluster.clone();
             let url = tokio::task::spawn_blocking(move || local_cluster::ensure_running(&cluster))
                 .await
                 .map_err(|e| DbSetupError::Pool(e.to_string()))??;
-            Ok(url.database_url(local_cluster::APP_DATABASE))
+            Ok(DbUrls {
+                app: url.database_url_as(APP_ROLE, local_cluster::APP_DATABASE),
+                owner: Some(url.database_url(local_cluster::APP_DATABASE)),
+            })
         }
     }
 }
 
-/// Builds the connection pool (connections are opened lazily).
-pub fn pool(url: &str, size: usize) -> Result<DbPool, DbSetupError> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
-    Pool::builder(manager)
-        .max_size(size)
-        .build()
-        .map_err(|e| DbSetupError::Pool(e.to_string()))
+/// Builds the connection pool (connections are opened lazily). Every connection gets
+/// `statement_timeout` so no query can hold a connection indefinitely.
+pub fn pool(url: &str, size: usize, statement_timeout_ms: u32) -> Result<DbPool, DbSetupError> {
+    let mut config = ManagerConfig::<AsyncPgConnection>::default();
+    config.custom_setup = Box::new(move |url| {
+        async move {
+            let mut conn = AsyncPgConnection::establish(url).await?;
+            diesel::sql_query("SELECT set_config('statement_timeout', $1, false)")
+                .bind::<Text, _>(statement_timeout_ms.to_string())
+                .execute(&mut conn)
+                .await
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        }
+        .boxed()
+    });
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
+    Pool::builder(manager).max_size(size).build().map_err(|e| DbSetupError::Pool(e.to_string()))
+}
+
+#[derive(QueryableByName)]
+struct RoleFacts {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Bool)]
+    superuser: bool,
+    #[diesel(sql_type = Bool)]
+    bypass_rls: bool,
+    #[diesel(sql_type = Bool)]
+    owns_tables: bool,
+}
+
+/// Refuses a service connection whose role could bypass the database's own guards: a
+/// superuser, a table owner (owners bypass row-level security) or a BYPASSRLS role.
+pub async fn check_service_role(pool: &DbPool) -> Result<(), DbSetupError> {
+    let mut conn = pool.get().await.map_err(|e| DbSetupError::Pool(e.to_string()))?;
+    let facts: RoleFacts = diesel::sql_query(
+        "SELECT r.rolname::text AS name, r.rolsuper AS superuser, r.rolbypassrls AS bypass_rls,
+                EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                        WHERE n.nspname = 'public' AND c.relowner = r.oid) AS owns_tables
+         FROM pg_roles r WHERE r.rolname = current_user",
+    )
+    .get_result(&mut *conn)
+    .await?;
+    let problem = if facts.superuser {
+        Some("is a superuser")
+    } else if facts.bypass_rls {
+        Some("has BYPASSRLS")
+    } else if facts.owns_tables {
+        Some("owns tables")
+    } else {
+        None
+    };
+    match problem {
+        Some(p) => Err(DbSetupError::UnsafeRole(format!("{} {p}", facts.name))),
+        None => Ok(()),
+    }
+}
+
+/// Whether every embedded migration has been applied (read with the service's role).
+pub async fn schema_is_current(pool: &DbPool) -> Result<bool, DbSetupError> {
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = Text)]
+        version: String,
+    }
+    let mut conn = pool.get().await.map_err(|e| DbSetupError::Pool(e.to_string()))?;
+    let applied: Vec<Version> =
+        diesel::sql_query("SELECT version FROM __diesel_schema_migrations").load(&mut *conn).await.unwrap_or_default();
+    let applied: std::collections::HashSet<String> = applied.into_iter().map(|v| v.version).collect();
+    let embedded = diesel::migration::MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+        .map_err(|e| DbSetupError::Migrate(e.to_string()))?;
+    Ok(embedded.iter().all(|m| applied.contains(&m.name().version().to_string())))
 }
 
 /// Applies every pending migration.

@@ -1,0 +1,9 @@
+DROP TABLE IF EXISTS audit_log;
+DROP TABLE IF EXISTS api_keys;
+DROP TABLE IF EXISTS sessions;
+DROP TABLE IF EXISTS invitations;
+DROP TABLE IF EXISTS memberships;
+DROP TABLE IF EXISTS users;
+ALTER TABLE locations DROP COLUMN IF EXISTS version;
+ALTER TABLE providers DROP COLUMN IF EXISTS organization_id;
+DROP TABLE IF EXISTS organizations;

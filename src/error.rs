@@ -8,11 +8,22 @@ use std::fmt;
 #[derive(Debug)]
 pub enum AppError {
     /// The input is wrong; `field` is the input path, e.g. `filter.near.lat`.
-    BadUserInput { field: String, message: String },
-    NotFound { what: &'static str },
+    BadUserInput {
+        field: String,
+        message: String,
+    },
+    NotFound {
+        what: &'static str,
+    },
     Unauthenticated,
     Forbidden,
-    Conflict { message: String },
+    Conflict {
+        message: String,
+    },
+    /// Too many requests; try again after this many seconds.
+    RateLimited {
+        retry_after_secs: u64,
+    },
     /// Something failed that the caller cannot fix. The cause is logged, not returned.
     Internal(InternalError),
 }
@@ -62,6 +73,7 @@ impl AppError {
             AppError::Unauthenticated => "UNAUTHENTICATED",
             AppError::Forbidden => "FORBIDDEN",
             AppError::Conflict { .. } => "CONFLICT",
+            AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -74,6 +86,9 @@ impl AppError {
             AppError::Unauthenticated => "authentication required".into(),
             AppError::Forbidden => "not allowed".into(),
             AppError::Conflict { message } => message.clone(),
+            AppError::RateLimited { retry_after_secs } => {
+                format!("too many requests; try again in {retry_after_secs} s")
+            }
             AppError::Internal(_) => "internal error".into(),
         }
     }

@@ -1,7 +1,8 @@
 //! Lantern: a resource map and consent-gated referral network for the organizations that
 //! serve survivors of human trafficking. See `README.md` and `../shared/DESIGN.md`.
 
-pub mod access;
+pub mod audit;
+pub mod auth;
 pub mod config;
 pub mod coords;
 pub mod counties;
@@ -10,6 +11,9 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod needs;
+pub mod organizations;
 pub mod providers;
+pub mod rate_limit;
 pub mod startup;
 pub mod telemetry;
+pub mod validate;

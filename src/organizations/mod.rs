@@ -1,0 +1,247 @@
+//! Network members: organizations, their users and roles, and onboarding.
+//!
+//! Network admins onboard an organization and invite its staff. An invitation is a
+//! one-time token the admin passes on; the invitee sets their own password with it, so
+//! no admin ever chooses or sees anyone's password.
+
+mod repo;
+
+use chrono::{Duration, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use uuid::Uuid;
+
+use crate::audit;
+use crate::auth::credentials::{self, INVITATION_PREFIX};
+use crate::auth::{Actor, Caller, Role};
+use crate::error::{AppError, AppResult};
+use crate::validate;
+
+/// How long an invitation can be redeemed.
+pub const INVITATION_DAYS: i64 = 7;
+
+/// A member organization of the network.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Organization {
+    pub id: Uuid,
+    pub name: String,
+    pub version: i32,
+}
+
+/// A user as shown to themselves, their organization and network admins.
+#[derive(Clone, Debug, PartialEq)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    /// False until the invitation is accepted.
+    pub active: bool,
+}
+
+/// A user's role in an organization.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Membership {
+    pub user: User,
+    pub organization_id: Uuid,
+    pub role: Role,
+}
+
+/// An invitation: the token is shown once, to the admin who invited.
+#[derive(Clone, Debug)]
+pub struct Invitation {
+    pub user_id: Uuid,
+    /// `None` when the user already had a password (they were only given a membership).
+    pub token: Option<String>,
+}
+
+/// Creates a member organization (network admins).
+pub async fn create(conn: &mut AsyncPgConnection, caller: &Caller, name: &str) -> AppResult<Organization> {
+    caller.actor.require_network_admin()?;
+    let name = validate::text(name, "input.name", 200)?;
+    conn.transaction(async |conn| {
+        if repo::name_taken(conn, &name, None).await? {
+            return Err(AppError::Conflict { message: "an organization with this name exists".into() });
+        }
+        let org = repo::insert(conn, &name).await?;
+        audit::record(conn, caller, "organization.create", "organization", Some(org.id)).await?;
+        Ok(org)
+    })
+    .await
+}
+
+/// An organization, if the actor may see it: network admins see all, members their own.
+pub async fn get(conn: &mut AsyncPgConnection, actor: &Actor, id: Uuid) -> AppResult<Option<Organization>> {
+    let member = actor.member()?;
+    if member.role != Role::NetworkAdmin && member.organization_id != id {
+        return Err(AppError::Forbidden);
+    }
+    repo::get(conn, id).await
+}
+
+/// Organizations the actor may see, by name.
+pub async fn list(conn: &mut AsyncPgConnection, actor: &Actor) -> AppResult<Vec<Organization>> {
+    let member = actor.member()?;
+    if member.role == Role::NetworkAdmin {
+        repo::all(conn).await
+    } else {
+        Ok(repo::get(conn, member.organization_id).await?.into_iter().collect())
+    }
+}
+
+/// Members of an organization: for network admins and the organization's own members.
+pub async fn members(conn: &mut AsyncPgConnection, actor: &Actor, organization: Uuid) -> AppResult<Vec<Membership>> {
+    let member = actor.member()?;
+    if member.role != Role::NetworkAdmin && member.organization_id != organization {
+        return Err(AppError::Forbidden);
+    }
+    repo::members(conn, organization).await
+}
+
+/// The signed-in user (not for API keys).
+pub async fn me(conn: &mut AsyncPgConnection, actor: &Actor) -> AppResult<Option<User>> {
+    match actor.member()?.user_id {
+        Some(id) => repo::user(conn, id).await,
+        None => Ok(None),
+    }
+}
+
+/// Invites a person to an organization with a role (network admins). A new user gets a
+/// one-time invitation token; an existing user just gains (or changes) the membership.
+pub async fn invite_user(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    email: &str,
+    display_name: &str,
+    organization: Uuid,
+    role: Role,
+) -> AppResult<Invitation> {
+    let admin = caller.actor.require_network_admin()?;
+    let email = validate::email(email, "input.email")?;
+    let display_name = validate::text(display_name, "input.displayName", 200)?;
+    let invited_by = admin.user_id;
+    conn.transaction(async |conn| {
+        if repo::get(conn, organization).await?.is_none() {
+            return Err(AppError::bad_input(
+                "input.organizationId",
+                "input.organizationId is not a known organization",
+            ));
+        }
+        let (user_id, has_password) = match repo::user_by_email(conn, &email).await? {
+            Some(found) => found,
+            None => (repo::insert_user(conn, &email, &display_name).await?, false),
+        };
+        repo::upsert_membership(conn, user_id, organization, role).await?;
+        let token = if has_password {
+            None
+        } else {
+            let token = credentials::new_token(INVITATION_PREFIX);
+            let expires = Utc::now() + Duration::days(INVITATION_DAYS);
+            repo::insert_invitation(conn, &credentials::token_hash(&token), user_id, invited_by, expires).await?;
+            Some(token)
+        };
+        audit::record(conn, caller, "user.invite", "user", Some(user_id)).await?;
+        Ok(Invitation { user_id, token })
+    })
+    .await
+}
+
+/// Redeems an invitation: the invitee sets their password. Anyone holding the token may
+/// call this; it works once, before it expires.
+pub async fn accept_invitation(
+    conn: &mut AsyncPgConnection,
+    token: &str,
+    password: &str,
+    request_id: &str,
+) -> AppResult<Uuid> {
+    credentials::check_new_password(password, "password")?;
+    let hash = credentials::hash_password(password)?;
+    let token_hash = credentials::token_hash(token);
+    conn.transaction(async |conn| {
+        let user = repo::redeem_invitation(conn, &token_hash)
+            .await?
+            .ok_or_else(|| AppError::bad_input("token", "token is not a valid, unused invitation"))?;
+        repo::set_password(conn, user, &hash).await?;
+        let caller = Caller { actor: Actor::Anonymous, request_id: request_id.to_owned() };
+        audit::record(conn, &caller, "user.accept_invitation", "user", Some(user)).await?;
+        Ok(user)
+    })
+    .await
+}
+
+/// Gives a user a role in an organization, or changes it (network admins).
+pub async fn set_membership(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    user: Uuid,
+    organization: Uuid,
+    role: Role,
+) -> AppResult<()> {
+    caller.actor.require_network_admin()?;
+    conn.transaction(async |conn| {
+        if repo::user(conn, user).await?.is_none() {
+            return Err(AppError::bad_input("userId", "userId is not a known user"));
+        }
+        if repo::get(conn, organization).await?.is_none() {
+            return Err(AppError::bad_input("organizationId", "organizationId is not a known organization"));
+        }
+        repo::upsert_membership(conn, user, organization, role).await?;
+        audit::record(conn, caller, "membership.set", "user", Some(user)).await
+    })
+    .await
+}
+
+/// Removes a user from an organization (network admins); their sessions for it end at
+/// once because sessions read the role from the membership.
+pub async fn remove_membership(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    user: Uuid,
+    organization: Uuid,
+) -> AppResult<()> {
+    caller.actor.require_network_admin()?;
+    conn.transaction(async |conn| {
+        if !repo::delete_membership(conn, user, organization).await? {
+            return Err(AppError::NotFound { what: "membership" });
+        }
+        audit::record(conn, caller, "membership.remove", "user", Some(user)).await
+    })
+    .await
+}
+
+/// Creates the first network admin: an organization (found by name or created), a user
+/// with the given password, and a NETWORK_ADMIN membership. For the `lantern admin
+/// create-user` command, run by whoever operates the database; there is no default
+/// account or password anywhere.
+pub async fn bootstrap_admin(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    display_name: &str,
+    organization_name: &str,
+    password: &str,
+) -> AppResult<Uuid> {
+    let email = validate::email(email, "email")?;
+    let display_name = validate::text(display_name, "name", 200)?;
+    let organization_name = validate::text(organization_name, "organization", 200)?;
+    credentials::check_new_password(password, "password")?;
+    let hash = credentials::hash_password(password)?;
+    conn.transaction(async |conn| {
+        if repo::user_by_email(conn, &email).await?.is_some() {
+            return Err(AppError::Conflict { message: "a user with this email exists".into() });
+        }
+        let org = match repo::by_name(conn, &organization_name).await? {
+            Some(org) => org,
+            None => repo::insert(conn, &organization_name).await?,
+        };
+        let user = repo::insert_user(conn, &email, &display_name).await?;
+        repo::set_password(conn, user, &hash).await?;
+        repo::upsert_membership(conn, user, org.id, Role::NetworkAdmin).await?;
+        let caller = Caller { actor: Actor::Anonymous, request_id: "cli".into() };
+        audit::record(conn, &caller, "user.bootstrap_admin", "user", Some(user)).await?;
+        Ok(user)
+    })
+    .await
+}
+
+/// Whether a live organization has this id.
+pub async fn exists(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<bool> {
+    Ok(repo::get(conn, id).await?.is_some())
+}

@@ -11,11 +11,8 @@ use crate::db::schema::counties;
 use crate::error::AppResult;
 
 pub(super) async fn list(conn: &mut AsyncPgConnection) -> AppResult<Vec<County>> {
-    let rows: Vec<(String, String)> = counties::table
-        .select((counties::fips, counties::name))
-        .order(counties::name)
-        .load(conn)
-        .await?;
+    let rows: Vec<(String, String)> =
+        counties::table.select((counties::fips, counties::name)).order(counties::name).load(conn).await?;
     Ok(rows.into_iter().map(|(fips, name)| County { fips, name }).collect())
 }
 

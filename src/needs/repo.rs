@@ -19,8 +19,7 @@ struct NeedRow {
 impl TryFrom<NeedRow> for NeedCategory {
     type Error = AppError;
     fn try_from(row: NeedRow) -> AppResult<Self> {
-        let phase = Phase::from_db(&row.phase)
-            .ok_or_else(|| AppError::internal(UnknownPhase(row.phase.clone())))?;
+        let phase = Phase::from_db(&row.phase).ok_or_else(|| AppError::internal(UnknownPhase(row.phase.clone())))?;
         Ok(NeedCategory { code: row.code, phase, label: row.label, position: row.position })
     }
 }
@@ -30,10 +29,7 @@ impl TryFrom<NeedRow> for NeedCategory {
 struct UnknownPhase(String);
 
 pub(super) async fn list(conn: &mut AsyncPgConnection, phase: Option<Phase>) -> AppResult<Vec<NeedCategory>> {
-    let mut query = need_categories::table
-        .select(NeedRow::as_select())
-        .order(need_categories::position)
-        .into_boxed();
+    let mut query = need_categories::table.select(NeedRow::as_select()).order(need_categories::position).into_boxed();
     if let Some(phase) = phase {
         query = query.filter(need_categories::phase.eq(phase.as_db()));
     }
@@ -51,9 +47,7 @@ pub(super) async fn by_service(
         .select((service_needs::service_id, NeedRow::as_select()))
         .load(conn)
         .await?;
-    rows.into_iter()
-        .map(|(service, row)| Ok((service, NeedCategory::try_from(row)?)))
-        .collect()
+    rows.into_iter().map(|(service, row)| Ok((service, NeedCategory::try_from(row)?))).collect()
 }
 
 pub(super) async fn existing_codes(conn: &mut AsyncPgConnection, codes: &[String]) -> AppResult<Vec<String>> {

@@ -2,13 +2,14 @@
 //! covering FUTURES need categories), locations (PostGIS points, some confidential) and
 //! the counties they serve.
 
+pub mod edit;
 mod repo;
 pub mod search;
 
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use crate::access::Viewer;
+use crate::auth::Actor;
 use crate::error::{AppError, AppResult};
 
 /// Groups of people a service is for, after the FUTURES matrix's note on differing needs.
@@ -83,6 +84,10 @@ pub struct Provider {
     pub email: Option<String>,
     /// True for invented sample listings.
     pub synthetic: bool,
+    /// The organization that keeps this listing; `None` for network-kept listings.
+    pub organization_id: Option<Uuid>,
+    /// Incremented by every edit (optimistic concurrency).
+    pub version: i32,
 }
 
 /// A phone number listed for a provider.
@@ -107,6 +112,7 @@ pub struct Service {
     pub open_24h: bool,
     pub languages: Vec<String>,
     pub populations: Vec<Population>,
+    pub version: i32,
 }
 
 /// A postal address.
@@ -131,6 +137,10 @@ pub struct Location {
     pub confidential: bool,
     /// Derived from the point by the database, never from input.
     pub county_fips: String,
+    /// The organization keeping the provider's listing (decides who sees a confidential
+    /// location).
+    pub owner_organization_id: Option<Uuid>,
+    pub version: i32,
 }
 
 /// The exact whereabouts of a location, present only when the viewer may see them.
@@ -149,21 +159,23 @@ pub struct LocationView {
     pub provider_id: Uuid,
     pub confidential: bool,
     pub county_fips: String,
+    pub version: i32,
     /// `None` for a confidential location the viewer may not locate: then only the
     /// county is shown.
     pub exact: Option<ExactPlace>,
 }
 
 impl Location {
-    /// What `viewer` may see of this location. A confidential location's name, address
-    /// and coordinates are withheld unless the viewer is allowed to see them.
-    pub fn view_for(self, viewer: &Viewer) -> LocationView {
-        let visible = !self.confidential || viewer.may_see_confidential_location_of(self.provider_id);
+    /// What `actor` may see of this location. A confidential location's name, address
+    /// and coordinates are withheld unless the actor is allowed to see them.
+    pub fn view_for(self, actor: &Actor) -> LocationView {
+        let visible = !self.confidential || actor.may_see_confidential_location(self.owner_organization_id);
         LocationView {
             id: self.id,
             provider_id: self.provider_id,
             confidential: self.confidential,
             county_fips: self.county_fips,
+            version: self.version,
             exact: visible.then_some(ExactPlace {
                 name: self.name,
                 address: self.address,
@@ -194,17 +206,13 @@ pub async fn phones_of(conn: &mut AsyncPgConnection, providers: &[Uuid]) -> AppR
     repo::phones_of(conn, providers).await
 }
 
-/// The locations of each provider as `viewer` may see them, for batched loading.
+/// The locations of each provider as `actor` may see them, for batched loading.
 pub async fn locations_of(
     conn: &mut AsyncPgConnection,
     providers: &[Uuid],
-    viewer: &Viewer,
+    actor: &Actor,
 ) -> AppResult<Vec<LocationView>> {
-    Ok(repo::locations_of(conn, providers)
-        .await?
-        .into_iter()
-        .map(|location| location.view_for(viewer))
-        .collect())
+    Ok(repo::locations_of(conn, providers).await?.into_iter().map(|location| location.view_for(actor)).collect())
 }
 
 /// The counties each provider serves (declared, or where it has a location), as
@@ -219,6 +227,8 @@ mod tests {
 
     fn shelter(confidential: bool) -> Location {
         Location {
+            owner_organization_id: Some(Uuid::from_u128(7)),
+            version: 1,
             id: Uuid::nil(),
             provider_id: Uuid::nil(),
             name: Some("Shelter".into()),
@@ -232,10 +242,18 @@ mod tests {
 
     #[test]
     fn anonymous_viewers_get_only_the_county_of_a_confidential_location() {
-        let view = shelter(true).view_for(&Viewer::Anonymous);
+        let view = shelter(true).view_for(&Actor::Anonymous);
         assert_eq!(view.exact, None);
         assert_eq!(view.county_fips, "37183");
-        assert!(shelter(false).view_for(&Viewer::Anonymous).exact.is_some());
+        assert!(shelter(false).view_for(&Actor::Anonymous).exact.is_some());
+        let owner = Actor::Member(crate::auth::Member {
+            user_id: None,
+            api_key_id: None,
+            session_id: None,
+            organization_id: Uuid::from_u128(7),
+            role: crate::auth::Role::ProviderStaff,
+        });
+        assert!(shelter(true).view_for(&owner).exact.is_some());
     }
 
     #[test]

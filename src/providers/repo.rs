@@ -20,6 +20,8 @@ pub(super) struct ProviderRow {
     website: Option<String>,
     email: Option<String>,
     synthetic: bool,
+    organization_id: Option<Uuid>,
+    version: i32,
 }
 
 impl From<ProviderRow> for Provider {
@@ -32,6 +34,8 @@ impl From<ProviderRow> for Provider {
             website: r.website,
             email: r.email,
             synthetic: r.synthetic,
+            organization_id: r.organization_id,
+            version: r.version,
         }
     }
 }
@@ -60,6 +64,7 @@ struct ServiceRow {
     // paths never store NULL elements, and any that appeared would be skipped.
     languages: Vec<Option<String>>,
     populations: Vec<Option<String>>,
+    version: i32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,27 +79,39 @@ pub(super) async fn services_of(conn: &mut AsyncPgConnection, provider_ids: &[Uu
         .select(ServiceRow::as_select())
         .load(conn)
         .await?;
-    rows.into_iter()
-        .map(|r| {
-            let populations = r
-                .populations
-                .iter()
-                .flatten()
-                .map(|p| Population::from_db(p).ok_or_else(|| AppError::internal(UnknownPopulation(p.clone()))))
-                .collect::<AppResult<Vec<_>>>()?;
-            Ok(Service {
-                id: r.id,
-                provider_id: r.provider_id,
-                name: r.name,
-                description: r.description,
-                eligibility: r.eligibility,
-                cost: r.cost,
-                open_24h: r.open_24h,
-                languages: r.languages.into_iter().flatten().collect(),
-                populations,
-            })
-        })
-        .collect()
+    rows.into_iter().map(service_from_row).collect()
+}
+
+pub(super) async fn service_by_id(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Service>> {
+    let row: Option<ServiceRow> = services::table
+        .find(id)
+        .filter(services::archived_at.is_null())
+        .select(ServiceRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(service_from_row).transpose()
+}
+
+fn service_from_row(r: ServiceRow) -> AppResult<Service> {
+    let populations = r
+        .populations
+        .iter()
+        .flatten()
+        .map(|p| Population::from_db(p).ok_or_else(|| AppError::internal(UnknownPopulation(p.clone()))))
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Service {
+        id: r.id,
+        provider_id: r.provider_id,
+        name: r.name,
+        description: r.description,
+        eligibility: r.eligibility,
+        cost: r.cost,
+        open_24h: r.open_24h,
+        languages: r.languages.into_iter().flatten().collect(),
+        populations,
+        version: r.version,
+    })
 }
 
 pub(super) async fn phones_of(conn: &mut AsyncPgConnection, provider_ids: &[Uuid]) -> AppResult<Vec<Phone>> {
@@ -128,29 +145,46 @@ struct LocationRow {
     geog: Point,
     confidential: bool,
     county_fips: String,
+    version: i32,
 }
 
 pub(super) async fn locations_of(conn: &mut AsyncPgConnection, provider_ids: &[Uuid]) -> AppResult<Vec<Location>> {
-    let rows: Vec<LocationRow> = locations::table
+    let rows: Vec<(LocationRow, Option<Uuid>)> = locations::table
+        .inner_join(providers::table)
         .filter(locations::provider_id.eq_any(provider_ids))
         .filter(locations::archived_at.is_null())
         .order((locations::provider_id, locations::confidential, locations::id))
-        .select(LocationRow::as_select())
+        .select((LocationRow::as_select(), providers::organization_id))
         .load(conn)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Location {
-            id: r.id,
-            provider_id: r.provider_id,
-            name: r.name,
-            address: Address { street: r.street, city: r.city, state: r.state, postal_code: r.postal_code },
-            latitude: r.geog.y,
-            longitude: r.geog.x,
-            confidential: r.confidential,
-            county_fips: r.county_fips,
-        })
-        .collect())
+    Ok(rows.into_iter().map(location_from_row).collect())
+}
+
+pub(super) async fn location_by_id(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Location>> {
+    let row: Option<(LocationRow, Option<Uuid>)> = locations::table
+        .inner_join(providers::table)
+        .filter(locations::id.eq(id))
+        .filter(locations::archived_at.is_null())
+        .select((LocationRow::as_select(), providers::organization_id))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(location_from_row))
+}
+
+fn location_from_row((r, owner): (LocationRow, Option<Uuid>)) -> Location {
+    Location {
+        id: r.id,
+        provider_id: r.provider_id,
+        name: r.name,
+        address: Address { street: r.street, city: r.city, state: r.state, postal_code: r.postal_code },
+        latitude: r.geog.y,
+        longitude: r.geog.x,
+        confidential: r.confidential,
+        county_fips: r.county_fips,
+        owner_organization_id: owner,
+        version: r.version,
+    }
 }
 
 #[derive(QueryableByName)]

@@ -12,17 +12,17 @@ use std::collections::{HashMap, HashSet};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use diesel::QueryableByName;
 use diesel::pg::Pg;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, Bool, Double, Text, Uuid as SqlUuid};
-use diesel::QueryableByName;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use postgis_diesel::sql_types::Geography;
 use postgis_diesel::types::Point;
 use uuid::Uuid;
 
 use super::{LanguageCode, Population, Provider};
-use crate::access::Viewer;
+use crate::auth::Actor;
 use crate::coords::Coordinates;
 use crate::counties::{self, Fips};
 use crate::error::{AppError, AppResult};
@@ -82,7 +82,7 @@ impl SearchPage {
 }
 
 /// Runs a search for `viewer`.
-pub async fn search(conn: &mut AsyncPgConnection, viewer: &Viewer, request: SearchRequest) -> AppResult<SearchPage> {
+pub async fn search(conn: &mut AsyncPgConnection, viewer: &Actor, request: SearchRequest) -> AppResult<SearchPage> {
     let query = validate(conn, request).await?;
     let position = position_column(viewer);
     match query.near {
@@ -93,7 +93,7 @@ pub async fn search(conn: &mut AsyncPgConnection, viewer: &Viewer, request: Sear
 
 /// The column positions are ranked by: exact points only for viewers who may locate
 /// every confidential location; public positions for everyone else.
-fn position_column(viewer: &Viewer) -> &'static str {
+fn position_column(viewer: &Actor) -> &'static str {
     if viewer.may_locate_all_confidential_locations() { "l.geog" } else { "l.public_geog" }
 }
 
@@ -269,9 +269,8 @@ impl<'a> Statement<'a> {
         if service_level {
             // Every service-level condition must hold for one and the same service:
             // "Spanish-speaking emergency housing for minors", not three separate services.
-            self = self.sql(
-                " AND EXISTS (SELECT 1 FROM services s WHERE s.provider_id = p.id AND s.archived_at IS NULL",
-            );
+            self =
+                self.sql(" AND EXISTS (SELECT 1 FROM services s WHERE s.provider_id = p.id AND s.archived_at IS NULL");
             if !f.needs.is_empty() || f.phase.is_some() {
                 self = self.sql(
                     " AND EXISTS (SELECT 1 FROM service_needs sn JOIN need_categories nc ON nc.code = sn.need_code \
@@ -299,7 +298,9 @@ impl<'a> Statement<'a> {
         }
         if let Some(county) = &f.county {
             self = self
-                .sql(" AND EXISTS (SELECT 1 FROM provider_counties pc WHERE pc.provider_id = p.id AND pc.county_fips = ")
+                .sql(
+                    " AND EXISTS (SELECT 1 FROM provider_counties pc WHERE pc.provider_id = p.id AND pc.county_fips = ",
+                )
                 .bind::<Text, _>(county.as_str())
                 .sql(")");
         }
@@ -307,7 +308,8 @@ impl<'a> Statement<'a> {
     }
 }
 
-const PROVIDER_COLUMNS: &str = "p.id, p.name, p.kind, p.description, p.website, p.email, p.synthetic";
+const PROVIDER_COLUMNS: &str =
+    "p.id, p.name, p.kind, p.description, p.website, p.email, p.synthetic, p.organization_id, p.version";
 
 #[derive(QueryableByName)]
 struct ProviderHitRow {
@@ -325,6 +327,10 @@ struct ProviderHitRow {
     email: Option<String>,
     #[diesel(sql_type = Bool)]
     synthetic: bool,
+    #[diesel(sql_type = diesel::sql_types::Nullable<SqlUuid>)]
+    organization_id: Option<Uuid>,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    version: i32,
 }
 
 impl From<ProviderHitRow> for Provider {
@@ -337,6 +343,8 @@ impl From<ProviderHitRow> for Provider {
             website: r.website,
             email: r.email,
             synthetic: r.synthetic,
+            organization_id: r.organization_id,
+            version: r.version,
         }
     }
 }
@@ -376,10 +384,8 @@ async fn providers_by_name(
     after: Option<(&str, Uuid)>,
     limit: usize,
 ) -> AppResult<Vec<Provider>> {
-    let mut st = Statement::new("SELECT ")
-        .sql(PROVIDER_COLUMNS)
-        .sql(" FROM providers p WHERE")
-        .provider_filters(filters);
+    let mut st =
+        Statement::new("SELECT ").sql(PROVIDER_COLUMNS).sql(" FROM providers p WHERE").provider_filters(filters);
     if let Some(area) = area {
         st = st
             .sql(" AND EXISTS (SELECT 1 FROM provider_counties pc WHERE pc.provider_id = p.id AND pc.county_fips = ")
@@ -546,7 +552,9 @@ fn nearest_statement<'a>(
         .sql(position)
         .sql(" <-> ")
         .bind::<Geography, _>(point)
-        .sql(") AS distance_m FROM locations l JOIN providers p ON p.id = l.provider_id WHERE l.archived_at IS NULL AND")
+        .sql(
+            ") AS distance_m FROM locations l JOIN providers p ON p.id = l.provider_id WHERE l.archived_at IS NULL AND",
+        )
         .provider_filters(filters);
     if let Some(radius) = radius_m {
         st = st
@@ -559,7 +567,13 @@ fn nearest_statement<'a>(
             .sql(", false)");
     }
     if let Some(metres) = from_metres {
-        st = st.sql(" AND (").sql(position).sql(" <-> ").bind::<Geography, _>(point).sql(") >= ").bind::<Double, _>(metres);
+        st = st
+            .sql(" AND (")
+            .sql(position)
+            .sql(" <-> ")
+            .bind::<Geography, _>(point)
+            .sql(") >= ")
+            .bind::<Double, _>(metres);
     }
     st.sql(" ORDER BY ")
         .sql(position)
@@ -578,14 +592,26 @@ struct PlanLine {
 
 /// The PostgreSQL plan of the nearest-location query a search with a point runs, for
 /// operators and for the test that proves the GiST index serves the ranking.
-pub async fn explain_nearest(conn: &mut AsyncPgConnection, viewer: &Viewer, request: SearchRequest) -> AppResult<Vec<String>> {
+pub async fn explain_nearest(
+    conn: &mut AsyncPgConnection,
+    viewer: &Actor,
+    request: SearchRequest,
+) -> AppResult<Vec<String>> {
     let query = validate(conn, request).await?;
     let Some(at) = query.near else {
         return Err(AppError::bad_input("filter.near", "explain needs filter.near"));
     };
     let position = position_column(viewer);
     let point = Point::new(at.lon(), at.lat(), Some(4326));
-    let st = nearest_statement("EXPLAIN (COSTS OFF) ", &query.filters, point, query.radius_m, position, None, query.limit + 1);
+    let st = nearest_statement(
+        "EXPLAIN (COSTS OFF) ",
+        &query.filters,
+        point,
+        query.radius_m,
+        position,
+        None,
+        query.limit + 1,
+    );
     let lines: Vec<PlanLine> = st.query.load(conn).await?;
     Ok(lines.into_iter().map(|l| l.line).collect())
 }
@@ -621,7 +647,7 @@ mod tests {
     fn cursors_round_trip_exactly() {
         let id = Uuid::new_v4();
         for cursor in [
-            Cursor::Distance { metres: 1234.567_890_123, id },
+            Cursor::Distance { metres: 1_234.567_890_123, id },
             Cursor::Name { name: "A | B (synthetic)".into(), id },
             Cursor::ServiceArea { name: "Zeta".into(), id },
         ] {

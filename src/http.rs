@@ -6,19 +6,25 @@
 //! operation), the body is capped before parsing, batches are refused, and every error
 //! leaves with a stable `extensions.code` and the request id.
 
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::access::Viewer;
+use crate::auth::{self, Actor, Caller};
 use crate::config::Mode;
 use crate::db::DbPool;
-use crate::graphql::{self, LanternSchema};
+use crate::graphql::{self, ClientAddr, LanternSchema, ServiceSettings};
 
 /// Largest accepted GraphQL request body.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Most aliased fields in one operation (aliases multiply work without adding depth).
+pub const MAX_ALIASES: usize = 30;
 
 /// Shared state of the HTTP layer.
 #[derive(Clone)]
@@ -26,18 +32,18 @@ pub struct HttpState {
     pub schema: LanternSchema,
     pub pool: DbPool,
     pub mode: Mode,
+    pub settings: ServiceSettings,
+    pub request_timeout: Duration,
 }
 
 /// Registers Lantern's routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-        .route("/healthz", web::get().to(healthz))
-        .service(
-            web::resource("/graphql")
-                .route(web::post().to(graphql_post))
-                .route(web::get().to(graphql_get))
-                .default_service(web::to(method_not_allowed)),
-        );
+    cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES)).route("/healthz", web::get().to(healthz)).service(
+        web::resource("/graphql")
+            .route(web::post().to(graphql_post))
+            .route(web::get().to(graphql_get))
+            .default_service(web::to(method_not_allowed)),
+    );
 }
 
 fn error_body(code: &str, message: &str, request_id: &str) -> Value {
@@ -54,9 +60,11 @@ fn with_request_id(mut response: HttpResponse, request_id: &str) -> HttpResponse
 async fn method_not_allowed() -> HttpResponse {
     let id = Uuid::new_v4().to_string();
     with_request_id(
-        HttpResponse::MethodNotAllowed()
-            .insert_header((header::ALLOW, "POST"))
-            .json(error_body("METHOD_NOT_ALLOWED", "use POST with Content-Type: application/json", &id)),
+        HttpResponse::MethodNotAllowed().insert_header((header::ALLOW, "POST")).json(error_body(
+            "METHOD_NOT_ALLOWED",
+            "use POST with Content-Type: application/json",
+            &id,
+        )),
         &id,
     )
 }
@@ -79,14 +87,59 @@ fn is_json(req: &HttpRequest) -> bool {
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
+/// The bearer token of the request: `Ok(None)` without an Authorization header, `Err`
+/// for a header that is not `Bearer <token>`.
+fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ()> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| ())?;
+    let (scheme, token) = value.split_once(' ').ok_or(())?;
+    let token = token.trim();
+    if scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && token.len() <= 200 {
+        Ok(Some(token.to_owned()))
+    } else {
+        Err(())
+    }
+}
+
+/// How many aliased fields the operation's document holds, fragments included.
+fn count_aliases(doc: &ExecutableDocument) -> usize {
+    fn in_set(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(f) => usize::from(f.node.alias.is_some()) + in_set(&f.node.selection_set.node),
+                Selection::InlineFragment(f) => in_set(&f.node.selection_set.node),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    let operations: usize = doc.operations.iter().map(|(_, op)| in_set(&op.node.selection_set.node)).sum();
+    let fragments: usize = doc.fragments.values().map(|f| in_set(&f.node.selection_set.node)).sum();
+    operations + fragments
+}
+
 async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpState>) -> HttpResponse {
     let request_id = Uuid::new_v4().to_string();
-    let respond = |status: actix_web::http::StatusCode, code: &str, message: &str| {
+    let respond = |status: StatusCode, code: &str, message: &str| {
         with_request_id(HttpResponse::build(status).json(error_body(code, message, &request_id)), &request_id)
     };
+    let limited = |retry_after: u64| {
+        let mut response = respond(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down");
+        if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        response
+    };
+    let ip = req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    let limits = state.settings.rate_limits;
+    if let Err(retry) = state.settings.limiter.check(&format!("api-ip:{ip}"), limits.api_per_ip) {
+        return limited(retry);
+    }
     if !is_json(&req) {
         return respond(
-            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
             "Content-Type must be application/json",
         );
@@ -104,11 +157,11 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
                 &request_id,
             );
         }
-        Err(_) => return respond(actix_web::http::StatusCode::BAD_REQUEST, "BAD_REQUEST", "body is not valid JSON"),
+        Err(_) => return respond(StatusCode::BAD_REQUEST, "BAD_REQUEST", "body is not valid JSON"),
     };
     if raw.is_array() {
         return respond(
-            actix_web::http::StatusCode::BAD_REQUEST,
+            StatusCode::BAD_REQUEST,
             "BATCH_NOT_SUPPORTED",
             "batched requests are not supported; send one operation per request",
         );
@@ -117,19 +170,66 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
         Ok(r) => r,
         Err(_) => {
             return respond(
-                actix_web::http::StatusCode::BAD_REQUEST,
+                StatusCode::BAD_REQUEST,
                 "BAD_REQUEST",
                 "body must be a GraphQL request: {\"query\": \"...\", \"variables\": {...}}",
             );
         }
     };
-    let (viewer, loaders) = graphql::request_data(&state.pool, Viewer::Anonymous);
     let query_text = request.query.clone();
-    let response = state.schema.execute(request.data(viewer).data(loaders)).await;
+    if let Ok(doc) = async_graphql::parser::parse_query(&request.query)
+        && count_aliases(&doc) > MAX_ALIASES
+    {
+        let message = format!("an operation may use at most {MAX_ALIASES} aliases");
+        return with_request_id(
+            HttpResponse::Ok().json(error_body("GRAPHQL_VALIDATION_FAILED", &message, &request_id)),
+            &request_id,
+        );
+    }
+    let actor = match bearer_token(&req) {
+        Err(()) => {
+            return respond(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "Authorization must be: Bearer <token>");
+        }
+        Ok(None) => Actor::Anonymous,
+        Ok(Some(token)) => {
+            let key = format!("api-token:{}", crate::auth::credentials::token_fingerprint(&token));
+            if let Err(retry) = state.settings.limiter.check(&key, limits.api_per_token) {
+                return limited(retry);
+            }
+            let authenticated = match state.pool.get().await {
+                Ok(mut conn) => auth::sessions::authenticate(&mut conn, state.settings.auth, &token).await,
+                Err(e) => Err(e.into()),
+            };
+            match authenticated {
+                Ok(actor) => actor,
+                Err(crate::error::AppError::Unauthenticated) => {
+                    return respond(
+                        StatusCode::UNAUTHORIZED,
+                        "UNAUTHENTICATED",
+                        "the token is invalid, expired or revoked",
+                    );
+                }
+                Err(e) => {
+                    let _ = graphql::to_gql(e);
+                    return respond(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", "internal error");
+                }
+            }
+        }
+    };
+    let caller = Caller { actor, request_id: request_id.clone() };
+    let request = graphql::with_request_data(request, &state.pool, caller, ClientAddr(ip));
+    let Ok(response) = tokio::time::timeout(state.request_timeout, state.schema.execute(request)).await else {
+        tracing::warn!(request_id, "request timed out");
+        return respond(StatusCode::SERVICE_UNAVAILABLE, "TIMEOUT", "the request took too long and was abandoned");
+    };
     let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
     finish_errors(&mut body, &query_text, &request_id);
+    let rate_limited = body["errors"]
+        .as_array()
+        .is_some_and(|errors| errors.iter().any(|e| e["extensions"]["code"] == "RATE_LIMITED"));
+    let status = if rate_limited { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::OK };
     with_request_id(
-        HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(body),
+        HttpResponse::build(status).insert_header((header::CACHE_CONTROL, "no-store")).json(body),
         &request_id,
     )
 }
@@ -163,7 +263,11 @@ fn finish_errors(body: &mut Value, query: &str, request_id: &str) {
             // A number literal too large for a double (the nearest thing to infinity
             // GraphQL can spell) fails while parsing; it is bad input, and we can say where.
             let at = &error["locations"][0];
-            let field = name_before(query, at["line"].as_u64().unwrap_or(0) as usize, at["column"].as_u64().unwrap_or(0) as usize);
+            let field = name_before(
+                query,
+                at["line"].as_u64().unwrap_or(0) as usize,
+                at["column"].as_u64().unwrap_or(0) as usize,
+            );
             let field = field.unwrap_or_default();
             error["message"] = json!(format!("{field} must be a finite number").trim_start());
             error["extensions"] = json!({ "code": "BAD_USER_INPUT", "field": field });

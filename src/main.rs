@@ -1,12 +1,14 @@
-//! The `lantern` command: serve, migrate, seed, export-schema.
+//! The `lantern` command: serve, migrate, seed, admin, export-schema.
 
+use std::io::BufRead;
 use std::net::TcpListener;
 
 use anyhow::{Context, bail};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use lantern::config::Config;
 use lantern::db::seed::{self, SeedSet};
-use lantern::{db, graphql, startup, telemetry};
+use lantern::startup::{self, ServerOptions};
+use lantern::{graphql, organizations, telemetry};
 
 const USAGE: &str = "usage: lantern <command>
 
@@ -14,6 +16,9 @@ commands:
   serve                    migrate, then serve HTTP on LANTERN_ADDR (default 127.0.0.1:8080)
   migrate                  apply pending database migrations
   seed [--reference-only]  load need categories, counties and the synthetic sample directory
+  admin create-user --email EMAIL --name NAME --organization ORG
+                           create a network admin; the password is read from stdin
+                           (or LANTERN_ADMIN_PASSWORD); there is no default account
   export-schema [PATH]     write the GraphQL SDL (default graphql/schema.graphql)
 
 Without DATABASE_URL a project-local PostgreSQL cluster is created and started
@@ -23,12 +28,14 @@ Without DATABASE_URL a project-local PostgreSQL cluster is created and started
 async fn main() -> anyhow::Result<()> {
     telemetry::init();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = args.first().map(String::as_str);
-    match command {
+    match args.first().map(String::as_str) {
         Some("serve") => serve().await,
         Some("migrate") => {
             let config = Config::from_env()?;
-            startup::prepare_database(&config).await.context("preparing the database")?;
+            let urls = startup::migrate(&config).await.context("migrating")?;
+            if urls.owner.is_none() {
+                bail!("no owner connection: set LANTERN_MIGRATION_DATABASE_URL to migrate");
+            }
             tracing::info!("migrations applied");
             Ok(())
         }
@@ -38,13 +45,12 @@ async fn main() -> anyhow::Result<()> {
                 Some("--reference-only") => SeedSet::Reference,
                 Some(other) => bail!("unknown seed option {other}\n\n{USAGE}"),
             };
-            let config = Config::from_env()?;
-            let (url, _) = startup::prepare_database(&config).await.context("preparing the database")?;
-            let mut conn = AsyncPgConnection::establish(&url).await.context("connecting")?;
+            let mut conn = owner_connection().await?;
             seed::seed(&mut conn, set).await.context("seeding")?;
             tracing::info!(?set, "seed data loaded");
             Ok(())
         }
+        Some("admin") if args.get(1).map(String::as_str) == Some("create-user") => create_admin(&args[2..]).await,
         Some("export-schema") => {
             let path = args.get(1).map(String::as_str).unwrap_or("graphql/schema.graphql");
             std::fs::write(path, graphql::sdl()).with_context(|| format!("writing {path}"))?;
@@ -58,12 +64,43 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// A connection as the tables' owner (migrated first): seeding and admin bootstrap
+/// write reference tables the service role may only read.
+async fn owner_connection() -> anyhow::Result<AsyncPgConnection> {
+    let config = Config::from_env()?;
+    let urls = startup::migrate(&config).await.context("preparing the database")?;
+    let url = urls.owner.unwrap_or(urls.app);
+    AsyncPgConnection::establish(&url).await.context("connecting")
+}
+
 async fn serve() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     let (_, pool) = startup::prepare_database(&config).await.context("preparing the database")?;
     let listener = TcpListener::bind(config.addr).with_context(|| format!("binding {}", config.addr))?;
     tracing::info!(addr = %config.addr, mode = ?config.mode, "serving");
-    startup::build_server(listener, pool, config.mode)?.await?;
-    let _ = db::MIGRATIONS;
+    startup::build_server(listener, pool, ServerOptions::from_config(&config))?.await?;
+    Ok(())
+}
+
+async fn create_admin(args: &[String]) -> anyhow::Result<()> {
+    let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let (Some(email), Some(name), Some(organization)) = (flag("--email"), flag("--name"), flag("--organization"))
+    else {
+        bail!("{USAGE}");
+    };
+    let password = match std::env::var("LANTERN_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            eprintln!("password (at least 12 characters), then Enter:");
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line).context("reading the password")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let mut conn = owner_connection().await?;
+    let user = organizations::bootstrap_admin(&mut conn, &email, &name, &organization, &password)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.public_message()))?;
+    println!("network admin created: {user}");
     Ok(())
 }

@@ -1,28 +1,87 @@
 //! Wiring: database preparation, the HTTP server and its middleware.
 
 use std::net::TcpListener;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, Service};
 use actix_web::{App, HttpServer, middleware, web};
 use futures_util::FutureExt;
 
-use crate::config::{Config, Mode};
-use crate::db::{self, DbPool, DbSetupError};
-use crate::graphql;
+use crate::config::{self, Config, Mode, RateLimits, SessionPolicy};
+use crate::db::{self, DbPool, DbSetupError, DbUrls};
+use crate::graphql::{self, ServiceSettings};
 use crate::http::{self, HttpState};
+use crate::rate_limit::RateLimiter;
 
-/// Finds (or starts) the database, applies pending migrations and builds the pool.
-pub async fn prepare_database(config: &Config) -> Result<(String, DbPool), DbSetupError> {
-    let url = db::resolve_url(&config.database).await?;
-    db::migrate(&url).await?;
-    let pool = db::pool(&url, config.pool_size)?;
-    Ok((url, pool))
+/// Finds (or starts) the database and applies pending migrations with the owner's
+/// connection, if there is one.
+pub async fn migrate(config: &Config) -> Result<DbUrls, DbSetupError> {
+    let urls = db::resolve(&config.database).await?;
+    if let Some(owner) = &urls.owner {
+        db::migrate(owner).await?;
+    }
+    Ok(urls)
+}
+
+/// Everything `serve` needs of the database: migrated, and a pool for a role that cannot
+/// bypass the database's guards. Refuses an unsafe role or a schema behind the build.
+pub async fn prepare_database(config: &Config) -> Result<(DbUrls, DbPool), DbSetupError> {
+    let urls = migrate(config).await?;
+    let pool = db::pool(&urls.app, config.pool_size, config.statement_timeout_ms)?;
+    if !db::schema_is_current(&pool).await? {
+        return Err(DbSetupError::PendingMigrations);
+    }
+    db::check_service_role(&pool).await?;
+    Ok((urls, pool))
+}
+
+/// How the HTTP server behaves.
+#[derive(Clone, Copy, Debug)]
+pub struct ServerOptions {
+    pub mode: Mode,
+    pub sessions: SessionPolicy,
+    pub rate_limits: RateLimits,
+    pub request_timeout_ms: u32,
+}
+
+impl ServerOptions {
+    /// The options a configuration asks for.
+    pub fn from_config(config: &Config) -> Self {
+        ServerOptions {
+            mode: config.mode,
+            sessions: config.sessions,
+            rate_limits: config.rate_limits,
+            request_timeout_ms: config.request_timeout_ms,
+        }
+    }
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            mode: Mode::Production,
+            sessions: config::DEFAULT_SESSION_POLICY,
+            rate_limits: config::DEFAULT_RATE_LIMITS,
+            request_timeout_ms: config::DEFAULT_REQUEST_TIMEOUT_MS,
+        }
+    }
 }
 
 /// Starts the HTTP server on an already bound listener (tests bind port 0).
-pub fn build_server(listener: TcpListener, pool: DbPool, mode: Mode) -> std::io::Result<Server> {
-    let state = HttpState { schema: graphql::build_schema(pool.clone(), mode), pool, mode };
+pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions) -> std::io::Result<Server> {
+    let settings = ServiceSettings {
+        auth: options.sessions.into(),
+        rate_limits: options.rate_limits,
+        limiter: Arc::new(RateLimiter::default()),
+    };
+    let state = HttpState {
+        schema: graphql::build_schema(pool.clone(), options.mode, settings.clone()),
+        pool,
+        mode: options.mode,
+        settings,
+        request_timeout: Duration::from_millis(u64::from(options.request_timeout_ms)),
+    };
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))

@@ -9,7 +9,7 @@ use diesel_async::pooled_connection::deadpool::Object;
 use uuid::Uuid;
 
 use super::GqlResultExt;
-use crate::access::Viewer;
+use crate::auth::Actor;
 use crate::counties::{self, County};
 use crate::db::DbPool;
 use crate::error::AppError;
@@ -27,13 +27,13 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    /// Loaders for one request made by `viewer`.
-    pub fn new(pool: DbPool, viewer: Viewer) -> Self {
+    /// Loaders for one request made by `actor`.
+    pub fn new(pool: DbPool, actor: Actor) -> Self {
         let db = Db(pool);
         Loaders {
             services: DataLoader::new(ServicesByProvider(db.clone()), tokio::spawn),
             phones: DataLoader::new(PhonesByProvider(db.clone()), tokio::spawn),
-            locations: DataLoader::new(LocationsByProvider(db.clone(), viewer), tokio::spawn),
+            locations: DataLoader::new(LocationsByProvider(db.clone(), actor), tokio::spawn),
             service_areas: DataLoader::new(ServiceAreaByProvider(db.clone()), tokio::spawn),
             needs: DataLoader::new(NeedsByService(db.clone()), tokio::spawn),
             counties: DataLoader::new(CountyByFips(db), tokio::spawn),
@@ -83,7 +83,7 @@ impl Loader<Uuid> for PhonesByProvider {
     }
 }
 
-pub struct LocationsByProvider(Db, Viewer);
+pub struct LocationsByProvider(Db, Actor);
 
 impl Loader<Uuid> for LocationsByProvider {
     type Value = Vec<LocationView>;

@@ -1,22 +1,47 @@
 //! The GraphQL API: schema root, per-request context and DataLoaders. Resolvers are thin:
 //! they parse arguments, call a domain function, and wrap the result.
 
+mod directory_edit;
+mod identity;
 mod loaders;
 mod query;
 mod types;
 
-use async_graphql::{EmptyMutation, EmptySubscription, ErrorExtensions, Schema};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use async_graphql::{EmptySubscription, ErrorExtensions, MergedObject, Schema};
 
 pub use loaders::Loaders;
-pub use query::Query;
 
-use crate::access::Viewer;
-use crate::config::Mode;
+use crate::auth::{AuthSettings, Caller};
+use crate::config::{Mode, RateLimits};
 use crate::db::DbPool;
 use crate::error::AppError;
+use crate::rate_limit::RateLimiter;
+
+/// The query root: one part per domain.
+#[derive(MergedObject, Default)]
+pub struct Query(query::DirectoryQuery, identity::IdentityQuery);
+
+/// The mutation root: one part per domain.
+#[derive(MergedObject, Default)]
+pub struct Mutation(identity::IdentityMutation, directory_edit::DirectoryMutation);
 
 /// The executable schema.
-pub type LanternSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type LanternSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Settings the resolvers need beside the pool.
+#[derive(Clone)]
+pub struct ServiceSettings {
+    pub auth: AuthSettings,
+    pub rate_limits: RateLimits,
+    pub limiter: Arc<RateLimiter>,
+}
+
+/// Where a request came from (for login rate limits).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub IpAddr);
 
 /// Deepest query accepted: the deepest useful one (search → provider → services → needs)
 /// is 7 levels.
@@ -26,9 +51,10 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 
 /// Builds the schema. Production turns off introspection and field suggestions, which
 /// would otherwise map the API for an attacker; tools use `graphql/schema.graphql`.
-pub fn build_schema(pool: DbPool, mode: Mode) -> LanternSchema {
-    let builder = Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+pub fn build_schema(pool: DbPool, mode: Mode, settings: ServiceSettings) -> LanternSchema {
+    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(pool)
+        .data(settings)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY);
     match mode {
@@ -39,13 +65,19 @@ pub fn build_schema(pool: DbPool, mode: Mode) -> LanternSchema {
 
 /// The schema in SDL, as committed in `graphql/schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription).finish().sdl()
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish().sdl()
 }
 
-/// What a request carries beside its query: who is asking, and the request's loaders.
-pub fn request_data(pool: &DbPool, viewer: Viewer) -> (Viewer, Loaders) {
-    let loaders = Loaders::new(pool.clone(), viewer.clone());
-    (viewer, loaders)
+/// Attaches what a request carries beside its query: who is asking, from where, and
+/// the request's own DataLoaders.
+pub fn with_request_data(
+    request: async_graphql::Request,
+    pool: &DbPool,
+    caller: Caller,
+    client: ClientAddr,
+) -> async_graphql::Request {
+    let loaders = Loaders::new(pool.clone(), caller.actor.clone());
+    request.data(caller).data(client).data(loaders)
 }
 
 /// Turns a domain error into a GraphQL error with a stable `extensions.code` (and the
@@ -58,11 +90,18 @@ pub fn to_gql(err: AppError) -> async_graphql::Error {
         AppError::BadUserInput { field, .. } => Some(field.clone()),
         _ => None,
     };
+    let retry_after = match &err {
+        AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+        _ => None,
+    };
     let code = err.code();
     async_graphql::Error::new(err.public_message()).extend_with(|_, ext| {
         ext.set("code", code);
         if let Some(field) = &field {
             ext.set("field", field.as_str());
+        }
+        if let Some(seconds) = retry_after {
+            ext.set("retryAfter", seconds);
         }
     })
 }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::GqlResultExt;
 use super::types::{CountyGql, NeedCategoryGql, PhaseGql, PopulationGql, ProviderGql, SearchConnectionGql};
-use crate::access::Viewer;
+use crate::auth::Caller;
 use crate::coords::Coordinates;
 use crate::counties::{self, Fips};
 use crate::db::DbPool;
@@ -15,9 +15,9 @@ use crate::error::{AppError, AppResult};
 use crate::needs;
 use crate::providers::{self, search};
 
-/// The query root.
+/// Reads of the public directory.
 #[derive(Default)]
-pub struct Query;
+pub struct DirectoryQuery;
 
 /// A point to search around.
 #[derive(InputObject)]
@@ -55,18 +55,29 @@ pub struct ProviderFilter {
     pub open_24h: Option<bool>,
 }
 
-async fn conn(ctx: &Context<'_>) -> AppResult<PooledConnection<AsyncPgConnection>> {
+/// A pooled connection for a resolver.
+pub(super) async fn conn(ctx: &Context<'_>) -> AppResult<PooledConnection<AsyncPgConnection>> {
     Ok(ctx.data_unchecked::<DbPool>().get().await?)
 }
 
-fn parse_uuid(id: &ID, field: &str) -> AppResult<Uuid> {
+/// The caller of the current request.
+pub(super) fn caller<'a>(ctx: &Context<'a>) -> &'a Caller {
+    ctx.data_unchecked::<Caller>()
+}
+
+/// Parses an `ID` argument as a UUID; `field` names it in the error.
+pub(super) fn parse_uuid(id: &ID, field: &str) -> AppResult<Uuid> {
     id.parse().map_err(|_| AppError::bad_input(field, format!("{field} is not a valid id")))
 }
 
 #[Object]
-impl Query {
+impl DirectoryQuery {
     /// The FUTURES need matrix in its order, optionally one phase only.
-    async fn need_categories(&self, ctx: &Context<'_>, phase: Option<PhaseGql>) -> async_graphql::Result<Vec<NeedCategoryGql>> {
+    async fn need_categories(
+        &self,
+        ctx: &Context<'_>,
+        phase: Option<PhaseGql>,
+    ) -> async_graphql::Result<Vec<NeedCategoryGql>> {
         let list = needs::list(&mut *conn(ctx).await.gql()?, phase.map(Into::into)).await.gql()?;
         Ok(list.into_iter().map(NeedCategoryGql).collect())
     }
@@ -97,6 +108,7 @@ impl Query {
 
     /// Find providers. With `filter.near`, ranked by distance to each provider's nearest
     /// location; otherwise by name. `first` is at most 100 (default 20).
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
     async fn search_providers(
         &self,
         ctx: &Context<'_>,
@@ -127,8 +139,7 @@ impl Query {
             first,
             after,
         };
-        let viewer = ctx.data_unchecked::<Viewer>();
-        let page = search::search(&mut *conn(ctx).await.gql()?, viewer, request).await.gql()?;
+        let page = search::search(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, request).await.gql()?;
         Ok(page.into())
     }
 }

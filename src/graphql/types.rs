@@ -99,6 +99,14 @@ impl ProviderGql {
     async fn synthetic(&self) -> bool {
         self.0.synthetic
     }
+    /// Incremented by every edit; pass it back to update or archive.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// The organization keeping this listing; null for network-kept listings.
+    async fn organization_id(&self) -> Option<ID> {
+        self.0.organization_id.map(|id| ID(id.to_string()))
+    }
     async fn phones(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PhoneGql>> {
         let phones = ctx.data_unchecked::<Loaders>().phones.load_one(self.0.id).await?;
         Ok(phones.unwrap_or_default().into_iter().map(PhoneGql).collect())
@@ -150,6 +158,9 @@ impl ServiceGql {
     }
     async fn name(&self) -> &str {
         &self.0.name
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
     }
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
@@ -203,6 +214,9 @@ impl LocationGql {
     }
     async fn confidential(&self) -> bool {
         self.0.confidential
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
     }
     async fn name(&self) -> Option<&str> {
         self.0.exact.as_ref().and_then(|e| e.name.as_deref())

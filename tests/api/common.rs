@@ -8,8 +8,9 @@
 use std::net::TcpListener;
 use std::path::Path;
 
-use lantern::config::{Config, DatabaseSource, Mode};
+use lantern::config::{Config, DatabaseSource, Mode, RateLimits};
 use lantern::db::{self, local_cluster, seed};
+use lantern::startup::ServerOptions;
 use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 use tokio_postgres::NoTls;
@@ -26,9 +27,25 @@ struct Template {
 pub struct TestApp {
     pub base_url: String,
     pub client: reqwest::Client,
+    /// The test database as its owner (for fixtures and independent checks).
     pub db_url: String,
+    /// The test database as the service role.
+    pub app_db_url: String,
     db_name: String,
     admin_url: String,
+}
+
+/// Rate limits off, so tests can make many requests; rate-limit tests set their own.
+pub const NO_LIMITS: RateLimits = RateLimits { api_per_ip: 0, api_per_token: 0, login_per_ip: 0, login_per_email: 0 };
+
+/// A throwaway password for fake test users.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+fn url_with_user(url: &str, user: &str) -> String {
+    // postgres://user@host/db -> postgres://<user>@host/db (trust auth on the test cluster).
+    let rest = url.strip_prefix("postgres://").unwrap_or(url);
+    let host_part = rest.split_once('@').map_or(rest, |(_, h)| h);
+    format!("postgres://{user}@{host_part}")
 }
 
 fn url_with_database(url: &str, database: &str) -> String {
@@ -84,7 +101,7 @@ async fn template() -> Template {
         .get_or_init(|| async {
             let config = Config::from_env().expect("configuration");
             let admin_url = match &config.database {
-                DatabaseSource::Url(url) => url_with_database(url, "postgres"),
+                DatabaseSource::Urls { owner, app } => url_with_database(owner.as_ref().unwrap_or(app), "postgres"),
                 DatabaseSource::LocalCluster(cluster) => {
                     let cluster = cluster.clone();
                     tokio::task::spawn_blocking(move || local_cluster::ensure_running(&cluster))
@@ -98,11 +115,8 @@ async fn template() -> Template {
             let admin = admin_client(&admin_url).await;
             // Serialize template builds across test processes.
             admin.execute("SELECT pg_advisory_lock(7317001)", &[]).await.unwrap();
-            let exists = admin
-                .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
-                .await
-                .unwrap()
-                .is_some();
+            let exists =
+                admin.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).await.unwrap().is_some();
             if !exists {
                 let stale = admin
                     .query("SELECT datname FROM pg_database WHERE datname LIKE 'lantern\\_tpl\\_%'", &[])
@@ -122,10 +136,7 @@ async fn template() -> Template {
                     seed::seed(&mut conn, seed::SeedSet::WithSampleDirectory).await.expect("seed template");
                 }
                 // Publish atomically, so a half-built template is never cloned.
-                admin
-                    .execute(&format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\""), &[])
-                    .await
-                    .unwrap();
+                admin.execute(&format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\""), &[]).await.unwrap();
             }
             admin.execute("SELECT pg_advisory_unlock(7317001)", &[]).await.unwrap();
             Template { admin_url, name }
@@ -137,11 +148,16 @@ async fn template() -> Template {
 impl TestApp {
     /// A production-mode server on a fresh copy of the seeded template.
     pub async fn spawn() -> TestApp {
-        Self::spawn_in(Mode::Production).await
+        Self::spawn_with(ServerOptions { rate_limits: NO_LIMITS, ..ServerOptions::default() }).await
     }
 
     /// A server in the given mode on a fresh copy of the seeded template.
     pub async fn spawn_in(mode: Mode) -> TestApp {
+        Self::spawn_with(ServerOptions { mode, rate_limits: NO_LIMITS, ..ServerOptions::default() }).await
+    }
+
+    /// A server with the given options on a fresh copy of the seeded template.
+    pub async fn spawn_with(options: ServerOptions) -> TestApp {
         let template = template().await;
         let db_name = format!("lantern_test_{}", uuid::Uuid::new_v4().simple());
         let admin = admin_client(&template.admin_url).await;
@@ -154,24 +170,34 @@ impl TestApp {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         let db_url = url_with_database(&template.admin_url, &db_name);
-        let pool = db::pool(&db_url, 8).expect("pool");
-        Self::serve(pool, mode, db_url, db_name, template.admin_url)
+        let app_db_url = url_with_user(&db_url, db::APP_ROLE);
+        let pool = db::pool(&app_db_url, 8, 5_000).expect("pool");
+        db::check_service_role(&pool).await.expect("tests run the service as its unprivileged role");
+        Self::serve(pool, options, db_url, app_db_url, db_name, template.admin_url)
     }
 
-    /// A server whose pool points at `db_url` as given (used to test a dead database).
+    /// A server whose pool is given as is (used to test a dead database).
     pub fn spawn_with_pool(pool: db::DbPool) -> TestApp {
-        Self::serve(pool, Mode::Production, String::new(), String::new(), String::new())
+        Self::serve(pool, ServerOptions::default(), String::new(), String::new(), String::new(), String::new())
     }
 
-    fn serve(pool: db::DbPool, mode: Mode, db_url: String, db_name: String, admin_url: String) -> TestApp {
+    fn serve(
+        pool: db::DbPool,
+        options: ServerOptions,
+        db_url: String,
+        app_db_url: String,
+        db_name: String,
+        admin_url: String,
+    ) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().unwrap().port();
-        let server = lantern::startup::build_server(listener, pool, mode).expect("server");
+        let server = lantern::startup::build_server(listener, pool, options).expect("server");
         tokio::spawn(server);
         TestApp {
             base_url: format!("http://127.0.0.1:{port}"),
             client: reqwest::Client::builder().no_proxy().build().unwrap(),
             db_url,
+            app_db_url,
             db_name,
             admin_url,
         }
@@ -188,6 +214,91 @@ impl TestApp {
             .expect("request");
         assert_eq!(response.status(), 200, "GraphQL over HTTP answers 200");
         response.json().await.expect("JSON body")
+    }
+
+    /// POSTs a GraphQL operation with a bearer token; returns status and body.
+    pub async fn gql_as(&self, token: &str, query: &str, variables: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.base_url))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+
+    /// Like [`gql_as`], asserting success, and returning `data`.
+    pub async fn data_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.gql_as(token, query, variables).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Creates a network admin the way an operator would (the CLI's bootstrap), logs
+    /// in over the API and returns the token.
+    pub async fn network_admin(&self) -> String {
+        use diesel_async::AsyncConnection;
+        let email = format!("admin-{}@lantern.test", uuid::Uuid::new_v4().simple());
+        let mut conn = diesel_async::AsyncPgConnection::establish(&self.db_url).await.unwrap();
+        lantern::organizations::bootstrap_admin(
+            &mut conn,
+            &email,
+            "Test Admin (fake)",
+            "Network Office (test)",
+            PASSWORD,
+        )
+        .await
+        .expect("bootstrap admin");
+        self.login(&email, None).await
+    }
+
+    /// Logs in over the API and returns the token.
+    pub async fn login(&self, email: &str, organization: Option<&str>) -> String {
+        let data = self
+            .data(
+                "mutation($e: String!, $p: String!, $o: ID) { login(email: $e, password: $p, organizationId: $o) { token } }",
+                json!({ "e": email, "p": PASSWORD, "o": organization }),
+            )
+            .await;
+        data["login"]["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates an organization through the API (as `admin`) and returns its id.
+    pub async fn organization(&self, admin: &str, name: &str) -> String {
+        let data = self
+            .data_as(
+                admin,
+                "mutation($n: String!) { createOrganization(input: { name: $n }) { id } }",
+                json!({ "n": name }),
+            )
+            .await;
+        data["createOrganization"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Onboards a fake person into `org` with `role` the way the product does (invite,
+    /// accept, log in) and returns `(user id, email, token)`.
+    pub async fn member(&self, admin: &str, org: &str, role: &str) -> (String, String, String) {
+        let email = format!("{}-{}@lantern.test", role.to_lowercase(), uuid::Uuid::new_v4().simple());
+        let invited = self
+            .data_as(
+                admin,
+                "mutation($i: InviteUserInput!) { inviteUser(input: $i) { userId invitationToken } }",
+                json!({ "i": { "email": email, "displayName": "Pat Example (fake)", "organizationId": org, "role": role } }),
+            )
+            .await;
+        let token = invited["inviteUser"]["invitationToken"].as_str().unwrap();
+        self.data(
+            "mutation($t: String!, $p: String!) { acceptInvitation(token: $t, password: $p) }",
+            json!({ "t": token, "p": PASSWORD }),
+        )
+        .await;
+        let user = invited["inviteUser"]["userId"].as_str().unwrap().to_owned();
+        let session = self.login(&email, Some(org)).await;
+        (user, email, session)
     }
 
     /// Like [`gql`], asserting there were no errors, and returning `data`.

@@ -72,7 +72,13 @@ const SEARCH: &str = "query($filter: ProviderFilter) { searchProviders(filter: $
     nodes { provider { id name locations { latitude longitude name address { street } county { fips } } }
             distanceKm distanceApproximate serviceAreaMatch } } }";
 
-async fn probe(app: &TestApp, shelter: &Shelter, from: (f64, f64), radius_km: Option<f64>, transcript: &mut String) -> Option<Value> {
+async fn probe(
+    app: &TestApp,
+    shelter: &Shelter,
+    from: (f64, f64),
+    radius_km: Option<f64>,
+    transcript: &mut String,
+) -> Option<Value> {
     let mut filter = json!({ "languages": ["zu"], "near": { "lat": from.0, "lon": from.1 } });
     if let Some(r) = radius_km {
         filter["radiusKm"] = json!(r);
@@ -137,7 +143,12 @@ async fn trilateration_from_many_points_does_not_find_a_shelter() {
     assert!((inside - true_km).abs() > 1.0, "radius probing revealed the true distance");
 
     // Nothing ever carried the shelter's coordinates, name or street.
-    for secret in [format!("{:.4}", shelter.at.0), format!("{:.4}", shelter.at.1), "Hidden Harbor safe house".into(), "77 Test Fixture".into()] {
+    for secret in [
+        format!("{:.4}", shelter.at.0),
+        format!("{:.4}", shelter.at.1),
+        "Hidden Harbor safe house".into(),
+        "77 Test Fixture".into(),
+    ] {
         assert!(!transcript.contains(&secret), "a response revealed {secret}");
     }
 }

@@ -32,14 +32,19 @@ async fn a_provider_reads_back_as_seeded() {
     assert_eq!(got["synthetic"], true);
     assert!(got["name"].as_str().unwrap().ends_with("(synthetic)"));
 
-    let codes = |services: &Value, key: &str| -> BTreeSet<String> {
-        services
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|s| s[key].as_array().unwrap().iter().map(|n| n.as_str().map(str::to_owned).unwrap_or_else(|| n["code"].as_str().unwrap().to_owned())))
-            .collect()
-    };
+    let codes =
+        |services: &Value, key: &str| -> BTreeSet<String> {
+            services
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|s| {
+                    s[key].as_array().unwrap().iter().map(|n| {
+                        n.as_str().map(str::to_owned).unwrap_or_else(|| n["code"].as_str().unwrap().to_owned())
+                    })
+                })
+                .collect()
+        };
     assert_eq!(codes(&got["services"], "needs"), codes(&seeded["services"], "needs"));
     assert_eq!(got["services"].as_array().unwrap().len(), seeded["services"].as_array().unwrap().len());
     assert_eq!(got["phones"].as_array().unwrap().len(), seeded["phones"].as_array().unwrap().len());
@@ -53,7 +58,8 @@ async fn a_provider_reads_back_as_seeded() {
     assert_eq!(shown["county"]["fips"].as_str().unwrap().len(), 5);
 
     // The service area holds the declared counties and every location's county.
-    let area: BTreeSet<&str> = got["serviceArea"].as_array().unwrap().iter().map(|c| c["fips"].as_str().unwrap()).collect();
+    let area: BTreeSet<&str> =
+        got["serviceArea"].as_array().unwrap().iter().map(|c| c["fips"].as_str().unwrap()).collect();
     for fips in seeded["serviceArea"].as_array().unwrap() {
         assert!(area.contains(fips.as_str().unwrap()));
     }

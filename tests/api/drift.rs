@@ -14,10 +14,7 @@ use crate::common::TestApp;
 fn graphql_schema_file_matches_the_code() {
     let committed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("graphql/schema.graphql"))
         .expect("graphql/schema.graphql exists");
-    assert!(
-        committed == lantern::graphql::sdl(),
-        "graphql/schema.graphql is stale: run `cargo run -- export-schema`"
-    );
+    assert!(committed == lantern::graphql::sdl(), "graphql/schema.graphql is stale: run `cargo run -- export-schema`");
 }
 
 #[tokio::test]

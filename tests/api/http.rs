@@ -16,7 +16,7 @@ async fn healthz_checks_the_database() {
     assert_eq!(response.json::<Value>().await.unwrap()["status"], "ok");
 
     // A server whose database is unreachable says so instead of claiming health.
-    let dead = lantern::db::pool("postgres://postgres@127.0.0.1:1/none", 1).unwrap();
+    let dead = lantern::db::pool("postgres://postgres@127.0.0.1:1/none", 1, 1000).unwrap();
     let broken = TestApp::spawn_with_pool(dead);
     let response = broken.client.get(format!("{}/healthz", broken.base_url)).send().await.unwrap();
     assert_eq!(response.status(), 503);
@@ -45,12 +45,9 @@ async fn only_json_posts_execute() {
     assert_eq!(get.status(), 405);
     assert!(!get.text().await.unwrap().contains("acute."));
 
-    for content_type in [
-        Some("text/plain"),
-        Some("application/x-www-form-urlencoded"),
-        Some("multipart/form-data; boundary=x"),
-        None,
-    ] {
+    for content_type in
+        [Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data; boundary=x"), None]
+    {
         let mut request = app.client.post(&url).body(body.clone());
         if let Some(ct) = content_type {
             request = request.header("content-type", ct);
@@ -61,7 +58,14 @@ async fn only_json_posts_execute() {
         assert!(!text.contains("acute."), "{content_type:?} executed: {text}");
     }
 
-    let ok = app.client.post(&url).header("content-type", "application/json; charset=utf-8").body(body).send().await.unwrap();
+    let ok = app
+        .client
+        .post(&url)
+        .header("content-type", "application/json; charset=utf-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 200);
     assert!(ok.headers().contains_key("x-request-id"));
 }
@@ -92,7 +96,10 @@ async fn production_hides_the_schema_and_suggestions() {
     for probe in ["{ __schema { types { name } } }", "{ __type(name: \"Provider\") { fields { name } } }"] {
         let introspection = app.gql(probe, json!({})).await;
         let text = introspection.to_string();
-        assert!(!text.contains("searchProviders") && !text.contains("serviceArea"), "introspection must be off: {text}");
+        assert!(
+            !text.contains("searchProviders") && !text.contains("serviceArea"),
+            "introspection must be off: {text}"
+        );
         assert!(introspection["data"]["__schema"].is_null() && introspection["data"]["__type"].is_null(), "{text}");
     }
 

@@ -37,7 +37,12 @@ async fn need_categories_follow_the_futures_matrix() {
 #[tokio::test]
 async fn all_one_hundred_counties_are_listed_and_found_by_fips() {
     let app = TestApp::spawn().await;
-    let data = app.data("{ counties { fips name } wake: county(fips: \"37183\") { name } none: county(fips: \"51059\") { name } }", json!({})).await;
+    let data = app
+        .data(
+            "{ counties { fips name } wake: county(fips: \"37183\") { name } none: county(fips: \"51059\") { name } }",
+            json!({}),
+        )
+        .await;
     let counties = data["counties"].as_array().unwrap();
     assert_eq!(counties.len(), 100);
     assert!(counties.iter().all(|c| c["fips"].as_str().unwrap().starts_with("37")));
@@ -52,13 +57,14 @@ async fn all_one_hundred_counties_are_listed_and_found_by_fips() {
 #[tokio::test]
 async fn every_county_seat_lies_in_its_own_county() {
     let app = TestApp::spawn().await;
-    let seats: Vec<Value> =
-        serde_json::from_str(include_str!("../fixtures/nc-county-seats.json")).unwrap();
+    let seats: Vec<Value> = serde_json::from_str(include_str!("../fixtures/nc-county-seats.json")).unwrap();
     assert_eq!(seats.len(), 100);
     for seat in seats {
         let data = app
-            .data("query($lat: Float!, $lon: Float!) { countyAt(lat: $lat, lon: $lon) { fips name } }",
-                  json!({ "lat": seat["lat"], "lon": seat["lon"] }))
+            .data(
+                "query($lat: Float!, $lon: Float!) { countyAt(lat: $lat, lon: $lon) { fips name } }",
+                json!({ "lat": seat["lat"], "lon": seat["lon"] }),
+            )
             .await;
         assert_eq!(data["countyAt"]["fips"], seat["fips"], "seat {} of {}", seat["seat"], seat["county"]);
         assert_eq!(data["countyAt"]["name"], seat["county"]);
@@ -68,10 +74,14 @@ async fn every_county_seat_lies_in_its_own_county() {
 #[tokio::test]
 async fn points_outside_north_carolina_have_no_county() {
     let app = TestApp::spawn().await;
-    for (lat, lon, place) in [(37.54, -77.44, "Richmond, VA"), (34.0, -81.03, "Columbia, SC"), (35.0, -74.0, "Atlantic")] {
+    for (lat, lon, place) in
+        [(37.54, -77.44, "Richmond, VA"), (34.0, -81.03, "Columbia, SC"), (35.0, -74.0, "Atlantic")]
+    {
         let data = app
-            .data("query($lat: Float!, $lon: Float!) { countyAt(lat: $lat, lon: $lon) { fips } }",
-                  json!({ "lat": lat, "lon": lon }))
+            .data(
+                "query($lat: Float!, $lon: Float!) { countyAt(lat: $lat, lon: $lon) { fips } }",
+                json!({ "lat": lat, "lon": lon }),
+            )
             .await;
         assert_eq!(data["countyAt"], Value::Null, "{place}");
     }

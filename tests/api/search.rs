@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use lantern::access::Viewer;
+use lantern::auth::Actor;
 use lantern::providers::search::{self, SearchRequest};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -135,7 +135,13 @@ struct Expected {
     service_area: bool,
 }
 
-fn brute_force(w: &World, f: &Filter, near: (f64, f64), radius_km: Option<f64>, county_at: Option<&str>) -> Vec<Expected> {
+fn brute_force(
+    w: &World,
+    f: &Filter,
+    near: (f64, f64),
+    radius_km: Option<f64>,
+    county_at: Option<&str>,
+) -> Vec<Expected> {
     let mut located = Vec::new();
     let mut by_area = Vec::new();
     for p in &w.providers {
@@ -191,9 +197,16 @@ async fn search_all(app: &TestApp, filter: Value, page_size: i64) -> Vec<Value> 
 }
 
 const NEED_CHOICES: &[&str] = &[
-    "acute.housing", "acute.emergency_response_24h", "acute.legal_information", "acute.medical",
-    "transitional.legal", "transitional.mental_health", "transitional.case_management",
-    "long_term.employment", "long_term.peer_support", "transitional.transportation",
+    "acute.housing",
+    "acute.emergency_response_24h",
+    "acute.legal_information",
+    "acute.medical",
+    "transitional.legal",
+    "transitional.mental_health",
+    "transitional.case_management",
+    "long_term.employment",
+    "long_term.peer_support",
+    "transitional.transportation",
 ];
 
 fn random_filter(rng: &mut StdRng) -> Filter {
@@ -236,8 +249,10 @@ async fn ranked_results_equal_brute_force_for_many_random_points() {
             f.county = Some("37183".into());
         }
         let county_at = app
-            .data("query($lat: Float!, $lon: Float!) { countyAt(lat: $lat, lon: $lon) { fips } }",
-                  json!({ "lat": near.0, "lon": near.1 }))
+            .data(
+                "query($lat: Float!, $lon: Float!) { countyAt(lat: $lat, lon: $lon) { fips } }",
+                json!({ "lat": near.0, "lon": near.1 }),
+            )
             .await["countyAt"]["fips"]
             .as_str()
             .map(str::to_owned);
@@ -271,7 +286,11 @@ async fn ranked_results_equal_brute_force_for_many_random_points() {
             match (have.distance_m, want.distance_m) {
                 (Some(d_have), Some(d_want)) => {
                     // Same rank, up to ties closer than a metre.
-                    assert!((d_have - d_want).abs() < 1.0, "rank {i}: {id} at {d_have} m where {} at {d_want} m; {ctx}", want.id);
+                    assert!(
+                        (d_have - d_want).abs() < 1.0,
+                        "rank {i}: {id} at {d_have} m where {} at {d_want} m; {ctx}",
+                        want.id
+                    );
                     let km = node["distanceKm"].as_f64().unwrap();
                     let tolerance = if node["distanceApproximate"] == true { 0.501 } else { 0.006 };
                     assert!((km - d_have / 1000.0).abs() <= tolerance, "distanceKm {km} vs {d_have} m; {ctx}");
@@ -310,7 +329,9 @@ async fn without_a_point_results_are_by_name_and_filters_combine_with_and() {
     expected.sort();
     let got: Vec<(String, Uuid)> = got
         .iter()
-        .map(|n| (n["provider"]["name"].as_str().unwrap().to_owned(), n["provider"]["id"].as_str().unwrap().parse().unwrap()))
+        .map(|n| {
+            (n["provider"]["name"].as_str().unwrap().to_owned(), n["provider"]["id"].as_str().unwrap().parse().unwrap())
+        })
         .collect();
     assert!(!expected.is_empty(), "the fixture should have Spanish-speaking housing for minors");
     assert_eq!(got, expected);
@@ -378,12 +399,12 @@ async fn the_nearest_location_query_runs_on_the_gist_index() {
         ..SearchRequest::default()
     };
     // Ranking: the index hands locations over nearest first (KNN), no sort.
-    let plan = search::explain_nearest(&mut conn, &Viewer::Anonymous, request(None)).await.unwrap().join("\n");
+    let plan = search::explain_nearest(&mut conn, &Actor::Anonymous, request(None)).await.unwrap().join("\n");
     assert!(plan.contains("Index Scan using locations_public_geog_gix"), "{plan}");
     assert!(plan.contains("Order By: (public_geog <->"), "KNN ordering by the index: {plan}");
     assert!(!plan.contains("Seq Scan on locations"), "{plan}");
     // With a radius the same index bounds the search (by KNN or a bitmap scan).
-    let plan = search::explain_nearest(&mut conn, &Viewer::Anonymous, request(Some(5.0))).await.unwrap().join("\n");
+    let plan = search::explain_nearest(&mut conn, &Actor::Anonymous, request(Some(5.0))).await.unwrap().join("\n");
     assert!(plan.contains("locations_public_geog_gix"), "{plan}");
     assert!(!plan.contains("Seq Scan on locations"), "{plan}");
 }

@@ -131,3 +131,35 @@ async fn over_deep_queries_are_refused() {
     assert_eq!(error_code(&deep), "GRAPHQL_VALIDATION_FAILED", "{deep}");
     assert!(deep["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("deep"), "{deep}");
 }
+
+#[tokio::test]
+async fn a_cross_site_mutation_executes_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.network_admin().await;
+    let url = format!("{}/graphql", app.base_url);
+    let mutation = "mutation { createOrganization(input: { name: \"CSRF Org\" }) { id } }";
+    let body = json!({ "query": mutation }).to_string();
+    // What a browser form or a no-preflight fetch can send, with the victim's token.
+    for content_type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+        let response = app
+            .client
+            .post(&url)
+            .bearer_auth(&admin)
+            .header("content-type", content_type)
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 415, "{content_type}");
+    }
+    let by_get = app.client.get(format!("{url}?query={mutation}")).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(by_get.status(), 405);
+    let created: i64 = app
+        .sql()
+        .await
+        .query_one("SELECT count(*) FROM organizations WHERE name = 'CSRF Org'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(created, 0, "nothing executed");
+}

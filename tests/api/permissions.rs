@@ -281,3 +281,15 @@ async fn confidential_locations_show_to_the_owner_and_placement_roles_only() {
         }
     }
 }
+
+#[tokio::test]
+async fn logout_is_for_login_sessions() {
+    let w = world().await;
+    assert_eq!(outcome(&w, "anonymous", "mutation { logout }", json!({})).await, "UNAUTHENTICATED");
+    assert_eq!(
+        outcome(&w, "key_coordinator_a", "mutation { logout }", json!({})).await,
+        "BAD_USER_INPUT",
+        "an API key is revoked, not logged out"
+    );
+    assert_eq!(outcome(&w, "advocate_a", "mutation { logout }", json!({})).await, "ok");
+}

@@ -67,6 +67,9 @@ pub struct Config {
     pub request_timeout_ms: u32,
     pub sessions: SessionPolicy,
     pub rate_limits: RateLimits,
+    /// Keys for personal fields (`LANTERN_PII_KEYS`, `id:base64key,…`; the first seals).
+    /// Unset with the local cluster: a development key kept beside it.
+    pub pii_keys: Option<String>,
 }
 
 /// A setting that could not be understood. Names the variable, never echoes secrets.
@@ -145,6 +148,7 @@ impl Config {
             request_timeout_ms: minutes("LANTERN_REQUEST_TIMEOUT_MS", DEFAULT_REQUEST_TIMEOUT_MS)?,
             sessions,
             rate_limits,
+            pii_keys: lookup("LANTERN_PII_KEYS"),
         })
     }
 }

@@ -20,6 +20,10 @@ pub enum AppError {
     Conflict {
         message: String,
     },
+    /// Sharing personal data needs an active consent covering the recipient and fields.
+    ConsentRequired {
+        message: String,
+    },
     /// Too many requests; try again after this many seconds.
     RateLimited {
         retry_after_secs: u64,
@@ -74,6 +78,7 @@ impl AppError {
             AppError::Forbidden => "FORBIDDEN",
             AppError::Conflict { .. } => "CONFLICT",
             AppError::RateLimited { .. } => "RATE_LIMITED",
+            AppError::ConsentRequired { .. } => "CONSENT_REQUIRED",
             AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -86,6 +91,7 @@ impl AppError {
             AppError::Unauthenticated => "authentication required".into(),
             AppError::Forbidden => "not allowed".into(),
             AppError::Conflict { message } => message.clone(),
+            AppError::ConsentRequired { message } => message.clone(),
             AppError::RateLimited { retry_after_secs } => {
                 format!("too many requests; try again in {retry_after_secs} s")
             }

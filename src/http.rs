@@ -217,7 +217,7 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
         }
     };
     let caller = Caller { actor, request_id: request_id.clone() };
-    let request = graphql::with_request_data(request, &state.pool, caller, ClientAddr(ip));
+    let request = graphql::with_request_data(request, &state.pool, &state.settings.keyring, caller, ClientAddr(ip));
     let Ok(response) = tokio::time::timeout(state.request_timeout, state.schema.execute(request)).await else {
         tracing::warn!(request_id, "request timed out");
         return respond(StatusCode::SERVICE_UNAVAILABLE, "TIMEOUT", "the request took too long and was abandoned");

@@ -3,17 +3,24 @@
 
 pub mod audit;
 pub mod auth;
+pub mod clients;
 pub mod config;
+pub mod consent;
 pub mod coords;
 pub mod counties;
+pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod follow_ups;
 pub mod graphql;
 pub mod http;
+pub mod idempotency;
 pub mod needs;
 pub mod organizations;
 pub mod providers;
 pub mod rate_limit;
+pub mod referrals;
+pub mod settings;
 pub mod startup;
 pub mod telemetry;
 pub mod validate;

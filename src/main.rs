@@ -20,6 +20,7 @@ commands:
                            create a network admin; the password is read from stdin
                            (or LANTERN_ADMIN_PASSWORD); there is no default account
   export-schema [PATH]     write the GraphQL SDL (default graphql/schema.graphql)
+  pii new-key [ID]         print a new key for LANTERN_PII_KEYS (id:base64key)
 
 Without DATABASE_URL a project-local PostgreSQL cluster is created and started
 (.lantern/postgres, port 54329). See README.md for every setting.";
@@ -51,6 +52,10 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some("admin") if args.get(1).map(String::as_str) == Some("create-user") => create_admin(&args[2..]).await,
+        Some("pii") if args.get(1).map(String::as_str) == Some("new-key") => {
+            println!("{}", lantern::crypto::Keyring::new_key_spec(args.get(2).map(String::as_str).unwrap_or("k1")));
+            Ok(())
+        }
         Some("export-schema") => {
             let path = args.get(1).map(String::as_str).unwrap_or("graphql/schema.graphql");
             std::fs::write(path, graphql::sdl()).with_context(|| format!("writing {path}"))?;
@@ -75,10 +80,11 @@ async fn owner_connection() -> anyhow::Result<AsyncPgConnection> {
 
 async fn serve() -> anyhow::Result<()> {
     let config = Config::from_env()?;
+    let keyring = startup::keyring(&config)?;
     let (_, pool) = startup::prepare_database(&config).await.context("preparing the database")?;
     let listener = TcpListener::bind(config.addr).with_context(|| format!("binding {}", config.addr))?;
     tracing::info!(addr = %config.addr, mode = ?config.mode, "serving");
-    startup::build_server(listener, pool, ServerOptions::from_config(&config))?.await?;
+    startup::build_server(listener, pool, ServerOptions::from_config(&config, keyring))?.await?;
     Ok(())
 }
 

@@ -8,7 +8,8 @@ use actix_web::dev::{Server, Service};
 use actix_web::{App, HttpServer, middleware, web};
 use futures_util::FutureExt;
 
-use crate::config::{self, Config, Mode, RateLimits, SessionPolicy};
+use crate::config::{self, Config, DatabaseSource, Mode, RateLimits, SessionPolicy};
+use crate::crypto::{Keyring, KeyringError};
 use crate::db::{self, DbPool, DbSetupError, DbUrls};
 use crate::graphql::{self, ServiceSettings};
 use crate::http::{self, HttpState};
@@ -37,33 +38,53 @@ pub async fn prepare_database(config: &Config) -> Result<(DbUrls, DbPool), DbSet
 }
 
 /// How the HTTP server behaves.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ServerOptions {
     pub mode: Mode,
     pub sessions: SessionPolicy,
     pub rate_limits: RateLimits,
     pub request_timeout_ms: u32,
+    /// Keys for clients' personal fields.
+    pub keyring: Arc<Keyring>,
 }
 
 impl ServerOptions {
     /// The options a configuration asks for.
-    pub fn from_config(config: &Config) -> Self {
+    pub fn from_config(config: &Config, keyring: Keyring) -> Self {
         ServerOptions {
             mode: config.mode,
             sessions: config.sessions,
             rate_limits: config.rate_limits,
             request_timeout_ms: config.request_timeout_ms,
+            keyring: Arc::new(keyring),
         }
     }
 }
 
 impl Default for ServerOptions {
+    /// Defaults with a fresh random key: for tests, never for `serve`.
     fn default() -> Self {
         ServerOptions {
             mode: Mode::Production,
             sessions: config::DEFAULT_SESSION_POLICY,
             rate_limits: config::DEFAULT_RATE_LIMITS,
             request_timeout_ms: config::DEFAULT_REQUEST_TIMEOUT_MS,
+            keyring: Arc::new(Keyring::parse(&Keyring::new_key_spec("ephemeral")).expect("a generated key parses")),
+        }
+    }
+}
+
+/// The keys for personal fields: `LANTERN_PII_KEYS`, or with the local cluster a
+/// development key kept beside it. A deployment without keys refuses to start.
+pub fn keyring(config: &Config) -> Result<Keyring, KeyringError> {
+    match (&config.pii_keys, &config.database) {
+        (Some(spec), _) => Keyring::parse(spec),
+        (None, DatabaseSource::LocalCluster(cluster)) => {
+            std::fs::create_dir_all(&cluster.dir).map_err(|e| KeyringError::from(e.to_string()))?;
+            Keyring::development(&cluster.dir.join("pii-dev.key"))
+        }
+        (None, DatabaseSource::Urls { .. }) => {
+            Err(KeyringError::from("LANTERN_PII_KEYS is required with DATABASE_URL".to_owned()))
         }
     }
 }
@@ -74,6 +95,7 @@ pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions)
         auth: options.sessions.into(),
         rate_limits: options.rate_limits,
         limiter: Arc::new(RateLimiter::default()),
+        keyring: options.keyring,
     };
     let state = HttpState {
         schema: graphql::build_schema(pool.clone(), options.mode, settings.clone()),

@@ -3,6 +3,7 @@
 
 pub mod functions;
 pub mod local_cluster;
+pub mod rls;
 pub mod schema;
 pub mod seed;
 

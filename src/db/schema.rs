@@ -39,11 +39,117 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    clients (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        code -> Text,
+        name_enc -> Nullable<Bytea>,
+        date_of_birth_enc -> Nullable<Bytea>,
+        phone_enc -> Nullable<Bytea>,
+        email_enc -> Nullable<Bytea>,
+        needs_enc -> Nullable<Bytea>,
+        notes_enc -> Nullable<Bytea>,
+        declared_minor -> Nullable<Bool>,
+        preferred_language -> Nullable<Text>,
+        contact_channel -> Text,
+        voicemail_ok -> Bool,
+        may_name_agency -> Bool,
+        do_not_contact -> Bool,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    consent_recipients (consent_id, organization_id) {
+        consent_id -> Uuid,
+        organization_id -> Uuid,
+        owner_organization_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    consent_revocations (consent_id) {
+        consent_id -> Uuid,
+        owner_organization_id -> Uuid,
+        revoked_at -> Timestamptz,
+        revoked_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    consents (id) {
+        id -> Uuid,
+        client_id -> Uuid,
+        organization_id -> Uuid,
+        fields -> Array<Nullable<Text>>,
+        purpose -> Text,
+        method -> Text,
+        contact_mode -> Text,
+        obtained_by -> Nullable<Uuid>,
+        obtained_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        guardian_relationship -> Nullable<Text>,
+        guardian_attested_not_suspected_abuser -> Nullable<Bool>,
+        service_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     counties (fips) {
         fips -> Text,
         name -> Text,
         boundary -> Geometry,
         interior_point -> Geometry,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    follow_ups (id) {
+        id -> Uuid,
+        referral_id -> Uuid,
+        organization_id -> Uuid,
+        due_at -> Timestamptz,
+        assigned_to -> Nullable<Uuid>,
+        completed_at -> Nullable<Timestamptz>,
+        completed_by -> Nullable<Uuid>,
+        contact_made -> Nullable<Bool>,
+        service_started -> Nullable<Bool>,
+        need_still_open -> Nullable<Bool>,
+        created_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    idempotency_keys (organization_id, operation, key) {
+        organization_id -> Uuid,
+        operation -> Text,
+        key -> Text,
+        request_hash -> Bytea,
+        result_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -113,6 +219,22 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    network_settings (id) {
+        id -> Bool,
+        consent_default_days -> Int4,
+        consent_max_days -> Int4,
+        follow_up_acute_days -> Int4,
+        follow_up_transitional_days -> Int4,
+        follow_up_long_term_days -> Int4,
+        version -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     organizations (id) {
         id -> Uuid,
         name -> Text,
@@ -171,6 +293,49 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    referral_events (id) {
+        id -> Int8,
+        referral_id -> Uuid,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor_user_id -> Nullable<Uuid>,
+        actor_organization_id -> Uuid,
+        note_enc -> Nullable<Bytea>,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    referrals (id) {
+        id -> Uuid,
+        sender_organization_id -> Uuid,
+        recipient_organization_id -> Uuid,
+        provider_id -> Uuid,
+        service_id -> Uuid,
+        need_code -> Text,
+        urgency -> Text,
+        client_id -> Nullable<Uuid>,
+        shared_fields -> Array<Nullable<Text>>,
+        county_fips -> Nullable<Text>,
+        language -> Nullable<Text>,
+        populations -> Array<Nullable<Text>>,
+        status -> Text,
+        decline_reason -> Nullable<Text>,
+        sent_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     service_needs (service_id, need_code) {
         service_id -> Uuid,
         need_code -> Text,
@@ -195,6 +360,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         archived_at -> Nullable<Timestamptz>,
+        minor_may_consent_alone -> Bool,
     }
 }
 
@@ -231,6 +397,19 @@ diesel::table! {
 
 diesel::joinable!(api_keys -> organizations (organization_id));
 diesel::joinable!(api_keys -> users (created_by));
+diesel::joinable!(clients -> organizations (organization_id));
+diesel::joinable!(clients -> users (created_by));
+diesel::joinable!(consent_recipients -> consents (consent_id));
+diesel::joinable!(consent_revocations -> consents (consent_id));
+diesel::joinable!(consent_revocations -> organizations (owner_organization_id));
+diesel::joinable!(consent_revocations -> users (revoked_by));
+diesel::joinable!(consents -> clients (client_id));
+diesel::joinable!(consents -> organizations (organization_id));
+diesel::joinable!(consents -> services (service_id));
+diesel::joinable!(consents -> users (obtained_by));
+diesel::joinable!(follow_ups -> organizations (organization_id));
+diesel::joinable!(follow_ups -> referrals (referral_id));
+diesel::joinable!(idempotency_keys -> organizations (organization_id));
 diesel::joinable!(locations -> counties (county_fips));
 diesel::joinable!(locations -> providers (provider_id));
 diesel::joinable!(memberships -> organizations (organization_id));
@@ -239,6 +418,15 @@ diesel::joinable!(provider_phones -> providers (provider_id));
 diesel::joinable!(provider_service_areas -> counties (county_fips));
 diesel::joinable!(provider_service_areas -> providers (provider_id));
 diesel::joinable!(providers -> organizations (organization_id));
+diesel::joinable!(referral_events -> organizations (actor_organization_id));
+diesel::joinable!(referral_events -> referrals (referral_id));
+diesel::joinable!(referral_events -> users (actor_user_id));
+diesel::joinable!(referrals -> clients (client_id));
+diesel::joinable!(referrals -> counties (county_fips));
+diesel::joinable!(referrals -> need_categories (need_code));
+diesel::joinable!(referrals -> providers (provider_id));
+diesel::joinable!(referrals -> services (service_id));
+diesel::joinable!(referrals -> users (created_by));
 diesel::joinable!(service_needs -> need_categories (need_code));
 diesel::joinable!(service_needs -> services (service_id));
 diesel::joinable!(services -> providers (provider_id));
@@ -248,15 +436,24 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     audit_log,
+    clients,
+    consent_recipients,
+    consent_revocations,
+    consents,
     counties,
+    follow_ups,
+    idempotency_keys,
     invitations,
     locations,
     memberships,
     need_categories,
+    network_settings,
     organizations,
     provider_phones,
     provider_service_areas,
     providers,
+    referral_events,
+    referrals,
     service_needs,
     services,
     sessions,

@@ -9,12 +9,19 @@ use diesel_async::pooled_connection::deadpool::Object;
 use uuid::Uuid;
 
 use super::GqlResultExt;
-use crate::auth::Actor;
+use std::sync::Arc;
+
+use crate::auth::{Actor, Caller};
+use crate::clients::ClientView;
 use crate::counties::{self, County};
+use crate::crypto::Keyring;
 use crate::db::DbPool;
 use crate::error::AppError;
+use crate::follow_ups::FollowUp;
 use crate::needs::{self, NeedCategory};
+use crate::providers::Provider;
 use crate::providers::{self, LocationView, Phone, Service};
+use crate::referrals::{self, ReferralEvent};
 
 /// The loaders of one request.
 pub struct Loaders {
@@ -24,19 +31,31 @@ pub struct Loaders {
     pub service_areas: DataLoader<ServiceAreaByProvider>,
     pub needs: DataLoader<NeedsByService>,
     pub counties: DataLoader<CountyByFips>,
+    pub providers: DataLoader<ProvidersById>,
+    pub referral_clients: DataLoader<ClientsByReferral>,
+    pub referral_events: DataLoader<EventsByReferral>,
+    pub referral_follow_ups: DataLoader<FollowUpsByReferral>,
 }
 
 impl Loaders {
-    /// Loaders for one request made by `actor`.
-    pub fn new(pool: DbPool, actor: Actor) -> Self {
+    /// Loaders for one request made by `caller`.
+    pub fn new(pool: DbPool, caller: Caller, keyring: Arc<Keyring>) -> Self {
         let db = Db(pool);
+        let actor: Actor = caller.actor.clone();
         Loaders {
             services: DataLoader::new(ServicesByProvider(db.clone()), tokio::spawn),
             phones: DataLoader::new(PhonesByProvider(db.clone()), tokio::spawn),
             locations: DataLoader::new(LocationsByProvider(db.clone(), actor), tokio::spawn),
             service_areas: DataLoader::new(ServiceAreaByProvider(db.clone()), tokio::spawn),
             needs: DataLoader::new(NeedsByService(db.clone()), tokio::spawn),
-            counties: DataLoader::new(CountyByFips(db), tokio::spawn),
+            counties: DataLoader::new(CountyByFips(db.clone()), tokio::spawn),
+            providers: DataLoader::new(ProvidersById(db.clone()), tokio::spawn),
+            referral_clients: DataLoader::new(
+                ClientsByReferral(db.clone(), caller.clone(), Arc::clone(&keyring)),
+                tokio::spawn,
+            ),
+            referral_events: DataLoader::new(EventsByReferral(db.clone(), caller.clone(), keyring), tokio::spawn),
+            referral_follow_ups: DataLoader::new(FollowUpsByReferral(db, caller), tokio::spawn),
         }
     }
 }
@@ -128,5 +147,53 @@ impl Loader<String> for CountyByFips {
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
         let rows = counties::by_fips(&mut *self.0.conn().await?, keys).await.gql()?;
         Ok(rows.into_iter().map(|c| (c.fips.clone(), c)).collect())
+    }
+}
+
+pub struct ProvidersById(Db);
+
+impl Loader<Uuid> for ProvidersById {
+    type Value = Provider;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = providers::by_ids(&mut *self.0.conn().await?, keys).await.gql()?;
+        Ok(rows.into_iter().map(|p| (p.id, p)).collect())
+    }
+}
+
+/// The client of each referral as the caller may see it (reads are audited).
+pub struct ClientsByReferral(Db, Caller, Arc<Keyring>);
+
+impl Loader<Uuid> for ClientsByReferral {
+    type Value = ClientView;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        referrals::clients_of(&mut *self.0.conn().await?, &self.2, &self.1, keys).await.gql()
+    }
+}
+
+pub struct EventsByReferral(Db, Caller, Arc<Keyring>);
+
+impl Loader<Uuid> for EventsByReferral {
+    type Value = Vec<ReferralEvent>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = referrals::events(&mut *self.0.conn().await?, &self.2, &self.1, keys).await.gql()?;
+        Ok(group(keys, rows.into_iter().map(|e| (e.referral_id, e)).collect()))
+    }
+}
+
+pub struct FollowUpsByReferral(Db, Caller);
+
+impl Loader<Uuid> for FollowUpsByReferral {
+    type Value = Vec<FollowUp>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = referrals::follow_ups_of(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
+        Ok(group(keys, rows.into_iter().map(|f| (f.referral_id, f)).collect()))
     }
 }

@@ -5,6 +5,7 @@ mod directory_edit;
 mod identity;
 mod loaders;
 mod query;
+mod referrals;
 mod types;
 
 use std::net::IpAddr;
@@ -16,17 +17,18 @@ pub use loaders::Loaders;
 
 use crate::auth::{AuthSettings, Caller};
 use crate::config::{Mode, RateLimits};
+use crate::crypto::Keyring;
 use crate::db::DbPool;
 use crate::error::AppError;
 use crate::rate_limit::RateLimiter;
 
 /// The query root: one part per domain.
 #[derive(MergedObject, Default)]
-pub struct Query(query::DirectoryQuery, identity::IdentityQuery);
+pub struct Query(query::DirectoryQuery, identity::IdentityQuery, referrals::ReferralQuery);
 
 /// The mutation root: one part per domain.
 #[derive(MergedObject, Default)]
-pub struct Mutation(identity::IdentityMutation, directory_edit::DirectoryMutation);
+pub struct Mutation(identity::IdentityMutation, directory_edit::DirectoryMutation, referrals::ReferralMutation);
 
 /// The executable schema.
 pub type LanternSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -37,6 +39,7 @@ pub struct ServiceSettings {
     pub auth: AuthSettings,
     pub rate_limits: RateLimits,
     pub limiter: Arc<RateLimiter>,
+    pub keyring: Arc<Keyring>,
 }
 
 /// Where a request came from (for login rate limits).
@@ -73,10 +76,11 @@ pub fn sdl() -> String {
 pub fn with_request_data(
     request: async_graphql::Request,
     pool: &DbPool,
+    keyring: &Arc<Keyring>,
     caller: Caller,
     client: ClientAddr,
 ) -> async_graphql::Request {
-    let loaders = Loaders::new(pool.clone(), caller.actor.clone());
+    let loaders = Loaders::new(pool.clone(), caller.clone(), Arc::clone(keyring));
     request.data(caller).data(client).data(loaders)
 }
 

@@ -1,0 +1,280 @@
+//! Follow-ups: so that no referral is dropped. One is scheduled when a referral is sent
+//! (sooner for acute needs), owned by the sending organization, assignable to one of its
+//! users, completed with an outcome or rescheduled; overdue ones surface.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::audit;
+use crate::auth::{Caller, Role};
+use crate::clients::CLIENT_ROLES;
+use crate::db::rls;
+use crate::db::schema::{follow_ups, memberships};
+use crate::error::{AppError, AppResult};
+
+/// What a follow-up found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub contact_made: bool,
+    pub service_started: bool,
+    pub need_still_open: bool,
+}
+
+/// A scheduled check on a referral.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FollowUp {
+    pub id: Uuid,
+    pub referral_id: Uuid,
+    pub organization_id: Uuid,
+    pub due_at: DateTime<Utc>,
+    pub assigned_to: Option<Uuid>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub outcome: Option<Outcome>,
+    pub version: i32,
+}
+
+type Row = (
+    Uuid,
+    Uuid,
+    Uuid,
+    DateTime<Utc>,
+    Option<Uuid>,
+    Option<DateTime<Utc>>,
+    Option<bool>,
+    Option<bool>,
+    Option<bool>,
+    i32,
+);
+
+fn columns() -> (
+    follow_ups::id,
+    follow_ups::referral_id,
+    follow_ups::organization_id,
+    follow_ups::due_at,
+    follow_ups::assigned_to,
+    follow_ups::completed_at,
+    follow_ups::contact_made,
+    follow_ups::service_started,
+    follow_ups::need_still_open,
+    follow_ups::version,
+) {
+    (
+        follow_ups::id,
+        follow_ups::referral_id,
+        follow_ups::organization_id,
+        follow_ups::due_at,
+        follow_ups::assigned_to,
+        follow_ups::completed_at,
+        follow_ups::contact_made,
+        follow_ups::service_started,
+        follow_ups::need_still_open,
+        follow_ups::version,
+    )
+}
+
+fn from_row(r: Row) -> FollowUp {
+    let outcome = match (r.6, r.7, r.8) {
+        (Some(contact_made), Some(service_started), Some(need_still_open)) => {
+            Some(Outcome { contact_made, service_started, need_still_open })
+        }
+        _ => None,
+    };
+    FollowUp {
+        id: r.0,
+        referral_id: r.1,
+        organization_id: r.2,
+        due_at: r.3,
+        assigned_to: r.4,
+        completed_at: r.5,
+        outcome,
+        version: r.9,
+    }
+}
+
+/// Schedules a follow-up (inside the referral's RLS transaction).
+pub(crate) async fn schedule(
+    conn: &mut AsyncPgConnection,
+    referral: Uuid,
+    organization: Uuid,
+    due_at: DateTime<Utc>,
+    assigned_to: Option<Uuid>,
+) -> AppResult<Uuid> {
+    Ok(diesel::insert_into(follow_ups::table)
+        .values((
+            follow_ups::referral_id.eq(referral),
+            follow_ups::organization_id.eq(organization),
+            follow_ups::due_at.eq(due_at),
+            follow_ups::assigned_to.eq(assigned_to),
+        ))
+        .returning(follow_ups::id)
+        .get_result(conn)
+        .await?)
+}
+
+/// The follow-ups of referrals (inside an RLS transaction; only the sender's show).
+pub(crate) async fn of_referrals(conn: &mut AsyncPgConnection, referrals: &[Uuid]) -> AppResult<Vec<FollowUp>> {
+    let rows: Vec<Row> = follow_ups::table
+        .filter(follow_ups::referral_id.eq_any(referrals))
+        .order((follow_ups::due_at, follow_ups::id))
+        .select(columns())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(from_row).collect())
+}
+
+/// Locks an open follow-up of the caller's organization at `version`.
+async fn lock_open(conn: &mut AsyncPgConnection, id: Uuid, version: i32) -> AppResult<FollowUp> {
+    let row: Option<Row> = follow_ups::table.find(id).select(columns()).for_update().first(conn).await.optional()?;
+    let f = from_row(row.ok_or(AppError::NotFound { what: "follow-up" })?);
+    if f.completed_at.is_some() {
+        return Err(AppError::Conflict { message: "the follow-up is already completed".into() });
+    }
+    if f.version != version {
+        return Err(AppError::Conflict { message: format!("the follow-up changed; version is now {}", f.version) });
+    }
+    Ok(f)
+}
+
+async fn reload(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<FollowUp> {
+    let row: Row = follow_ups::table.find(id).select(columns()).first(conn).await?;
+    Ok(from_row(row))
+}
+
+/// Assigns a follow-up to a user of the organization (or unassigns it).
+pub async fn assign(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: Uuid,
+    version: i32,
+    user: Option<Uuid>,
+) -> AppResult<FollowUp> {
+    let member = caller.actor.require(CLIENT_ROLES)?.clone();
+    let caller = caller.clone();
+    let org = member.organization_id;
+    rls::in_org(conn, &member, move |conn| {
+        Box::pin(async move {
+            lock_open(conn, id, version).await?;
+            if let Some(user) = user {
+                let member_of_org: bool =
+                    diesel::select(diesel::dsl::exists(memberships::table.find((user, org)))).get_result(conn).await?;
+                if !member_of_org {
+                    return Err(AppError::bad_input("userId", "userId is not a member of your organization"));
+                }
+            }
+            diesel::update(follow_ups::table.find(id))
+                .set((follow_ups::assigned_to.eq(user), follow_ups::version.eq(version + 1)))
+                .execute(conn)
+                .await?;
+            audit::record(conn, &caller, "follow_up.assign", "follow_up", Some(id)).await?;
+            reload(conn, id).await
+        })
+    })
+    .await
+}
+
+/// Completes a follow-up with its outcome.
+pub async fn complete(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: Uuid,
+    version: i32,
+    outcome: Outcome,
+) -> AppResult<FollowUp> {
+    let member = caller.actor.require(CLIENT_ROLES)?.clone();
+    let caller = caller.clone();
+    let user = member.user_id;
+    rls::in_org(conn, &member, move |conn| {
+        Box::pin(async move {
+            lock_open(conn, id, version).await?;
+            diesel::update(follow_ups::table.find(id))
+                .set((
+                    follow_ups::completed_at.eq(Utc::now()),
+                    follow_ups::completed_by.eq(user),
+                    follow_ups::contact_made.eq(outcome.contact_made),
+                    follow_ups::service_started.eq(outcome.service_started),
+                    follow_ups::need_still_open.eq(outcome.need_still_open),
+                    follow_ups::version.eq(version + 1),
+                ))
+                .execute(conn)
+                .await?;
+            audit::record(conn, &caller, "follow_up.complete", "follow_up", Some(id)).await?;
+            reload(conn, id).await
+        })
+    })
+    .await
+}
+
+/// Moves a follow-up to a new due time.
+pub async fn reschedule(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: Uuid,
+    version: i32,
+    due_at: DateTime<Utc>,
+) -> AppResult<FollowUp> {
+    let member = caller.actor.require(CLIENT_ROLES)?.clone();
+    if due_at < Utc::now() - chrono::Duration::minutes(5) {
+        return Err(AppError::bad_input("dueAt", "dueAt must not be in the past"));
+    }
+    let caller = caller.clone();
+    rls::in_org(conn, &member, move |conn| {
+        Box::pin(async move {
+            lock_open(conn, id, version).await?;
+            diesel::update(follow_ups::table.find(id))
+                .set((follow_ups::due_at.eq(due_at), follow_ups::version.eq(version + 1)))
+                .execute(conn)
+                .await?;
+            audit::record(conn, &caller, "follow_up.reschedule", "follow_up", Some(id)).await?;
+            reload(conn, id).await
+        })
+    })
+    .await
+}
+
+/// Open follow-ups assigned to the caller, due before `due_before`, soonest first.
+pub async fn mine(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    due_before: DateTime<Utc>,
+) -> AppResult<Vec<FollowUp>> {
+    let member = caller.actor.require(CLIENT_ROLES)?.clone();
+    let user = member
+        .user_id
+        .ok_or_else(|| AppError::bad_input("token", "token is an API key; it has no follow-ups of its own"))?;
+    rls::in_org(conn, &member, move |conn| {
+        Box::pin(async move {
+            let rows: Vec<Row> = follow_ups::table
+                .filter(follow_ups::assigned_to.eq(user))
+                .filter(follow_ups::completed_at.is_null())
+                .filter(follow_ups::due_at.lt(due_before))
+                .order((follow_ups::due_at, follow_ups::id))
+                .limit(500)
+                .select(columns())
+                .load(conn)
+                .await?;
+            Ok(rows.into_iter().map(from_row).collect())
+        })
+    })
+    .await
+}
+
+/// Overdue follow-ups of the caller's organization (coordinators).
+pub async fn overdue(conn: &mut AsyncPgConnection, caller: &Caller) -> AppResult<Vec<FollowUp>> {
+    let member = caller.actor.require(&[Role::Coordinator])?.clone();
+    rls::in_org(conn, &member, move |conn| {
+        Box::pin(async move {
+            let rows: Vec<Row> = follow_ups::table
+                .filter(follow_ups::completed_at.is_null())
+                .filter(follow_ups::due_at.lt(Utc::now()))
+                .order((follow_ups::due_at, follow_ups::id))
+                .limit(500)
+                .select(columns())
+                .load(conn)
+                .await?;
+            Ok(rows.into_iter().map(from_row).collect())
+        })
+    })
+    .await
+}

@@ -1,0 +1,765 @@
+//! Clients, consent, referrals and follow-ups over GraphQL. Resolvers parse, call the
+//! domain, and wrap; access decisions and audit happen in the domain.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::query::{caller, conn, parse_uuid};
+use super::types::{NeedCategoryGql, PopulationGql, ProviderGql};
+use super::{GqlResultExt, Loaders, ServiceSettings};
+use crate::clients::{self, ClientInput, ClientView, SafeContact};
+use crate::consent::{self, Consent, ConsentInput, GuardianConsent};
+use crate::error::AppError;
+use crate::follow_ups::{self, FollowUp, Outcome};
+use crate::referrals::{self, Referral, ReferralFilter, ReferralInput};
+use crate::settings::{self, NetworkSettings, SettingsChanges};
+
+/// A part of a client record that consent can cover.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "ClientField", remote = "crate::clients::ClientField")]
+pub enum ClientFieldGql {
+    Name,
+    /// Phone, email and safe-contact preferences.
+    Contact,
+    DateOfBirth,
+    Needs,
+    Notes,
+    Language,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "ContactChannel", remote = "crate::clients::ContactChannel")]
+pub enum ContactChannelGql {
+    Phone,
+    Text,
+    Email,
+    InPerson,
+    None,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "ConsentMethod", remote = "crate::consent::ConsentMethod")]
+pub enum ConsentMethodGql {
+    /// Written and signed (required for in-person contact).
+    WrittenSigned,
+    /// Verbal and documented (phone or online contact only).
+    VerbalDocumented,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "ContactMode", remote = "crate::consent::ContactMode")]
+pub enum ContactModeGql {
+    InPerson,
+    Phone,
+    Online,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "ConsentStatus", remote = "crate::consent::ConsentStatus")]
+pub enum ConsentStatusGql {
+    Active,
+    Expired,
+    Revoked,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "Urgency", remote = "crate::referrals::Urgency")]
+pub enum UrgencyGql {
+    Emergency,
+    Urgent,
+    Routine,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "ReferralStatus", remote = "crate::referrals::Status")]
+pub enum StatusGql {
+    Draft,
+    Sent,
+    Accepted,
+    Declined,
+    InProgress,
+    Completed,
+    Cancelled,
+    UnableToReach,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "DeclineReason", remote = "crate::referrals::DeclineReason")]
+pub enum DeclineReasonGql {
+    NoCapacity,
+    NotEligible,
+    ServiceNotOffered,
+    Other,
+}
+
+/// Which referrals: those your organization sent, or received.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "ReferralSide", remote = "crate::referrals::Side")]
+pub enum SideGql {
+    Sender,
+    Recipient,
+}
+
+/// How to reach a client safely.
+#[derive(SimpleObject, InputObject, Clone, Copy)]
+#[graphql(name = "SafeContact", input_name = "SafeContactInput")]
+pub struct SafeContactGql {
+    pub channel: ContactChannelGql,
+    pub voicemail_ok: bool,
+    /// May we say which agency is calling?
+    pub may_name_agency: bool,
+    pub do_not_contact: bool,
+}
+
+impl From<SafeContact> for SafeContactGql {
+    fn from(s: SafeContact) -> Self {
+        SafeContactGql {
+            channel: s.channel.into(),
+            voicemail_ok: s.voicemail_ok,
+            may_name_agency: s.may_name_agency,
+            do_not_contact: s.do_not_contact,
+        }
+    }
+}
+
+/// A client as you may see it: fields you may not see are null and listed in `withheld`.
+pub struct ClientGql(pub ClientView);
+
+#[Object(name = "Client")]
+impl ClientGql {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Pseudonymous code.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    async fn date_of_birth(&self) -> Option<NaiveDate> {
+        self.0.date_of_birth
+    }
+    async fn minor(&self) -> Option<bool> {
+        self.0.minor
+    }
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    async fn safe_contact(&self) -> Option<SafeContactGql> {
+        self.0.safe_contact.map(Into::into)
+    }
+    async fn needs(&self) -> Option<&str> {
+        self.0.needs.as_deref()
+    }
+    async fn notes(&self) -> Option<&str> {
+        self.0.notes.as_deref()
+    }
+    async fn preferred_language(&self) -> Option<&str> {
+        self.0.preferred_language.as_deref()
+    }
+    /// Fields you may not see.
+    async fn withheld(&self) -> Vec<ClientFieldGql> {
+        self.0.withheld.iter().map(|&f| f.into()).collect()
+    }
+}
+
+/// A recorded consent.
+pub struct ConsentGql(pub Consent);
+
+#[Object(name = "Consent")]
+impl ConsentGql {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn client_id(&self) -> ID {
+        ID(self.0.client_id.to_string())
+    }
+    /// Organizations the client agreed may see the fields.
+    async fn recipients(&self) -> Vec<ID> {
+        self.0.recipients.iter().map(|r| ID(r.to_string())).collect()
+    }
+    async fn fields(&self) -> Vec<ClientFieldGql> {
+        self.0.fields.iter().map(|&f| f.into()).collect()
+    }
+    async fn purpose(&self) -> &str {
+        &self.0.purpose
+    }
+    async fn method(&self) -> ConsentMethodGql {
+        self.0.method.into()
+    }
+    async fn contact_mode(&self) -> ContactModeGql {
+        self.0.contact_mode.into()
+    }
+    async fn obtained_by(&self) -> Option<ID> {
+        self.0.obtained_by.map(|u| ID(u.to_string()))
+    }
+    async fn obtained_at(&self) -> DateTime<Utc> {
+        self.0.obtained_at
+    }
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
+    }
+    async fn guardian_relationship(&self) -> Option<&str> {
+        self.0.guardian_relationship.as_deref()
+    }
+    async fn service_id(&self) -> Option<ID> {
+        self.0.service_id.map(|s| ID(s.to_string()))
+    }
+    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revoked_at
+    }
+    async fn status(&self) -> ConsentStatusGql {
+        self.0.status(Utc::now()).into()
+    }
+}
+
+/// A transition of a referral.
+#[derive(SimpleObject)]
+#[graphql(name = "ReferralEvent")]
+pub struct ReferralEventGql {
+    pub from: Option<StatusGql>,
+    pub to: StatusGql,
+    pub actor_user_id: Option<ID>,
+    pub actor_organization_id: ID,
+    pub at: DateTime<Utc>,
+    pub note: Option<String>,
+}
+
+/// What a follow-up found.
+#[derive(SimpleObject, InputObject, Clone, Copy)]
+#[graphql(name = "FollowUpOutcome", input_name = "FollowUpOutcomeInput")]
+pub struct OutcomeGql {
+    pub contact_made: bool,
+    pub service_started: bool,
+    pub need_still_open: bool,
+}
+
+/// A scheduled check on a referral, kept by the sending organization.
+pub struct FollowUpGql(pub FollowUp);
+
+#[Object(name = "FollowUp")]
+impl FollowUpGql {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn referral_id(&self) -> ID {
+        ID(self.0.referral_id.to_string())
+    }
+    async fn due_at(&self) -> DateTime<Utc> {
+        self.0.due_at
+    }
+    async fn overdue(&self) -> bool {
+        self.0.completed_at.is_none() && self.0.due_at < Utc::now()
+    }
+    async fn assigned_to(&self) -> Option<ID> {
+        self.0.assigned_to.map(|u| ID(u.to_string()))
+    }
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.completed_at
+    }
+    async fn outcome(&self) -> Option<OutcomeGql> {
+        self.0.outcome.map(|o| OutcomeGql {
+            contact_made: o.contact_made,
+            service_started: o.service_started,
+            need_still_open: o.need_still_open,
+        })
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+/// A referral, seen by its sender or its recipient.
+pub struct ReferralGql(pub Referral);
+
+#[Object(name = "Referral")]
+impl ReferralGql {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn status(&self) -> StatusGql {
+        self.0.status.into()
+    }
+    async fn urgency(&self) -> UrgencyGql {
+        self.0.urgency.into()
+    }
+    async fn need(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<NeedCategoryGql>> {
+        let all = crate::needs::list(&mut *conn(ctx).await.gql()?, None).await.gql()?;
+        Ok(all.into_iter().find(|n| n.code == self.0.need_code).map(NeedCategoryGql))
+    }
+    async fn need_code(&self) -> &str {
+        &self.0.need_code
+    }
+    async fn provider(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ProviderGql>> {
+        Ok(ctx.data_unchecked::<Loaders>().providers.load_one(self.0.provider_id).await?.map(ProviderGql))
+    }
+    async fn service_id(&self) -> ID {
+        ID(self.0.service_id.to_string())
+    }
+    async fn sender_organization_id(&self) -> ID {
+        ID(self.0.sender_organization_id.to_string())
+    }
+    async fn recipient_organization_id(&self) -> ID {
+        ID(self.0.recipient_organization_id.to_string())
+    }
+    async fn decline_reason(&self) -> Option<DeclineReasonGql> {
+        self.0.decline_reason.map(Into::into)
+    }
+    /// The fields the sender shares (each visible only while consent covers it).
+    async fn shared_fields(&self) -> Vec<ClientFieldGql> {
+        self.0.shared_fields.iter().map(|&f| f.into()).collect()
+    }
+    /// The client as you may see them now; null without personal data, or when no
+    /// active consent lets you see any of it.
+    async fn client(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ClientGql>> {
+        if self.0.client_id.is_none() {
+            return Ok(None);
+        }
+        Ok(ctx.data_unchecked::<Loaders>().referral_clients.load_one(self.0.id).await?.map(ClientGql))
+    }
+    async fn county_fips(&self) -> Option<&str> {
+        self.0.county_fips.as_deref()
+    }
+    async fn language(&self) -> Option<&str> {
+        self.0.language.as_deref()
+    }
+    async fn populations(&self) -> Vec<PopulationGql> {
+        self.0.populations.iter().map(|&p| p.into()).collect()
+    }
+    async fn sent_at(&self) -> Option<DateTime<Utc>> {
+        self.0.sent_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Every transition, oldest first.
+    async fn events(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReferralEventGql>> {
+        let events = ctx.data_unchecked::<Loaders>().referral_events.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(events
+            .into_iter()
+            .map(|e| ReferralEventGql {
+                from: e.from.map(Into::into),
+                to: e.to.into(),
+                actor_user_id: e.actor_user_id.map(|u| ID(u.to_string())),
+                actor_organization_id: ID(e.actor_organization_id.to_string()),
+                at: e.at,
+                note: e.note,
+            })
+            .collect())
+    }
+    /// Follow-ups (visible to the sending organization only).
+    async fn follow_ups(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<FollowUpGql>> {
+        let list = ctx.data_unchecked::<Loaders>().referral_follow_ups.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(list.into_iter().map(FollowUpGql).collect())
+    }
+}
+
+/// Network settings.
+pub struct NetworkSettingsGql(pub NetworkSettings);
+
+#[Object(name = "NetworkSettings")]
+impl NetworkSettingsGql {
+    async fn consent_default_days(&self) -> i32 {
+        self.0.consent_default_days
+    }
+    async fn consent_max_days(&self) -> i32 {
+        self.0.consent_max_days
+    }
+    async fn follow_up_acute_days(&self) -> i32 {
+        self.0.follow_up_acute_days
+    }
+    async fn follow_up_transitional_days(&self) -> i32 {
+        self.0.follow_up_transitional_days
+    }
+    async fn follow_up_long_term_days(&self) -> i32 {
+        self.0.follow_up_long_term_days
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+#[derive(InputObject)]
+pub struct ClientCreate {
+    /// Pseudonymous code; generated when omitted.
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    /// Whether the client is a minor, when the date of birth is unknown.
+    pub minor: Option<bool>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub needs: Option<String>,
+    pub notes: Option<String>,
+    pub preferred_language: Option<String>,
+    pub safe_contact: Option<SafeContactGql>,
+}
+
+#[derive(InputObject)]
+pub struct GuardianInput {
+    /// E.g. "mother", "legal guardian".
+    pub relationship: String,
+    /// You attest this person is not the suspected abuser.
+    pub not_suspected_abuser: bool,
+}
+
+#[derive(InputObject)]
+pub struct ConsentRecord {
+    pub client_id: ID,
+    /// Organizations that may see the fields.
+    pub recipients: Vec<ID>,
+    pub fields: Vec<ClientFieldGql>,
+    pub purpose: String,
+    pub method: ConsentMethodGql,
+    pub contact_mode: ContactModeGql,
+    pub obtained_at: Option<DateTime<Utc>>,
+    /// Default: the network's default; at most its maximum.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Required for a minor unless the network allows the minor to consent alone to
+    /// `serviceId`.
+    pub guardian: Option<GuardianInput>,
+    pub service_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct ReferralCreate {
+    pub service_id: ID,
+    pub need_code: String,
+    pub urgency: UrgencyGql,
+    /// With consent: the client and the fields to share.
+    pub client_id: Option<ID>,
+    #[graphql(default)]
+    pub share_fields: Vec<ClientFieldGql>,
+    /// Without personal data: county (FIPS), language (ISO 639), populations.
+    pub county: Option<String>,
+    pub language: Option<String>,
+    #[graphql(default)]
+    pub populations: Vec<PopulationGql>,
+    pub note: Option<String>,
+    /// Send at once (default) or keep a draft.
+    #[graphql(default = true)]
+    pub send: bool,
+}
+
+#[derive(InputObject, Default)]
+pub struct ReferralsFilter {
+    pub side: Option<SideGql>,
+    pub statuses: Option<Vec<StatusGql>>,
+    pub need_code: Option<String>,
+    /// Sent referrals still open this many days after sending, with no follow-up outcome.
+    pub no_outcome_after_days: Option<i32>,
+}
+
+#[derive(InputObject)]
+pub struct SettingsUpdate {
+    pub consent_default_days: Option<i32>,
+    pub consent_max_days: Option<i32>,
+    pub follow_up_acute_days: Option<i32>,
+    pub follow_up_transitional_days: Option<i32>,
+    pub follow_up_long_term_days: Option<i32>,
+}
+
+fn settings<'a>(ctx: &Context<'a>) -> &'a ServiceSettings {
+    ctx.data_unchecked::<ServiceSettings>()
+}
+
+fn ids(list: &[ID], field: &str) -> Result<Vec<Uuid>, AppError> {
+    list.iter().map(|id| parse_uuid(id, field)).collect()
+}
+
+fn page(first: Option<i32>) -> Result<i64, AppError> {
+    let first = first.unwrap_or(50);
+    if !(1..=200).contains(&first) {
+        return Err(AppError::bad_input("first", "first must be from 1 to 200"));
+    }
+    Ok(first.into())
+}
+
+/// Reads of clients, consent, referrals and follow-ups.
+#[derive(Default)]
+pub struct ReferralQuery;
+
+#[Object]
+impl ReferralQuery {
+    /// A client of your organization (every read is audited).
+    async fn client(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ClientGql>> {
+        let id = parse_uuid(&id, "id").gql()?;
+        Ok(clients::get(&mut *conn(ctx).await.gql()?, &settings(ctx).keyring, caller(ctx), id)
+            .await
+            .gql()?
+            .map(ClientGql))
+    }
+
+    /// Your organization's clients, newest first (every read is audited).
+    async fn clients(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<ClientGql>> {
+        let limit = page(first).gql()?;
+        let list =
+            clients::list(&mut *conn(ctx).await.gql()?, &settings(ctx).keyring, caller(ctx), limit).await.gql()?;
+        Ok(list.into_iter().map(ClientGql).collect())
+    }
+
+    /// Consents of a client of your organization, newest first.
+    async fn consents(&self, ctx: &Context<'_>, client_id: ID) -> async_graphql::Result<Vec<ConsentGql>> {
+        let id = parse_uuid(&client_id, "clientId").gql()?;
+        let list = consent::of_client(&mut *conn(ctx).await.gql()?, caller(ctx), id).await.gql()?;
+        Ok(list.into_iter().map(ConsentGql).collect())
+    }
+
+    /// A referral your organization sent or received.
+    async fn referral(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ReferralGql>> {
+        let id = parse_uuid(&id, "id").gql()?;
+        Ok(referrals::get(&mut *conn(ctx).await.gql()?, caller(ctx), id).await.gql()?.map(ReferralGql))
+    }
+
+    /// Referrals your organization sent or received, newest first.
+    #[graphql(complexity = "first.unwrap_or(50).clamp(1, 200) as usize * child_complexity")]
+    async fn referrals(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ReferralsFilter>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<ReferralGql>> {
+        let limit = page(first).gql()?;
+        let f = filter.unwrap_or_default();
+        let filter = ReferralFilter {
+            side: f.side.map(Into::into),
+            statuses: f.statuses.unwrap_or_default().into_iter().map(Into::into).collect(),
+            need_code: f.need_code,
+            no_outcome_after_days: f.no_outcome_after_days,
+        };
+        let list = referrals::list(&mut *conn(ctx).await.gql()?, caller(ctx), filter, limit).await.gql()?;
+        Ok(list.into_iter().map(ReferralGql).collect())
+    }
+
+    /// Your open follow-ups due before `dueBefore` (default: within a day), soonest first.
+    async fn my_follow_ups(
+        &self,
+        ctx: &Context<'_>,
+        due_before: Option<DateTime<Utc>>,
+    ) -> async_graphql::Result<Vec<FollowUpGql>> {
+        let before = due_before.unwrap_or_else(|| Utc::now() + chrono::Duration::days(1));
+        let list = follow_ups::mine(&mut *conn(ctx).await.gql()?, caller(ctx), before).await.gql()?;
+        Ok(list.into_iter().map(FollowUpGql).collect())
+    }
+
+    /// Your organization's overdue follow-ups (coordinators).
+    async fn overdue_follow_ups(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<FollowUpGql>> {
+        let list = follow_ups::overdue(&mut *conn(ctx).await.gql()?, caller(ctx)).await.gql()?;
+        Ok(list.into_iter().map(FollowUpGql).collect())
+    }
+
+    /// Network settings (any member).
+    async fn network_settings(&self, ctx: &Context<'_>) -> async_graphql::Result<NetworkSettingsGql> {
+        caller(ctx).actor.member().gql()?;
+        Ok(NetworkSettingsGql(settings::get(&mut *conn(ctx).await.gql()?).await.gql()?))
+    }
+}
+
+/// Writes of clients, consent, referrals and follow-ups.
+#[derive(Default)]
+pub struct ReferralMutation;
+
+#[Object]
+impl ReferralMutation {
+    /// Records a client for your organization. Personal fields are encrypted at rest.
+    async fn create_client(&self, ctx: &Context<'_>, input: ClientCreate) -> async_graphql::Result<ClientGql> {
+        let input = ClientInput {
+            code: input.code,
+            name: input.name,
+            date_of_birth: input.date_of_birth,
+            minor: input.minor,
+            phone: input.phone,
+            email: input.email,
+            needs: input.needs,
+            notes: input.notes,
+            preferred_language: input.preferred_language,
+            safe_contact: input.safe_contact.map(|s| SafeContact {
+                channel: s.channel.into(),
+                voicemail_ok: s.voicemail_ok,
+                may_name_agency: s.may_name_agency,
+                do_not_contact: s.do_not_contact,
+            }),
+        };
+        let view =
+            clients::create(&mut *conn(ctx).await.gql()?, &settings(ctx).keyring, caller(ctx), input).await.gql()?;
+        Ok(ClientGql(view))
+    }
+
+    /// Records a client's informed consent. Retrying with the same `idempotencyKey`
+    /// returns the same consent.
+    async fn record_consent(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        input: ConsentRecord,
+    ) -> async_graphql::Result<ConsentGql> {
+        let input = ConsentInput {
+            client_id: parse_uuid(&input.client_id, "input.clientId").gql()?,
+            recipients: ids(&input.recipients, "input.recipients").gql()?,
+            fields: input.fields.into_iter().map(Into::into).collect(),
+            purpose: input.purpose,
+            method: input.method.into(),
+            contact_mode: input.contact_mode.into(),
+            obtained_at: input.obtained_at,
+            expires_at: input.expires_at,
+            guardian: input.guardian.map(|g| GuardianConsent {
+                relationship: g.relationship,
+                not_suspected_abuser: g.not_suspected_abuser,
+            }),
+            service_id: input.service_id.map(|s| parse_uuid(&s, "input.serviceId")).transpose().gql()?,
+        };
+        let c =
+            consent::record(&mut *conn(ctx).await.gql()?, &settings(ctx).keyring, caller(ctx), &idempotency_key, input)
+                .await
+                .gql()?;
+        Ok(ConsentGql(c))
+    }
+
+    /// Revokes a consent at once: recipients lose access to the client's data.
+    async fn revoke_consent(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ConsentGql> {
+        let id = parse_uuid(&id, "id").gql()?;
+        Ok(ConsentGql(consent::revoke(&mut *conn(ctx).await.gql()?, caller(ctx), id).await.gql()?))
+    }
+
+    /// Refers a client (with consent) or a need (without personal data) to a service.
+    /// Retrying with the same `idempotencyKey` returns the same referral.
+    async fn create_referral(
+        &self,
+        ctx: &Context<'_>,
+        idempotency_key: String,
+        input: ReferralCreate,
+    ) -> async_graphql::Result<ReferralGql> {
+        let input = ReferralInput {
+            service_id: parse_uuid(&input.service_id, "input.serviceId").gql()?,
+            need_code: input.need_code,
+            urgency: input.urgency.into(),
+            client_id: input.client_id.map(|c| parse_uuid(&c, "input.clientId")).transpose().gql()?,
+            share_fields: input.share_fields.into_iter().map(Into::into).collect(),
+            county: input.county,
+            language: input.language,
+            populations: input.populations.into_iter().map(|p| crate::providers::Population::from(p).as_db()).collect(),
+            note: input.note,
+            send: input.send,
+        };
+        let r = referrals::create(
+            &mut *conn(ctx).await.gql()?,
+            &settings(ctx).keyring,
+            caller(ctx),
+            &idempotency_key,
+            input,
+        )
+        .await
+        .gql()?;
+        Ok(ReferralGql(r))
+    }
+
+    /// Moves a referral along: DRAFT → SENT → ACCEPTED | DECLINED (with a reason) →
+    /// IN_PROGRESS → COMPLETED; CANCELLED (sender) or UNABLE_TO_REACH (recipient).
+    async fn transition_referral(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        to: StatusGql,
+        reason: Option<DeclineReasonGql>,
+        note: Option<String>,
+    ) -> async_graphql::Result<ReferralGql> {
+        let id = parse_uuid(&id, "id").gql()?;
+        let r = referrals::transition(
+            &mut *conn(ctx).await.gql()?,
+            &settings(ctx).keyring,
+            caller(ctx),
+            id,
+            to.into(),
+            reason.map(Into::into),
+            note,
+        )
+        .await
+        .gql()?;
+        Ok(ReferralGql(r))
+    }
+
+    /// Assigns a follow-up to a user of your organization (null to unassign).
+    async fn assign_follow_up(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        user_id: Option<ID>,
+    ) -> async_graphql::Result<FollowUpGql> {
+        let id = parse_uuid(&id, "id").gql()?;
+        let user = user_id.map(|u| parse_uuid(&u, "userId")).transpose().gql()?;
+        Ok(FollowUpGql(follow_ups::assign(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, user).await.gql()?))
+    }
+
+    /// Completes a follow-up with what it found.
+    async fn complete_follow_up(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        outcome: OutcomeGql,
+    ) -> async_graphql::Result<FollowUpGql> {
+        let id = parse_uuid(&id, "id").gql()?;
+        let outcome = Outcome {
+            contact_made: outcome.contact_made,
+            service_started: outcome.service_started,
+            need_still_open: outcome.need_still_open,
+        };
+        Ok(FollowUpGql(
+            follow_ups::complete(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, outcome).await.gql()?,
+        ))
+    }
+
+    /// Moves a follow-up to a new due time.
+    async fn reschedule_follow_up(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: i32,
+        due_at: DateTime<Utc>,
+    ) -> async_graphql::Result<FollowUpGql> {
+        let id = parse_uuid(&id, "id").gql()?;
+        Ok(FollowUpGql(
+            follow_ups::reschedule(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, due_at).await.gql()?,
+        ))
+    }
+
+    /// Changes network settings (network admins).
+    async fn update_network_settings(
+        &self,
+        ctx: &Context<'_>,
+        version: i32,
+        input: SettingsUpdate,
+    ) -> async_graphql::Result<NetworkSettingsGql> {
+        let changes = SettingsChanges {
+            consent_default_days: input.consent_default_days,
+            consent_max_days: input.consent_max_days,
+            follow_up_acute_days: input.follow_up_acute_days,
+            follow_up_transitional_days: input.follow_up_transitional_days,
+            follow_up_long_term_days: input.follow_up_long_term_days,
+        };
+        Ok(NetworkSettingsGql(
+            settings::update(&mut *conn(ctx).await.gql()?, caller(ctx), version, changes).await.gql()?,
+        ))
+    }
+
+    /// Lets minors consent alone to a service, or stops it (network admins).
+    async fn set_minor_self_consent(
+        &self,
+        ctx: &Context<'_>,
+        service_id: ID,
+        allowed: bool,
+    ) -> async_graphql::Result<bool> {
+        let id = parse_uuid(&service_id, "serviceId").gql()?;
+        settings::set_minor_self_consent(&mut *conn(ctx).await.gql()?, caller(ctx), id, allowed).await.gql()?;
+        Ok(true)
+    }
+}

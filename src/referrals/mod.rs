@@ -1,0 +1,614 @@
+//! Referrals: from the acting organization to a provider's service, for a need, with an
+//! urgency. With consent, the recipient reads exactly the consented fields of the client,
+//! live, only while a consent naming it is active; without personal data, only need,
+//! county, language, populations and urgency travel — consent is never a condition of
+//! service. Every transition is an event; sender and recipient see the referral, nobody
+//! else.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::auth::{Caller, Member};
+use crate::clients::{self, CLIENT_ROLES, ClientField, ClientView};
+use crate::counties::Fips;
+use crate::crypto::{FieldContext, Keyring};
+use crate::db::rls;
+use crate::db::schema::{
+    follow_ups as follow_up_rows, need_categories, providers, referral_events, referrals, service_needs, services,
+};
+use crate::error::{AppError, AppResult};
+use crate::follow_ups::{self, FollowUp};
+use crate::needs::Phase;
+use crate::providers::{LanguageCode, Population};
+use crate::{audit, consent, idempotency, settings, validate};
+
+/// How soon the client needs the service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Urgency {
+    Emergency,
+    Urgent,
+    Routine,
+}
+
+/// Where a referral is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum Status {
+    Draft,
+    Sent,
+    Accepted,
+    Declined,
+    InProgress,
+    Completed,
+    Cancelled,
+    UnableToReach,
+}
+
+/// Why a recipient declined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeclineReason {
+    NoCapacity,
+    NotEligible,
+    ServiceNotOffered,
+    Other,
+}
+
+macro_rules! db_enum {
+    ($t:ty { $($v:ident => $s:literal),* $(,)? }) => {
+        impl $t {
+            pub fn as_db(self) -> &'static str { match self { $(Self::$v => $s),* } }
+            pub fn from_db(value: &str) -> Option<Self> { match value { $($s => Some(Self::$v),)* _ => None } }
+        }
+    };
+}
+db_enum!(Urgency { Emergency => "EMERGENCY", Urgent => "URGENT", Routine => "ROUTINE" });
+db_enum!(Status {
+    Draft => "DRAFT", Sent => "SENT", Accepted => "ACCEPTED", Declined => "DECLINED", InProgress => "IN_PROGRESS",
+    Completed => "COMPLETED", Cancelled => "CANCELLED", UnableToReach => "UNABLE_TO_REACH",
+});
+db_enum!(DeclineReason { NoCapacity => "NO_CAPACITY", NotEligible => "NOT_ELIGIBLE", ServiceNotOffered => "SERVICE_NOT_OFFERED", Other => "OTHER" });
+
+/// The side of a referral an organization is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Sender,
+    Recipient,
+}
+
+/// Which side may move a referral from `from` to `to`; `None` if no one may.
+pub fn who_may_move(from: Status, to: Status) -> Option<Side> {
+    use Status::*;
+    match (from, to) {
+        (Draft, Sent) => Some(Side::Sender),
+        (Draft | Sent | Accepted | InProgress, Cancelled) => Some(Side::Sender),
+        (Sent, Accepted | Declined) => Some(Side::Recipient),
+        (Accepted, InProgress) => Some(Side::Recipient),
+        (InProgress, Completed) => Some(Side::Recipient),
+        (Sent | Accepted | InProgress, UnableToReach) => Some(Side::Recipient),
+        _ => None,
+    }
+}
+
+/// A referral.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Referral {
+    pub id: Uuid,
+    pub sender_organization_id: Uuid,
+    pub recipient_organization_id: Uuid,
+    pub provider_id: Uuid,
+    pub service_id: Uuid,
+    pub need_code: String,
+    pub urgency: Urgency,
+    pub client_id: Option<Uuid>,
+    pub shared_fields: Vec<ClientField>,
+    pub county_fips: Option<String>,
+    pub language: Option<String>,
+    pub populations: Vec<Population>,
+    pub status: Status,
+    pub decline_reason: Option<DeclineReason>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A transition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReferralEvent {
+    pub referral_id: Uuid,
+    pub from: Option<Status>,
+    pub to: Status,
+    pub actor_user_id: Option<Uuid>,
+    pub actor_organization_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub note: Option<String>,
+}
+
+/// A new referral.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ReferralInput {
+    pub service_id: Uuid,
+    pub need_code: String,
+    pub urgency: Urgency,
+    /// With consent: the client, and the fields to share.
+    pub client_id: Option<Uuid>,
+    pub share_fields: Vec<ClientField>,
+    /// Without personal data: what may travel instead.
+    pub county: Option<String>,
+    pub language: Option<String>,
+    pub populations: Vec<&'static str>,
+    pub note: Option<String>,
+    /// Send at once (default) or keep as a draft.
+    pub send: bool,
+}
+
+const OPERATION: &str = "createReferral";
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = referrals)]
+struct Row {
+    id: Uuid,
+    sender_organization_id: Uuid,
+    recipient_organization_id: Uuid,
+    provider_id: Uuid,
+    service_id: Uuid,
+    need_code: String,
+    urgency: String,
+    client_id: Option<Uuid>,
+    shared_fields: Vec<Option<String>>,
+    county_fips: Option<String>,
+    language: Option<String>,
+    populations: Vec<Option<String>>,
+    status: String,
+    decline_reason: Option<String>,
+    sent_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn from_row(r: Row) -> AppResult<Referral> {
+    let bad = || AppError::internal(std::io::Error::other("unreadable referral row"));
+    Ok(Referral {
+        id: r.id,
+        sender_organization_id: r.sender_organization_id,
+        recipient_organization_id: r.recipient_organization_id,
+        provider_id: r.provider_id,
+        service_id: r.service_id,
+        need_code: r.need_code,
+        urgency: Urgency::from_db(&r.urgency).ok_or_else(bad)?,
+        client_id: r.client_id,
+        shared_fields: r.shared_fields.iter().flatten().filter_map(|f| ClientField::from_db(f)).collect(),
+        county_fips: r.county_fips,
+        language: r.language,
+        populations: r.populations.iter().flatten().filter_map(|p| Population::from_db(p)).collect(),
+        status: Status::from_db(&r.status).ok_or_else(bad)?,
+        decline_reason: r.decline_reason.as_deref().and_then(DeclineReason::from_db),
+        sent_at: r.sent_at,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    })
+}
+
+async fn load(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<Referral>> {
+    let rows: Vec<Row> = referrals::table.filter(referrals::id.eq_any(ids)).select(Row::as_select()).load(conn).await?;
+    rows.into_iter().map(from_row).collect()
+}
+
+fn seal_note(keyring: &Keyring, event_key: Uuid, note: Option<&str>) -> Option<Vec<u8>> {
+    keyring.seal_opt(FieldContext { table: "referral_events", row: event_key, field: "note" }, note)
+}
+
+/// Appends a transition event; the note is sealed against the referral and position.
+async fn record_event(
+    conn: &mut AsyncPgConnection,
+    keyring: &Keyring,
+    member: &Member,
+    referral: Uuid,
+    from: Option<Status>,
+    to: Status,
+    note: Option<&str>,
+) -> AppResult<()> {
+    // Notes are bound to the referral (events have no id before insertion).
+    diesel::insert_into(referral_events::table)
+        .values((
+            referral_events::referral_id.eq(referral),
+            referral_events::from_status.eq(from.map(Status::as_db)),
+            referral_events::to_status.eq(to.as_db()),
+            referral_events::actor_user_id.eq(member.user_id),
+            referral_events::actor_organization_id.eq(member.organization_id),
+            referral_events::note_enc.eq(seal_note(keyring, referral, note)),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Checks there is an active consent naming `recipient` that covers `fields` of the
+/// client for `service`.
+async fn require_consent(
+    conn: &mut AsyncPgConnection,
+    client: Uuid,
+    recipient: Uuid,
+    service: Uuid,
+    fields: &[ClientField],
+) -> AppResult<()> {
+    let allowed = consent::active_fields(conn, client, recipient, service).await?;
+    let missing: Vec<&str> = fields.iter().filter(|f| !allowed.contains(f)).map(|f| f.as_db()).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::ConsentRequired {
+            message: format!(
+                "no active consent lets the recipient see: {}; record consent, or refer without personal data",
+                missing.join(", ")
+            ),
+        })
+    }
+}
+
+/// Sends: checks consent again, stamps the time, schedules the follow-up.
+async fn send(conn: &mut AsyncPgConnection, member: &Member, referral: &Referral) -> AppResult<()> {
+    if let Some(client) = referral.client_id {
+        require_consent(conn, client, referral.recipient_organization_id, referral.service_id, &referral.shared_fields)
+            .await?;
+    }
+    let now = Utc::now();
+    diesel::update(referrals::table.find(referral.id))
+        .set((referrals::status.eq(Status::Sent.as_db()), referrals::sent_at.eq(now), referrals::updated_at.eq(now)))
+        .execute(conn)
+        .await?;
+    let phase: String =
+        need_categories::table.find(&referral.need_code).select(need_categories::phase).first(conn).await?;
+    let network = settings::get(conn).await?;
+    let days = network.follow_up_days(Phase::from_db(&phase).unwrap_or(Phase::Transitional));
+    follow_ups::schedule(conn, referral.id, member.organization_id, now + Duration::days(days.into()), member.user_id)
+        .await?;
+    Ok(())
+}
+
+/// Creates a referral (and sends it unless `send` is false). Idempotent by `key`.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    keyring: &Arc<Keyring>,
+    caller: &Caller,
+    key: &str,
+    input: ReferralInput,
+) -> AppResult<Referral> {
+    let member = caller.actor.require(CLIENT_ROLES)?.clone();
+    idempotency::check_key(key)?;
+    let note = validate::optional_text(input.note.as_deref(), "input.note", 4000)?;
+    match (input.client_id, input.share_fields.is_empty()) {
+        (Some(_), true) => {
+            return Err(AppError::bad_input(
+                "input.shareFields",
+                "input.shareFields must name what to share about the client",
+            ));
+        }
+        (None, false) => {
+            return Err(AppError::bad_input("input.shareFields", "input.shareFields needs input.clientId"));
+        }
+        _ => {}
+    }
+    let county = input.county.as_deref().map(|c| Fips::parse(c, "input.county")).transpose()?;
+    let language = input
+        .language
+        .as_deref()
+        .map(|l| LanguageCode::parse(l, "input.language").map(|c| c.as_str().to_owned()))
+        .transpose()?;
+    let hash = idempotency::request_hash(&serde_json::to_string(&input).unwrap_or_default());
+    let (key, caller, keyring) = (key.to_owned(), caller.clone(), Arc::clone(keyring));
+    let acting = member.clone();
+    let id = rls::in_org(conn, &member, move |conn| {
+        Box::pin(async move {
+            let member = acting;
+            if let idempotency::Claim::Done(id) =
+                idempotency::claim(conn, member.organization_id, OPERATION, &key, &hash).await?
+            {
+                return Ok(id);
+            }
+            let target: Option<(Uuid, Option<Uuid>)> = services::table
+                .inner_join(providers::table)
+                .filter(services::id.eq(input.service_id))
+                .filter(services::archived_at.is_null())
+                .filter(providers::archived_at.is_null())
+                .select((providers::id, providers::organization_id))
+                .first(conn)
+                .await
+                .optional()?;
+            let (provider, recipient) = target
+                .ok_or_else(|| AppError::bad_input("input.serviceId", "input.serviceId is not a listed service"))?;
+            let recipient = recipient.ok_or_else(|| {
+                AppError::bad_input(
+                    "input.serviceId",
+                    "input.serviceId belongs to a provider that is not a network member and cannot receive referrals",
+                )
+            })?;
+            let covers: bool = diesel::select(diesel::dsl::exists(
+                service_needs::table
+                    .filter(service_needs::service_id.eq(input.service_id))
+                    .filter(service_needs::need_code.eq(&input.need_code)),
+            ))
+            .get_result(conn)
+            .await?;
+            if !covers {
+                return Err(AppError::bad_input("input.needCode", "input.needCode is not a need this service meets"));
+            }
+            if let Some(fips) = &county
+                && crate::counties::by_fips(conn, &[fips.as_str().to_owned()]).await?.is_empty()
+            {
+                return Err(AppError::bad_input("input.county", "input.county is not a known county"));
+            }
+            if let Some(client) = input.client_id {
+                clients::owned_in_tx(conn, &member, client).await?.ok_or(AppError::NotFound { what: "client" })?;
+                require_consent(conn, client, recipient, input.service_id, &input.share_fields).await?;
+            }
+            let id = Uuid::new_v4();
+            let shared: BTreeSet<&str> = input.share_fields.iter().map(|f| f.as_db()).collect();
+            diesel::insert_into(referrals::table)
+                .values((
+                    referrals::id.eq(id),
+                    referrals::sender_organization_id.eq(member.organization_id),
+                    referrals::recipient_organization_id.eq(recipient),
+                    referrals::provider_id.eq(provider),
+                    referrals::service_id.eq(input.service_id),
+                    referrals::need_code.eq(&input.need_code),
+                    referrals::urgency.eq(input.urgency.as_db()),
+                    referrals::client_id.eq(input.client_id),
+                    referrals::shared_fields.eq(shared.iter().map(|f| Some(f.to_string())).collect::<Vec<_>>()),
+                    referrals::county_fips.eq(county.as_ref().map(|f| f.as_str().to_owned())),
+                    referrals::language.eq(&language),
+                    referrals::populations.eq(input
+                        .populations
+                        .iter()
+                        .map(|p| Some(p.to_string()))
+                        .collect::<Vec<_>>()),
+                    referrals::status.eq(Status::Draft.as_db()),
+                    referrals::created_by.eq(member.user_id),
+                ))
+                .execute(conn)
+                .await?;
+            record_event(conn, &keyring, &member, id, None, Status::Draft, note.as_deref()).await?;
+            if input.send {
+                let draft = load(conn, &[id]).await?.pop().ok_or(AppError::NotFound { what: "referral" })?;
+                send(conn, &member, &draft).await?;
+                record_event(conn, &keyring, &member, id, Some(Status::Draft), Status::Sent, None).await?;
+            }
+            idempotency::complete(conn, member.organization_id, OPERATION, &key, id).await?;
+            audit::record(conn, &caller, "referral.create", "referral", Some(id)).await?;
+            Ok(id)
+        })
+    })
+    .await?;
+    get(conn, &Caller { actor: crate::auth::Actor::Member(member), request_id: String::new() }, id)
+        .await?
+        .ok_or(AppError::NotFound { what: "referral" })
+}
+
+/// Moves a referral along its lifecycle. Illegal moves are `BAD_USER_INPUT` on `to`;
+/// moves that belong to the other side are `FORBIDDEN`.
+pub async fn transition(
+    conn: &mut AsyncPgConnection,
+    keyring: &Arc<Keyring>,
+    caller: &Caller,
+    id: Uuid,
+    to: Status,
+    reason: Option<DeclineReason>,
+    note: Option<String>,
+) -> AppResult<Referral> {
+    let member = caller.actor.require(CLIENT_ROLES)?.clone();
+    let note = validate::optional_text(note.as_deref(), "note", 4000)?;
+    match (to, reason) {
+        (Status::Declined, None) => return Err(AppError::bad_input("reason", "reason is required to decline")),
+        (s, Some(_)) if s != Status::Declined => {
+            return Err(AppError::bad_input("reason", "reason is only for declining"));
+        }
+        _ => {}
+    }
+    let (caller2, keyring) = (caller.clone(), Arc::clone(keyring));
+    let acting = member.clone();
+    rls::in_org(conn, &member, move |conn| {
+        Box::pin(async move {
+            let member = acting;
+            let row: Option<Row> =
+                referrals::table.find(id).select(Row::as_select()).for_update().first(conn).await.optional()?;
+            let referral = from_row(row.ok_or(AppError::NotFound { what: "referral" })?)?;
+            let side =
+                if referral.sender_organization_id == member.organization_id { Side::Sender } else { Side::Recipient };
+            let needed = who_may_move(referral.status, to).ok_or_else(|| {
+                AppError::bad_input(
+                    "to",
+                    format!("to: a referral cannot go from {} to {}", referral.status.as_db(), to.as_db()),
+                )
+            })?;
+            if needed != side {
+                return Err(AppError::Forbidden);
+            }
+            if to == Status::Sent {
+                send(conn, &member, &referral).await?;
+            } else {
+                diesel::update(referrals::table.find(id))
+                    .set((
+                        referrals::status.eq(to.as_db()),
+                        referrals::decline_reason.eq(reason.map(DeclineReason::as_db)),
+                        referrals::updated_at.eq(Utc::now()),
+                        referrals::version.eq(referrals::version + 1),
+                    ))
+                    .execute(conn)
+                    .await?;
+            }
+            record_event(conn, &keyring, &member, id, Some(referral.status), to, note.as_deref()).await?;
+            audit::record(conn, &caller2, "referral.transition", "referral", Some(id)).await?;
+            Ok(())
+        })
+    })
+    .await?;
+    get(conn, caller, id).await?.ok_or(AppError::NotFound { what: "referral" })
+}
+
+/// A referral the caller's organization sent or received.
+pub async fn get(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid) -> AppResult<Option<Referral>> {
+    let member = caller.actor.require(CLIENT_ROLES)?.clone();
+    rls::in_org(conn, &member, move |conn| Box::pin(async move { Ok(load(conn, &[id]).await?.pop()) })).await
+}
+
+/// Which referrals to list.
+#[derive(Clone, Debug, Default)]
+pub struct ReferralFilter {
+    /// Only those the caller's organization sent (`Sender`) or received (`Recipient`).
+    pub side: Option<Side>,
+    pub statuses: Vec<Status>,
+    pub need_code: Option<String>,
+    /// Only referrals sent at least this many days ago that have no follow-up outcome
+    /// and are still open (sent, accepted or in progress).
+    pub no_outcome_after_days: Option<i32>,
+}
+
+/// Referrals of the caller's organization, newest first.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    filter: ReferralFilter,
+    limit: i64,
+) -> AppResult<Vec<Referral>> {
+    let member = caller.actor.require(CLIENT_ROLES)?.clone();
+    if filter.no_outcome_after_days.is_some_and(|d| !(0..=3650).contains(&d)) {
+        return Err(AppError::bad_input(
+            "filter.noOutcomeAfterDays",
+            "filter.noOutcomeAfterDays must be from 0 to 3650",
+        ));
+    }
+    let org = member.organization_id;
+    rls::in_org(conn, &member, move |conn| {
+        Box::pin(async move {
+            let mut query = referrals::table
+                .select(Row::as_select())
+                .order((referrals::created_at.desc(), referrals::id))
+                .limit(limit)
+                .into_boxed();
+            match filter.side {
+                Some(Side::Sender) => query = query.filter(referrals::sender_organization_id.eq(org)),
+                Some(Side::Recipient) => query = query.filter(referrals::recipient_organization_id.eq(org)),
+                None => {}
+            }
+            if !filter.statuses.is_empty() {
+                query = query
+                    .filter(referrals::status.eq_any(filter.statuses.iter().map(|s| s.as_db()).collect::<Vec<_>>()));
+            }
+            if let Some(need) = &filter.need_code {
+                query = query.filter(referrals::need_code.eq(need.clone()));
+            }
+            if let Some(days) = filter.no_outcome_after_days {
+                let open = [Status::Sent, Status::Accepted, Status::InProgress].map(Status::as_db);
+                query = query
+                    .filter(referrals::sender_organization_id.eq(org))
+                    .filter(referrals::status.eq_any(open))
+                    .filter(referrals::sent_at.lt(Utc::now() - Duration::days(days.into())))
+                    .filter(diesel::dsl::not(diesel::dsl::exists(
+                        follow_up_rows::table
+                            .filter(follow_up_rows::referral_id.eq(referrals::id))
+                            .filter(follow_up_rows::completed_at.is_not_null()),
+                    )));
+            }
+            query.load(conn).await?.into_iter().map(from_row).collect()
+        })
+    })
+    .await
+}
+
+/// The transitions of referrals the caller may see, oldest first, notes opened.
+pub async fn events(
+    conn: &mut AsyncPgConnection,
+    keyring: &Keyring,
+    caller: &Caller,
+    ids: &[Uuid],
+) -> AppResult<Vec<ReferralEvent>> {
+    let member = caller.actor.require(CLIENT_ROLES)?.clone();
+    let ids = ids.to_vec();
+    type EventRow = (Uuid, Option<String>, String, Option<Uuid>, Uuid, DateTime<Utc>, Option<Vec<u8>>);
+    let rows: Vec<EventRow> = rls::in_org(conn, &member, move |conn| {
+        Box::pin(async move {
+            Ok(referral_events::table
+                .filter(referral_events::referral_id.eq_any(&ids))
+                .order((referral_events::referral_id, referral_events::id))
+                .select((
+                    referral_events::referral_id,
+                    referral_events::from_status,
+                    referral_events::to_status,
+                    referral_events::actor_user_id,
+                    referral_events::actor_organization_id,
+                    referral_events::at,
+                    referral_events::note_enc,
+                ))
+                .load(conn)
+                .await?)
+        })
+    })
+    .await?;
+    rows.into_iter()
+        .map(|(referral_id, from, to, actor_user_id, actor_organization_id, at, note)| {
+            Ok(ReferralEvent {
+                referral_id,
+                from: from.as_deref().and_then(Status::from_db),
+                to: Status::from_db(&to).unwrap_or(Status::Draft),
+                actor_user_id,
+                actor_organization_id,
+                at,
+                note: keyring.open_opt(
+                    FieldContext { table: "referral_events", row: referral_id, field: "note" },
+                    note.as_deref(),
+                )?,
+            })
+        })
+        .collect()
+}
+
+/// The follow-ups of referrals (only the sending organization's show).
+pub async fn follow_ups_of(conn: &mut AsyncPgConnection, caller: &Caller, ids: &[Uuid]) -> AppResult<Vec<FollowUp>> {
+    let member = caller.actor.require(CLIENT_ROLES)?.clone();
+    let ids = ids.to_vec();
+    rls::in_org(conn, &member, move |conn| Box::pin(async move { follow_ups::of_referrals(conn, &ids).await })).await
+}
+
+/// The client of each referral as the caller may see it right now: the sender (the
+/// client's organization) sees the whole record; the recipient sees the fields the
+/// referral shares that an active consent naming it covers, and nothing once consent is
+/// revoked or expired. Each read of personal data is audited in the same transaction.
+pub async fn clients_of(
+    conn: &mut AsyncPgConnection,
+    keyring: &Keyring,
+    caller: &Caller,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, ClientView>> {
+    let member = caller.actor.require(CLIENT_ROLES)?.clone();
+    let (caller2, ids) = (caller.clone(), ids.to_vec());
+    let org = member.organization_id;
+    let readable: Vec<(Uuid, clients::ClientRow, Vec<ClientField>)> = rls::in_org(conn, &member, move |conn| {
+        Box::pin(async move {
+            let list = load(conn, &ids).await?;
+            let mut out = Vec::new();
+            for referral in list {
+                let Some(client) = referral.client_id else { continue };
+                // RLS shows the client row only to its organization or to an organization
+                // an active consent names.
+                let Some(row) = clients::rows_in_tx(conn, &[client]).await?.pop() else { continue };
+                let fields: Vec<ClientField> = if row.organization_id == org {
+                    ClientField::ALL.to_vec()
+                } else {
+                    let allowed = consent::active_fields(conn, client, org, referral.service_id).await?;
+                    referral.shared_fields.iter().copied().filter(|f| allowed.contains(f)).collect()
+                };
+                if fields.is_empty() {
+                    continue;
+                }
+                audit::record(conn, &caller2, "client.read", "client", Some(client)).await?;
+                out.push((referral.id, row, fields));
+            }
+            Ok(out)
+        })
+    })
+    .await?;
+    readable.into_iter().map(|(referral, row, fields)| Ok((referral, clients::view(keyring, row, &fields)?))).collect()
+}

@@ -4,6 +4,7 @@ mod common;
 
 mod bad_input;
 mod confidentiality;
+mod consent_matrix;
 mod directory;
 mod drift;
 mod hardening;
@@ -11,4 +12,5 @@ mod http;
 mod identity;
 mod permissions;
 mod reference;
+mod referrals;
 mod search;

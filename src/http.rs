@@ -38,12 +38,15 @@ pub struct HttpState {
 
 /// Registers Lantern's routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES)).route("/healthz", web::get().to(healthz)).service(
-        web::resource("/graphql")
-            .route(web::post().to(graphql_post))
-            .route(web::get().to(graphql_get))
-            .default_service(web::to(method_not_allowed)),
-    );
+    cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+        .route("/healthz", web::get().to(healthz))
+        .route("/exports/gap-matrix.{format}", web::get().to(gap_matrix_export))
+        .service(
+            web::resource("/graphql")
+                .route(web::post().to(graphql_post))
+                .route(web::get().to(graphql_get))
+                .default_service(web::to(method_not_allowed)),
+        );
 }
 
 fn error_body(code: &str, message: &str, request_id: &str) -> Value {
@@ -100,6 +103,97 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ()> {
         Ok(Some(token.to_owned()))
     } else {
         Err(())
+    }
+}
+
+/// The actor of a request from its bearer token (anonymous without one), or the error
+/// response to send: 401 for a bad token, 429 past the per-token rate limit.
+async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) -> Result<Actor, HttpResponse> {
+    let respond = |status: StatusCode, code: &str, message: &str| {
+        with_request_id(HttpResponse::build(status).json(error_body(code, message, request_id)), request_id)
+    };
+    let token = match bearer_token(req) {
+        Err(()) => {
+            return Err(respond(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "Authorization must be: Bearer <token>"));
+        }
+        Ok(None) => return Ok(Actor::Anonymous),
+        Ok(Some(token)) => token,
+    };
+    let key = format!("api-token:{}", crate::auth::credentials::token_fingerprint(&token));
+    if let Err(retry) = state.settings.limiter.check(&key, state.settings.rate_limits.api_per_token) {
+        let mut response = respond(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down");
+        if let Ok(v) = HeaderValue::from_str(&retry.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Err(response);
+    }
+    let authenticated = match state.pool.get().await {
+        Ok(mut conn) => auth::sessions::authenticate(&mut conn, state.settings.auth, &token).await,
+        Err(e) => Err(e.into()),
+    };
+    match authenticated {
+        Ok(actor) => Ok(actor),
+        Err(crate::error::AppError::Unauthenticated) => {
+            Err(respond(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "the token is invalid, expired or revoked"))
+        }
+        Err(e) => {
+            let _ = graphql::to_gql(e);
+            Err(respond(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", "internal error"))
+        }
+    }
+}
+
+/// The state-wide gap matrix as a download: `/exports/gap-matrix.csv` or `.geojson`.
+/// For network members (Bearer token); aggregates only.
+async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format: web::Path<String>) -> HttpResponse {
+    let request_id = Uuid::new_v4().to_string();
+    let respond = |status: StatusCode, code: &str, message: &str| {
+        with_request_id(HttpResponse::build(status).json(error_body(code, message, &request_id)), &request_id)
+    };
+    let ip = req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    if state.settings.limiter.check(&format!("api-ip:{ip}"), state.settings.rate_limits.api_per_ip).is_err() {
+        return respond(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down");
+    }
+    let actor = match authenticate(&req, &state, &request_id).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
+    };
+    let (content_type, extension) = match format.as_str() {
+        "csv" => ("text/csv; charset=utf-8", "csv"),
+        "geojson" => ("application/geo+json", "geojson"),
+        _ => return respond(StatusCode::NOT_FOUND, "NOT_FOUND", "exports are gap-matrix.csv and gap-matrix.geojson"),
+    };
+    let body = async {
+        let mut conn = state.pool.get().await?;
+        let cells = crate::gaps::matrix(&mut conn, &actor, None).await?;
+        match extension {
+            "csv" => Ok(crate::gaps::to_csv(&cells)),
+            _ => crate::gaps::to_geojson(&mut conn, &cells).await,
+        }
+    }
+    .await;
+    match body {
+        Ok(body) => with_request_id(
+            HttpResponse::Ok()
+                .content_type(content_type)
+                .insert_header((
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"lantern-gap-matrix.{extension}\""),
+                ))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .body(body),
+            &request_id,
+        ),
+        Err(e) => {
+            let status = match e {
+                crate::error::AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+                crate::error::AppError::Forbidden => StatusCode::FORBIDDEN,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            let (code, message) = (e.code(), e.public_message());
+            let _ = graphql::to_gql(e);
+            respond(status, code, &message)
+        }
     }
 }
 
@@ -186,35 +280,9 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
             &request_id,
         );
     }
-    let actor = match bearer_token(&req) {
-        Err(()) => {
-            return respond(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "Authorization must be: Bearer <token>");
-        }
-        Ok(None) => Actor::Anonymous,
-        Ok(Some(token)) => {
-            let key = format!("api-token:{}", crate::auth::credentials::token_fingerprint(&token));
-            if let Err(retry) = state.settings.limiter.check(&key, limits.api_per_token) {
-                return limited(retry);
-            }
-            let authenticated = match state.pool.get().await {
-                Ok(mut conn) => auth::sessions::authenticate(&mut conn, state.settings.auth, &token).await,
-                Err(e) => Err(e.into()),
-            };
-            match authenticated {
-                Ok(actor) => actor,
-                Err(crate::error::AppError::Unauthenticated) => {
-                    return respond(
-                        StatusCode::UNAUTHORIZED,
-                        "UNAUTHENTICATED",
-                        "the token is invalid, expired or revoked",
-                    );
-                }
-                Err(e) => {
-                    let _ = graphql::to_gql(e);
-                    return respond(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", "internal error");
-                }
-            }
-        }
+    let actor = match authenticate(&req, &state, &request_id).await {
+        Ok(actor) => actor,
+        Err(response) => return response,
     };
     let caller = Caller { actor, request_id: request_id.clone() };
     let request = graphql::with_request_data(request, &state.pool, &state.settings.keyring, caller, ClientAddr(ip));

@@ -4,6 +4,27 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    action_items (id) {
+        id -> Uuid,
+        county_fips -> Text,
+        goal -> Text,
+        action_steps -> Nullable<Text>,
+        organizations_engaged -> Jsonb,
+        timeline -> Nullable<Text>,
+        next_steps -> Nullable<Text>,
+        resources_needed -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Uuid>,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     api_keys (id) {
         id -> Uuid,
         key_hash -> Bytea,
@@ -123,6 +144,32 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    county_teams (county_fips, organization_id) {
+        county_fips -> Text,
+        organization_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    county_worksheets (county_fips) {
+        county_fips -> Text,
+        community_needs -> Nullable<Text>,
+        capacities -> Nullable<Text>,
+        gaps -> Nullable<Text>,
+        how_to_fill -> Nullable<Text>,
+        version -> Int4,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     follow_ups (id) {
         id -> Uuid,
         referral_id -> Uuid,
@@ -207,6 +254,38 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    mou_parties (id) {
+        id -> Uuid,
+        mou_id -> Uuid,
+        organization_id -> Nullable<Uuid>,
+        county_fips -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    mous (id) {
+        id -> Uuid,
+        provider_id -> Uuid,
+        title -> Text,
+        scope_needs -> Array<Nullable<Text>>,
+        signed_on -> Nullable<Date>,
+        effective_on -> Date,
+        expires_on -> Date,
+        status -> Text,
+        document_ref -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     need_categories (code) {
         code -> Text,
         phase -> Text,
@@ -238,6 +317,25 @@ diesel::table! {
     organizations (id) {
         id -> Uuid,
         name -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    provider_contacts (id) {
+        id -> Uuid,
+        provider_id -> Uuid,
+        name -> Text,
+        role -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        last_verified_on -> Nullable<Date>,
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
@@ -286,6 +384,20 @@ diesel::table! {
         updated_at -> Timestamptz,
         archived_at -> Nullable<Timestamptz>,
         organization_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    referral_demand (county_fips, need_code, sent_on) {
+        county_fips -> Text,
+        need_code -> Text,
+        sent_on -> Date,
+        sent -> Int4,
+        declined_no_capacity -> Int4,
+        placed -> Int4,
     }
 }
 
@@ -384,6 +496,23 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    training_records (id) {
+        id -> Uuid,
+        provider_id -> Uuid,
+        trained_on -> Date,
+        kind -> Text,
+        topic -> Nullable<Text>,
+        staff_share_percent -> Nullable<Int4>,
+        evidence_ref -> Nullable<Text>,
+        created_at -> Timestamptz,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     users (id) {
         id -> Uuid,
         email -> Text,
@@ -395,6 +524,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    worksheet_edits (id) {
+        id -> Int8,
+        county_fips -> Text,
+        action_item_id -> Nullable<Uuid>,
+        fields -> Array<Nullable<Text>>,
+        edited_by -> Nullable<Uuid>,
+        edited_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(action_items -> counties (county_fips));
+diesel::joinable!(action_items -> users (updated_by));
 diesel::joinable!(api_keys -> organizations (organization_id));
 diesel::joinable!(api_keys -> users (created_by));
 diesel::joinable!(clients -> organizations (organization_id));
@@ -407,6 +552,10 @@ diesel::joinable!(consents -> clients (client_id));
 diesel::joinable!(consents -> organizations (organization_id));
 diesel::joinable!(consents -> services (service_id));
 diesel::joinable!(consents -> users (obtained_by));
+diesel::joinable!(county_teams -> counties (county_fips));
+diesel::joinable!(county_teams -> organizations (organization_id));
+diesel::joinable!(county_worksheets -> counties (county_fips));
+diesel::joinable!(county_worksheets -> users (updated_by));
 diesel::joinable!(follow_ups -> organizations (organization_id));
 diesel::joinable!(follow_ups -> referrals (referral_id));
 diesel::joinable!(idempotency_keys -> organizations (organization_id));
@@ -414,10 +563,17 @@ diesel::joinable!(locations -> counties (county_fips));
 diesel::joinable!(locations -> providers (provider_id));
 diesel::joinable!(memberships -> organizations (organization_id));
 diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(mou_parties -> counties (county_fips));
+diesel::joinable!(mou_parties -> mous (mou_id));
+diesel::joinable!(mou_parties -> organizations (organization_id));
+diesel::joinable!(mous -> providers (provider_id));
+diesel::joinable!(provider_contacts -> providers (provider_id));
 diesel::joinable!(provider_phones -> providers (provider_id));
 diesel::joinable!(provider_service_areas -> counties (county_fips));
 diesel::joinable!(provider_service_areas -> providers (provider_id));
 diesel::joinable!(providers -> organizations (organization_id));
+diesel::joinable!(referral_demand -> counties (county_fips));
+diesel::joinable!(referral_demand -> need_categories (need_code));
 diesel::joinable!(referral_events -> organizations (actor_organization_id));
 diesel::joinable!(referral_events -> referrals (referral_id));
 diesel::joinable!(referral_events -> users (actor_user_id));
@@ -432,8 +588,13 @@ diesel::joinable!(service_needs -> services (service_id));
 diesel::joinable!(services -> providers (provider_id));
 diesel::joinable!(sessions -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(training_records -> providers (provider_id));
+diesel::joinable!(worksheet_edits -> action_items (action_item_id));
+diesel::joinable!(worksheet_edits -> counties (county_fips));
+diesel::joinable!(worksheet_edits -> users (edited_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    action_items,
     api_keys,
     audit_log,
     clients,
@@ -441,21 +602,29 @@ diesel::allow_tables_to_appear_in_same_query!(
     consent_revocations,
     consents,
     counties,
+    county_teams,
+    county_worksheets,
     follow_ups,
     idempotency_keys,
     invitations,
     locations,
     memberships,
+    mou_parties,
+    mous,
     need_categories,
     network_settings,
     organizations,
+    provider_contacts,
     provider_phones,
     provider_service_areas,
     providers,
+    referral_demand,
     referral_events,
     referrals,
     service_needs,
     services,
     sessions,
+    training_records,
     users,
+    worksheet_edits,
 );

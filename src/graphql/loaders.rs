@@ -32,6 +32,7 @@ pub struct Loaders {
     pub needs: DataLoader<NeedsByService>,
     pub counties: DataLoader<CountyByFips>,
     pub providers: DataLoader<ProvidersById>,
+    pub flags: DataLoader<FlagsByProvider>,
     pub referral_clients: DataLoader<ClientsByReferral>,
     pub referral_events: DataLoader<EventsByReferral>,
     pub referral_follow_ups: DataLoader<FollowUpsByReferral>,
@@ -50,6 +51,7 @@ impl Loaders {
             needs: DataLoader::new(NeedsByService(db.clone()), tokio::spawn),
             counties: DataLoader::new(CountyByFips(db.clone()), tokio::spawn),
             providers: DataLoader::new(ProvidersById(db.clone()), tokio::spawn),
+            flags: DataLoader::new(FlagsByProvider(db.clone()), tokio::spawn),
             referral_clients: DataLoader::new(
                 ClientsByReferral(db.clone(), caller.clone(), Arc::clone(&keyring)),
                 tokio::spawn,
@@ -195,5 +197,17 @@ impl Loader<Uuid> for FollowUpsByReferral {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let rows = referrals::follow_ups_of(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
         Ok(group(keys, rows.into_iter().map(|f| (f.referral_id, f)).collect()))
+    }
+}
+
+pub struct FlagsByProvider(Db);
+
+impl Loader<Uuid> for FlagsByProvider {
+    type Value = crate::network::Flags;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = crate::network::flags_of(&mut *self.0.conn().await?, keys).await.gql()?;
+        Ok(rows.into_iter().map(|f| (f.provider_id, f)).collect())
     }
 }

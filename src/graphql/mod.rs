@@ -2,6 +2,7 @@
 //! they parse arguments, call a domain function, and wrap the result.
 
 mod directory_edit;
+mod futures;
 mod identity;
 mod loaders;
 mod query;
@@ -24,11 +25,16 @@ use crate::rate_limit::RateLimiter;
 
 /// The query root: one part per domain.
 #[derive(MergedObject, Default)]
-pub struct Query(query::DirectoryQuery, identity::IdentityQuery, referrals::ReferralQuery);
+pub struct Query(query::DirectoryQuery, identity::IdentityQuery, referrals::ReferralQuery, futures::FuturesQuery);
 
 /// The mutation root: one part per domain.
 #[derive(MergedObject, Default)]
-pub struct Mutation(identity::IdentityMutation, directory_edit::DirectoryMutation, referrals::ReferralMutation);
+pub struct Mutation(
+    identity::IdentityMutation,
+    directory_edit::DirectoryMutation,
+    referrals::ReferralMutation,
+    futures::FuturesMutation,
+);
 
 /// The executable schema.
 pub type LanternSchema = Schema<Query, Mutation, EmptySubscription>;

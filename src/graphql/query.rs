@@ -53,6 +53,12 @@ pub struct ProviderFilter {
     /// Only services available 24 hours a day.
     #[graphql(name = "open24h")]
     pub open_24h: Option<bool>,
+    /// Providers with basic HT training within the last 3 years (true), or without (false).
+    pub ht_trained: Option<bool>,
+    /// Providers with a contact known to the network (true), or without (false).
+    pub has_contact: Option<bool>,
+    /// Providers with an MOU in force (true), or without (false).
+    pub has_active_mou: Option<bool>,
 }
 
 /// A pooled connection for a resolver.
@@ -136,6 +142,9 @@ impl DirectoryQuery {
             languages: filter.languages,
             populations: filter.populations.map(|ps| ps.into_iter().map(Into::into).collect()),
             open_24h: filter.open_24h,
+            ht_trained: filter.ht_trained,
+            has_contact: filter.has_contact,
+            has_active_mou: filter.has_active_mou,
             first,
             after,
         };

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 
-use super::Loaders;
+use super::{GqlResultExt, Loaders};
 use crate::counties::County;
 use crate::needs::NeedCategory;
 use crate::providers::{LocationView, Phone, Provider, Service, search};
@@ -120,6 +120,46 @@ impl ProviderGql {
     async fn locations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<LocationGql>> {
         let locations = ctx.data_unchecked::<Loaders>().locations.load_one(self.0.id).await?;
         Ok(locations.unwrap_or_default().into_iter().map(LocationGql).collect())
+    }
+    /// Basic HT training within the last 3 years ("Trained on HT?").
+    async fn ht_trained(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(ctx.data_unchecked::<Loaders>().flags.load_one(self.0.id).await?.is_some_and(|f| f.ht_trained))
+    }
+    /// A contact known to the network ("Have a contact?").
+    async fn has_contact(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(ctx.data_unchecked::<Loaders>().flags.load_one(self.0.id).await?.is_some_and(|f| f.has_contact))
+    }
+    /// An MOU in force ("Partner with them?").
+    async fn has_active_mou(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(ctx.data_unchecked::<Loaders>().flags.load_one(self.0.id).await?.is_some_and(|f| f.has_active_mou))
+    }
+    /// Contact people (network members only).
+    async fn contacts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::futures::ContactGql>> {
+        let actor = &ctx.data_unchecked::<crate::auth::Caller>().actor;
+        let list =
+            crate::network::contacts_of(&mut *super::query::conn(ctx).await.gql()?, actor, &[self.0.id]).await.gql()?;
+        Ok(list.into_iter().map(super::futures::ContactGql).collect())
+    }
+    /// HT training records, newest first (network members only).
+    async fn training_records(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::futures::TrainingGql>> {
+        let actor = &ctx.data_unchecked::<crate::auth::Caller>().actor;
+        let list = crate::network::trainings_of(&mut *super::query::conn(ctx).await.gql()?, actor, &[self.0.id])
+            .await
+            .gql()?;
+        Ok(list.into_iter().map(super::futures::TrainingGql).collect())
+    }
+    /// MOUs with this provider; only those in force with `inForceOnly` (network members only).
+    async fn mous(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] in_force_only: bool,
+    ) -> async_graphql::Result<Vec<super::futures::MouGql>> {
+        let actor = &ctx.data_unchecked::<crate::auth::Caller>().actor;
+        let list =
+            crate::network::mous_of(&mut *super::query::conn(ctx).await.gql()?, actor, &[self.0.id], in_force_only)
+                .await
+                .gql()?;
+        Ok(list.into_iter().map(super::futures::MouGql).collect())
     }
     /// Counties the provider serves: those it declares and those it has a location in.
     async fn service_area(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CountyGql>> {

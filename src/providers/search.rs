@@ -47,6 +47,12 @@ pub struct SearchRequest {
     pub languages: Option<Vec<String>>,
     pub populations: Option<Vec<Population>>,
     pub open_24h: Option<bool>,
+    /// Basic HT training within 3 years (true), or not (false).
+    pub ht_trained: Option<bool>,
+    /// A contact known to the network (true), or not (false).
+    pub has_contact: Option<bool>,
+    /// An MOU in force (true), or not (false).
+    pub has_active_mou: Option<bool>,
     pub first: Option<i32>,
     pub after: Option<String>,
 }
@@ -115,6 +121,9 @@ struct Filters {
     languages: Vec<String>,
     populations: Vec<Population>,
     open_24h: bool,
+    ht_trained: Option<bool>,
+    has_contact: Option<bool>,
+    has_active_mou: Option<bool>,
 }
 
 async fn validate(conn: &mut AsyncPgConnection, r: SearchRequest) -> AppResult<SearchQuery> {
@@ -175,6 +184,9 @@ async fn validate(conn: &mut AsyncPgConnection, r: SearchRequest) -> AppResult<S
             languages,
             populations: r.populations.unwrap_or_default(),
             open_24h: r.open_24h.unwrap_or(false),
+            ht_trained: r.ht_trained,
+            has_contact: r.has_contact,
+            has_active_mou: r.has_active_mou,
         },
         near,
         radius_m,
@@ -295,6 +307,17 @@ impl<'a> Statement<'a> {
                 self = self.sql(" AND s.open_24h");
             }
             self = self.sql(")");
+        }
+        // The FUTURES columns, from the same view the gap analysis counts with.
+        for (wanted, flag) in
+            [(f.ht_trained, "ht_trained"), (f.has_contact, "has_contact"), (f.has_active_mou, "has_active_mou")]
+        {
+            if let Some(wanted) = wanted {
+                self = self
+                    .sql(" AND EXISTS (SELECT 1 FROM provider_flags pf WHERE pf.provider_id = p.id AND pf.")
+                    .sql(flag)
+                    .sql(if wanted { ")" } else { " IS FALSE)" });
+            }
         }
         if let Some(county) = &f.county {
             self = self

@@ -1,0 +1,12 @@
+DROP TRIGGER IF EXISTS referral_demand_count ON referrals;
+DROP FUNCTION IF EXISTS referral_demand_count();
+DROP TABLE IF EXISTS referral_demand;
+DROP TABLE IF EXISTS worksheet_edits;
+DROP TABLE IF EXISTS action_items;
+DROP TABLE IF EXISTS county_worksheets;
+DROP TABLE IF EXISTS county_teams;
+DROP VIEW IF EXISTS provider_flags;
+DROP TABLE IF EXISTS training_records;
+DROP TABLE IF EXISTS mou_parties;
+DROP TABLE IF EXISTS mous;
+DROP TABLE IF EXISTS provider_contacts;

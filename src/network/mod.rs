@@ -1,0 +1,702 @@
+//! The FUTURES columns kept as data: contacts at providers ("Have a contact?"), MOUs
+//! ("Partner with them?") and human-trafficking training ("Trained on HT?"). The yes/no
+//! answers are derived from these records (view `provider_flags`), never stored.
+
+use chrono::{Duration, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::audit;
+use crate::auth::{Actor, Caller, Role};
+use crate::counties::Fips;
+use crate::db::schema::{mou_parties, mous, provider_contacts, providers, training_records};
+use crate::error::{AppError, AppResult};
+use crate::{needs, validate};
+
+/// Years a basic HT training counts (Standard 18): it lapses on the third anniversary.
+pub const TRAINING_VALID_YEARS: i32 = 3;
+
+/// A named person at a provider.
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = provider_contacts)]
+pub struct Contact {
+    pub id: Uuid,
+    pub provider_id: Uuid,
+    pub name: String,
+    pub role: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub last_verified_on: Option<NaiveDate>,
+    pub version: i32,
+}
+
+/// Contact fields; on update `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct ContactInput {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub last_verified_on: Option<NaiveDate>,
+}
+
+/// Kind of HT training.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrainingKind {
+    /// Basics covering sex and labor trafficking.
+    Basic,
+    /// An advanced topic.
+    Advanced,
+}
+
+/// A training record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Training {
+    pub id: Uuid,
+    pub provider_id: Uuid,
+    pub trained_on: NaiveDate,
+    pub kind: TrainingKind,
+    pub topic: Option<String>,
+    pub staff_share_percent: Option<i32>,
+    pub evidence_ref: Option<String>,
+}
+
+impl Training {
+    /// The day a basic training stops counting.
+    pub fn lapses_on(&self) -> NaiveDate {
+        self.trained_on
+            .checked_add_months(chrono::Months::new(12 * TRAINING_VALID_YEARS as u32))
+            .unwrap_or(NaiveDate::MAX)
+    }
+}
+
+/// Whether a basic training on `trained_on` counts on `today`.
+pub fn training_current(trained_on: NaiveDate, today: NaiveDate) -> bool {
+    Training {
+        id: Uuid::nil(),
+        provider_id: Uuid::nil(),
+        trained_on,
+        kind: TrainingKind::Basic,
+        topic: None,
+        staff_share_percent: None,
+        evidence_ref: None,
+    }
+    .lapses_on()
+        > today
+        && trained_on <= today
+}
+
+/// What an MOU's record says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MouStatus {
+    Draft,
+    Active,
+    /// Recorded active, but past its expiry date.
+    Expired,
+    Terminated,
+}
+
+/// Another party to an MOU.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MouParty {
+    Organization(Uuid),
+    CountyTeam(String),
+}
+
+/// An MOU with a provider.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mou {
+    pub id: Uuid,
+    pub provider_id: Uuid,
+    pub title: String,
+    pub scope_needs: Vec<String>,
+    pub signed_on: Option<NaiveDate>,
+    pub effective_on: NaiveDate,
+    pub expires_on: NaiveDate,
+    recorded: String,
+    pub document_ref: Option<String>,
+    pub parties: Vec<MouParty>,
+    pub version: i32,
+}
+
+impl Mou {
+    /// Status on `today` (an active MOU past its expiry date is expired).
+    pub fn status(&self, today: NaiveDate) -> MouStatus {
+        match self.recorded.as_str() {
+            "DRAFT" => MouStatus::Draft,
+            "TERMINATED" => MouStatus::Terminated,
+            _ if self.expires_on < today => MouStatus::Expired,
+            _ => MouStatus::Active,
+        }
+    }
+
+    /// In force on `today`: active, effective, not expired (the expiry day counts).
+    pub fn in_force(&self, today: NaiveDate) -> bool {
+        self.status(today) == MouStatus::Active && self.effective_on <= today
+    }
+}
+
+/// MOU fields; on update `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct MouInput {
+    pub provider_id: Option<Uuid>,
+    pub title: Option<String>,
+    pub scope_needs: Option<Vec<String>>,
+    pub signed_on: Option<NaiveDate>,
+    pub effective_on: Option<NaiveDate>,
+    pub expires_on: Option<NaiveDate>,
+    /// DRAFT, ACTIVE or TERMINATED.
+    pub status: Option<MouStatus>,
+    pub document_ref: Option<String>,
+    pub parties: Option<Vec<MouParty>>,
+}
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// Locks a live provider and checks the caller may edit its listing.
+async fn editable_provider(conn: &mut AsyncPgConnection, caller: &Caller, provider: Uuid) -> AppResult<()> {
+    let owner: Option<Option<Uuid>> = providers::table
+        .find(provider)
+        .filter(providers::archived_at.is_null())
+        .select(providers::organization_id)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    let owner = owner.ok_or(AppError::NotFound { what: "provider" })?;
+    caller.actor.member()?;
+    if caller.actor.may_edit_listing(owner) { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+/// Contacts of providers (members of the network only: these are people's details).
+pub async fn contacts_of(conn: &mut AsyncPgConnection, actor: &Actor, providers: &[Uuid]) -> AppResult<Vec<Contact>> {
+    actor.member()?;
+    Ok(provider_contacts::table
+        .filter(provider_contacts::provider_id.eq_any(providers))
+        .filter(provider_contacts::archived_at.is_null())
+        .order((provider_contacts::provider_id, provider_contacts::name))
+        .select(Contact::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// Adds a contact (network admins; provider staff for their own listing).
+pub async fn add_contact(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    provider: Uuid,
+    input: ContactInput,
+) -> AppResult<Contact> {
+    let name = validate::text(input.name.as_deref().unwrap_or(""), "input.name", 200)?;
+    let role = validate::optional_text(input.role.as_deref(), "input.role", 200)?;
+    let phone = validate::optional_text(input.phone.as_deref(), "input.phone", 40)?;
+    let email = input
+        .email
+        .as_deref()
+        .filter(|e| !e.trim().is_empty())
+        .map(|e| validate::email(e, "input.email"))
+        .transpose()?;
+    if input.last_verified_on.is_some_and(|d| d > today()) {
+        return Err(AppError::bad_input("input.lastVerifiedOn", "input.lastVerifiedOn cannot be in the future"));
+    }
+    conn.transaction(async |conn| {
+        editable_provider(conn, caller, provider).await?;
+        let contact: Contact = diesel::insert_into(provider_contacts::table)
+            .values((
+                provider_contacts::provider_id.eq(provider),
+                provider_contacts::name.eq(&name),
+                provider_contacts::role.eq(&role),
+                provider_contacts::phone.eq(&phone),
+                provider_contacts::email.eq(&email),
+                provider_contacts::last_verified_on.eq(input.last_verified_on),
+            ))
+            .returning(Contact::as_returning())
+            .get_result(conn)
+            .await?;
+        audit::record(conn, caller, "contact.create", "contact", Some(contact.id)).await?;
+        Ok(contact)
+    })
+    .await
+}
+
+/// Marks a contact verified today, or archives it when `archive` is true.
+pub async fn touch_contact(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: Uuid,
+    version: i32,
+    archive: bool,
+) -> AppResult<()> {
+    conn.transaction(async |conn| {
+        let row: Option<(Uuid, i32)> = provider_contacts::table
+            .find(id)
+            .filter(provider_contacts::archived_at.is_null())
+            .select((provider_contacts::provider_id, provider_contacts::version))
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?;
+        let (provider, current) = row.ok_or(AppError::NotFound { what: "contact" })?;
+        editable_provider(conn, caller, provider).await?;
+        if current != version {
+            return Err(AppError::Conflict { message: format!("the contact changed; version is now {current}") });
+        }
+        let now = Utc::now();
+        let target = provider_contacts::table.find(id);
+        if archive {
+            diesel::update(target)
+                .set((provider_contacts::archived_at.eq(now), provider_contacts::version.eq(version + 1)))
+                .execute(conn)
+                .await?;
+        } else {
+            diesel::update(target)
+                .set((
+                    provider_contacts::last_verified_on.eq(now.date_naive()),
+                    provider_contacts::updated_at.eq(now),
+                    provider_contacts::version.eq(version + 1),
+                ))
+                .execute(conn)
+                .await?;
+        }
+        audit::record(conn, caller, if archive { "contact.archive" } else { "contact.verify" }, "contact", Some(id))
+            .await
+    })
+    .await
+}
+
+type TrainingRow = (Uuid, Uuid, NaiveDate, String, Option<String>, Option<i32>, Option<String>);
+
+fn training_from(
+    (id, provider_id, trained_on, kind, topic, staff_share_percent, evidence_ref): TrainingRow,
+) -> Training {
+    let kind = if kind == "BASIC" { TrainingKind::Basic } else { TrainingKind::Advanced };
+    Training { id, provider_id, trained_on, kind, topic, staff_share_percent, evidence_ref }
+}
+
+fn training_columns() -> (
+    training_records::id,
+    training_records::provider_id,
+    training_records::trained_on,
+    training_records::kind,
+    training_records::topic,
+    training_records::staff_share_percent,
+    training_records::evidence_ref,
+) {
+    (
+        training_records::id,
+        training_records::provider_id,
+        training_records::trained_on,
+        training_records::kind,
+        training_records::topic,
+        training_records::staff_share_percent,
+        training_records::evidence_ref,
+    )
+}
+
+/// Training records of providers, newest first (members only).
+pub async fn trainings_of(conn: &mut AsyncPgConnection, actor: &Actor, providers: &[Uuid]) -> AppResult<Vec<Training>> {
+    actor.member()?;
+    let rows: Vec<TrainingRow> = training_records::table
+        .filter(training_records::provider_id.eq_any(providers))
+        .filter(training_records::archived_at.is_null())
+        .order((training_records::provider_id, training_records::trained_on.desc()))
+        .select(training_columns())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(training_from).collect())
+}
+
+/// Records a training (network admins; provider staff for their own listing).
+pub async fn record_training(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    provider: Uuid,
+    trained_on: NaiveDate,
+    kind: TrainingKind,
+    topic: Option<String>,
+    staff_share_percent: Option<i32>,
+    evidence_ref: Option<String>,
+) -> AppResult<Training> {
+    if trained_on > today() {
+        return Err(AppError::bad_input("input.trainedOn", "input.trainedOn cannot be in the future"));
+    }
+    if staff_share_percent.is_some_and(|p| !(0..=100).contains(&p)) {
+        return Err(AppError::bad_input("input.staffSharePercent", "input.staffSharePercent must be from 0 to 100"));
+    }
+    let topic = validate::optional_text(topic.as_deref(), "input.topic", 200)?;
+    let evidence = validate::optional_text(evidence_ref.as_deref(), "input.evidenceRef", 500)?;
+    conn.transaction(async |conn| {
+        editable_provider(conn, caller, provider).await?;
+        let row: TrainingRow = diesel::insert_into(training_records::table)
+            .values((
+                training_records::provider_id.eq(provider),
+                training_records::trained_on.eq(trained_on),
+                training_records::kind.eq(if kind == TrainingKind::Basic { "BASIC" } else { "ADVANCED" }),
+                training_records::topic.eq(&topic),
+                training_records::staff_share_percent.eq(staff_share_percent),
+                training_records::evidence_ref.eq(&evidence),
+            ))
+            .returning(training_columns())
+            .get_result(conn)
+            .await?;
+        audit::record(conn, caller, "training.record", "training", Some(row.0)).await?;
+        Ok(training_from(row))
+    })
+    .await
+}
+
+/// Providers whose current basic training lapses within `days` (and when), soonest first.
+pub async fn lapsing_training(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    days: i32,
+) -> AppResult<Vec<(Uuid, NaiveDate)>> {
+    actor.member()?;
+    check_days(days)?;
+    let rows: Vec<(Uuid, Option<NaiveDate>)> = training_records::table
+        .filter(training_records::archived_at.is_null())
+        .filter(training_records::kind.eq("BASIC"))
+        .group_by(training_records::provider_id)
+        .select((training_records::provider_id, diesel::dsl::max(training_records::trained_on)))
+        .load(conn)
+        .await?;
+    let today = today();
+    let horizon = today + Duration::days(days.into());
+    let mut lapsing: Vec<(Uuid, NaiveDate)> = rows
+        .into_iter()
+        .filter_map(|(p, latest)| latest.map(|d| (p, d)))
+        .filter(|(_, latest)| training_current(*latest, today))
+        .map(|(p, latest)| (p, training_from((Uuid::nil(), p, latest, "BASIC".into(), None, None, None)).lapses_on()))
+        .filter(|(_, lapses)| *lapses <= horizon)
+        .collect();
+    lapsing.sort_by_key(|(p, d)| (*d, *p));
+    Ok(lapsing)
+}
+
+fn check_days(days: i32) -> AppResult<()> {
+    if (0..=3650).contains(&days) {
+        Ok(())
+    } else {
+        Err(AppError::bad_input("withinDays", "withinDays must be from 0 to 3650"))
+    }
+}
+
+type MouRow =
+    (Uuid, Uuid, String, Vec<Option<String>>, Option<NaiveDate>, NaiveDate, NaiveDate, String, Option<String>, i32);
+
+async fn load_mous(conn: &mut AsyncPgConnection, rows: Vec<MouRow>) -> AppResult<Vec<Mou>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+    let parties: Vec<(Uuid, Option<Uuid>, Option<String>)> = mou_parties::table
+        .filter(mou_parties::mou_id.eq_any(&ids))
+        .select((mou_parties::mou_id, mou_parties::organization_id, mou_parties::county_fips))
+        .order(mou_parties::id)
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Mou {
+            id: r.0,
+            provider_id: r.1,
+            title: r.2,
+            scope_needs: r.3.into_iter().flatten().collect(),
+            signed_on: r.4,
+            effective_on: r.5,
+            expires_on: r.6,
+            recorded: r.7,
+            document_ref: r.8,
+            version: r.9,
+            parties: parties
+                .iter()
+                .filter(|(m, _, _)| *m == r.0)
+                .filter_map(|(_, org, county)| match (org, county) {
+                    (Some(o), _) => Some(MouParty::Organization(*o)),
+                    (None, Some(c)) => Some(MouParty::CountyTeam(c.clone())),
+                    _ => None,
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+macro_rules! mou_select {
+    ($q:expr) => {
+        $q.select((
+            mous::id,
+            mous::provider_id,
+            mous::title,
+            mous::scope_needs,
+            mous::signed_on,
+            mous::effective_on,
+            mous::expires_on,
+            mous::status,
+            mous::document_ref,
+            mous::version,
+        ))
+    };
+}
+
+/// MOUs of providers; only those in force today when `in_force_only` (members only).
+pub async fn mous_of(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    providers: &[Uuid],
+    in_force_only: bool,
+) -> AppResult<Vec<Mou>> {
+    actor.member()?;
+    let rows: Vec<MouRow> = mou_select!(
+        mous::table.filter(mous::provider_id.eq_any(providers)).order((mous::provider_id, mous::expires_on))
+    )
+    .load(conn)
+    .await?;
+    let today = today();
+    Ok(load_mous(conn, rows).await?.into_iter().filter(|m| !in_force_only || m.in_force(today)).collect())
+}
+
+/// MOUs in force that expire within `days` (members only), soonest first.
+pub async fn expiring_mous(conn: &mut AsyncPgConnection, actor: &Actor, days: i32) -> AppResult<Vec<Mou>> {
+    actor.member()?;
+    check_days(days)?;
+    let today = today();
+    let horizon = today + Duration::days(days.into());
+    let rows: Vec<MouRow> = mou_select!(
+        mous::table
+            .filter(mous::status.eq("ACTIVE"))
+            .filter(mous::expires_on.ge(today))
+            .filter(mous::expires_on.le(horizon))
+            .filter(mous::effective_on.le(today))
+            .order((mous::expires_on, mous::id))
+    )
+    .load(conn)
+    .await?;
+    load_mous(conn, rows).await
+}
+
+/// Records or updates an MOU. Network admins may record any; coordinators only MOUs
+/// their own organization is a party to.
+pub async fn save_mou(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    existing: Option<(Uuid, i32)>,
+    input: MouInput,
+) -> AppResult<Mou> {
+    let member = caller.actor.require(&[Role::NetworkAdmin, Role::Coordinator])?.clone();
+    let title = input.title.as_deref().map(|t| validate::text(t, "input.title", 300)).transpose()?;
+    let document = input
+        .document_ref
+        .as_deref()
+        .map(|d| validate::optional_text(Some(d), "input.documentRef", 500))
+        .transpose()?;
+    if let Some(parties) = &input.parties {
+        if parties.is_empty() {
+            return Err(AppError::bad_input(
+                "input.parties",
+                "input.parties must name at least one organization or county team",
+            ));
+        }
+        for p in parties {
+            if let MouParty::CountyTeam(f) = p {
+                Fips::parse(f, "input.parties")?;
+            }
+        }
+    }
+    if input.status == Some(MouStatus::Expired) {
+        return Err(AppError::bad_input(
+            "input.status",
+            "input.status EXPIRED follows from the expiry date; record ACTIVE",
+        ));
+    }
+    conn.transaction(async |conn| {
+        let (id, version) = match existing {
+            Some((id, version)) => {
+                let current: Option<i32> =
+                    mous::table.find(id).select(mous::version).for_update().first(conn).await.optional()?;
+                let current = current.ok_or(AppError::NotFound { what: "MOU" })?;
+                if current != version {
+                    return Err(AppError::Conflict { message: format!("the MOU changed; version is now {current}") });
+                }
+                (id, version + 1)
+            }
+            None => {
+                let needed = [
+                    ("input.providerId", input.provider_id.is_none()),
+                    ("input.title", title.is_none()),
+                    ("input.scopeNeeds", input.scope_needs.is_none()),
+                    ("input.effectiveOn", input.effective_on.is_none()),
+                    ("input.expiresOn", input.expires_on.is_none()),
+                    ("input.parties", input.parties.is_none()),
+                ];
+                if let Some((field, _)) = needed.iter().find(|(_, missing)| *missing) {
+                    return Err(AppError::bad_input(*field, format!("{field} is required")));
+                }
+                let provider_exists: bool = diesel::select(diesel::dsl::exists(
+                    providers::table
+                        .find(input.provider_id.unwrap_or_default())
+                        .filter(providers::archived_at.is_null()),
+                ))
+                .get_result(conn)
+                .await?;
+                if !provider_exists {
+                    return Err(AppError::bad_input("input.providerId", "input.providerId is not a listed provider"));
+                }
+                let id: Uuid = diesel::insert_into(mous::table)
+                    .values((
+                        mous::provider_id.eq(input.provider_id.unwrap_or_default()),
+                        mous::title.eq(title.clone().unwrap_or_default()),
+                        mous::scope_needs.eq(Vec::<Option<String>>::new()),
+                        mous::effective_on.eq(input.effective_on.unwrap_or_default()),
+                        mous::expires_on.eq(input.expires_on.unwrap_or_default()),
+                        mous::status.eq("DRAFT"),
+                    ))
+                    .returning(mous::id)
+                    .get_result(conn)
+                    .await
+                    .or_else(|e| match e {
+                        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::CheckViolation, _) => {
+                            Err(AppError::bad_input(
+                                "input.expiresOn",
+                                "input.expiresOn must not be before input.effectiveOn",
+                            ))
+                        }
+                        other => Err(other.into()),
+                    })?;
+                (id, 1)
+            }
+        };
+        if let Some(scope) = &input.scope_needs {
+            if scope.is_empty() {
+                return Err(AppError::bad_input(
+                    "input.scopeNeeds",
+                    "input.scopeNeeds must name at least one need category",
+                ));
+            }
+            let unknown = needs::unknown_codes(conn, scope).await?;
+            if !unknown.is_empty() {
+                return Err(AppError::bad_input(
+                    "input.scopeNeeds",
+                    format!("input.scopeNeeds has unknown need codes: {}", unknown.join(", ")),
+                ));
+            }
+        }
+        if let Some(parties) = &input.parties {
+            diesel::delete(mou_parties::table.filter(mou_parties::mou_id.eq(id))).execute(conn).await?;
+            for p in parties {
+                let (org, county) = match p {
+                    MouParty::Organization(o) => {
+                        if !crate::organizations::exists(conn, *o).await? {
+                            return Err(AppError::bad_input(
+                                "input.parties",
+                                "input.parties names an unknown organization",
+                            ));
+                        }
+                        (Some(*o), None)
+                    }
+                    MouParty::CountyTeam(c) => (None, Some(c.clone())),
+                };
+                diesel::insert_into(mou_parties::table)
+                    .values((
+                        mou_parties::mou_id.eq(id),
+                        mou_parties::organization_id.eq(org),
+                        mou_parties::county_fips.eq(county),
+                    ))
+                    .execute(conn)
+                    .await
+                    .map_err(|e| match e {
+                        diesel::result::Error::DatabaseError(
+                            diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                            _,
+                        ) => AppError::bad_input("input.parties", "input.parties names an unknown county"),
+                        other => other.into(),
+                    })?;
+            }
+        }
+        #[derive(AsChangeset)]
+        #[diesel(table_name = mous)]
+        struct Changes {
+            title: Option<String>,
+            scope_needs: Option<Vec<Option<String>>>,
+            signed_on: Option<Option<NaiveDate>>,
+            effective_on: Option<NaiveDate>,
+            expires_on: Option<NaiveDate>,
+            status: Option<&'static str>,
+            document_ref: Option<Option<String>>,
+            version: i32,
+            updated_at: chrono::DateTime<Utc>,
+        }
+        let status = input.status.map(|s| match s {
+            MouStatus::Draft => "DRAFT",
+            MouStatus::Terminated => "TERMINATED",
+            _ => "ACTIVE",
+        });
+        diesel::update(mous::table.find(id))
+            .set(Changes {
+                title,
+                scope_needs: input.scope_needs.clone().map(|s| s.into_iter().map(Some).collect()),
+                signed_on: input.signed_on.map(Some),
+                effective_on: input.effective_on,
+                expires_on: input.expires_on,
+                status,
+                document_ref: document,
+                version,
+                updated_at: Utc::now(),
+            })
+            .execute(conn)
+            .await
+            .map_err(|e| match e {
+                diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::CheckViolation, _) => {
+                    AppError::bad_input("input.expiresOn", "input.expiresOn must not be before input.effectiveOn")
+                }
+                other => other.into(),
+            })?;
+        let rows: Vec<MouRow> = mou_select!(mous::table.filter(mous::id.eq(id))).load(conn).await?;
+        let mou = load_mous(conn, rows).await?.pop().ok_or(AppError::NotFound { what: "MOU" })?;
+        if member.role == Role::Coordinator && !mou.parties.contains(&MouParty::Organization(member.organization_id)) {
+            return Err(AppError::Forbidden);
+        }
+        audit::record(conn, caller, if existing.is_some() { "mou.update" } else { "mou.create" }, "mou", Some(id))
+            .await?;
+        Ok(mou)
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn training_lapses_on_the_third_anniversary() {
+        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        assert!(training_current(d(2023, 11, 23), d(2026, 11, 22)), "the day before the anniversary");
+        assert!(!training_current(d(2023, 11, 22), d(2026, 11, 22)), "on the anniversary it has lapsed");
+        assert!(training_current(d(2026, 11, 22), d(2026, 11, 22)), "trained today");
+        assert!(!training_current(d(2026, 11, 23), d(2026, 11, 22)), "not in the future");
+        assert!(training_current(d(2024, 2, 29), d(2027, 2, 27)));
+        assert!(!training_current(d(2024, 2, 29), d(2027, 2, 28)), "a leap day lapses on 28 February");
+    }
+}
+
+/// The derived FUTURES answers for a provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, diesel::QueryableByName)]
+pub struct Flags {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub provider_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub has_contact: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub ht_trained: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub has_active_mou: bool,
+}
+
+/// The derived answers for providers (public: yes/no only, no details).
+pub async fn flags_of(conn: &mut AsyncPgConnection, providers: &[Uuid]) -> AppResult<Vec<Flags>> {
+    Ok(diesel::sql_query(
+        "SELECT provider_id, has_contact, ht_trained, has_active_mou FROM provider_flags WHERE provider_id = ANY($1)",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(providers)
+    .load(conn)
+    .await?)
+}

@@ -299,7 +299,30 @@ def main():
         slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
         while "--" in slug:
             slug = slug.replace("--", "-")
+        # The FUTURES columns, as offsets from the day of seeding so the sample stays
+        # realistic whenever it is loaded: some trained long ago (lapsed), some MOUs
+        # expiring soon.
+        contacts = []
+        if rng.random() < 0.55:
+            first = rng.choice(["Jordan", "Casey", "Riley", "Morgan", "Avery", "Quinn", "Rowan", "Skyler"])
+            contacts.append({"name": f"{first} Sample (synthetic)", "role": rng.choice(["Program director", "Intake coordinator", "Case manager"]),
+                             "phone": f"({code}) 555-01{rng.randint(0, 99):02d}", "email": f"contact@{slug}.example.org",
+                             "verifiedDaysAgo": rng.randint(0, 400)})
+        trainings = []
+        if rng.random() < 0.5:
+            trainings.append({"kind": "BASIC", "daysAgo": rng.randint(10, 1500), "staffSharePercent": rng.choice([40, 60, 80, 100]),
+                              "evidenceRef": "synthetic-certificate"})
+        mous = []
+        if not is_statewide and rng.random() < 0.3:
+            scope = sorted({n for svc in services for n in svc["needs"]})
+            start = rng.randint(30, 900)
+            mous.append({"title": f"{town['name']} county team partnership (synthetic)", "scopeNeeds": scope,
+                         "effectiveDaysAgo": start, "expiresInDays": max(rng.randint(-60, 700), 1 - start),
+                         "countyTeam": town["fips"]})
         providers.append({
+            "contacts": contacts,
+            "trainings": trainings,
+            "mous": mous,
             "id": pid,
             "name": display_name,
             "kind": kind,
@@ -326,7 +349,8 @@ def main():
     }
     (ROOT / "seed-data" / "sample-directory.json").write_text(json.dumps(out, indent=1) + "\n")
     print(f"{len(providers)} providers, located in {len(located)} counties, {confidential} confidential "
-          f"locations, {multi} serving several counties")
+          f"locations, {multi} serving several counties; {sum(bool(p['contacts']) for p in providers)} with contacts, "
+          f"{sum(bool(p['trainings']) for p in providers)} with training, {sum(bool(p['mous']) for p in providers)} with MOUs")
 
 
 if __name__ == "__main__":

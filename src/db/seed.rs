@@ -115,6 +115,38 @@ const SAMPLE_DIRECTORY_STATEMENTS: &[&str] = &[
        SET name = EXCLUDED.name, street = EXCLUDED.street, city = EXCLUDED.city,
            state = EXCLUDED.state, postal_code = EXCLUDED.postal_code, geog = EXCLUDED.geog,
            confidential = EXCLUDED.confidential",
+    // Contacts, training and MOUs carry day offsets from the day of seeding.
+    "DELETE FROM provider_contacts
+     WHERE provider_id IN (SELECT (p ->> 'id')::uuid FROM jsonb_array_elements($1::jsonb -> 'providers') AS p)",
+    "INSERT INTO provider_contacts (provider_id, name, role, phone, email, last_verified_on)
+     SELECT (p ->> 'id')::uuid, c ->> 'name', c ->> 'role', c ->> 'phone', c ->> 'email',
+            current_date - (c ->> 'verifiedDaysAgo')::integer
+     FROM jsonb_array_elements($1::jsonb -> 'providers') AS p,
+          jsonb_array_elements(coalesce(p -> 'contacts', '[]')) AS c",
+    "DELETE FROM training_records
+     WHERE provider_id IN (SELECT (p ->> 'id')::uuid FROM jsonb_array_elements($1::jsonb -> 'providers') AS p)",
+    "INSERT INTO training_records (provider_id, trained_on, kind, staff_share_percent, evidence_ref)
+     SELECT (p ->> 'id')::uuid, current_date - (t ->> 'daysAgo')::integer, t ->> 'kind',
+            (t ->> 'staffSharePercent')::integer, t ->> 'evidenceRef'
+     FROM jsonb_array_elements($1::jsonb -> 'providers') AS p,
+          jsonb_array_elements(coalesce(p -> 'trainings', '[]')) AS t",
+    "DELETE FROM mous
+     WHERE provider_id IN (SELECT (p ->> 'id')::uuid FROM jsonb_array_elements($1::jsonb -> 'providers') AS p)",
+    "WITH wanted AS (
+         SELECT (p ->> 'id')::uuid AS provider_id, m
+         FROM jsonb_array_elements($1::jsonb -> 'providers') AS p,
+              jsonb_array_elements(coalesce(p -> 'mous', '[]')) AS m
+     ), made AS (
+         INSERT INTO mous (provider_id, title, scope_needs, signed_on, effective_on, expires_on, status, document_ref)
+         SELECT provider_id, m ->> 'title', ARRAY(SELECT jsonb_array_elements_text(m -> 'scopeNeeds')),
+                current_date - (m ->> 'effectiveDaysAgo')::integer,
+                current_date - (m ->> 'effectiveDaysAgo')::integer,
+                current_date + (m ->> 'expiresInDays')::integer, 'ACTIVE', 'synthetic-mou'
+         FROM wanted
+         RETURNING id, provider_id, title
+     )
+     INSERT INTO mou_parties (mou_id, county_fips)
+     SELECT made.id, w.m ->> 'countyTeam' FROM made JOIN wanted w ON w.provider_id = made.provider_id AND w.m ->> 'title' = made.title",
     "DELETE FROM provider_service_areas
      WHERE provider_id IN (SELECT (p ->> 'id')::uuid FROM jsonb_array_elements($1::jsonb -> 'providers') AS p)",
     "INSERT INTO provider_service_areas (provider_id, county_fips)

@@ -509,6 +509,21 @@ pub async fn save_mou(
         ));
     }
     conn.transaction(async |conn| {
+        if let Some(scope) = &input.scope_needs {
+            if scope.is_empty() {
+                return Err(AppError::bad_input(
+                    "input.scopeNeeds",
+                    "input.scopeNeeds must name at least one need category",
+                ));
+            }
+            let unknown = needs::unknown_codes(conn, scope).await?;
+            if !unknown.is_empty() {
+                return Err(AppError::bad_input(
+                    "input.scopeNeeds",
+                    format!("input.scopeNeeds has unknown need codes: {}", unknown.join(", ")),
+                ));
+            }
+        }
         let (id, version) = match existing {
             Some((id, version)) => {
                 let current: Option<i32> =
@@ -545,7 +560,13 @@ pub async fn save_mou(
                     .values((
                         mous::provider_id.eq(input.provider_id.unwrap_or_default()),
                         mous::title.eq(title.clone().unwrap_or_default()),
-                        mous::scope_needs.eq(Vec::<Option<String>>::new()),
+                        mous::scope_needs.eq(input
+                            .scope_needs
+                            .clone()
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(Some)
+                            .collect::<Vec<_>>()),
                         mous::effective_on.eq(input.effective_on.unwrap_or_default()),
                         mous::expires_on.eq(input.expires_on.unwrap_or_default()),
                         mous::status.eq("DRAFT"),
@@ -565,21 +586,6 @@ pub async fn save_mou(
                 (id, 1)
             }
         };
-        if let Some(scope) = &input.scope_needs {
-            if scope.is_empty() {
-                return Err(AppError::bad_input(
-                    "input.scopeNeeds",
-                    "input.scopeNeeds must name at least one need category",
-                ));
-            }
-            let unknown = needs::unknown_codes(conn, scope).await?;
-            if !unknown.is_empty() {
-                return Err(AppError::bad_input(
-                    "input.scopeNeeds",
-                    format!("input.scopeNeeds has unknown need codes: {}", unknown.join(", ")),
-                ));
-            }
-        }
         if let Some(parties) = &input.parties {
             diesel::delete(mou_parties::table.filter(mou_parties::mou_id.eq(id))).execute(conn).await?;
             for p in parties {

@@ -1,0 +1,454 @@
+//! The FUTURES worksheet, live: gap figures against an independent computation, search
+//! agreeing with the matrix, expiry boundaries to the day, small-count suppression,
+//! downloads, worksheets and their permissions.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::common::{TestApp, error_code};
+use crate::referrals::network;
+
+const MATRIX: &str =
+    "{ gapMatrix { county { fips } need { code } providerCount withContact withActiveMou htTrained status } }";
+
+fn anniversary(d: NaiveDate, years: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(d.year() + years, d.month(), d.day())
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(d.year() + years, 2, 28).unwrap())
+}
+
+#[derive(Debug, Default, PartialEq)]
+struct Cell {
+    providers: i64,
+    contact: i64,
+    mou: i64,
+    trained: i64,
+    status: &'static str,
+}
+
+/// The matrix computed in Rust from the raw tables.
+async fn independent_matrix(app: &TestApp) -> BTreeMap<(String, String), Cell> {
+    let db = app.sql().await;
+    let today = Utc::now().date_naive();
+    let col = |rows: Vec<tokio_postgres::Row>| rows;
+    let live: BTreeSet<Uuid> = col(db.query("SELECT id FROM providers WHERE archived_at IS NULL", &[]).await.unwrap())
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut needs_of: HashMap<Uuid, BTreeSet<String>> = HashMap::new();
+    for r in db.query("SELECT s.provider_id, sn.need_code FROM services s JOIN service_needs sn ON sn.service_id = s.id WHERE s.archived_at IS NULL", &[]).await.unwrap() {
+        let p: Uuid = r.get(0);
+        if live.contains(&p) {
+            needs_of.entry(p).or_default().insert(r.get(1));
+        }
+    }
+    let mut counties_of: HashMap<Uuid, BTreeSet<String>> = HashMap::new();
+    for r in db.query("SELECT provider_id, county_fips FROM locations WHERE archived_at IS NULL UNION SELECT provider_id, county_fips FROM provider_service_areas", &[]).await.unwrap() {
+        counties_of.entry(r.get(0)).or_default().insert(r.get(1));
+    }
+    let contact: BTreeSet<Uuid> = db
+        .query("SELECT provider_id FROM provider_contacts WHERE archived_at IS NULL", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut trained = BTreeSet::new();
+    for r in db
+        .query("SELECT provider_id, trained_on FROM training_records WHERE archived_at IS NULL AND kind = 'BASIC'", &[])
+        .await
+        .unwrap()
+    {
+        let on: NaiveDate = r.get(1);
+        if on <= today && anniversary(on, 3) > today {
+            trained.insert(r.get::<_, Uuid>(0));
+        }
+    }
+    let mut mou_needs: BTreeSet<(Uuid, String)> = BTreeSet::new();
+    for r in db.query("SELECT provider_id, scope_needs, effective_on, expires_on, status FROM mous", &[]).await.unwrap()
+    {
+        let (eff, exp, status): (NaiveDate, NaiveDate, String) = (r.get(2), r.get(3), r.get(4));
+        if status == "ACTIVE" && eff <= today && exp >= today {
+            for n in r.get::<_, Vec<String>>(1) {
+                mou_needs.insert((r.get(0), n));
+            }
+        }
+    }
+    let counties: Vec<String> =
+        db.query("SELECT fips FROM counties", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    let need_codes: Vec<String> =
+        db.query("SELECT code FROM need_categories", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    let mut out = BTreeMap::new();
+    for c in &counties {
+        for n in &need_codes {
+            let mut cell = Cell::default();
+            let (mut partners, mut trained_partners) = (0, 0);
+            for (p, needs) in &needs_of {
+                if !needs.contains(n) || !counties_of.get(p).is_some_and(|cs| cs.contains(c)) {
+                    continue;
+                }
+                cell.providers += 1;
+                let (has_c, has_m, has_t) =
+                    (contact.contains(p), mou_needs.contains(&(*p, n.clone())), trained.contains(p));
+                cell.contact += i64::from(has_c);
+                cell.mou += i64::from(has_m);
+                cell.trained += i64::from(has_t);
+                if has_c || has_m {
+                    partners += 1;
+                    trained_partners += i64::from(has_t);
+                }
+            }
+            cell.status = match (cell.providers, partners, trained_partners) {
+                (0, _, _) => "NO_PROVIDER",
+                (_, 0, _) => "NO_PARTNER",
+                (_, _, 0) => "UNTRAINED",
+                _ => "COVERED",
+            };
+            out.insert((c.clone(), n.clone()), cell);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_gap_matrix_equals_an_independent_computation_and_search() {
+    let app = TestApp::spawn().await;
+    let admin = app.network_admin().await;
+    let data = app.data_as(&admin, MATRIX, json!({})).await;
+    let cells = data["gapMatrix"].as_array().unwrap();
+    assert_eq!(cells.len(), 100 * 33);
+    let expected = independent_matrix(&app).await;
+    let mut statuses = BTreeSet::new();
+    for cell in cells {
+        let key =
+            (cell["county"]["fips"].as_str().unwrap().to_owned(), cell["need"]["code"].as_str().unwrap().to_owned());
+        let got = Cell {
+            providers: cell["providerCount"].as_i64().unwrap(),
+            contact: cell["withContact"].as_i64().unwrap(),
+            mou: cell["withActiveMou"].as_i64().unwrap(),
+            trained: cell["htTrained"].as_i64().unwrap(),
+            status: match cell["status"].as_str().unwrap() {
+                "NO_PROVIDER" => "NO_PROVIDER",
+                "NO_PARTNER" => "NO_PARTNER",
+                "UNTRAINED" => "UNTRAINED",
+                _ => "COVERED",
+            },
+        };
+        statuses.insert(got.status);
+        assert_eq!(&got, &expected[&key], "{key:?}");
+    }
+    assert_eq!(statuses.len(), 4, "the sample exercises every status: {statuses:?}");
+
+    // providerCount is exactly what searchProviders finds for that county and need.
+    let mut rng = StdRng::seed_from_u64(5);
+    for _ in 0..40 {
+        let cell = &cells[rng.random_range(0..cells.len())];
+        let filter = json!({ "county": cell["county"]["fips"], "needs": [cell["need"]["code"]] });
+        let (mut found, mut after) = (0, Value::Null);
+        loop {
+            let page = app
+                .data("query($f: ProviderFilter, $a: String) { searchProviders(filter: $f, first: 100, after: $a) { nodes { provider { id } } pageInfo { hasNextPage endCursor } } }",
+                    json!({ "f": filter, "a": after }))
+                .await;
+            found += page["searchProviders"]["nodes"].as_array().unwrap().len() as i64;
+            if page["searchProviders"]["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = page["searchProviders"]["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(found, cell["providerCount"].as_i64().unwrap(), "{cell}");
+    }
+    // And the FUTURES search filters agree with the per-provider answers.
+    for flag in ["htTrained", "hasContact", "hasActiveMou"] {
+        for wanted in [true, false] {
+            let page = app
+                .data(&format!("{{ searchProviders(filter: {{ county: \"37183\", {flag}: {wanted} }}, first: 100) {{ nodes {{ provider {{ {flag} }} }} }} }}"), json!({}))
+                .await;
+            let nodes = page["searchProviders"]["nodes"].as_array().unwrap();
+            assert!(!nodes.is_empty(), "{flag}={wanted} finds someone in Wake");
+            assert!(nodes.iter().all(|n| n["provider"][flag] == wanted), "{flag}={wanted}");
+        }
+    }
+}
+
+/// A provider kept by nobody in particular, meeting one need, located in Wake County.
+async fn fixture_provider(app: &TestApp, admin: &str) -> String {
+    let p = app
+        .data_as(
+            admin,
+            "mutation { createProvider(input: { name: \"Boundary Test (synthetic)\", kind: \"legal_aid\" }) { id } }",
+            json!({}),
+        )
+        .await["createProvider"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.data_as(admin, "mutation($p: ID!) { createService(providerId: $p, input: { name: \"Child care\", needs: [\"long_term.child_care\"] }) { id } }", json!({ "p": p })).await;
+    app.data_as(admin, "mutation($p: ID!) { createLocation(providerId: $p, input: { latitude: 35.7796, longitude: -78.6382 }) { id } }", json!({ "p": p })).await;
+    p
+}
+
+#[tokio::test]
+async fn training_and_mou_expiry_are_exact_to_the_day() {
+    let app = TestApp::spawn().await;
+    let admin = app.network_admin().await;
+    let today = Utc::now().date_naive();
+    let trained = |on: NaiveDate| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let p = fixture_provider(app, &admin).await;
+            app.data_as(&admin, "mutation($p: ID!, $d: NaiveDate!) { recordTraining(providerId: $p, input: { trainedOn: $d, kind: BASIC }) { lapsesOn } }",
+                json!({ "p": p, "d": on.to_string() }))
+                .await;
+            app.data("query($p: ID!) { provider(id: $p) { htTrained } }", json!({ "p": p })).await["provider"]["htTrained"].as_bool().unwrap()
+        }
+    };
+    let three_years_ago =
+        NaiveDate::from_ymd_opt(today.year() - 3, today.month(), today.day()).unwrap_or(today - Duration::days(1095));
+    assert!(!trained(three_years_ago).await, "on the third anniversary the training has lapsed");
+    assert!(trained(three_years_ago + Duration::days(1)).await, "the day before, it still counts");
+    assert!(trained(today).await);
+    let advanced = fixture_provider(&app, &admin).await;
+    app.data_as(&admin, "mutation($p: ID!, $d: NaiveDate!) { recordTraining(providerId: $p, input: { trainedOn: $d, kind: ADVANCED, topic: \"Labor trafficking in agriculture\" }) { id } }",
+        json!({ "p": advanced, "d": today.to_string() })).await;
+    assert_eq!(
+        app.data("query($p: ID!) { provider(id: $p) { htTrained } }", json!({ "p": advanced })).await["provider"]["htTrained"],
+        false,
+        "advanced alone is not basic training"
+    );
+    let lapsing = app.data_as(&admin, "{ lapsingTraining(withinDays: 1) { providerId lapsesOn } }", json!({})).await;
+    assert!(
+        lapsing["lapsingTraining"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["lapsesOn"] == (three_years_ago + Duration::days(1 + 365 * 3)).to_string()
+                || l["lapsesOn"] == anniversary(three_years_ago + Duration::days(1), 3).to_string()),
+        "{lapsing}"
+    );
+
+    let mou = |effective: NaiveDate, expires: NaiveDate| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let p = fixture_provider(app, &admin).await;
+            let made = app
+                .data_as(&admin, "mutation($i: MouInput!) { createMou(input: $i) { status inForce } }",
+                    json!({ "i": { "providerId": p, "title": "Boundary MOU", "scopeNeeds": ["long_term.child_care"], "effectiveOn": effective.to_string(),
+                        "expiresOn": expires.to_string(), "status": "ACTIVE", "parties": [{ "countyFips": "37183" }] } }))
+                .await;
+            let cell =
+                app.data_as(&admin, "query($p: ID!) { provider(id: $p) { hasActiveMou } }", json!({ "p": p })).await;
+            (
+                made["createMou"]["status"].as_str().unwrap().to_owned(),
+                made["createMou"]["inForce"].as_bool().unwrap(),
+                cell["provider"]["hasActiveMou"].as_bool().unwrap(),
+            )
+        }
+    };
+    assert_eq!(
+        mou(today - Duration::days(10), today).await,
+        ("ACTIVE".into(), true, true),
+        "the expiry day still counts"
+    );
+    assert_eq!(
+        mou(today - Duration::days(10), today - Duration::days(1)).await,
+        ("EXPIRED".into(), false, false),
+        "the day after, expired"
+    );
+    assert_eq!(
+        mou(today + Duration::days(1), today + Duration::days(30)).await,
+        ("ACTIVE".into(), false, false),
+        "not yet effective"
+    );
+    let expiring = app.data_as(&admin, "{ expiringMous(withinDays: 0) { expiresOn } }", json!({})).await;
+    assert!(expiring["expiringMous"].as_array().unwrap().iter().any(|m| m["expiresOn"] == today.to_string()));
+}
+
+#[tokio::test]
+async fn demand_counts_from_one_to_four_are_suppressed() {
+    let n = network().await;
+    for i in 0..3 {
+        n.refer(&n.advocate, &format!("a-{i}"), json!({ "county": "37001" })).await;
+    }
+    let mut placed = Vec::new();
+    for i in 0..6 {
+        placed.push(
+            n.refer(&n.advocate, &format!("b-{i}"), json!({ "county": "37003" })).await["data"]["createReferral"]["id"]
+                .clone(),
+        );
+    }
+    for (i, r) in placed.iter().enumerate() {
+        let (to, reason) = if i < 5 { ("DECLINED", json!("NO_CAPACITY")) } else { ("ACCEPTED", Value::Null) };
+        n.app.data_as(&n.recipient_staff, "mutation($id: ID!, $to: ReferralStatus!, $r: DeclineReason) { transitionReferral(id: $id, to: $to, reason: $r) { id } }",
+            json!({ "id": r, "to": to, "r": reason })).await;
+    }
+    let today = Utc::now().date_naive().to_string();
+    let data = n.app.data_as(&n.sender_mdt, "query($d: NaiveDate!) { countyDemand(from: $d, to: $d) { countyFips needCode sent declinedNoCapacity neverPlaced } }", json!({ "d": today })).await;
+    let cells = data["countyDemand"].as_array().unwrap();
+    let small = cells.iter().find(|c| c["countyFips"] == "37001").unwrap();
+    assert_eq!(
+        (small["sent"].clone(), small["neverPlaced"].clone()),
+        (Value::Null, Value::Null),
+        "3 referrals: suppressed"
+    );
+    let big = cells.iter().find(|c| c["countyFips"] == "37003").unwrap();
+    assert_eq!(big["sent"], 6);
+    assert_eq!(big["declinedNoCapacity"], 5);
+    assert_eq!(big["neverPlaced"], 5);
+    assert!(!data.to_string().contains(&n.sender_org), "aggregates carry no organization or referral ids");
+    let anonymous =
+        n.app.gql("query($d: NaiveDate!) { countyDemand(from: $d, to: $d) { sent } }", json!({ "d": today })).await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn the_matrix_downloads_as_csv_and_geojson_for_members_only() {
+    let app = TestApp::spawn().await;
+    let admin = app.network_admin().await;
+    let org = app.organization(&admin, "MDT (test)").await;
+    let (_, _, mdt) = app.member(&admin, &org, "MDT_VIEWER").await;
+    let get = |path: &'static str, token: Option<String>| {
+        let mut r = app.client.get(format!("{}/exports/{path}", app.base_url));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send()
+    };
+    assert_eq!(get("gap-matrix.csv", None).await.unwrap().status(), 401);
+    let csv = get("gap-matrix.csv", Some(mdt.clone())).await.unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1 + 3300);
+    assert!(lines[0].starts_with("county_fips,county,need,"));
+    assert!(lines.iter().any(|l| l.starts_with("\"37183\",\"Wake\",\"acute.housing\"")));
+    let geo: Value = get("gap-matrix.geojson", Some(mdt)).await.unwrap().json().await.unwrap();
+    let features = geo["features"].as_array().unwrap();
+    assert_eq!(features.len(), 100);
+    let wake = features.iter().find(|f| f["properties"]["fips"] == "37183").unwrap();
+    assert_eq!(wake["geometry"]["type"], "MultiPolygon");
+    assert!(wake["properties"]["needs"]["acute.housing"]["status"].is_string());
+    assert_eq!(get("gap-matrix.xlsx", Some(admin)).await.unwrap().status(), 404);
+}
+
+#[tokio::test]
+async fn a_county_team_keeps_its_worksheet_and_others_only_read_it() {
+    let app = TestApp::spawn().await;
+    let admin = app.network_admin().await;
+    let team = app.organization(&admin, "Wake MDT (test)").await;
+    let other = app.organization(&admin, "Durham MDT (test)").await;
+    let (mdt_user, _, mdt) = app.member(&admin, &team, "MDT_VIEWER").await;
+    let (_, _, outsider) = app.member(&admin, &other, "MDT_VIEWER").await;
+    app.data_as(
+        &admin,
+        "mutation($o: [ID!]!) { setCountyTeam(fips: \"37183\", organizationIds: $o) }",
+        json!({ "o": [team] }),
+    )
+    .await;
+    assert_eq!(
+        error_code(
+            &app.gql_as(
+                &mdt,
+                "mutation($o: [ID!]!) { setCountyTeam(fips: \"37063\", organizationIds: $o) }",
+                json!({ "o": [team] })
+            )
+            .await
+            .1
+        ),
+        "FORBIDDEN"
+    );
+
+    let edit = "mutation($v: Int!, $i: CountyWorksheetInput!) { updateCountyWorksheet(fips: \"37183\", version: $v, input: $i) { version gaps updatedBy } }";
+    let first = app
+        .data_as(
+            &mdt,
+            edit,
+            json!({ "v": 0, "i": { "gaps": "No Spanish-speaking legal aid", "capacities": "Strong DV network" } }),
+        )
+        .await;
+    assert_eq!(first["updateCountyWorksheet"]["updatedBy"], mdt_user.as_str());
+    let version = first["updateCountyWorksheet"]["version"].as_i64().unwrap();
+    assert_eq!(error_code(&app.gql_as(&mdt, edit, json!({ "v": 0, "i": { "gaps": "stale" } })).await.1), "CONFLICT");
+    assert_eq!(
+        error_code(&app.gql_as(&outsider, edit, json!({ "v": version, "i": { "gaps": "not mine" } })).await.1),
+        "FORBIDDEN"
+    );
+    let item = app
+        .data_as(&mdt, "mutation($i: ActionItemInput!) { createActionItem(fips: \"37183\", input: $i) { id version organizationsEngaged { organization } } }",
+            json!({ "i": { "goal": "Recruit a bilingual immigration attorney", "timeline": "Q2",
+                "organizationsEngaged": [{ "organization": "Legal Aid (synthetic)", "responsibilities": "Host the attorney" }] } }))
+        .await;
+    assert_eq!(item["createActionItem"]["organizationsEngaged"][0]["organization"], "Legal Aid (synthetic)");
+
+    // Anyone in the network reads it, with the live matrix and the edit history.
+    let read = app
+        .data_as(&outsider, "{ countyWorksheet(fips: \"37183\") { gaps capacities team actionItems { goal } needs { need { code } status } history { fields editedBy actionItemId } } }", json!({}))
+        .await;
+    let sheet = &read["countyWorksheet"];
+    assert_eq!(sheet["gaps"], "No Spanish-speaking legal aid");
+    assert_eq!(sheet["needs"].as_array().unwrap().len(), 33);
+    assert_eq!(sheet["team"], json!([team]));
+    let history = sheet["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1]["fields"], json!(["capacities", "gaps"]));
+    assert_eq!(history[1]["editedBy"], mdt_user.as_str());
+    assert!(history[0]["actionItemId"].is_string());
+    // MDT viewers see aggregates and worksheets, never client data.
+    assert_eq!(error_code(&app.gql_as(&mdt, "{ clients { id } }", json!({})).await.1), "FORBIDDEN");
+    assert!(app.gql_as(&mdt, "{ countyNeeds(fips: \"37183\") { status } }", json!({})).await.1.get("errors").is_none());
+    assert_eq!(
+        error_code(&app.gql("{ countyWorksheet(fips: \"37183\") { gaps } }", json!({})).await),
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(error_code(&app.gql(MATRIX, json!({})).await), "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn mous_are_recorded_by_admins_and_by_coordinators_of_a_party() {
+    let n = network().await;
+    let provider = fixture_provider(&n.app, &n.admin).await;
+    let create = async |token: &str, parties: Value, extra: Value| -> (u16, Value) {
+        let mut input = json!({ "providerId": provider, "title": "Partnership", "scopeNeeds": ["long_term.child_care"],
+            "effectiveOn": "2026-01-01", "expiresOn": "2027-12-31", "status": "ACTIVE", "parties": parties });
+        for (k, v) in extra.as_object().unwrap() {
+            input[k] = v.clone();
+        }
+        n.app
+            .gql_as(token, "mutation($i: MouInput!) { createMou(input: $i) { id status } }", json!({ "i": input }))
+            .await
+    };
+    let party = json!([{ "organizationId": n.sender_org }]);
+    assert!(create(&n.coordinator, party.clone(), json!({})).await.1.get("errors").is_none(), "coordinator of a party");
+    assert_eq!(
+        error_code(&create(&n.coordinator, json!([{ "organizationId": n.outsider_org }]), json!({})).await.1),
+        "FORBIDDEN"
+    );
+    assert_eq!(error_code(&create(&n.recipient_staff, party.clone(), json!({})).await.1), "FORBIDDEN");
+    assert_eq!(error_code(&create(&n.advocate, party.clone(), json!({})).await.1), "FORBIDDEN");
+    let bad = create(&n.admin, party.clone(), json!({ "scopeNeeds": ["long_term.nothing"] })).await.1;
+    assert_eq!(bad["errors"][0]["extensions"]["field"], "input.scopeNeeds");
+    let backwards = create(&n.admin, party.clone(), json!({ "expiresOn": "2025-01-01" })).await.1;
+    assert_eq!(backwards["errors"][0]["extensions"]["field"], "input.expiresOn");
+    let list = n
+        .app
+        .data_as(
+            &n.advocate,
+            "query($p: ID!) { provider(id: $p) { mous(inForceOnly: true) { title parties { organizationId } } } }",
+            json!({ "p": provider }),
+        )
+        .await;
+    assert_eq!(list["provider"]["mous"].as_array().unwrap().len(), 1);
+    let anonymous = n
+        .app
+        .gql("query($p: ID!) { provider(id: $p) { name mous { title } contacts { name } } }", json!({ "p": provider }))
+        .await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED", "details of partnerships and people are for members");
+    assert!(!anonymous.to_string().contains("Partnership"), "no MOU detail leaked: {anonymous}");
+}

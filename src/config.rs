@@ -70,6 +70,15 @@ pub struct Config {
     /// Keys for personal fields (`LANTERN_PII_KEYS`, `id:base64key,…`; the first seals).
     /// Unset with the local cluster: a development key kept beside it.
     pub pii_keys: Option<String>,
+    /// Geocoder base URL (Census one-line-address API format).
+    pub geocoder_url: String,
+    pub geocoder_timeout_ms: u32,
+    /// Whether confidential locations' addresses may be sent to the geocoder.
+    pub geocode_confidential: bool,
+    /// Whether webhook URLs may point at loopback (local development and tests only).
+    pub webhook_allow_loopback: bool,
+    /// Whether `serve` runs the outbox relay and scheduler.
+    pub relay: bool,
 }
 
 /// A setting that could not be understood. Names the variable, never echoes secrets.
@@ -149,7 +158,21 @@ impl Config {
             sessions,
             rate_limits,
             pii_keys: lookup("LANTERN_PII_KEYS"),
+            geocoder_url: lookup("LANTERN_GEOCODER_URL").unwrap_or_else(|| crate::geocode::CENSUS_BASE_URL.to_owned()),
+            geocoder_timeout_ms: minutes("LANTERN_GEOCODER_TIMEOUT_MS", 3_000)?,
+            geocode_confidential: flag("LANTERN_GEOCODE_CONFIDENTIAL", &lookup, false)?,
+            webhook_allow_loopback: flag("LANTERN_WEBHOOK_ALLOW_LOOPBACK", &lookup, false)?,
+            relay: flag("LANTERN_RELAY", &lookup, true)?,
         })
+    }
+}
+
+fn flag(variable: &'static str, lookup: &impl Fn(&str) -> Option<String>, default: bool) -> Result<bool, ConfigError> {
+    match lookup(variable).as_deref() {
+        None => Ok(default),
+        Some("1" | "true" | "on" | "yes") => Ok(true),
+        Some("0" | "false" | "off" | "no") => Ok(false),
+        Some(_) => Err(ConfigError { variable, reason: "expected true or false".into() }),
     }
 }
 

@@ -84,7 +84,17 @@ async fn serve() -> anyhow::Result<()> {
     let (_, pool) = startup::prepare_database(&config).await.context("preparing the database")?;
     let listener = TcpListener::bind(config.addr).with_context(|| format!("binding {}", config.addr))?;
     tracing::info!(addr = %config.addr, mode = ?config.mode, "serving");
-    startup::build_server(listener, pool, ServerOptions::from_config(&config, keyring))?.await?;
+    let options = ServerOptions::from_config(&config, keyring);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let relay = config.relay.then(|| {
+        let relay = lantern::notify::relay::Relay::new(pool.clone(), options.keyring.clone(), Default::default());
+        tokio::spawn(relay.run(stopped, Some(options.geocoder.clone())))
+    });
+    startup::build_server(listener, pool, options)?.await?;
+    let _ = stop.send(true);
+    if let Some(relay) = relay {
+        let _ = relay.await;
+    }
     Ok(())
 }
 

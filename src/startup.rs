@@ -11,6 +11,7 @@ use futures_util::FutureExt;
 use crate::config::{self, Config, DatabaseSource, Mode, RateLimits, SessionPolicy};
 use crate::crypto::{Keyring, KeyringError};
 use crate::db::{self, DbPool, DbSetupError, DbUrls};
+use crate::geocode::Geocoder;
 use crate::graphql::{self, ServiceSettings};
 use crate::http::{self, HttpState};
 use crate::rate_limit::RateLimiter;
@@ -46,6 +47,8 @@ pub struct ServerOptions {
     pub request_timeout_ms: u32,
     /// Keys for clients' personal fields.
     pub keyring: Arc<Keyring>,
+    pub geocoder: Arc<Geocoder>,
+    pub webhook_allow_loopback: bool,
 }
 
 impl ServerOptions {
@@ -57,6 +60,12 @@ impl ServerOptions {
             rate_limits: config.rate_limits,
             request_timeout_ms: config.request_timeout_ms,
             keyring: Arc::new(keyring),
+            geocoder: Arc::new(Geocoder::new(
+                &config.geocoder_url,
+                Duration::from_millis(config.geocoder_timeout_ms.into()),
+                config.geocode_confidential,
+            )),
+            webhook_allow_loopback: config.webhook_allow_loopback,
         }
     }
 }
@@ -70,6 +79,9 @@ impl Default for ServerOptions {
             rate_limits: config::DEFAULT_RATE_LIMITS,
             request_timeout_ms: config::DEFAULT_REQUEST_TIMEOUT_MS,
             keyring: Arc::new(Keyring::parse(&Keyring::new_key_spec("ephemeral")).expect("a generated key parses")),
+            // Nothing listens on the discard port: lookups fail fast and fall back.
+            geocoder: Arc::new(Geocoder::new("http://127.0.0.1:9", Duration::from_millis(500), false)),
+            webhook_allow_loopback: false,
         }
     }
 }
@@ -96,6 +108,8 @@ pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions)
         rate_limits: options.rate_limits,
         limiter: Arc::new(RateLimiter::default()),
         keyring: options.keyring,
+        geocoder: options.geocoder,
+        webhook_allow_loopback: options.webhook_allow_loopback,
     };
     let state = HttpState {
         schema: graphql::build_schema(pool.clone(), options.mode, settings.clone()),

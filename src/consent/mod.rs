@@ -20,7 +20,7 @@ use crate::auth::Caller;
 use crate::clients::{self, CLIENT_ROLES, ClientField};
 use crate::crypto::Keyring;
 use crate::db::rls;
-use crate::db::schema::{consent_recipients, consent_revocations, consents};
+use crate::db::schema::{consent_recipients, consent_revocations, consents, referrals};
 use crate::error::{AppError, AppResult};
 use crate::{idempotency, settings, validate};
 
@@ -308,6 +308,23 @@ pub async fn revoke(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid) -> 
                 .execute(conn)
                 .await?;
             if inserted == 1 {
+                // Tell each recipient organization holding a referral of this client that
+                // the consent named (ids only).
+                let affected: Vec<(Uuid, Uuid)> = referrals::table
+                    .inner_join(consents::table.on(consents::client_id.nullable().eq(referrals::client_id)))
+                    .inner_join(
+                        consent_recipients::table.on(consent_recipients::consent_id
+                            .eq(consents::id)
+                            .and(consent_recipients::organization_id.eq(referrals::recipient_organization_id))),
+                    )
+                    .filter(consents::id.eq(id))
+                    .select((referrals::id, referrals::recipient_organization_id))
+                    .load(conn)
+                    .await?;
+                for (referral, recipient) in affected {
+                    let ids = [("consentId", id), ("referralId", referral)];
+                    crate::notify::emit(conn, crate::notify::EventType::ConsentRevoked, recipient, &ids).await?;
+                }
                 audit::record(conn, &caller2, "consent.revoke", "consent", Some(id)).await?;
             }
             Ok(())

@@ -190,6 +190,19 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    geocode_cache (address) {
+        address -> Text,
+        latitude -> Nullable<Float8>,
+        longitude -> Nullable<Float8>,
+        matched -> Bool,
+        looked_up_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     idempotency_keys (organization_id, operation, key) {
         organization_id -> Uuid,
         operation -> Text,
@@ -235,6 +248,9 @@ diesel::table! {
         updated_at -> Timestamptz,
         archived_at -> Nullable<Timestamptz>,
         version -> Int4,
+        approximate -> Bool,
+        geocode_pending -> Bool,
+        geocode_attempts -> Int4,
     }
 }
 
@@ -321,6 +337,20 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    outbox_events (id) {
+        id -> Uuid,
+        event_type -> Text,
+        organization_id -> Uuid,
+        payload -> Jsonb,
+        dedupe_key -> Nullable<Text>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -448,6 +478,20 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    scheduled_events (dedupe_key) {
+        dedupe_key -> Text,
+        fire_at -> Timestamptz,
+        event_type -> Text,
+        organization_id -> Uuid,
+        payload -> Jsonb,
+        cancelled -> Bool,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     service_needs (service_id, need_code) {
         service_id -> Uuid,
         need_code -> Text,
@@ -528,6 +572,52 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    webhook_attempts (id) {
+        id -> Int8,
+        delivery_id -> Int8,
+        attempted_at -> Timestamptz,
+        status_code -> Nullable<Int4>,
+        error -> Nullable<Text>,
+        duration_ms -> Int4,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    webhook_deliveries (id) {
+        id -> Int8,
+        event_id -> Uuid,
+        subscription_id -> Uuid,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        leased_until -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    webhook_subscriptions (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        url -> Text,
+        secret_enc -> Bytea,
+        event_types -> Array<Nullable<Text>>,
+        active -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     worksheet_edits (id) {
         id -> Int8,
         county_fips -> Text,
@@ -567,6 +657,7 @@ diesel::joinable!(mou_parties -> counties (county_fips));
 diesel::joinable!(mou_parties -> mous (mou_id));
 diesel::joinable!(mou_parties -> organizations (organization_id));
 diesel::joinable!(mous -> providers (provider_id));
+diesel::joinable!(outbox_events -> organizations (organization_id));
 diesel::joinable!(provider_contacts -> providers (provider_id));
 diesel::joinable!(provider_phones -> providers (provider_id));
 diesel::joinable!(provider_service_areas -> counties (county_fips));
@@ -583,12 +674,17 @@ diesel::joinable!(referrals -> need_categories (need_code));
 diesel::joinable!(referrals -> providers (provider_id));
 diesel::joinable!(referrals -> services (service_id));
 diesel::joinable!(referrals -> users (created_by));
+diesel::joinable!(scheduled_events -> organizations (organization_id));
 diesel::joinable!(service_needs -> need_categories (need_code));
 diesel::joinable!(service_needs -> services (service_id));
 diesel::joinable!(services -> providers (provider_id));
 diesel::joinable!(sessions -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(training_records -> providers (provider_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+diesel::joinable!(webhook_deliveries -> outbox_events (event_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
+diesel::joinable!(webhook_subscriptions -> organizations (organization_id));
 diesel::joinable!(worksheet_edits -> action_items (action_item_id));
 diesel::joinable!(worksheet_edits -> counties (county_fips));
 diesel::joinable!(worksheet_edits -> users (edited_by));
@@ -605,6 +701,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     county_teams,
     county_worksheets,
     follow_ups,
+    geocode_cache,
     idempotency_keys,
     invitations,
     locations,
@@ -614,6 +711,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     need_categories,
     network_settings,
     organizations,
+    outbox_events,
     provider_contacts,
     provider_phones,
     provider_service_areas,
@@ -621,10 +719,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     referral_demand,
     referral_events,
     referrals,
+    scheduled_events,
     service_needs,
     services,
     sessions,
     training_records,
     users,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_subscriptions,
     worksheet_edits,
 );

@@ -13,6 +13,7 @@ use crate::clients::CLIENT_ROLES;
 use crate::db::rls;
 use crate::db::schema::{follow_ups, memberships};
 use crate::error::{AppError, AppResult};
+use crate::notify::{self, EventType};
 
 /// What a follow-up found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,6 +114,43 @@ pub(crate) async fn schedule(
         .await?)
 }
 
+/// Queues the follow-up's "due" event (at its due time) and "overdue" event (a day
+/// later), inside the caller's transaction; both are cancelled when it is completed.
+pub(crate) async fn schedule_events(
+    conn: &mut AsyncPgConnection,
+    follow_up: Uuid,
+    referral: Uuid,
+    organization: Uuid,
+    due_at: DateTime<Utc>,
+) -> AppResult<()> {
+    let ids = [("followUpId", follow_up), ("referralId", referral)];
+    let stamp = due_at.timestamp();
+    notify::schedule(
+        conn,
+        &format!("follow_up.due:{follow_up}:{stamp}"),
+        due_at,
+        EventType::FollowUpDue,
+        organization,
+        &ids,
+    )
+    .await?;
+    let overdue = due_at + chrono::Duration::days(1);
+    notify::schedule(
+        conn,
+        &format!("follow_up.overdue:{follow_up}:{stamp}"),
+        overdue,
+        EventType::FollowUpOverdue,
+        organization,
+        &ids,
+    )
+    .await
+}
+
+async fn cancel_events(conn: &mut AsyncPgConnection, follow_up: Uuid) -> AppResult<()> {
+    notify::cancel_scheduled(conn, &format!("follow_up.due:{follow_up}:")).await?;
+    notify::cancel_scheduled(conn, &format!("follow_up.overdue:{follow_up}:")).await
+}
+
 /// The follow-ups of referrals (inside an RLS transaction; only the sender's show).
 pub(crate) async fn of_referrals(conn: &mut AsyncPgConnection, referrals: &[Uuid]) -> AppResult<Vec<FollowUp>> {
     let rows: Vec<Row> = follow_ups::table
@@ -188,6 +226,7 @@ pub async fn complete(
     rls::in_org(conn, &member, move |conn| {
         Box::pin(async move {
             lock_open(conn, id, version).await?;
+            cancel_events(conn, id).await?;
             diesel::update(follow_ups::table.find(id))
                 .set((
                     follow_ups::completed_at.eq(Utc::now()),
@@ -221,7 +260,9 @@ pub async fn reschedule(
     let caller = caller.clone();
     rls::in_org(conn, &member, move |conn| {
         Box::pin(async move {
-            lock_open(conn, id, version).await?;
+            let current = lock_open(conn, id, version).await?;
+            cancel_events(conn, id).await?;
+            schedule_events(conn, id, current.referral_id, current.organization_id, due_at).await?;
             diesel::update(follow_ups::table.find(id))
                 .set((follow_ups::due_at.eq(due_at), follow_ups::version.eq(version + 1)))
                 .execute(conn)

@@ -62,6 +62,10 @@ pub struct LocationEdit {
     /// A confidential location (a shelter) shows only its county to those who may not
     /// see it.
     pub confidential: Option<bool>,
+    /// Without coordinates the address is geocoded; if it cannot be located now, the
+    /// location is placed at this county's interior point, marked approximate, and the
+    /// address is retried later.
+    pub county: Option<String>,
 }
 
 fn provider_input(e: ProviderEdit) -> async_graphql::Result<ProviderInput> {
@@ -103,7 +107,12 @@ fn location_input(e: LocationEdit) -> LocationInput {
         latitude: e.latitude,
         longitude: e.longitude,
         confidential: e.confidential,
+        county: e.county,
     }
+}
+
+fn settings<'a>(ctx: &Context<'a>) -> &'a super::ServiceSettings {
+    ctx.data_unchecked::<super::ServiceSettings>()
 }
 
 /// Directory writes.
@@ -193,8 +202,15 @@ impl DirectoryMutation {
         input: LocationEdit,
     ) -> async_graphql::Result<LocationGql> {
         let id = parse_uuid(&provider_id, "providerId").gql()?;
-        let l =
-            edit::create_location(&mut *conn(ctx).await.gql()?, caller(ctx), id, location_input(input)).await.gql()?;
+        let l = edit::create_location(
+            &mut *conn(ctx).await.gql()?,
+            &settings(ctx).geocoder,
+            caller(ctx),
+            id,
+            location_input(input),
+        )
+        .await
+        .gql()?;
         Ok(LocationGql(l))
     }
 
@@ -206,9 +222,16 @@ impl DirectoryMutation {
         input: LocationEdit,
     ) -> async_graphql::Result<LocationGql> {
         let id = parse_uuid(&id, "id").gql()?;
-        let l = edit::update_location(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, location_input(input))
-            .await
-            .gql()?;
+        let l = edit::update_location(
+            &mut *conn(ctx).await.gql()?,
+            &settings(ctx).geocoder,
+            caller(ctx),
+            id,
+            version,
+            location_input(input),
+        )
+        .await
+        .gql()?;
         Ok(LocationGql(l))
     }
 

@@ -5,6 +5,7 @@ mod directory_edit;
 mod futures;
 mod identity;
 mod loaders;
+mod notify;
 mod query;
 mod referrals;
 mod types;
@@ -25,7 +26,13 @@ use crate::rate_limit::RateLimiter;
 
 /// The query root: one part per domain.
 #[derive(MergedObject, Default)]
-pub struct Query(query::DirectoryQuery, identity::IdentityQuery, referrals::ReferralQuery, futures::FuturesQuery);
+pub struct Query(
+    query::DirectoryQuery,
+    identity::IdentityQuery,
+    referrals::ReferralQuery,
+    futures::FuturesQuery,
+    notify::NotifyQuery,
+);
 
 /// The mutation root: one part per domain.
 #[derive(MergedObject, Default)]
@@ -34,6 +41,7 @@ pub struct Mutation(
     directory_edit::DirectoryMutation,
     referrals::ReferralMutation,
     futures::FuturesMutation,
+    notify::NotifyMutation,
 );
 
 /// The executable schema.
@@ -46,6 +54,8 @@ pub struct ServiceSettings {
     pub rate_limits: RateLimits,
     pub limiter: Arc<RateLimiter>,
     pub keyring: Arc<Keyring>,
+    pub geocoder: Arc<crate::geocode::Geocoder>,
+    pub webhook_allow_loopback: bool,
 }
 
 /// Where a request came from (for login rate limits).

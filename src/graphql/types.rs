@@ -258,6 +258,11 @@ impl LocationGql {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// True when the point is the county's interior point rather than the address
+    /// (the geocoder could not place it yet; it is retried).
+    async fn approximate(&self) -> bool {
+        self.0.approximate
+    }
     async fn name(&self) -> Option<&str> {
         self.0.exact.as_ref().and_then(|e| e.name.as_deref())
     }

@@ -17,6 +17,7 @@ use crate::coords::Coordinates;
 use crate::counties::{self, Fips};
 use crate::db::schema::{locations, provider_phones, provider_service_areas, providers, service_needs, services};
 use crate::error::{AppError, AppResult};
+use crate::geocode::{self, Geocoder};
 use crate::needs;
 use crate::validate;
 
@@ -68,6 +69,9 @@ pub struct LocationInput {
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub confidential: Option<bool>,
+    /// The county (FIPS) to place the location in approximately when neither coordinates
+    /// nor a geocodable address give a point.
+    pub county: Option<String>,
 }
 
 fn conflict(what: &str, current: i32) -> AppError {
@@ -189,6 +193,8 @@ struct LocationChanges {
     postal_code: Option<Option<String>>,
     geog: Option<Point>,
     confidential: Option<bool>,
+    approximate: Option<bool>,
+    geocode_pending: Option<bool>,
     version: i32,
     updated_at: chrono::DateTime<Utc>,
 }
@@ -543,6 +549,73 @@ async fn located_point(conn: &mut AsyncPgConnection, lat: f64, lon: f64) -> AppR
     Ok(Point::new(at.lon(), at.lat(), Some(4326)))
 }
 
+/// Where a location goes.
+#[derive(Clone, Copy, Debug)]
+enum Place {
+    /// Coordinates, given or geocoded from the address.
+    Exact(f64, f64),
+    /// The county's interior point; `retry` when the address should be geocoded later.
+    Approximate { point: Point, retry: bool },
+}
+
+/// Decides a location's point: the coordinates given; else the geocoded address; else
+/// (geocoder unreachable, no match, or a confidential address that must not leave the
+/// network) the county's interior point, marked approximate. `current_county` is the
+/// fallback on update.
+async fn place(
+    conn: &mut AsyncPgConnection,
+    geocoder: &Geocoder,
+    input: &LocationInput,
+    current_county: Option<&str>,
+) -> AppResult<Place> {
+    if let (Some(lat), Some(lon)) = (input.latitude, input.longitude) {
+        return Ok(Place::Exact(lat, lon));
+    }
+    if input.latitude.is_some() || input.longitude.is_some() {
+        return Err(AppError::bad_input("input.latitude", "input.latitude and input.longitude go together"));
+    }
+    let address = geocode::one_line(
+        input.street.as_deref(),
+        input.city.as_deref(),
+        input.state.as_deref().or(Some("NC")),
+        input.postal_code.as_deref(),
+    );
+    let Some(address) = address else {
+        return Err(AppError::bad_input(
+            "input.latitude",
+            "input.latitude/input.longitude or a street address is required",
+        ));
+    };
+    let may_send = !input.confidential.unwrap_or(false) || geocoder.send_confidential;
+    if may_send
+        && let geocode::Lookup::Found { latitude, longitude } = geocode::resolve(conn, geocoder, &address).await?
+        && let Ok(at) = Coordinates::parse(latitude, longitude, "")
+        && counties::at(conn, at).await?.is_some()
+    {
+        return Ok(Place::Exact(latitude, longitude));
+    }
+    let county = match (input.county.as_deref(), current_county) {
+        (Some(raw), _) => Fips::parse(raw, "input.county")?.as_str().to_owned(),
+        (None, Some(current)) => current.to_owned(),
+        (None, None) => {
+            return Err(AppError::bad_input(
+                "input.county",
+                "input.county is needed: the address could not be located now (it is retried later)",
+            ));
+        }
+    };
+    let interior: Option<Point> = crate::db::schema::counties::table
+        .find(&county)
+        .select(crate::db::schema::counties::interior_point)
+        .first(conn)
+        .await
+        .optional()?;
+    let mut point =
+        interior.ok_or_else(|| AppError::bad_input("input.county", "input.county is not a known county"))?;
+    point.srid = Some(4326);
+    Ok(Place::Approximate { point, retry: may_send })
+}
+
 fn location_view(caller: &Caller, location: super::Location) -> LocationView {
     location.view_for(&caller.actor)
 }
@@ -550,13 +623,12 @@ fn location_view(caller: &Caller, location: super::Location) -> LocationView {
 /// Adds a location to a provider, from coordinates. Its county is computed.
 pub async fn create_location(
     conn: &mut AsyncPgConnection,
+    geocoder: &Geocoder,
     caller: &Caller,
     provider: Uuid,
     input: LocationInput,
 ) -> AppResult<LocationView> {
-    let (Some(lat), Some(lon)) = (input.latitude, input.longitude) else {
-        return Err(AppError::bad_input("input.latitude", "input.latitude and input.longitude are required"));
-    };
+    let place = place(conn, geocoder, &input, None).await?;
     let text = |v: &Option<String>, field: &str, max| validate::optional_text(v.as_deref(), field, max);
     let (name, street, city) = (
         text(&input.name, "input.name", 200)?,
@@ -566,7 +638,14 @@ pub async fn create_location(
     let (state, postal) = (text(&input.state, "input.state", 50)?, text(&input.postal_code, "input.postalCode", 20)?);
     conn.transaction(async |conn| {
         lock_provider(conn, caller, provider, None).await?;
-        let point = located_point(conn, lat, lon).await?;
+        let point = match place {
+            Place::Exact(lat, lon) => located_point(conn, lat, lon).await?,
+            Place::Approximate { point, .. } => point,
+        };
+        let (approximate, pending) = match place {
+            Place::Exact(..) => (false, false),
+            Place::Approximate { retry, .. } => (true, retry),
+        };
         let id: Uuid = diesel::insert_into(locations::table)
             .values((
                 locations::provider_id.eq(provider),
@@ -580,6 +659,8 @@ pub async fn create_location(
                 // Both are overwritten by the locations_derive_place trigger.
                 locations::county_fips.eq(""),
                 locations::public_geog.eq(point),
+                locations::approximate.eq(approximate),
+                locations::geocode_pending.eq(pending),
             ))
             .returning(locations::id)
             .get_result(conn)
@@ -616,6 +697,7 @@ async fn lock_location(
 /// Updates a location; a moved point gets its county recomputed.
 pub async fn update_location(
     conn: &mut AsyncPgConnection,
+    geocoder: &Geocoder,
     caller: &Caller,
     id: Uuid,
     version: i32,
@@ -633,17 +715,37 @@ pub async fn update_location(
     conn.transaction(async |conn| {
         let current = lock_location(conn, caller, id, version).await?;
         let moved = input.latitude.is_some() || input.longitude.is_some();
-        let point = if moved {
-            Some(
-                located_point(
-                    conn,
-                    input.latitude.unwrap_or(current.latitude),
-                    input.longitude.unwrap_or(current.longitude),
-                )
-                .await?,
+        // Re-place from the address only when it changed and can be geocoded at all.
+        let readdressed = [&input.street, &input.city, &input.state, &input.postal_code].iter().any(|f| f.is_some())
+            && geocode::one_line(
+                input.street.as_deref().or(current.address.street.as_deref()),
+                input.city.as_deref().or(current.address.city.as_deref()),
+                input.state.as_deref().or(current.address.state.as_deref()).or(Some("NC")),
+                input.postal_code.as_deref().or(current.address.postal_code.as_deref()),
             )
+            .is_some();
+        let (point, approximate, pending) = if moved {
+            let lat = input.latitude.unwrap_or(current.latitude);
+            let lon = input.longitude.unwrap_or(current.longitude);
+            (Some(located_point(conn, lat, lon).await?), Some(false), Some(false))
+        } else if readdressed {
+            // A new address without coordinates: place it again from the address.
+            let merged = LocationInput {
+                street: input.street.clone().or(current.address.street.clone()),
+                city: input.city.clone().or(current.address.city.clone()),
+                state: input.state.clone().or(current.address.state.clone()),
+                postal_code: input.postal_code.clone().or(current.address.postal_code.clone()),
+                confidential: Some(input.confidential.unwrap_or(current.confidential)),
+                county: input.county.clone(),
+                ..LocationInput::default()
+            };
+            match place(conn, geocoder, &merged, Some(&current.county_fips)).await? {
+                Place::Exact(lat, lon) => (Some(located_point(conn, lat, lon).await?), Some(false), Some(false)),
+                // Not locatable now: keep the current point and retry the address later.
+                Place::Approximate { retry, .. } => (None, None, Some(retry)),
+            }
         } else {
-            None
+            (None, None, None)
         };
         let changes = LocationChanges {
             name,
@@ -653,6 +755,8 @@ pub async fn update_location(
             postal_code: postal,
             geog: point,
             confidential: input.confidential,
+            approximate,
+            geocode_pending: pending,
             version: version + 1,
             updated_at: Utc::now(),
         };

@@ -141,6 +141,9 @@ pub struct Location {
     /// location).
     pub owner_organization_id: Option<Uuid>,
     pub version: i32,
+    /// The point is the county's interior point, not the address (geocoding pending or
+    /// not possible).
+    pub approximate: bool,
 }
 
 /// The exact whereabouts of a location, present only when the viewer may see them.
@@ -160,6 +163,7 @@ pub struct LocationView {
     pub confidential: bool,
     pub county_fips: String,
     pub version: i32,
+    pub approximate: bool,
     /// `None` for a confidential location the viewer may not locate: then only the
     /// county is shown.
     pub exact: Option<ExactPlace>,
@@ -176,6 +180,7 @@ impl Location {
             confidential: self.confidential,
             county_fips: self.county_fips,
             version: self.version,
+            approximate: self.approximate,
             exact: visible.then_some(ExactPlace {
                 name: self.name,
                 address: self.address,
@@ -229,6 +234,7 @@ mod tests {
         Location {
             owner_organization_id: Some(Uuid::from_u128(7)),
             version: 1,
+            approximate: false,
             id: Uuid::nil(),
             provider_id: Uuid::nil(),
             name: Some("Shelter".into()),

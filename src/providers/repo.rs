@@ -146,6 +146,7 @@ struct LocationRow {
     confidential: bool,
     county_fips: String,
     version: i32,
+    approximate: bool,
 }
 
 pub(super) async fn locations_of(conn: &mut AsyncPgConnection, provider_ids: &[Uuid]) -> AppResult<Vec<Location>> {
@@ -184,6 +185,7 @@ fn location_from_row((r, owner): (LocationRow, Option<Uuid>)) -> Location {
         county_fips: r.county_fips,
         owner_organization_id: owner,
         version: r.version,
+        approximate: r.approximate,
     }
 }
 

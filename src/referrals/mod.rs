@@ -24,6 +24,7 @@ use crate::db::schema::{
 use crate::error::{AppError, AppResult};
 use crate::follow_ups::{self, FollowUp};
 use crate::needs::Phase;
+use crate::notify::{self, EventType};
 use crate::providers::{LanguageCode, Population};
 use crate::{audit, consent, idempotency, settings, validate};
 
@@ -264,7 +265,10 @@ async fn send(conn: &mut AsyncPgConnection, member: &Member, referral: &Referral
         need_categories::table.find(&referral.need_code).select(need_categories::phase).first(conn).await?;
     let network = settings::get(conn).await?;
     let days = network.follow_up_days(Phase::from_db(&phase).unwrap_or(Phase::Transitional));
-    follow_ups::schedule(conn, referral.id, member.organization_id, now + Duration::days(days.into()), member.user_id)
+    let due = now + Duration::days(days.into());
+    let follow_up = follow_ups::schedule(conn, referral.id, member.organization_id, due, member.user_id).await?;
+    follow_ups::schedule_events(conn, follow_up, referral.id, member.organization_id, due).await?;
+    notify::emit(conn, EventType::ReferralSent, referral.recipient_organization_id, &[("referralId", referral.id)])
         .await?;
     Ok(())
 }
@@ -440,6 +444,20 @@ pub async fn transition(
                     .await?;
             }
             record_event(conn, &keyring, &member, id, Some(referral.status), to, note.as_deref()).await?;
+            // Tell the other side (sending already announced itself to the recipient).
+            let other = match side {
+                Side::Sender => referral.recipient_organization_id,
+                Side::Recipient => referral.sender_organization_id,
+            };
+            let event = match to {
+                Status::Sent => None,
+                Status::Accepted => Some(EventType::ReferralAccepted),
+                Status::Declined => Some(EventType::ReferralDeclined),
+                _ => Some(EventType::ReferralStatusChanged),
+            };
+            if let Some(event) = event {
+                notify::emit(conn, event, other, &[("referralId", id)]).await?;
+            }
             audit::record(conn, &caller2, "referral.transition", "referral", Some(id)).await?;
             Ok(())
         })

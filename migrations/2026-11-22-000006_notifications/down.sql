@@ -1,0 +1,10 @@
+DROP INDEX IF EXISTS locations_geocode_pending_idx;
+ALTER TABLE locations DROP COLUMN IF EXISTS geocode_attempts, DROP COLUMN IF EXISTS geocode_pending, DROP COLUMN IF EXISTS approximate;
+DROP TABLE IF EXISTS geocode_cache;
+DROP TABLE IF EXISTS scheduled_events;
+DROP TRIGGER IF EXISTS outbox_fan_out ON outbox_events;
+DROP FUNCTION IF EXISTS outbox_fan_out();
+DROP TABLE IF EXISTS webhook_attempts;
+DROP TABLE IF EXISTS webhook_deliveries;
+DROP TABLE IF EXISTS outbox_events;
+DROP TABLE IF EXISTS webhook_subscriptions;

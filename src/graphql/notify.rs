@@ -1,0 +1,125 @@
+//! Webhook subscriptions and deliveries over GraphQL.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::query::{caller, conn, parse_uuid};
+use super::{GqlResultExt, ServiceSettings};
+use crate::error::AppError;
+use crate::notify;
+
+/// A new webhook subscription.
+#[derive(SimpleObject)]
+pub struct WebhookSubscriptionPayload {
+    pub id: ID,
+    pub organization_id: ID,
+    pub url: String,
+    pub event_types: Vec<String>,
+    /// The signing secret (shown once): verify `Lantern-Signature: t=…,v1=…`, the hex
+    /// HMAC-SHA256 of "<t>.<body>", and reject old `t` values.
+    pub secret: String,
+}
+
+/// A delivery of an event to a subscription.
+#[derive(SimpleObject)]
+#[graphql(name = "WebhookDelivery")]
+pub struct DeliveryGql {
+    pub id: ID,
+    pub event_id: ID,
+    pub event_type: String,
+    pub subscription_id: ID,
+    /// PENDING, DELIVERED or DEAD.
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+#[derive(InputObject)]
+pub struct WebhookSubscriptionInput {
+    pub organization_id: ID,
+    /// https URL receiving POSTs.
+    pub url: String,
+    /// e.g. `referral.sent`, `referral.accepted`, `referral.declined`,
+    /// `referral.status_changed`, `follow_up.due`, `follow_up.overdue`,
+    /// `consent.revoked`, `mou.expiring`, `training.expiring`.
+    pub event_types: Vec<String>,
+}
+
+#[derive(Default)]
+pub struct NotifyQuery;
+
+#[Object]
+impl NotifyQuery {
+    /// Webhook deliveries of your organization (coordinators; network admins see all),
+    /// newest first.
+    async fn webhook_deliveries(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Vec<DeliveryGql>> {
+        let limit = i64::from(first.unwrap_or(50));
+        if !(1..=200).contains(&limit) {
+            return Err(AppError::bad_input("first", "first must be from 1 to 200")).gql();
+        }
+        let list =
+            notify::deliveries(&mut *conn(ctx).await.gql()?, caller(ctx), status.as_deref(), limit).await.gql()?;
+        Ok(list
+            .into_iter()
+            .map(|d| DeliveryGql {
+                id: ID(d.id.to_string()),
+                event_id: ID(d.event_id.to_string()),
+                event_type: d.event_type,
+                subscription_id: ID(d.subscription_id.to_string()),
+                status: d.status,
+                attempts: d.attempts,
+                next_attempt_at: d.next_attempt_at,
+                last_error: d.last_error,
+                delivered_at: d.delivered_at,
+            })
+            .collect())
+    }
+}
+
+#[derive(Default)]
+pub struct NotifyMutation;
+
+#[Object]
+impl NotifyMutation {
+    /// Subscribes an organization to events (its coordinators; network admins for any).
+    async fn create_webhook_subscription(
+        &self,
+        ctx: &Context<'_>,
+        input: WebhookSubscriptionInput,
+    ) -> async_graphql::Result<WebhookSubscriptionPayload> {
+        let org = parse_uuid(&input.organization_id, "input.organizationId").gql()?;
+        let settings = ctx.data_unchecked::<ServiceSettings>();
+        let created = notify::subscribe(
+            &mut *conn(ctx).await.gql()?,
+            &settings.keyring,
+            caller(ctx),
+            org,
+            &input.url,
+            &input.event_types,
+            settings.webhook_allow_loopback,
+        )
+        .await
+        .gql()?;
+        Ok(WebhookSubscriptionPayload {
+            id: ID(created.subscription.id.to_string()),
+            organization_id: ID(created.subscription.organization_id.to_string()),
+            url: created.subscription.url,
+            event_types: created.subscription.event_types,
+            secret: created.secret,
+        })
+    }
+
+    /// Queues a delivery again, dead letters included (network admins).
+    async fn redeliver_webhook(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let id: i64 = id.parse().map_err(|_| AppError::bad_input("id", "id is not a delivery id")).gql()?;
+        notify::redeliver(&mut *conn(ctx).await.gql()?, caller(ctx), id).await.gql()?;
+        Ok(true)
+    }
+}

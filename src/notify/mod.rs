@@ -1,0 +1,366 @@
+//! Notifications: events are written to a transactional outbox in the same transaction
+//! as the change they announce, fanned out to the receiving organization's webhook
+//! subscriptions, and delivered by a relay (see [`relay`]) with signed requests. A
+//! payload carries ids and the event type only, never personal data: receivers fetch
+//! details through the API with their own credentials.
+
+pub mod relay;
+pub mod scheduler;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use uuid::Uuid;
+
+use crate::audit;
+use crate::auth::{Caller, Role};
+use crate::crypto::{FieldContext, Keyring};
+use crate::db::schema::{outbox_events, scheduled_events, webhook_deliveries, webhook_subscriptions};
+use crate::error::{AppError, AppResult};
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EventType {
+    ReferralSent,
+    ReferralAccepted,
+    ReferralDeclined,
+    ReferralStatusChanged,
+    FollowUpDue,
+    FollowUpOverdue,
+    ConsentRevoked,
+    MouExpiring,
+    TrainingExpiring,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 9] = [
+        EventType::ReferralSent,
+        EventType::ReferralAccepted,
+        EventType::ReferralDeclined,
+        EventType::ReferralStatusChanged,
+        EventType::FollowUpDue,
+        EventType::FollowUpOverdue,
+        EventType::ConsentRevoked,
+        EventType::MouExpiring,
+        EventType::TrainingExpiring,
+    ];
+
+    /// The name receivers see, e.g. `referral.sent`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::ReferralSent => "referral.sent",
+            EventType::ReferralAccepted => "referral.accepted",
+            EventType::ReferralDeclined => "referral.declined",
+            EventType::ReferralStatusChanged => "referral.status_changed",
+            EventType::FollowUpDue => "follow_up.due",
+            EventType::FollowUpOverdue => "follow_up.overdue",
+            EventType::ConsentRevoked => "consent.revoked",
+            EventType::MouExpiring => "mou.expiring",
+            EventType::TrainingExpiring => "training.expiring",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        EventType::ALL.into_iter().find(|e| e.as_str() == value)
+    }
+}
+
+/// Writes an event for `organization` into the outbox, inside the caller's transaction.
+/// `ids` are the only payload: names of ids and their values.
+pub async fn emit(
+    conn: &mut AsyncPgConnection,
+    event: EventType,
+    organization: Uuid,
+    ids: &[(&str, Uuid)],
+) -> AppResult<Uuid> {
+    let payload: serde_json::Map<String, serde_json::Value> =
+        ids.iter().map(|(k, v)| ((*k).to_owned(), serde_json::json!(v))).collect();
+    Ok(diesel::insert_into(outbox_events::table)
+        .values((
+            outbox_events::event_type.eq(event.as_str()),
+            outbox_events::organization_id.eq(organization),
+            outbox_events::payload.eq(serde_json::Value::Object(payload)),
+        ))
+        .returning(outbox_events::id)
+        .get_result(conn)
+        .await?)
+}
+
+/// Queues an event to be emitted at `fire_at` (once per `key`), inside the caller's
+/// transaction.
+pub async fn schedule(
+    conn: &mut AsyncPgConnection,
+    key: &str,
+    fire_at: DateTime<Utc>,
+    event: EventType,
+    organization: Uuid,
+    ids: &[(&str, Uuid)],
+) -> AppResult<()> {
+    let payload: serde_json::Map<String, serde_json::Value> =
+        ids.iter().map(|(k, v)| ((*k).to_owned(), serde_json::json!(v))).collect();
+    diesel::insert_into(scheduled_events::table)
+        .values((
+            scheduled_events::dedupe_key.eq(key),
+            scheduled_events::fire_at.eq(fire_at),
+            scheduled_events::event_type.eq(event.as_str()),
+            scheduled_events::organization_id.eq(organization),
+            scheduled_events::payload.eq(serde_json::Value::Object(payload)),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Cancels queued events whose key starts with `prefix` (e.g. a completed follow-up's).
+pub async fn cancel_scheduled(conn: &mut AsyncPgConnection, prefix: &str) -> AppResult<()> {
+    diesel::update(scheduled_events::table.filter(scheduled_events::dedupe_key.like(format!("{prefix}%"))))
+        .set(scheduled_events::cancelled.eq(true))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The `Lantern-Signature` header value: `t=<unix seconds>,v1=<hex HMAC-SHA256 of
+/// "<t>.<body>">`. Receivers recompute it and reject old timestamps (replays).
+pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts any key length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!("t={timestamp},v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Checks a signature header against the body, allowing `tolerance_secs` of clock skew
+/// (and so bounding replays). Constant-time comparison.
+pub fn verify(secret: &[u8], header: &str, body: &[u8], now: i64, tolerance_secs: i64) -> bool {
+    let mut t = None;
+    let mut v1 = None;
+    for part in header.split(',') {
+        match part.split_once('=') {
+            Some(("t", v)) => t = v.parse::<i64>().ok(),
+            Some(("v1", v)) => v1 = hex::decode(v).ok(),
+            _ => {}
+        }
+    }
+    let (Some(t), Some(v1)) = (t, v1) else { return false };
+    if (now - t).abs() > tolerance_secs {
+        return false;
+    }
+    let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts any key length");
+    mac.update(t.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac.verify_slice(&v1).is_ok()
+}
+
+/// A webhook subscription.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Subscription {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub url: String,
+    pub event_types: Vec<String>,
+    pub active: bool,
+}
+
+/// A new subscription; the secret is shown once.
+#[derive(Clone, Debug)]
+pub struct NewSubscription {
+    pub subscription: Subscription,
+    pub secret: String,
+}
+
+fn secret_context(id: Uuid) -> FieldContext<'static> {
+    FieldContext { table: "webhook_subscriptions", row: id, field: "secret" }
+}
+
+/// Checks a webhook URL: https, or http to loopback only when `allow_loopback` (tests
+/// and local development). Credentials in URLs are refused.
+pub fn check_url(url: &str, allow_loopback: bool) -> AppResult<()> {
+    let bad = |why: &str| AppError::bad_input("input.url", format!("input.url {why}"));
+    let parsed = reqwest::Url::parse(url).map_err(|_| bad("is not a URL"))?;
+    let host = parsed.host_str().unwrap_or_default();
+    let loopback = matches!(host, "localhost" | "127.0.0.1" | "[::1]" | "::1");
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(bad("must not carry credentials"));
+    }
+    match (parsed.scheme(), loopback) {
+        (_, true) if !allow_loopback => Err(bad("must not point at this machine")),
+        ("https", _) => Ok(()),
+        ("http", true) => Ok(()),
+        _ => Err(bad("must use https")),
+    }
+}
+
+/// Subscribes the caller's organization (coordinators) or any organization (network
+/// admins) to event types at a URL. Returns the signing secret, once.
+pub async fn subscribe(
+    conn: &mut AsyncPgConnection,
+    keyring: &Keyring,
+    caller: &Caller,
+    organization: Uuid,
+    url: &str,
+    event_types: &[String],
+    allow_loopback: bool,
+) -> AppResult<NewSubscription> {
+    let member = caller.actor.require(&[Role::NetworkAdmin, Role::Coordinator])?;
+    if member.role != Role::NetworkAdmin && member.organization_id != organization {
+        return Err(AppError::Forbidden);
+    }
+    check_url(url, allow_loopback)?;
+    if event_types.is_empty() {
+        return Err(AppError::bad_input("input.eventTypes", "input.eventTypes must name at least one event type"));
+    }
+    if let Some(unknown) = event_types.iter().find(|e| EventType::parse(e).is_none()) {
+        return Err(AppError::bad_input(
+            "input.eventTypes",
+            format!("input.eventTypes has an unknown type: {}", unknown.chars().take(40).collect::<String>()),
+        ));
+    }
+    let secret = crate::auth::credentials::new_token("whsec_");
+    let id = Uuid::new_v4();
+    let sealed = keyring.seal(secret_context(id), &secret);
+    conn.transaction(async |conn| {
+        if !crate::organizations::exists(conn, organization).await? {
+            return Err(AppError::bad_input(
+                "input.organizationId",
+                "input.organizationId is not a known organization",
+            ));
+        }
+        diesel::insert_into(webhook_subscriptions::table)
+            .values((
+                webhook_subscriptions::id.eq(id),
+                webhook_subscriptions::organization_id.eq(organization),
+                webhook_subscriptions::url.eq(url),
+                webhook_subscriptions::secret_enc.eq(&sealed),
+                webhook_subscriptions::event_types.eq(event_types.iter().map(|e| Some(e.clone())).collect::<Vec<_>>()),
+            ))
+            .execute(conn)
+            .await?;
+        audit::record(conn, caller, "webhook.subscribe", "webhook_subscription", Some(id)).await
+    })
+    .await?;
+    let subscription = Subscription {
+        id,
+        organization_id: organization,
+        url: url.to_owned(),
+        event_types: event_types.to_vec(),
+        active: true,
+    };
+    Ok(NewSubscription { subscription, secret })
+}
+
+/// A delivery and its state.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delivery {
+    pub id: i64,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub subscription_id: Uuid,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+/// Deliveries of an organization's subscriptions (its coordinators; network admins see
+/// all), newest first, optionally only one status.
+pub async fn deliveries(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    status: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<Delivery>> {
+    let member = caller.actor.require(&[Role::NetworkAdmin, Role::Coordinator])?;
+    let mut query = webhook_deliveries::table
+        .inner_join(outbox_events::table)
+        .inner_join(webhook_subscriptions::table)
+        .select((
+            webhook_deliveries::id,
+            webhook_deliveries::event_id,
+            outbox_events::event_type,
+            webhook_deliveries::subscription_id,
+            webhook_deliveries::status,
+            webhook_deliveries::attempts,
+            webhook_deliveries::next_attempt_at,
+            webhook_deliveries::last_error,
+            webhook_deliveries::delivered_at,
+        ))
+        .order(webhook_deliveries::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if member.role != Role::NetworkAdmin {
+        query = query.filter(webhook_subscriptions::organization_id.eq(member.organization_id));
+    }
+    if let Some(s) = status {
+        query = query.filter(webhook_deliveries::status.eq(s.to_owned()));
+    }
+    type Row = (i64, Uuid, String, Uuid, String, i32, DateTime<Utc>, Option<String>, Option<DateTime<Utc>>);
+    let rows: Vec<Row> = query.load(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Delivery {
+            id: r.0,
+            event_id: r.1,
+            event_type: r.2,
+            subscription_id: r.3,
+            status: r.4,
+            attempts: r.5,
+            next_attempt_at: r.6,
+            last_error: r.7,
+            delivered_at: r.8,
+        })
+        .collect())
+}
+
+/// Queues a delivery again (network admins): dead letters get a fresh set of attempts.
+pub async fn redeliver(conn: &mut AsyncPgConnection, caller: &Caller, delivery: i64) -> AppResult<()> {
+    caller.actor.require_network_admin()?;
+    conn.transaction(async |conn| {
+        let n = diesel::update(webhook_deliveries::table.find(delivery))
+            .set((
+                webhook_deliveries::status.eq("PENDING"),
+                webhook_deliveries::attempts.eq(0),
+                webhook_deliveries::next_attempt_at.eq(Utc::now()),
+                webhook_deliveries::leased_until.eq(None::<DateTime<Utc>>),
+            ))
+            .execute(conn)
+            .await?;
+        if n == 0 {
+            return Err(AppError::NotFound { what: "delivery" });
+        }
+        audit::record(conn, caller, "webhook.redeliver", "webhook_delivery", None).await
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_verify_and_tampering_fails() {
+        let header = sign(b"secret", 1_700_000_000, b"{\"id\":1}");
+        assert!(verify(b"secret", &header, b"{\"id\":1}", 1_700_000_010, 300));
+        assert!(!verify(b"secret", &header, b"{\"id\":2}", 1_700_000_010, 300), "tampered body");
+        assert!(!verify(b"other", &header, b"{\"id\":1}", 1_700_000_010, 300), "wrong secret");
+        assert!(!verify(b"secret", &header, b"{\"id\":1}", 1_700_001_000, 300), "replayed too late");
+        assert!(!verify(b"secret", "garbage", b"{}", 0, 300));
+    }
+
+    #[test]
+    fn webhook_urls_must_be_https_and_not_local() {
+        assert!(check_url("https://hooks.example.org/lantern", false).is_ok());
+        assert!(check_url("http://hooks.example.org/lantern", false).is_err());
+        assert!(check_url("http://127.0.0.1:9000/hook", false).is_err());
+        assert!(check_url("http://127.0.0.1:9000/hook", true).is_ok());
+        assert!(check_url("https://user:pw@hooks.example.org/", false).is_err());
+        assert!(check_url("not a url", false).is_err());
+    }
+}

@@ -1,0 +1,59 @@
+//! Time-based events: queued follow-up events whose time has come, MOUs and HT training
+//! about to expire. Each is emitted exactly once, however many instances tick at once:
+//! queued events are claimed by deleting them, and every emission carries a unique
+//! dedupe key.
+
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::error::AppResult;
+
+/// Days ahead that MOUs and training are announced as expiring.
+pub const EXPIRY_NOTICE_DAYS: i32 = 30;
+
+/// Emits everything due. Returns how many events were written.
+pub async fn tick(conn: &mut AsyncPgConnection) -> AppResult<usize> {
+    let mut emitted = diesel::sql_query(
+        "WITH due AS (DELETE FROM scheduled_events WHERE fire_at <= clock_timestamp() RETURNING *)
+         INSERT INTO outbox_events (event_type, organization_id, payload, dedupe_key)
+         SELECT event_type, organization_id, payload, dedupe_key FROM due WHERE NOT cancelled
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .execute(conn)
+    .await?;
+    // MOUs in force expiring soon: to each party organization, each county team's
+    // organizations, and the organization keeping the provider's listing.
+    emitted += diesel::sql_query(
+        "INSERT INTO outbox_events (event_type, organization_id, payload, dedupe_key)
+         SELECT 'mou.expiring', r.org, jsonb_build_object('mouId', m.id, 'providerId', m.provider_id),
+                'mou.expiring:' || m.id || ':' || m.expires_on || ':' || r.org
+         FROM mous m
+         JOIN LATERAL (
+             SELECT mp.organization_id AS org FROM mou_parties mp WHERE mp.mou_id = m.id AND mp.organization_id IS NOT NULL
+             UNION SELECT ct.organization_id FROM mou_parties mp JOIN county_teams ct ON ct.county_fips = mp.county_fips WHERE mp.mou_id = m.id
+             UNION SELECT p.organization_id FROM providers p WHERE p.id = m.provider_id AND p.organization_id IS NOT NULL
+         ) r ON true
+         WHERE m.status = 'ACTIVE' AND m.effective_on <= current_date
+           AND m.expires_on BETWEEN current_date AND current_date + $1
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind::<diesel::sql_types::Integer, _>(EXPIRY_NOTICE_DAYS)
+    .execute(conn)
+    .await?;
+    // Basic HT training lapsing soon: to the organization keeping the listing.
+    emitted += diesel::sql_query(
+        "INSERT INTO outbox_events (event_type, organization_id, payload, dedupe_key)
+         SELECT 'training.expiring', p.organization_id, jsonb_build_object('providerId', p.id),
+                'training.expiring:' || p.id || ':' || t.lapses_on
+         FROM providers p
+         JOIN (SELECT provider_id, (max(trained_on) + interval '3 years')::date AS lapses_on
+               FROM training_records WHERE kind = 'BASIC' AND archived_at IS NULL GROUP BY provider_id) t
+           ON t.provider_id = p.id
+         WHERE p.organization_id IS NOT NULL AND p.archived_at IS NULL
+           AND t.lapses_on > current_date AND t.lapses_on <= current_date + $1
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind::<diesel::sql_types::Integer, _>(EXPIRY_NOTICE_DAYS)
+    .execute(conn)
+    .await?;
+    Ok(emitted)
+}

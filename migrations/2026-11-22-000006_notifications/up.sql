@@ -88,5 +88,7 @@ ALTER TABLE locations
     ADD COLUMN geocode_attempts integer NOT NULL DEFAULT 0;
 CREATE INDEX locations_geocode_pending_idx ON locations (id) WHERE geocode_pending;
 
-GRANT SELECT, INSERT, UPDATE ON webhook_subscriptions, webhook_deliveries, scheduled_events, geocode_cache TO lantern_app;
+GRANT SELECT, INSERT, UPDATE ON webhook_subscriptions, webhook_deliveries, geocode_cache TO lantern_app;
+-- Queued events are claimed by deleting them (exactly once across instances).
+GRANT SELECT, INSERT, UPDATE, DELETE ON scheduled_events TO lantern_app;
 GRANT SELECT, INSERT ON outbox_events, webhook_attempts TO lantern_app;

@@ -119,6 +119,36 @@ pub fn ensure_running(config: &LocalClusterConfig) -> Result<LocalClusterUrl, Cl
     Ok(url)
 }
 
+/// Restarts a running local cluster (fast shutdown: open connections are cut), as a
+/// crash-and-recover drill for the outbox relay's tests.
+pub fn restart(config: &LocalClusterConfig) -> Result<(), ClusterError> {
+    let bin = find_bin_dir()?;
+    let dir = config.dir.canonicalize().map_err(|e| io_err(&config.dir, e))?;
+    run(
+        "pg_ctl restart",
+        // -l keeps the new postmaster off our stdout: otherwise it inherits the pipe and
+        // waiting for pg_ctl's output never ends.
+        pg_command(&bin, "pg_ctl", is_root())
+            .arg("restart")
+            .arg("-w")
+            .args(["-m", "fast", "-t", "60"])
+            .arg("-D")
+            .arg(dir.join("data"))
+            .arg("-l")
+            .arg(dir.join("postgres.log")),
+    )
+}
+
+/// Stops a local cluster if it runs.
+pub fn stop(config: &LocalClusterConfig) -> Result<(), ClusterError> {
+    let bin = find_bin_dir()?;
+    let dir = config.dir.canonicalize().map_err(|e| io_err(&config.dir, e))?;
+    run(
+        "pg_ctl stop",
+        pg_command(&bin, "pg_ctl", is_root()).arg("stop").args(["-m", "fast"]).arg("-D").arg(dir.join("data")),
+    )
+}
+
 fn create_database_if_missing(bin: &Path, port: u16, name: &str) -> Result<(), ClusterError> {
     let port = port.to_string();
     let psql = |sql: &str| {

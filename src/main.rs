@@ -21,6 +21,7 @@ commands:
                            (or LANTERN_ADMIN_PASSWORD); there is no default account
   export-schema [PATH]     write the GraphQL SDL (default graphql/schema.graphql)
   pii new-key [ID]         print a new key for LANTERN_PII_KEYS (id:base64key)
+  bench-data --providers N replace the synthetic benchmark providers with N new ones
 
 Without DATABASE_URL a project-local PostgreSQL cluster is created and started
 (.lantern/postgres, port 54329). See README.md for every setting.";
@@ -54,6 +55,16 @@ async fn main() -> anyhow::Result<()> {
         Some("admin") if args.get(1).map(String::as_str) == Some("create-user") => create_admin(&args[2..]).await,
         Some("pii") if args.get(1).map(String::as_str) == Some("new-key") => {
             println!("{}", lantern::crypto::Keyring::new_key_spec(args.get(2).map(String::as_str).unwrap_or("k1")));
+            Ok(())
+        }
+        Some("bench-data") => {
+            let n: i64 = match (args.get(1).map(String::as_str), args.get(2)) {
+                (Some("--providers"), Some(n)) => n.parse().context("--providers takes a number")?,
+                _ => bail!("{USAGE}"),
+            };
+            let mut conn = owner_connection().await?;
+            lantern::bench::generate(&mut conn, n).await.context("generating benchmark data")?;
+            tracing::info!(providers = n, "benchmark data generated");
             Ok(())
         }
         Some("export-schema") => {

@@ -10,7 +10,9 @@ use super::{Address, Location, Phone, Population, Provider, Service};
 use crate::db::schema::{locations, provider_phones, providers, services};
 use crate::error::{AppError, AppResult};
 
-#[derive(Queryable, Selectable)]
+/// A provider row, read by the DSL (`Selectable`) or by name from hand-written SQL
+/// (`QueryableByName`, as search does).
+#[derive(Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = providers)]
 pub(super) struct ProviderRow {
     id: Uuid,

@@ -334,44 +334,6 @@ impl<'a> Statement<'a> {
 const PROVIDER_COLUMNS: &str =
     "p.id, p.name, p.kind, p.description, p.website, p.email, p.synthetic, p.organization_id, p.version";
 
-#[derive(QueryableByName)]
-struct ProviderHitRow {
-    #[diesel(sql_type = SqlUuid)]
-    id: Uuid,
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
-    description: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
-    website: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
-    email: Option<String>,
-    #[diesel(sql_type = Bool)]
-    synthetic: bool,
-    #[diesel(sql_type = diesel::sql_types::Nullable<SqlUuid>)]
-    organization_id: Option<Uuid>,
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    version: i32,
-}
-
-impl From<ProviderHitRow> for Provider {
-    fn from(r: ProviderHitRow) -> Self {
-        Provider {
-            id: r.id,
-            name: r.name,
-            kind: r.kind,
-            description: r.description,
-            website: r.website,
-            email: r.email,
-            synthetic: r.synthetic,
-            organization_id: r.organization_id,
-            version: r.version,
-        }
-    }
-}
-
 /// Without a point: every matching provider, by name.
 async fn by_name(conn: &mut AsyncPgConnection, q: &SearchQuery) -> AppResult<SearchPage> {
     let after = match &q.after {
@@ -435,7 +397,7 @@ async fn providers_by_name(
             .sql(")");
     }
     let st = st.sql(" ORDER BY p.name COLLATE \"C\", p.id LIMIT ").bind::<diesel::sql_types::BigInt, _>(limit as i64);
-    let rows: Vec<ProviderHitRow> = st.query.load(conn).await?;
+    let rows: Vec<super::repo::ProviderRow> = st.query.load(conn).await?;
     Ok(rows.into_iter().map(Provider::from).collect())
 }
 

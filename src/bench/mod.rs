@@ -1,0 +1,75 @@
+//! Synthetic data at scale for benchmarks: `lantern bench-data --providers N` adds N
+//! providers clustered around the sample directory's real NC towns, with services, need
+//! categories, languages, populations, contacts, MOUs and training. Generated set-based
+//! inside PostgreSQL, so 100 000 providers take seconds. Every row is synthetic and
+//! marked so (kind `bench`, name "… (synthetic)").
+
+use diesel::sql_types::{BigInt, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::db::seed::SAMPLE_DIRECTORY_JSON;
+
+/// Statements, in order; `$1` is the number of providers, `$2` the sample directory.
+const STATEMENTS: &[&str] = &[
+    "DELETE FROM service_needs WHERE service_id IN (SELECT s.id FROM services s JOIN providers p ON p.id = s.provider_id WHERE p.kind = 'bench')",
+    "DELETE FROM services WHERE provider_id IN (SELECT id FROM providers WHERE kind = 'bench')",
+    "DELETE FROM locations WHERE provider_id IN (SELECT id FROM providers WHERE kind = 'bench')",
+    "DELETE FROM provider_contacts WHERE provider_id IN (SELECT id FROM providers WHERE kind = 'bench')",
+    "DELETE FROM training_records WHERE provider_id IN (SELECT id FROM providers WHERE kind = 'bench')",
+    "DELETE FROM mous WHERE provider_id IN (SELECT id FROM providers WHERE kind = 'bench')",
+    "DELETE FROM provider_service_areas WHERE provider_id IN (SELECT id FROM providers WHERE kind = 'bench')",
+    "DELETE FROM providers WHERE kind = 'bench'",
+    "CREATE TEMP TABLE bench_towns AS
+       SELECT row_number() OVER () AS n, (l ->> 'lat')::float8 AS lat, (l ->> 'lon')::float8 AS lon
+       FROM jsonb_array_elements($2::jsonb -> 'providers') AS p, jsonb_array_elements(p -> 'locations') AS l
+       WHERE NOT (l ->> 'confidential')::boolean",
+    "INSERT INTO providers (id, name, kind, description, synthetic)
+       SELECT md5('bench-p' || g)::uuid, 'Bench provider ' || g || ' (synthetic)', 'bench',
+              'Synthetic benchmark listing; not a real organization.', true
+       FROM generate_series(1, $1) g",
+    "INSERT INTO services (id, provider_id, name, languages, populations, open_24h)
+       SELECT md5('bench-s' || g)::uuid, md5('bench-p' || g)::uuid, 'Service ' || g,
+              CASE WHEN g % 3 = 0 THEN '{en,es}'::text[] WHEN g % 11 = 0 THEN '{en,vi}' ELSE '{en}' END,
+              CASE g % 4 WHEN 0 THEN '{ADULTS,MINORS}'::text[] WHEN 1 THEN '{ADULTS,LGBTQ}' ELSE '{ADULTS}' END,
+              g % 7 = 0
+       FROM generate_series(1, $1) g",
+    "INSERT INTO service_needs (service_id, need_code)
+       SELECT DISTINCT md5('bench-s' || g)::uuid, codes[1 + ((g * k) % array_length(codes, 1))]
+       FROM generate_series(1, $1) g, (VALUES (7), (13)) AS m(k),
+            (SELECT array_agg(code ORDER BY position) AS codes FROM need_categories) c",
+    "INSERT INTO locations (provider_id, geog, county_fips, public_geog, confidential)
+       SELECT c.provider_id, c.pt::geography, '', c.pt::geography, c.confidential
+       FROM (
+         SELECT md5('bench-p' || g)::uuid AS provider_id, g % 25 = 0 AS confidential,
+                ST_SetSRID(ST_MakePoint(t.lon + ((g * 7919) % 1000 - 500) / 40000.0,
+                                        t.lat + ((g * 104729) % 1000 - 500) / 40000.0), 4326) AS pt
+         FROM generate_series(1, $1) g
+         JOIN bench_towns t ON t.n = 1 + (g % (SELECT count(*) FROM bench_towns))
+       ) c
+       WHERE EXISTS (SELECT 1 FROM counties co WHERE ST_Covers(co.boundary, c.pt))",
+    "INSERT INTO provider_contacts (provider_id, name, role, last_verified_on)
+       SELECT md5('bench-p' || g)::uuid, 'Bench Contact ' || g || ' (synthetic)', 'Intake', current_date - (g % 300)
+       FROM generate_series(1, $1) g WHERE g % 2 = 0",
+    "INSERT INTO training_records (provider_id, trained_on, kind, staff_share_percent)
+       SELECT md5('bench-p' || g)::uuid, current_date - (g % 1500), 'BASIC', 80
+       FROM generate_series(1, $1) g WHERE g % 3 = 0",
+    "INSERT INTO mous (provider_id, title, scope_needs, effective_on, expires_on, status)
+       SELECT md5('bench-p' || g)::uuid, 'Bench MOU (synthetic)', ARRAY[codes[1 + ((g * 7) % 33)]],
+              current_date - 100, current_date + (g % 400) - 50, 'ACTIVE'
+       FROM generate_series(1, $1) g, (SELECT array_agg(code ORDER BY position) AS codes FROM need_categories) c
+       WHERE g % 5 = 0 AND (g % 400) - 50 >= -100",
+    "DROP TABLE bench_towns",
+    "ANALYZE",
+];
+
+/// Replaces the benchmark providers with `providers` new ones.
+pub async fn generate(conn: &mut AsyncPgConnection, providers: i64) -> Result<(), diesel::result::Error> {
+    for statement in STATEMENTS {
+        diesel::sql_query(*statement)
+            .bind::<BigInt, _>(providers)
+            .bind::<Text, _>(SAMPLE_DIRECTORY_JSON)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}

@@ -48,14 +48,14 @@ const STATEMENTS: &[&str] = &[
        ) c
        WHERE EXISTS (SELECT 1 FROM counties co WHERE ST_Covers(co.boundary, c.pt))",
     "INSERT INTO provider_contacts (provider_id, name, role, last_verified_on)
-       SELECT md5('bench-p' || g)::uuid, 'Bench Contact ' || g || ' (synthetic)', 'Intake', current_date - (g % 300)
+       SELECT md5('bench-p' || g)::uuid, 'Bench Contact ' || g || ' (synthetic)', 'Intake', current_date - (g % 300)::int
        FROM generate_series(1, $1) g WHERE g % 2 = 0",
     "INSERT INTO training_records (provider_id, trained_on, kind, staff_share_percent)
-       SELECT md5('bench-p' || g)::uuid, current_date - (g % 1500), 'BASIC', 80
+       SELECT md5('bench-p' || g)::uuid, current_date - (g % 1500)::int, 'BASIC', 80
        FROM generate_series(1, $1) g WHERE g % 3 = 0",
     "INSERT INTO mous (provider_id, title, scope_needs, effective_on, expires_on, status)
        SELECT md5('bench-p' || g)::uuid, 'Bench MOU (synthetic)', ARRAY[codes[1 + ((g * 7) % 33)]],
-              current_date - 100, current_date + (g % 400) - 50, 'ACTIVE'
+              current_date - 100, current_date + ((g % 400) - 50)::int, 'ACTIVE'
        FROM generate_series(1, $1) g, (SELECT array_agg(code ORDER BY position) AS codes FROM need_categories) c
        WHERE g % 5 = 0 AND (g % 400) - 50 >= -100",
     "DROP TABLE bench_towns",

@@ -33,6 +33,10 @@ pub struct Loaders {
     pub counties: DataLoader<CountyByFips>,
     pub providers: DataLoader<ProvidersById>,
     pub flags: DataLoader<FlagsByProvider>,
+    pub contacts: DataLoader<ContactsByProvider>,
+    pub trainings: DataLoader<TrainingsByProvider>,
+    pub mous: DataLoader<MousByProvider>,
+    pub needs_by_code: DataLoader<NeedByCode>,
     pub referral_clients: DataLoader<ClientsByReferral>,
     pub referral_events: DataLoader<EventsByReferral>,
     pub referral_follow_ups: DataLoader<FollowUpsByReferral>,
@@ -46,12 +50,16 @@ impl Loaders {
         Loaders {
             services: DataLoader::new(ServicesByProvider(db.clone()), tokio::spawn),
             phones: DataLoader::new(PhonesByProvider(db.clone()), tokio::spawn),
-            locations: DataLoader::new(LocationsByProvider(db.clone(), actor), tokio::spawn),
+            locations: DataLoader::new(LocationsByProvider(db.clone(), actor.clone()), tokio::spawn),
             service_areas: DataLoader::new(ServiceAreaByProvider(db.clone()), tokio::spawn),
             needs: DataLoader::new(NeedsByService(db.clone()), tokio::spawn),
             counties: DataLoader::new(CountyByFips(db.clone()), tokio::spawn),
             providers: DataLoader::new(ProvidersById(db.clone()), tokio::spawn),
             flags: DataLoader::new(FlagsByProvider(db.clone()), tokio::spawn),
+            contacts: DataLoader::new(ContactsByProvider(db.clone(), actor.clone()), tokio::spawn),
+            trainings: DataLoader::new(TrainingsByProvider(db.clone(), actor.clone()), tokio::spawn),
+            mous: DataLoader::new(MousByProvider(db.clone(), actor.clone()), tokio::spawn),
+            needs_by_code: DataLoader::new(NeedByCode(db.clone()), tokio::spawn),
             referral_clients: DataLoader::new(
                 ClientsByReferral(db.clone(), caller.clone(), Arc::clone(&keyring)),
                 tokio::spawn,
@@ -209,5 +217,56 @@ impl Loader<Uuid> for FlagsByProvider {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let rows = crate::network::flags_of(&mut *self.0.conn().await?, keys).await.gql()?;
         Ok(rows.into_iter().map(|f| (f.provider_id, f)).collect())
+    }
+}
+
+/// Contacts of providers; the domain refuses non-members for the whole batch.
+pub struct ContactsByProvider(Db, Actor);
+
+impl Loader<Uuid> for ContactsByProvider {
+    type Value = Vec<crate::network::Contact>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = crate::network::contacts_of(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
+        Ok(group(keys, rows.into_iter().map(|c| (c.provider_id, c)).collect()))
+    }
+}
+
+pub struct TrainingsByProvider(Db, Actor);
+
+impl Loader<Uuid> for TrainingsByProvider {
+    type Value = Vec<crate::network::Training>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = crate::network::trainings_of(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
+        Ok(group(keys, rows.into_iter().map(|t| (t.provider_id, t)).collect()))
+    }
+}
+
+/// Every MOU of providers; the resolver narrows to those in force when asked.
+pub struct MousByProvider(Db, Actor);
+
+impl Loader<Uuid> for MousByProvider {
+    type Value = Vec<crate::network::Mou>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = crate::network::mous_of(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
+        Ok(group(keys, rows.into_iter().map(|m| (m.provider_id, m)).collect()))
+    }
+}
+
+/// Need categories by code (one query per batch).
+pub struct NeedByCode(Db);
+
+impl Loader<String> for NeedByCode {
+    type Value = NeedCategory;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
+        let all = needs::list(&mut *self.0.conn().await?, None).await.gql()?;
+        Ok(all.into_iter().filter(|n| keys.contains(&n.code)).map(|n| (n.code.clone(), n)).collect())
     }
 }

@@ -289,8 +289,7 @@ impl ReferralGql {
         self.0.urgency.into()
     }
     async fn need(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<NeedCategoryGql>> {
-        let all = crate::needs::list(&mut *conn(ctx).await.gql()?, None).await.gql()?;
-        Ok(all.into_iter().find(|n| n.code == self.0.need_code).map(NeedCategoryGql))
+        Ok(ctx.data_unchecked::<Loaders>().needs_by_code.load_one(self.0.need_code.clone()).await?.map(NeedCategoryGql))
     }
     async fn need_code(&self) -> &str {
         &self.0.need_code

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 
-use super::{GqlResultExt, Loaders};
+use super::Loaders;
 use crate::counties::County;
 use crate::needs::NeedCategory;
 use crate::providers::{LocationView, Phone, Provider, Service, search};
@@ -135,17 +135,12 @@ impl ProviderGql {
     }
     /// Contact people (network members only).
     async fn contacts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::futures::ContactGql>> {
-        let actor = &ctx.data_unchecked::<crate::auth::Caller>().actor;
-        let list =
-            crate::network::contacts_of(&mut *super::query::conn(ctx).await.gql()?, actor, &[self.0.id]).await.gql()?;
+        let list = ctx.data_unchecked::<Loaders>().contacts.load_one(self.0.id).await?.unwrap_or_default();
         Ok(list.into_iter().map(super::futures::ContactGql).collect())
     }
     /// HT training records, newest first (network members only).
     async fn training_records(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::futures::TrainingGql>> {
-        let actor = &ctx.data_unchecked::<crate::auth::Caller>().actor;
-        let list = crate::network::trainings_of(&mut *super::query::conn(ctx).await.gql()?, actor, &[self.0.id])
-            .await
-            .gql()?;
+        let list = ctx.data_unchecked::<Loaders>().trainings.load_one(self.0.id).await?.unwrap_or_default();
         Ok(list.into_iter().map(super::futures::TrainingGql).collect())
     }
     /// MOUs with this provider; only those in force with `inForceOnly` (network members only).
@@ -154,12 +149,9 @@ impl ProviderGql {
         ctx: &Context<'_>,
         #[graphql(default)] in_force_only: bool,
     ) -> async_graphql::Result<Vec<super::futures::MouGql>> {
-        let actor = &ctx.data_unchecked::<crate::auth::Caller>().actor;
-        let list =
-            crate::network::mous_of(&mut *super::query::conn(ctx).await.gql()?, actor, &[self.0.id], in_force_only)
-                .await
-                .gql()?;
-        Ok(list.into_iter().map(super::futures::MouGql).collect())
+        let list = ctx.data_unchecked::<Loaders>().mous.load_one(self.0.id).await?.unwrap_or_default();
+        let today = chrono::Utc::now().date_naive();
+        Ok(list.into_iter().filter(|m| !in_force_only || m.in_force(today)).map(super::futures::MouGql).collect())
     }
     /// Counties the provider serves: those it declares and those it has a location in.
     async fn service_area(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CountyGql>> {

@@ -438,21 +438,15 @@ macro_rules! mou_select {
     };
 }
 
-/// MOUs of providers; only those in force today when `in_force_only` (members only).
-pub async fn mous_of(
-    conn: &mut AsyncPgConnection,
-    actor: &Actor,
-    providers: &[Uuid],
-    in_force_only: bool,
-) -> AppResult<Vec<Mou>> {
+/// Every MOU of providers (members only); [`Mou::in_force`] tells which are in force.
+pub async fn mous_of(conn: &mut AsyncPgConnection, actor: &Actor, providers: &[Uuid]) -> AppResult<Vec<Mou>> {
     actor.member()?;
     let rows: Vec<MouRow> = mou_select!(
         mous::table.filter(mous::provider_id.eq_any(providers)).order((mous::provider_id, mous::expires_on))
     )
     .load(conn)
     .await?;
-    let today = today();
-    Ok(load_mous(conn, rows).await?.into_iter().filter(|m| !in_force_only || m.in_force(today)).collect())
+    load_mous(conn, rows).await
 }
 
 /// MOUs in force that expire within `days` (members only), soonest first.

@@ -53,6 +53,21 @@ fn error_body(code: &str, message: &str, request_id: &str) -> Value {
     json!({ "errors": [{ "message": message, "extensions": { "code": code, "requestId": request_id } }] })
 }
 
+/// A JSON error answer with the request id, in body and header.
+fn error_response(status: StatusCode, code: &str, message: &str, request_id: &str) -> HttpResponse {
+    with_request_id(HttpResponse::build(status).json(error_body(code, message, request_id)), request_id)
+}
+
+/// 429 with `Retry-After`.
+fn rate_limited(retry_after_secs: u64, request_id: &str) -> HttpResponse {
+    let mut response =
+        error_response(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down", request_id);
+    if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    response
+}
+
 fn with_request_id(mut response: HttpResponse, request_id: &str) -> HttpResponse {
     if let Ok(value) = HeaderValue::from_str(request_id) {
         response.headers_mut().insert(header::HeaderName::from_static("x-request-id"), value);
@@ -109,23 +124,21 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ()> {
 /// The actor of a request from its bearer token (anonymous without one), or the error
 /// response to send: 401 for a bad token, 429 past the per-token rate limit.
 async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) -> Result<Actor, HttpResponse> {
-    let respond = |status: StatusCode, code: &str, message: &str| {
-        with_request_id(HttpResponse::build(status).json(error_body(code, message, request_id)), request_id)
-    };
     let token = match bearer_token(req) {
         Err(()) => {
-            return Err(respond(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "Authorization must be: Bearer <token>"));
+            return Err(error_response(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                "Authorization must be: Bearer <token>",
+                &request_id,
+            ));
         }
         Ok(None) => return Ok(Actor::Anonymous),
         Ok(Some(token)) => token,
     };
     let key = format!("api-token:{}", crate::auth::credentials::token_fingerprint(&token));
     if let Err(retry) = state.settings.limiter.check(&key, state.settings.rate_limits.api_per_token) {
-        let mut response = respond(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down");
-        if let Ok(v) = HeaderValue::from_str(&retry.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Err(response);
+        return Err(rate_limited(retry, request_id));
     }
     let authenticated = match state.pool.get().await {
         Ok(mut conn) => auth::sessions::authenticate(&mut conn, state.settings.auth, &token).await,
@@ -133,12 +146,15 @@ async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) ->
     };
     match authenticated {
         Ok(actor) => Ok(actor),
-        Err(crate::error::AppError::Unauthenticated) => {
-            Err(respond(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "the token is invalid, expired or revoked"))
-        }
+        Err(crate::error::AppError::Unauthenticated) => Err(error_response(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "the token is invalid, expired or revoked",
+            &request_id,
+        )),
         Err(e) => {
-            let _ = graphql::to_gql(e);
-            Err(respond(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", "internal error"))
+            graphql::log_internal(&e);
+            Err(error_response(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", "internal error", &request_id))
         }
     }
 }
@@ -147,12 +163,9 @@ async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) ->
 /// For network members (Bearer token); aggregates only.
 async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format: web::Path<String>) -> HttpResponse {
     let request_id = Uuid::new_v4().to_string();
-    let respond = |status: StatusCode, code: &str, message: &str| {
-        with_request_id(HttpResponse::build(status).json(error_body(code, message, &request_id)), &request_id)
-    };
     let ip = req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-    if state.settings.limiter.check(&format!("api-ip:{ip}"), state.settings.rate_limits.api_per_ip).is_err() {
-        return respond(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down");
+    if let Err(retry) = state.settings.limiter.check(&format!("api-ip:{ip}"), state.settings.rate_limits.api_per_ip) {
+        return rate_limited(retry, &request_id);
     }
     let actor = match authenticate(&req, &state, &request_id).await {
         Ok(actor) => actor,
@@ -161,7 +174,14 @@ async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format
     let (content_type, extension) = match format.as_str() {
         "csv" => ("text/csv; charset=utf-8", "csv"),
         "geojson" => ("application/geo+json", "geojson"),
-        _ => return respond(StatusCode::NOT_FOUND, "NOT_FOUND", "exports are gap-matrix.csv and gap-matrix.geojson"),
+        _ => {
+            return error_response(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                "exports are gap-matrix.csv and gap-matrix.geojson",
+                &request_id,
+            );
+        }
     };
     let body = async {
         let mut conn = state.pool.get().await?;
@@ -191,8 +211,8 @@ async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             };
             let (code, message) = (e.code(), e.public_message());
-            let _ = graphql::to_gql(e);
-            respond(status, code, &message)
+            graphql::log_internal(&e);
+            error_response(status, code, &message, &request_id)
         }
     }
 }
@@ -216,26 +236,17 @@ fn count_aliases(doc: &ExecutableDocument) -> usize {
 
 async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpState>) -> HttpResponse {
     let request_id = Uuid::new_v4().to_string();
-    let respond = |status: StatusCode, code: &str, message: &str| {
-        with_request_id(HttpResponse::build(status).json(error_body(code, message, &request_id)), &request_id)
-    };
-    let limited = |retry_after: u64| {
-        let mut response = respond(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down");
-        if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        response
-    };
     let ip = req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
     let limits = state.settings.rate_limits;
     if let Err(retry) = state.settings.limiter.check(&format!("api-ip:{ip}"), limits.api_per_ip) {
-        return limited(retry);
+        return rate_limited(retry, &request_id);
     }
     if !is_json(&req) {
-        return respond(
+        return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "UNSUPPORTED_MEDIA_TYPE",
             "Content-Type must be application/json",
+            &request_id,
         );
     }
     let raw: Value = match serde_json::from_slice(&body) {
@@ -251,22 +262,24 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
                 &request_id,
             );
         }
-        Err(_) => return respond(StatusCode::BAD_REQUEST, "BAD_REQUEST", "body is not valid JSON"),
+        Err(_) => return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", "body is not valid JSON", &request_id),
     };
     if raw.is_array() {
-        return respond(
+        return error_response(
             StatusCode::BAD_REQUEST,
             "BATCH_NOT_SUPPORTED",
             "batched requests are not supported; send one operation per request",
+            &request_id,
         );
     }
     let request: async_graphql::Request = match serde_json::from_value(raw) {
         Ok(r) => r,
         Err(_) => {
-            return respond(
+            return error_response(
                 StatusCode::BAD_REQUEST,
                 "BAD_REQUEST",
                 "body must be a GraphQL request: {\"query\": \"...\", \"variables\": {...}}",
+                &request_id,
             );
         }
     };
@@ -288,7 +301,12 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
     let request = graphql::with_request_data(request, &state.pool, &state.settings.keyring, caller, ClientAddr(ip));
     let Ok(response) = tokio::time::timeout(state.request_timeout, state.schema.execute(request)).await else {
         tracing::warn!(request_id, "request timed out");
-        return respond(StatusCode::SERVICE_UNAVAILABLE, "TIMEOUT", "the request took too long and was abandoned");
+        return error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "TIMEOUT",
+            "the request took too long and was abandoned",
+            &request_id,
+        );
     };
     let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
     finish_errors(&mut body, &query_text, &request_id);

@@ -103,9 +103,7 @@ pub fn with_request_data(
 /// Turns a domain error into a GraphQL error with a stable `extensions.code` (and the
 /// offending `field` for bad input). Internal causes are logged here, never returned.
 pub fn to_gql(err: AppError) -> async_graphql::Error {
-    if let AppError::Internal(cause) = &err {
-        tracing::error!(cause = %cause.log_description(), "internal error");
-    }
+    log_internal(&err);
     let field = match &err {
         AppError::BadUserInput { field, .. } => Some(field.clone()),
         _ => None,
@@ -124,6 +122,14 @@ pub fn to_gql(err: AppError) -> async_graphql::Error {
             ext.set("retryAfter", seconds);
         }
     })
+}
+
+/// Logs the hidden cause of an internal error (without row values); other errors are
+/// the caller's and are not logged.
+pub fn log_internal(err: &AppError) {
+    if let AppError::Internal(cause) = err {
+        tracing::error!(cause = %cause.log_description(), "internal error");
+    }
 }
 
 /// `?`-friendly conversion of domain results in resolvers.

@@ -79,6 +79,10 @@ pub struct Config {
     pub webhook_allow_loopback: bool,
     /// Whether `serve` runs the outbox relay and scheduler.
     pub relay: bool,
+    /// Whether searches with a point and the gap matrix are answered from the
+    /// in-memory directory index (`LANTERN_SEARCH_INDEX`, default true); false sends
+    /// every one to PostgreSQL.
+    pub search_index: bool,
 }
 
 /// A setting that could not be understood. Names the variable, never echoes secrets.
@@ -163,6 +167,7 @@ impl Config {
             geocode_confidential: flag("LANTERN_GEOCODE_CONFIDENTIAL", &lookup, false)?,
             webhook_allow_loopback: flag("LANTERN_WEBHOOK_ALLOW_LOOPBACK", &lookup, false)?,
             relay: flag("LANTERN_RELAY", &lookup, true)?,
+            search_index: flag("LANTERN_SEARCH_INDEX", &lookup, true)?,
         })
     }
 }

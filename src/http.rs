@@ -185,7 +185,7 @@ async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format
     };
     let body = async {
         let mut conn = state.pool.get().await?;
-        let cells = crate::gaps::matrix(&mut conn, &actor, None).await?;
+        let cells = crate::gaps::matrix(&mut conn, &state.settings.directory, &actor, None).await?;
         match extension {
             "csv" => Ok(crate::gaps::to_csv(&cells)),
             _ => crate::gaps::to_geojson(&mut conn, &cells).await,
@@ -388,8 +388,9 @@ async fn healthz(state: web::Data<HttpState>) -> HttpResponse {
         Ok(mut conn) => diesel_async::RunQueryDsl::execute(diesel::sql_query("SELECT 1"), &mut *conn).await.is_ok(),
         Err(_) => false,
     };
+    let index = state.settings.directory.state().as_str();
     if ok {
-        HttpResponse::Ok().json(json!({ "status": "ok" }))
+        HttpResponse::Ok().json(json!({ "status": "ok", "searchIndex": index }))
     } else {
         HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "database": "unreachable" }))
     }

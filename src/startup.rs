@@ -11,6 +11,7 @@ use futures_util::FutureExt;
 use crate::config::{self, Config, DatabaseSource, Mode, RateLimits, SessionPolicy};
 use crate::crypto::{Keyring, KeyringError};
 use crate::db::{self, DbPool, DbSetupError, DbUrls};
+use crate::directory_index::DirectoryIndex;
 use crate::geocode::Geocoder;
 use crate::graphql::{self, ServiceSettings};
 use crate::http::{self, HttpState};
@@ -49,6 +50,8 @@ pub struct ServerOptions {
     pub keyring: Arc<Keyring>,
     pub geocoder: Arc<Geocoder>,
     pub webhook_allow_loopback: bool,
+    /// Serve searches and the gap matrix from the in-memory directory index.
+    pub search_index: bool,
 }
 
 impl ServerOptions {
@@ -66,6 +69,7 @@ impl ServerOptions {
                 config.geocode_confidential,
             )),
             webhook_allow_loopback: config.webhook_allow_loopback,
+            search_index: config.search_index,
         }
     }
 }
@@ -82,6 +86,7 @@ impl Default for ServerOptions {
             // Nothing listens on the discard port: lookups fail fast and fall back.
             geocoder: Arc::new(Geocoder::new("http://127.0.0.1:9", Duration::from_millis(500), false)),
             webhook_allow_loopback: false,
+            search_index: true,
         }
     }
 }
@@ -103,7 +108,10 @@ pub fn keyring(config: &Config) -> Result<Keyring, KeyringError> {
 
 /// Starts the HTTP server on an already bound listener (tests bind port 0).
 pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions) -> std::io::Result<Server> {
+    let directory = if options.search_index { DirectoryIndex::new() } else { DirectoryIndex::disabled() };
+    directory.start(pool.clone());
     let settings = ServiceSettings {
+        directory,
         auth: options.sessions.into(),
         rate_limits: options.rate_limits,
         limiter: Arc::new(RateLimiter::default()),

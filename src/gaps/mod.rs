@@ -12,6 +12,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::auth::Actor;
 use crate::counties::Fips;
+use crate::directory_index::{DirectoryIndex, Snapshot};
 use crate::error::{AppError, AppResult};
 
 /// Counts from 1 to this are suppressed in demand figures.
@@ -125,9 +126,58 @@ GROUP BY co.fips, co.name, n.code, n.label, n.phase, n.position
 ORDER BY co.name, n.position";
 
 /// Every county × need (or one county's needs), in county-name and matrix order.
-/// For network members (any role): these are aggregates, never client data.
-pub async fn matrix(conn: &mut AsyncPgConnection, actor: &Actor, county: Option<&Fips>) -> AppResult<Vec<GapCell>> {
+/// For network members (any role): these are aggregates, never client data. Counted
+/// from the in-memory directory index when it is ready, else by PostgreSQL.
+pub async fn matrix(
+    conn: &mut AsyncPgConnection,
+    index: &DirectoryIndex,
+    actor: &Actor,
+    county: Option<&Fips>,
+) -> AppResult<Vec<GapCell>> {
     actor.member()?;
+    if let Some(cells) = index.read(|snapshot| matrix_from_index(snapshot, county)) {
+        return cells;
+    }
+    matrix_from_database(conn, county).await
+}
+
+/// The matrix counted over the index, with the same definitions as [`MATRIX_SQL`].
+fn matrix_from_index(snapshot: &Snapshot, county: Option<&Fips>) -> AppResult<Vec<GapCell>> {
+    let slot = match county {
+        None => None,
+        Some(fips) => Some(
+            snapshot
+                .catalog
+                .county_slot(fips.as_str())
+                .ok_or_else(|| AppError::bad_input("fips", "fips is not a known county"))?,
+        ),
+    };
+    let catalog = &snapshot.catalog;
+    Ok(snapshot
+        .coverage(slot)
+        .into_iter()
+        .map(|(c, n, counts)| {
+            let (county, need) = (&catalog.counties[usize::from(c)], &catalog.needs[n]);
+            GapCell {
+                county_fips: county.fips.clone(),
+                county_name: county.name.clone(),
+                need_code: need.code.clone(),
+                need_label: need.label.clone(),
+                need_phase: need.phase.as_db().to_owned(),
+                need_position: need.position,
+                provider_count: counts.provider_count,
+                with_contact: counts.with_contact,
+                with_active_mou: counts.with_active_mou,
+                ht_trained: counts.ht_trained,
+                partners: counts.partners,
+                trained_partners: counts.trained_partners,
+            }
+        })
+        .collect())
+}
+
+/// The matrix computed by PostgreSQL in one statement.
+async fn matrix_from_database(conn: &mut AsyncPgConnection, county: Option<&Fips>) -> AppResult<Vec<GapCell>> {
     if let Some(fips) = county
         && crate::counties::get(conn, fips).await?.is_none()
     {

@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, InputObject, Object};
 
 use super::GqlResultExt;
-use super::query::{caller, conn, parse_uuid};
+use super::query::{caller, conn, directory_written, parse_uuid, settings};
 use super::types::{LocationGql, PopulationGql, ProviderGql, ServiceGql};
 use crate::providers::edit::{self, LocationInput, PhoneInput, ProviderInput, ServiceInput};
 
@@ -111,10 +111,6 @@ fn location_input(e: LocationEdit) -> LocationInput {
     }
 }
 
-fn settings<'a>(ctx: &Context<'a>) -> &'a super::ServiceSettings {
-    ctx.data_unchecked::<super::ServiceSettings>()
-}
-
 /// Directory writes.
 #[derive(Default)]
 pub struct DirectoryMutation;
@@ -125,6 +121,7 @@ impl DirectoryMutation {
     /// organization's.
     async fn create_provider(&self, ctx: &Context<'_>, input: ProviderEdit) -> async_graphql::Result<ProviderGql> {
         let p = edit::create_provider(&mut *conn(ctx).await.gql()?, caller(ctx), provider_input(input)?).await.gql()?;
+        directory_written(ctx).await;
         Ok(ProviderGql(p))
     }
 
@@ -139,12 +136,14 @@ impl DirectoryMutation {
         let p = edit::update_provider(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, provider_input(input)?)
             .await
             .gql()?;
+        directory_written(ctx).await;
         Ok(ProviderGql(p))
     }
 
     async fn archive_provider(&self, ctx: &Context<'_>, id: ID, version: i32) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id").gql()?;
         edit::archive_provider(&mut *conn(ctx).await.gql()?, caller(ctx), id, version).await.gql()?;
+        directory_written(ctx).await;
         Ok(true)
     }
 
@@ -159,6 +158,7 @@ impl DirectoryMutation {
         let id = parse_uuid(&provider_id, "providerId").gql()?;
         let p =
             edit::set_service_area(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, &counties).await.gql()?;
+        directory_written(ctx).await;
         Ok(ProviderGql(p))
     }
 
@@ -171,6 +171,7 @@ impl DirectoryMutation {
         let id = parse_uuid(&provider_id, "providerId").gql()?;
         let s =
             edit::create_service(&mut *conn(ctx).await.gql()?, caller(ctx), id, service_input(input)).await.gql()?;
+        directory_written(ctx).await;
         Ok(ServiceGql(s))
     }
 
@@ -185,12 +186,14 @@ impl DirectoryMutation {
         let s = edit::update_service(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, service_input(input))
             .await
             .gql()?;
+        directory_written(ctx).await;
         Ok(ServiceGql(s))
     }
 
     async fn archive_service(&self, ctx: &Context<'_>, id: ID, version: i32) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id").gql()?;
         edit::archive_service(&mut *conn(ctx).await.gql()?, caller(ctx), id, version).await.gql()?;
+        directory_written(ctx).await;
         Ok(true)
     }
 
@@ -211,6 +214,7 @@ impl DirectoryMutation {
         )
         .await
         .gql()?;
+        directory_written(ctx).await;
         Ok(LocationGql(l))
     }
 
@@ -232,12 +236,14 @@ impl DirectoryMutation {
         )
         .await
         .gql()?;
+        directory_written(ctx).await;
         Ok(LocationGql(l))
     }
 
     async fn archive_location(&self, ctx: &Context<'_>, id: ID, version: i32) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id").gql()?;
         edit::archive_location(&mut *conn(ctx).await.gql()?, caller(ctx), id, version).await.gql()?;
+        directory_written(ctx).await;
         Ok(true)
     }
 }

@@ -5,7 +5,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::GqlResultExt;
-use super::query::{caller, conn, parse_uuid};
+use super::query::{caller, conn, directory_written, parse_uuid, settings};
 use super::types::{CountyGql, NeedCategoryGql};
 use crate::counties::Fips;
 use crate::error::AppError;
@@ -330,7 +330,10 @@ impl WorksheetGql {
     /// The FUTURES matrix for this county, live.
     async fn needs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GapCellGql>> {
         let fips = Fips::parse(&self.0.county_fips, "fips").gql()?;
-        let cells = gaps::matrix(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, Some(&fips)).await.gql()?;
+        let cells =
+            gaps::matrix(&mut *conn(ctx).await.gql()?, &settings(ctx).directory, &caller(ctx).actor, Some(&fips))
+                .await
+                .gql()?;
         Ok(cells.into_iter().map(GapCellGql).collect())
     }
     async fn action_items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ActionItemGql>> {
@@ -472,7 +475,7 @@ impl FuturesQuery {
     /// The FUTURES matrix for one county: every need category with its figures and status.
     async fn county_needs(&self, ctx: &Context<'_>, fips: String) -> async_graphql::Result<Vec<GapCellGql>> {
         let f = self::fips(&fips).gql()?;
-        Ok(gaps::matrix(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, Some(&f))
+        Ok(gaps::matrix(&mut *conn(ctx).await.gql()?, &settings(ctx).directory, &caller(ctx).actor, Some(&f))
             .await
             .gql()?
             .into_iter()
@@ -483,7 +486,7 @@ impl FuturesQuery {
     /// Every county × need cell of the state (computed in one query).
     #[graphql(complexity = "3300 * child_complexity / 10")]
     async fn gap_matrix(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GapCellGql>> {
-        Ok(gaps::matrix(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, None)
+        Ok(gaps::matrix(&mut *conn(ctx).await.gql()?, &settings(ctx).directory, &caller(ctx).actor, None)
             .await
             .gql()?
             .into_iter()
@@ -561,19 +564,23 @@ impl FuturesMutation {
             email: input.email,
             last_verified_on: input.last_verified_on,
         };
-        Ok(ContactGql(network::add_contact(&mut *conn(ctx).await.gql()?, caller(ctx), p, input).await.gql()?))
+        let contact = network::add_contact(&mut *conn(ctx).await.gql()?, caller(ctx), p, input).await.gql()?;
+        directory_written(ctx).await;
+        Ok(ContactGql(contact))
     }
 
     /// Marks a contact verified today.
     async fn verify_contact(&self, ctx: &Context<'_>, id: ID, version: i32) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id").gql()?;
         network::touch_contact(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, false).await.gql()?;
+        directory_written(ctx).await;
         Ok(true)
     }
 
     async fn archive_contact(&self, ctx: &Context<'_>, id: ID, version: i32) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id").gql()?;
         network::touch_contact(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, true).await.gql()?;
+        directory_written(ctx).await;
         Ok(true)
     }
 
@@ -597,13 +604,16 @@ impl FuturesMutation {
         )
         .await
         .gql()?;
+        directory_written(ctx).await;
         Ok(TrainingGql(t))
     }
 
     /// Records an MOU (network admins; coordinators of a party organization).
     async fn create_mou(&self, ctx: &Context<'_>, input: MouEdit) -> async_graphql::Result<MouGql> {
         let input = mou_input(input).gql()?;
-        Ok(MouGql(network::save_mou(&mut *conn(ctx).await.gql()?, caller(ctx), None, input).await.gql()?))
+        let mou = network::save_mou(&mut *conn(ctx).await.gql()?, caller(ctx), None, input).await.gql()?;
+        directory_written(ctx).await;
+        Ok(MouGql(mou))
     }
 
     async fn update_mou(
@@ -615,9 +625,10 @@ impl FuturesMutation {
     ) -> async_graphql::Result<MouGql> {
         let id = parse_uuid(&id, "id").gql()?;
         let input = mou_input(input).gql()?;
-        Ok(MouGql(
-            network::save_mou(&mut *conn(ctx).await.gql()?, caller(ctx), Some((id, version)), input).await.gql()?,
-        ))
+        let mou =
+            network::save_mou(&mut *conn(ctx).await.gql()?, caller(ctx), Some((id, version)), input).await.gql()?;
+        directory_written(ctx).await;
+        Ok(MouGql(mou))
     }
 
     /// Sets the organizations that form a county's team (network admins).

@@ -50,6 +50,8 @@ pub type LanternSchema = Schema<Query, Mutation, EmptySubscription>;
 /// Settings the resolvers need beside the pool.
 #[derive(Clone)]
 pub struct ServiceSettings {
+    /// The in-memory directory search and the gap matrix read when it is ready.
+    pub directory: Arc<crate::directory_index::DirectoryIndex>,
     pub auth: AuthSettings,
     pub rate_limits: RateLimits,
     pub limiter: Arc<RateLimiter>,

@@ -66,6 +66,18 @@ pub(super) async fn conn(ctx: &Context<'_>) -> AppResult<PooledConnection<AsyncP
     Ok(ctx.data_unchecked::<DbPool>().get().await?)
 }
 
+/// The service's settings.
+pub(super) fn settings<'a>(ctx: &Context<'a>) -> &'a super::ServiceSettings {
+    ctx.data_unchecked::<super::ServiceSettings>()
+}
+
+/// Called after a write to what search reads (providers, services, locations, service
+/// areas, contacts, training, MOUs) has committed: waits until this instance's
+/// directory index has it, so the caller's next search finds the write.
+pub(super) async fn directory_written(ctx: &Context<'_>) {
+    settings(ctx).directory.caught_up(ctx.data_unchecked::<DbPool>()).await;
+}
+
 /// The caller of the current request.
 pub(super) fn caller<'a>(ctx: &Context<'a>) -> &'a Caller {
     ctx.data_unchecked::<Caller>()
@@ -148,7 +160,12 @@ impl DirectoryQuery {
             first,
             after,
         };
-        let page = search::search(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, request).await.gql()?;
+        let actor = &caller(ctx).actor;
+        let directory = &settings(ctx).directory;
+        if let Some(page) = search::search_indexed(directory, actor, &request) {
+            return Ok(page.gql()?.into());
+        }
+        let page = search::search(&mut *conn(ctx).await.gql()?, actor, request).await.gql()?;
         Ok(page.into())
     }
 }

@@ -201,6 +201,11 @@ pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec
     repo::providers_by_id(conn, ids).await
 }
 
+/// Every listed (not archived) provider, or those of `ids` that are listed.
+pub async fn listed(conn: &mut AsyncPgConnection, ids: Option<&[Uuid]>) -> AppResult<Vec<Provider>> {
+    repo::listed(conn, ids).await
+}
+
 /// The services of each provider, for batched loading.
 pub async fn services_of(conn: &mut AsyncPgConnection, providers: &[Uuid]) -> AppResult<Vec<Service>> {
     repo::services_of(conn, providers).await

@@ -52,6 +52,16 @@ pub(super) async fn providers_by_id(conn: &mut AsyncPgConnection, ids: &[Uuid]) 
     Ok(rows.into_iter().map(Provider::from).collect())
 }
 
+pub(super) async fn listed(conn: &mut AsyncPgConnection, ids: Option<&[Uuid]>) -> AppResult<Vec<Provider>> {
+    let mut query =
+        providers::table.filter(providers::archived_at.is_null()).select(ProviderRow::as_select()).into_boxed();
+    if let Some(ids) = ids {
+        query = query.filter(providers::id.eq_any(ids.to_vec()));
+    }
+    let rows: Vec<ProviderRow> = query.load(conn).await?;
+    Ok(rows.into_iter().map(Provider::from).collect())
+}
+
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = services)]
 struct ServiceRow {

@@ -25,6 +25,8 @@ use super::{LanguageCode, Population, Provider};
 use crate::auth::Actor;
 use crate::coords::Coordinates;
 use crate::counties::{self, Fips};
+use crate::directory_index::query::ProviderFilter;
+use crate::directory_index::{DirectoryIndex, Snapshot};
 use crate::error::{AppError, AppResult};
 use crate::needs::{self, Phase};
 
@@ -89,12 +91,92 @@ impl SearchPage {
 
 /// Runs a search for `viewer`.
 pub async fn search(conn: &mut AsyncPgConnection, viewer: &Actor, request: SearchRequest) -> AppResult<SearchPage> {
-    let query = validate(conn, request).await?;
+    let query = parse(request)?;
+    check_references(conn, &query).await?;
     let position = position_column(viewer);
     match query.near {
         None => by_name(conn, &query).await,
         Some(point) => by_distance(conn, &query, point, position).await,
     }
+}
+
+/// Runs a search with a point on the in-memory directory index, without the database.
+/// `None` when the index is not ready or the search has no point (ranked by name, which
+/// PostgreSQL's name index serves): the caller then runs [`search`].
+pub fn search_indexed(
+    index: &DirectoryIndex,
+    viewer: &Actor,
+    request: &SearchRequest,
+) -> Option<AppResult<SearchPage>> {
+    request.near?;
+    let query = match parse(request.clone()) {
+        Ok(query) => query,
+        Err(err) => return Some(Err(err)),
+    };
+    let at = query.near?;
+    let exact = viewer.may_locate_all_confidential_locations();
+    index.read(|snapshot| {
+        check_references_in(snapshot, &query)?;
+        Ok(by_distance_indexed(snapshot, &query, at, exact))
+    })
+}
+
+/// `by_distance`, answered from the index.
+fn by_distance_indexed(snapshot: &Snapshot, q: &SearchQuery, at: Coordinates, exact: bool) -> SearchPage {
+    let f = &q.filters;
+    let filter = ProviderFilter::new(
+        &snapshot.catalog,
+        &f.needs,
+        f.phase,
+        f.county.as_ref().map(Fips::as_str),
+        &f.languages,
+        &f.populations,
+        f.open_24h,
+        (f.ht_trained, f.has_contact, f.has_active_mou),
+    );
+    let point = (at.lon(), at.lat());
+    let mut hits = Vec::new();
+    if !matches!(q.after, Some(Cursor::ServiceArea { .. })) {
+        let after = match q.after {
+            Some(Cursor::Distance { metres, id }) => Some((metres, id)),
+            _ => None,
+        };
+        let approximate = !exact;
+        hits = snapshot
+            .nearest(&filter, point, q.radius_m, exact, after, q.limit + 1)
+            .into_iter()
+            .map(|n| SearchHit {
+                cursor: Cursor::Distance { metres: n.distance_m, id: n.entry.provider.id }.encode(),
+                provider: n.entry.provider.clone(),
+                distance_km: Some(round_km(n.distance_m, n.confidential && approximate)),
+                distance_approximate: n.confidential && approximate,
+                service_area_match: false,
+            })
+            .collect();
+        if hits.len() > q.limit {
+            hits.truncate(q.limit);
+            return SearchPage { hits, has_next_page: true };
+        }
+    }
+    let Some(county) = snapshot.county_at(point) else {
+        return SearchPage { hits, has_next_page: false };
+    };
+    let after = match &q.after {
+        Some(Cursor::ServiceArea { name, id }) => Some((name.as_str(), *id)),
+        _ => None,
+    };
+    let wanted = q.limit + 1 - hits.len();
+    let area = snapshot.area_matches(&filter, county, point, q.radius_m, exact, after, wanted);
+    hits.extend(area.into_iter().map(|e| SearchHit {
+        cursor: Cursor::ServiceArea { name: e.provider.name.clone(), id: e.provider.id }.encode(),
+        provider: e.provider.clone(),
+        distance_km: None,
+        distance_approximate: false,
+        service_area_match: true,
+    }));
+    let has_next_page = hits.len() > q.limit;
+    hits.truncate(q.limit);
+    SearchPage { hits, has_next_page }
 }
 
 /// The column positions are ranked by: exact points only for viewers who may locate
@@ -126,7 +208,8 @@ struct Filters {
     has_active_mou: Option<bool>,
 }
 
-async fn validate(conn: &mut AsyncPgConnection, r: SearchRequest) -> AppResult<SearchQuery> {
+/// Checks and normalizes everything that needs no lookup.
+fn parse(r: SearchRequest) -> AppResult<SearchQuery> {
     let first = r.first.unwrap_or(DEFAULT_PAGE_SIZE);
     if !(1..=MAX_PAGE_SIZE).contains(&first) {
         return Err(AppError::bad_input("first", format!("first must be from 1 to {MAX_PAGE_SIZE}")));
@@ -146,23 +229,7 @@ async fn validate(conn: &mut AsyncPgConnection, r: SearchRequest) -> AppResult<S
         Some(km) => Some(km * 1000.0),
     };
     let needs = r.needs.unwrap_or_default();
-    let unknown = needs::unknown_codes(conn, &needs).await?;
-    if !unknown.is_empty() {
-        return Err(AppError::bad_input(
-            "filter.needs",
-            format!("filter.needs has unknown need codes: {}", unknown.join(", ")),
-        ));
-    }
-    let county = match r.county {
-        None => None,
-        Some(raw) => {
-            let fips = Fips::parse(&raw, "filter.county")?;
-            if counties::get(conn, &fips).await?.is_none() {
-                return Err(AppError::bad_input("filter.county", "filter.county is not a known county"));
-            }
-            Some(fips)
-        }
-    };
+    let county = r.county.map(|raw| Fips::parse(&raw, "filter.county")).transpose()?;
     let languages = r
         .languages
         .unwrap_or_default()
@@ -193,6 +260,38 @@ async fn validate(conn: &mut AsyncPgConnection, r: SearchRequest) -> AppResult<S
         limit: first as usize,
         after,
     })
+}
+
+/// The need codes and county a search names must exist.
+async fn check_references(conn: &mut AsyncPgConnection, q: &SearchQuery) -> AppResult<()> {
+    references_exist(
+        &needs::unknown_codes(conn, &q.filters.needs).await?,
+        match &q.filters.county {
+            Some(fips) => counties::get(conn, fips).await?.is_some(),
+            None => true,
+        },
+    )
+}
+
+/// The same check against the in-memory catalog.
+fn check_references_in(snapshot: &Snapshot, q: &SearchQuery) -> AppResult<()> {
+    let unknown: Vec<String> =
+        q.filters.needs.iter().filter(|c| snapshot.catalog.need_bit(c).is_none()).cloned().collect();
+    let county_known = q.filters.county.as_ref().is_none_or(|f| snapshot.catalog.county_slot(f.as_str()).is_some());
+    references_exist(&unknown, county_known)
+}
+
+fn references_exist(unknown_needs: &[String], county_known: bool) -> AppResult<()> {
+    if !unknown_needs.is_empty() {
+        return Err(AppError::bad_input(
+            "filter.needs",
+            format!("filter.needs has unknown need codes: {}", unknown_needs.join(", ")),
+        ));
+    }
+    if !county_known {
+        return Err(AppError::bad_input("filter.county", "filter.county is not a known county"));
+    }
+    Ok(())
 }
 
 /// Position in a result list. Encoded as opaque base64url text.
@@ -582,7 +681,8 @@ pub async fn explain_nearest(
     viewer: &Actor,
     request: SearchRequest,
 ) -> AppResult<Vec<String>> {
-    let query = validate(conn, request).await?;
+    let query = parse(request)?;
+    check_references(conn, &query).await?;
     let Some(at) = query.near else {
         return Err(AppError::bad_input("filter.near", "explain needs filter.near"));
     };

@@ -180,7 +180,55 @@ impl TestApp {
         let app_db_url = url_with_user(&db_url, db::APP_ROLE);
         let pool = db::pool(&app_db_url, 8, 5_000).expect("pool");
         db::check_service_role(&pool).await.expect("tests run the service as its unprivileged role");
-        Self::serve(pool, options, db_url, app_db_url, db_name, template.admin_url)
+        let indexed = options.search_index;
+        let app = Self::serve(pool, options, db_url, app_db_url, db_name, template.admin_url);
+        if indexed {
+            app.wait_for_search_index().await;
+        }
+        app
+    }
+
+    /// A second server on this server's database (dropped with the first, not with it).
+    pub async fn spawn_beside(&self, options: ServerOptions) -> TestApp {
+        let pool = db::pool(&self.app_db_url, 8, 5_000).expect("pool");
+        let indexed = options.search_index;
+        let app = Self::serve(
+            pool,
+            options,
+            self.db_url.clone(),
+            self.app_db_url.clone(),
+            String::new(),
+            self.admin_url.clone(),
+        );
+        if indexed {
+            app.wait_for_search_index().await;
+        }
+        app
+    }
+
+    /// The `searchIndex` state `/healthz` reports.
+    pub async fn search_index_state(&self) -> String {
+        let body: Value = self
+            .client
+            .get(format!("{}/healthz", self.base_url))
+            .send()
+            .await
+            .expect("healthz")
+            .json()
+            .await
+            .expect("JSON");
+        body["searchIndex"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Waits until the in-memory directory index serves searches.
+    pub async fn wait_for_search_index(&self) {
+        for _ in 0..300 {
+            if self.search_index_state().await == "ready" {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the directory index did not load within 15 s");
     }
 
     /// A server whose pool is given as is (used to test a dead database).

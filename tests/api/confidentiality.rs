@@ -65,7 +65,16 @@ async fn plant_shelter(app: &TestApp) -> Shelter {
     assert_eq!(row.get::<_, String>(0), "37183");
     let county_point = (row.get(1), row.get(2));
     assert!(distance_km(at, county_point) > 5.0, "fixture must sit away from the county's interior point");
-    Shelter { provider, at, county_point }
+    let shelter = Shelter { provider, at, county_point };
+    // Planted straight in the database, as another instance would: the search index
+    // learns of it by notification, a moment later.
+    for _ in 0..200 {
+        if probe(app, &shelter, at, None, &mut String::new()).await.is_some() {
+            return shelter;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the planted shelter never became searchable");
 }
 
 const SEARCH: &str = "query($filter: ProviderFilter) { searchProviders(filter: $filter, first: 10) {

@@ -16,3 +16,4 @@ mod permissions;
 mod reference;
 mod referrals;
 mod search;
+mod search_index;

@@ -1,0 +1,259 @@
+//! Reading the in-memory directory: the filters of `searchProviders`, nearest providers
+//! and service-area matches, the county containing a point, and the gap-matrix counts.
+//! Each mirrors one SQL definition (named in its doc comment) and is tested against it.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use geo::{Intersects, Point};
+use uuid::Uuid;
+
+use super::geometry::{chord_squared_for, sphere_distance_m, unit_vector};
+use super::snapshot::{Catalog, LocationEntry, ProviderEntry, Snapshot};
+use crate::needs::Phase;
+use crate::providers::Population;
+
+/// Distances within this many metres of a cut-off are re-checked with the exact formula
+/// rather than trusted to the R-tree's chord ordering (floating-point noise is ~1e-9 m).
+const SLACK_M: f64 = 0.001;
+
+/// The provider-level conditions of a search, compiled to sets.
+#[derive(Clone, Debug, Default)]
+pub struct ProviderFilter {
+    /// Any service-level condition present (needs, phase, languages, populations, 24 h).
+    pub service_level: bool,
+    /// Needs a service must meet one of (`None`: no need or phase condition).
+    pub needs: Option<u64>,
+    pub languages: Vec<String>,
+    pub populations: u8,
+    pub open_24h: bool,
+    pub ht_trained: Option<bool>,
+    pub has_contact: Option<bool>,
+    pub has_active_mou: Option<bool>,
+    pub county: Option<u16>,
+}
+
+/// The set bit of a population.
+pub fn population_bit(p: Population) -> u8 {
+    let i = Population::ALL.iter().position(|&q| q == p).unwrap_or(0);
+    1 << i
+}
+
+impl ProviderFilter {
+    /// Compiles the conditions; codes and counties must already be known to `catalog`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        catalog: &Catalog,
+        needs: &[String],
+        phase: Option<Phase>,
+        county: Option<&str>,
+        languages: &[String],
+        populations: &[Population],
+        open_24h: bool,
+        flags: (Option<bool>, Option<bool>, Option<bool>),
+    ) -> Self {
+        let need_set = match (needs.is_empty(), phase) {
+            (true, None) => None,
+            (false, None) => Some(catalog.need_set(needs.iter().map(String::as_str))),
+            (true, Some(phase)) => Some(catalog.phase_set(phase)),
+            (false, Some(phase)) => Some(catalog.need_set(needs.iter().map(String::as_str)) & catalog.phase_set(phase)),
+        };
+        ProviderFilter {
+            service_level: need_set.is_some() || !languages.is_empty() || !populations.is_empty() || open_24h,
+            needs: need_set,
+            languages: languages.to_vec(),
+            populations: populations.iter().fold(0, |set, &p| set | population_bit(p)),
+            open_24h,
+            ht_trained: flags.0,
+            has_contact: flags.1,
+            has_active_mou: flags.2,
+            county: county.and_then(|c| catalog.county_slot(c)),
+        }
+    }
+
+    /// `SearchStatement::provider_filters`: every service-level condition holds for one
+    /// and the same service; flags from `provider_flags`; the county from
+    /// `provider_counties`.
+    pub fn matches(&self, p: &ProviderEntry, today: NaiveDate) -> bool {
+        if self.service_level
+            && !p.services.iter().any(|s| {
+                self.needs.is_none_or(|set| s.needs & set != 0)
+                    && (self.languages.is_empty() || s.languages.iter().any(|l| self.languages.contains(l)))
+                    && s.populations & self.populations == self.populations
+                    && (!self.open_24h || s.open_24h)
+            })
+        {
+            return false;
+        }
+        let flag_ok = |wanted: Option<bool>, have: bool| wanted.is_none_or(|w| w == have);
+        flag_ok(self.has_contact, p.has_contact)
+            && flag_ok(self.ht_trained, p.ht_trained(today))
+            && flag_ok(self.has_active_mou, p.has_active_mou(today))
+            && self.county.is_none_or(|c| p.counties.binary_search(&c).is_ok())
+    }
+}
+
+/// A provider ranked by its nearest location.
+#[derive(Clone, Debug)]
+pub struct Nearest<'a> {
+    pub entry: &'a ProviderEntry,
+    pub distance_m: f64,
+    /// The nearest location is confidential.
+    pub confidential: bool,
+}
+
+/// Where a search stands in distance order: after `(metres, provider id)`.
+pub type DistanceCursor = (f64, Uuid);
+
+impl Snapshot {
+    fn position(exact: bool, l: &LocationEntry) -> (f64, f64) {
+        if exact { l.exact } else { l.public }
+    }
+
+    /// The `wanted` providers nearest to `at` (`(lon, lat)`) that match `filter`,
+    /// ranked by their nearest location (then id), within `radius_m` and after `after`
+    /// — as `search::nearest_providers` asks PostgreSQL. `exact` ranks by real
+    /// positions; otherwise by public ones.
+    pub fn nearest(
+        &self,
+        filter: &ProviderFilter,
+        at: (f64, f64),
+        radius_m: Option<f64>,
+        exact: bool,
+        after: Option<DistanceCursor>,
+        wanted: usize,
+    ) -> Vec<Nearest<'_>> {
+        let tree = if exact { &self.exact } else { &self.public };
+        let radius_chord = radius_m.map(|r| chord_squared_for(r + SLACK_M));
+        let mut stop_chord: Option<f64> = None;
+        // Per provider: its place in `found`, or None when it is out of this page.
+        let mut decided: HashMap<Uuid, Option<usize>> = HashMap::new();
+        let mut found: Vec<Nearest<'_>> = Vec::new();
+        for (entry, chord2) in tree.nearest_neighbor_iter_with_distance_2(&unit_vector(at)) {
+            if radius_chord.is_some_and(|limit| chord2 > limit) || stop_chord.is_some_and(|limit| chord2 > limit) {
+                break;
+            }
+            let placed = entry.data;
+            let distance_m = sphere_distance_m((placed.lon, placed.lat), at);
+            if radius_m.is_some_and(|r| distance_m > r) {
+                continue;
+            }
+            match decided.get(&placed.provider) {
+                Some(Some(i)) => {
+                    // Seen already; keep its true minimum should rounding have reordered.
+                    let f = &mut found[*i];
+                    if distance_m < f.distance_m {
+                        f.distance_m = distance_m;
+                        f.confidential = placed.confidential;
+                    }
+                    continue;
+                }
+                Some(None) => continue,
+                None => {}
+            }
+            let Some(p) = self.providers.get(&placed.provider) else { continue };
+            let listed_before = after.is_some_and(|cursor| (distance_m, placed.provider) <= cursor);
+            if listed_before || !filter.matches(p, self.today) {
+                decided.insert(placed.provider, None);
+                continue;
+            }
+            decided.insert(placed.provider, Some(found.len()));
+            found.push(Nearest { entry: p, distance_m, confidential: placed.confidential });
+            if found.len() == wanted {
+                stop_chord = Some(chord_squared_for(distance_m + SLACK_M));
+            }
+        }
+        found.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.entry.provider.id.cmp(&b.entry.provider.id)));
+        found.truncate(wanted);
+        found
+    }
+
+    /// Service-area matches, as `search::providers_by_name` with an area asks
+    /// PostgreSQL: providers matching `filter` that serve `county` and have no location
+    /// within `radius_m` of `at` (no location at all without a radius), by name in byte
+    /// order then id, after `after`, at most `limit`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn area_matches(
+        &self,
+        filter: &ProviderFilter,
+        county: u16,
+        at: (f64, f64),
+        radius_m: Option<f64>,
+        exact: bool,
+        after: Option<(&str, Uuid)>,
+        limit: usize,
+    ) -> Vec<&ProviderEntry> {
+        let mut matches: Vec<&ProviderEntry> = self.serving[usize::from(county)]
+            .iter()
+            .filter_map(|id| self.providers.get(id))
+            .filter(|p| match radius_m {
+                None => p.locations.is_empty(),
+                Some(r) => p.locations.iter().all(|l| sphere_distance_m(Self::position(exact, l), at) > r),
+            })
+            .filter(|p| after.is_none_or(|(name, id)| (p.provider.name.as_str(), p.provider.id) > (name, id)))
+            .filter(|p| filter.matches(p, self.today))
+            .collect();
+        matches
+            .sort_by(|a, b| (a.provider.name.as_str(), a.provider.id).cmp(&(b.provider.name.as_str(), b.provider.id)));
+        matches.truncate(limit);
+        matches
+    }
+
+    /// The county covering `(lon, lat)` — `counties::at`: boundary included, the lowest
+    /// FIPS code when a point lies on a shared border.
+    pub fn county_at(&self, at: (f64, f64)) -> Option<u16> {
+        let point = Point::new(at.0, at.1);
+        self.catalog.by_fips.iter().copied().find(|&slot| {
+            let county = &self.catalog.counties[usize::from(slot)];
+            county.bounds.is_some_and(|b| b.intersects(&point)) && county.boundary.intersects(&point)
+        })
+    }
+}
+
+/// Counts of one county × need cell, as the gap matrix's SQL computes them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CellCounts {
+    pub provider_count: i64,
+    pub with_contact: i64,
+    pub with_active_mou: i64,
+    pub ht_trained: i64,
+    pub partners: i64,
+    pub trained_partners: i64,
+}
+
+impl Snapshot {
+    /// Every county × need cell (or one county's), counties in name order and needs in
+    /// matrix order: providers located in or serving the county with an active service
+    /// meeting the need, and how many of them have a contact, an MOU in force covering
+    /// the need, current HT training — the definitions of `gaps::MATRIX_SQL`.
+    pub fn coverage(&self, county: Option<u16>) -> Vec<(u16, usize, CellCounts)> {
+        let needs = self.catalog.needs.len();
+        let mut cells = vec![CellCounts::default(); self.catalog.counties.len() * needs];
+        for p in self.providers.values() {
+            let met = p.needs();
+            if met == 0 {
+                continue;
+            }
+            let (contact, trained, mou_needs) = (p.has_contact, p.ht_trained(self.today), p.mou_needs(self.today));
+            for &c in p.counties.iter().filter(|&&c| county.is_none_or(|only| only == c)) {
+                let row = usize::from(c) * needs;
+                for n in (0..needs).filter(|n| met & (1u64 << n) != 0) {
+                    let has_mou = mou_needs & (1u64 << n) != 0;
+                    let partner = contact || has_mou;
+                    let cell = &mut cells[row + n];
+                    cell.provider_count += 1;
+                    cell.with_contact += i64::from(contact);
+                    cell.with_active_mou += i64::from(has_mou);
+                    cell.ht_trained += i64::from(trained);
+                    cell.partners += i64::from(partner);
+                    cell.trained_partners += i64::from(partner && trained);
+                }
+            }
+        }
+        (0..self.catalog.counties.len() as u16)
+            .filter(|&c| county.is_none_or(|only| only == c))
+            .flat_map(|c| (0..needs).map(move |n| (c, n)))
+            .map(|(c, n)| (c, n, cells[usize::from(c) * needs + n]))
+            .collect()
+    }
+}

@@ -1,0 +1,311 @@
+//! The in-memory directory index against PostgreSQL: the same searches and gap matrix,
+//! answered by a server reading the index and by one reading PostGIS, on one database
+//! must be identical to the byte (ranks, distances, cursors, pages). And the index keeps
+//! in step: writes through the API are searchable at once, writes from elsewhere arrive
+//! by notification, and a lost listener sends searches to PostgreSQL until it reloads.
+
+use std::time::Duration;
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use lantern::startup::ServerOptions;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+
+use crate::common::{NO_LIMITS, TestApp};
+
+const SEARCH: &str = "query($filter: ProviderFilter, $first: Int, $after: String) {
+  searchProviders(filter: $filter, first: $first, after: $after) {
+    nodes { provider { id name } distanceKm distanceApproximate serviceAreaMatch cursor }
+    pageInfo { hasNextPage endCursor }
+  } }";
+
+const GAP_MATRIX: &str = "{ gapMatrix { county { fips name } need { code } providerCount withContact
+  withActiveMou htTrained status } }";
+
+fn options(search_index: bool) -> ServerOptions {
+    ServerOptions { rate_limits: NO_LIMITS, search_index, ..ServerOptions::default() }
+}
+
+/// A database with the sample directory plus 3 000 generated providers (contacts, MOUs,
+/// training, confidential places), some service areas and archived rows, served twice:
+/// by PostgreSQL alone and from the index.
+async fn two_servers() -> (TestApp, TestApp) {
+    let postgres = TestApp::spawn_with(options(false)).await;
+    let mut conn = AsyncPgConnection::establish(&postgres.db_url).await.expect("owner connection");
+    lantern::bench::generate(&mut conn, 3_000).await.expect("bench data");
+    let sql = postgres.sql().await;
+    sql.batch_execute(
+        "INSERT INTO provider_service_areas (provider_id, county_fips)
+           SELECT id, (ARRAY['37183', '37063', '37119', '37081'])[1 + (abs(hashtext(id::text)) % 4)]
+           FROM providers WHERE kind = 'bench' AND abs(hashtext(id::text)) % 10 = 0
+         ON CONFLICT DO NOTHING;
+         UPDATE locations SET archived_at = now()
+           WHERE provider_id IN (SELECT id FROM providers WHERE kind = 'bench' AND abs(hashtext(id::text)) % 40 = 1);
+         UPDATE services SET archived_at = now()
+           WHERE provider_id IN (SELECT id FROM providers WHERE kind = 'bench' AND abs(hashtext(id::text)) % 40 = 2);
+         UPDATE providers SET archived_at = now() WHERE kind = 'bench' AND abs(hashtext(id::text)) % 40 = 3;",
+    )
+    .await
+    .expect("variety");
+    let indexed = postgres.spawn_beside(options(true)).await;
+    (postgres, indexed)
+}
+
+fn random_filter(rng: &mut StdRng, need_codes: &[String]) -> Value {
+    let mut f = json!({});
+    // Mostly inside North Carolina, where the providers are; sometimes just outside.
+    let near = json!({ "lat": rng.random_range(33.9..36.6), "lon": rng.random_range(-84.3..-75.6) });
+    f["near"] = near;
+    if rng.random_bool(0.7) {
+        let n = if rng.random_bool(0.8) { 1 } else { 2 };
+        f["needs"] =
+            json!((0..n).map(|_| need_codes[rng.random_range(0..need_codes.len())].clone()).collect::<Vec<_>>());
+    }
+    if rng.random_bool(0.15) {
+        f["phase"] = json!(["ACUTE", "TRANSITIONAL", "LONG_TERM"][rng.random_range(0..3)]);
+    }
+    if rng.random_bool(0.25) {
+        f["languages"] = [json!(["es"]), json!(["vi"]), json!(["es", "vi"])][rng.random_range(0..3)].clone();
+    }
+    if rng.random_bool(0.2) {
+        f["populations"] =
+            [json!(["MINORS"]), json!(["LGBTQ"]), json!(["ADULTS", "MINORS"])][rng.random_range(0..3)].clone();
+    }
+    if rng.random_bool(0.15) {
+        f["open24h"] = json!(true);
+    }
+    for flag in ["htTrained", "hasContact", "hasActiveMou"] {
+        if rng.random_bool(0.15) {
+            f[flag] = json!(rng.random_bool(0.5));
+        }
+    }
+    if rng.random_bool(0.1) {
+        f["county"] = json!(["37183", "37119", "37063"][rng.random_range(0..3)]);
+    }
+    match rng.random_range(0..4) {
+        0 => f["radiusKm"] = json!(5.0),
+        1 => f["radiusKm"] = json!(25.0),
+        2 => f["radiusKm"] = json!(rng.random_range(1.0..150.0)),
+        _ => {}
+    }
+    f
+}
+
+async fn page(app: &TestApp, token: Option<&str>, filter: &Value, first: i64, after: &Value) -> Value {
+    let variables = json!({ "filter": filter, "first": first, "after": after });
+    match token {
+        Some(token) => app.data_as(token, SEARCH, variables).await,
+        None => app.data(SEARCH, variables).await,
+    }
+}
+
+#[tokio::test]
+async fn index_answers_equal_postgis_answers_for_random_searches() {
+    let (postgres, indexed) = two_servers().await;
+    // Network admins rank confidential places by their real positions; everyone else
+    // by their county's point. Both views are compared.
+    let admin = postgres.network_admin().await;
+    let needs = postgres.data("{ needCategories { code } }", json!({})).await["needCategories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["code"].as_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    let seed = 7_2026_1122;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let (mut pages_compared, mut nodes_compared, mut area_nodes, mut approximate_nodes) = (0, 0, 0, 0);
+    for round in 0..160 {
+        let filter = random_filter(&mut rng, &needs);
+        let token = rng.random_bool(0.4).then_some(admin.as_str());
+        let first = [3, 10, 40][rng.random_range(0..3)];
+        let mut after = Value::Null;
+        for page_number in 0..4 {
+            let want = page(&postgres, token, &filter, first, &after).await;
+            let got = page(&indexed, token, &filter, first, &after).await;
+            assert_eq!(
+                got,
+                want,
+                "seed {seed} round {round} page {page_number}: filter {filter} first {first} admin {}",
+                token.is_some()
+            );
+            let nodes = want["searchProviders"]["nodes"].as_array().unwrap();
+            pages_compared += 1;
+            nodes_compared += nodes.len();
+            area_nodes += nodes.iter().filter(|n| n["serviceAreaMatch"] == true).count();
+            approximate_nodes += nodes.iter().filter(|n| n["distanceApproximate"] == true).count();
+            if want["searchProviders"]["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = want["searchProviders"]["pageInfo"]["endCursor"].clone();
+        }
+    }
+    assert_eq!(indexed.search_index_state().await, "ready", "the answers came from the index");
+    assert_eq!(postgres.search_index_state().await, "disabled", "and the reference from PostgreSQL");
+    // The comparison must have exercised the hard parts.
+    assert!(pages_compared > 200 && nodes_compared > 1_500, "{pages_compared} pages, {nodes_compared} nodes");
+    assert!(area_nodes > 0, "no service-area matches were compared");
+    assert!(approximate_nodes > 0, "no confidential (county-point) distances were compared");
+
+    let want = postgres.data_as(&admin, GAP_MATRIX, json!({})).await;
+    let got = indexed.data_as(&admin, GAP_MATRIX, json!({})).await;
+    assert_eq!(want["gapMatrix"].as_array().unwrap().len(), 100 * 33);
+    assert_eq!(got, want, "the gap matrix counted from the index equals PostgreSQL's");
+    let county = "query { countyNeeds(fips: \"37183\") { need { code } providerCount withContact withActiveMou htTrained status } }";
+    assert_eq!(indexed.data_as(&admin, county, json!({})).await, postgres.data_as(&admin, county, json!({})).await);
+}
+
+async fn nearest_ids(app: &TestApp, filter: Value) -> Vec<String> {
+    app.data(SEARCH, json!({ "filter": filter, "first": 5 })).await["searchProviders"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["serviceAreaMatch"] == false)
+        .map(|n| n["provider"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn writes_through_the_api_are_searchable_at_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.network_admin().await;
+    let p = app
+        .data_as(
+            &admin,
+            "mutation { createProvider(input: { name: \"Instant Index (synthetic)\", kind: \"legal_aid\" }) { id } }",
+            json!({}),
+        )
+        .await["createProvider"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.data_as(&admin, "mutation($p: ID!) { createService(providerId: $p, input: { name: \"Child care\", needs: [\"long_term.child_care\"] }) { id } }", json!({ "p": p })).await;
+    let location = app
+        .data_as(&admin, "mutation($p: ID!) { createLocation(providerId: $p, input: { latitude: 35.6, longitude: -82.55 }) { id version } }", json!({ "p": p }))
+        .await["createLocation"]
+        .clone();
+    let here = json!({ "near": { "lat": 35.6, "lon": -82.55 }, "needs": ["long_term.child_care"] });
+    // No waiting, no retry: the very next request must see the write.
+    assert_eq!(nearest_ids(&app, here.clone()).await.first(), Some(&p), "found at once, nearest");
+    assert_ne!(
+        nearest_ids(&app, json!({ "near": { "lat": 35.6, "lon": -82.55 }, "hasContact": true })).await.first(),
+        Some(&p),
+        "no contact yet"
+    );
+    app.data_as(
+        &admin,
+        "mutation($p: ID!) { addContact(providerId: $p, input: { name: \"Pat Placeholder (synthetic)\" }) { id } }",
+        json!({ "p": p }),
+    )
+    .await;
+    assert_eq!(
+        nearest_ids(&app, json!({ "near": { "lat": 35.6, "lon": -82.55 }, "hasContact": true })).await.first(),
+        Some(&p),
+        "a new contact counts at once"
+    );
+    app.data_as(
+        &admin,
+        "mutation($id: ID!, $v: Int!) { archiveLocation(id: $id, version: $v) }",
+        json!({ "id": location["id"], "v": location["version"] }),
+    )
+    .await;
+    assert!(!nearest_ids(&app, here).await.contains(&p), "an archived location is gone at once");
+    assert_eq!(app.search_index_state().await, "ready", "and all of it was answered by the index");
+}
+
+/// Waits (up to 10 s) until `check` holds.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what} did not happen within 10 s");
+}
+
+/// Adds a provider straight in the database, as another instance or a bulk import would.
+async fn insert_elsewhere(app: &TestApp, name: &str, lat: f64, lon: f64) -> String {
+    let sql = app.sql().await;
+    let row = sql
+        .query_one(
+            "WITH p AS (INSERT INTO providers (name, kind, synthetic) VALUES ($1, 'legal_aid', true) RETURNING id),
+                  s AS (INSERT INTO services (provider_id, name) SELECT id, 'Legal' FROM p RETURNING id),
+                  n AS (INSERT INTO service_needs (service_id, need_code) SELECT id, 'transitional.legal' FROM s),
+                  l AS (INSERT INTO locations (provider_id, geog, county_fips, public_geog)
+                        SELECT id, ST_MakePoint($3, $2)::geography, '', ST_MakePoint($3, $2)::geography FROM p)
+             SELECT id::text FROM p",
+            &[&name, &lat, &lon],
+        )
+        .await
+        .expect("insert");
+    row.get(0)
+}
+
+#[tokio::test]
+async fn writes_from_elsewhere_arrive_by_notification() {
+    let app = TestApp::spawn().await;
+    let id = insert_elsewhere(&app, "Elsewhere Legal (synthetic)", 36.2, -81.7).await;
+    let here = json!({ "near": { "lat": 36.2, "lon": -81.7 }, "needs": ["transitional.legal"] });
+    eventually("the notified provider to be searchable", || {
+        let (app, here, id) = (&app, here.clone(), id.clone());
+        async move { nearest_ids(app, here).await.first() == Some(&id) }
+    })
+    .await;
+    app.sql()
+        .await
+        .execute("UPDATE providers SET archived_at = now() WHERE id = $1::text::uuid", &[&id])
+        .await
+        .unwrap();
+    eventually("the archived provider to leave the index", || {
+        let (app, here, id) = (&app, here.clone(), id.clone());
+        async move { !nearest_ids(app, here).await.contains(&id) }
+    })
+    .await;
+    assert_eq!(app.search_index_state().await, "ready");
+}
+
+#[tokio::test]
+async fn a_lost_listener_reconnects_and_reloads_what_it_missed() {
+    let app = TestApp::spawn().await;
+    let killed = app
+        .sql()
+        .await
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get::<_, i64>(0);
+    assert_eq!(killed, 1, "one listener per instance");
+    // Written while nobody listens: no notification will ever announce it.
+    let id = insert_elsewhere(&app, "Unannounced Legal (synthetic)", 35.3, -76.9).await;
+    let here = json!({ "near": { "lat": 35.3, "lon": -76.9 }, "needs": ["transitional.legal"] });
+    eventually("the listener to reconnect and reload", || {
+        let app = &app;
+        async move { app.search_index_state().await == "ready" }
+    })
+    .await;
+    eventually("the unannounced provider to be found", || {
+        let (app, here, id) = (&app, here.clone(), id.clone());
+        async move { nearest_ids(app, here).await.first() == Some(&id) }
+    })
+    .await;
+    let listeners = app
+        .sql()
+        .await
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get::<_, i64>(0);
+    assert_eq!(listeners, 1, "a new listener took over");
+}

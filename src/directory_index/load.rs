@@ -13,7 +13,9 @@ use postgis_diesel::types::{MultiPolygon, Point};
 use uuid::Uuid;
 
 use super::query::population_bit;
-use super::snapshot::{Catalog, CountyShape, LocationEntry, MouEntry, NeedInfo, ProviderEntry, ServiceEntry, Snapshot};
+use super::snapshot::{
+    Catalog, CountyShape, LocationEntry, MouEntry, NeedInfo, ProviderEntry, ServiceEntry, Snapshot, pack_language,
+};
 use crate::db::schema::counties;
 use crate::error::{AppError, AppResult};
 use crate::needs::Phase;
@@ -209,22 +211,18 @@ async fn providers(
     catalog: &Catalog,
     ids: Option<Vec<Uuid>>,
 ) -> AppResult<HashMap<Uuid, ProviderEntry>> {
+    /// Parts gathered per provider before they are boxed into an entry.
+    #[derive(Default)]
+    struct Parts {
+        services: Vec<ServiceEntry>,
+        locations: Vec<LocationEntry>,
+        counties: Vec<u16>,
+        has_contact: bool,
+        training: Vec<(NaiveDate, NaiveDate)>,
+        mous: Vec<MouEntry>,
+    }
     let listed = providers::listed(conn, ids.as_deref()).await?;
-    let mut entries: HashMap<Uuid, ProviderEntry> = listed
-        .into_iter()
-        .map(|provider| {
-            let entry = ProviderEntry {
-                provider,
-                services: Vec::new(),
-                locations: Vec::new(),
-                counties: Vec::new(),
-                has_contact: false,
-                training: Vec::new(),
-                mous: Vec::new(),
-            };
-            (entry.provider.id, entry)
-        })
-        .collect();
+    let mut parts: HashMap<Uuid, Parts> = listed.iter().map(|p| (p.id, Parts::default())).collect();
     macro_rules! rows {
         ($sql:expr, $row:ty) => {{
             let rows: Vec<$row> =
@@ -233,10 +231,10 @@ async fn providers(
         }};
     }
     for s in rows!(SERVICES_SQL, ServiceRow) {
-        if let Some(e) = entries.get_mut(&s.provider_id) {
+        if let Some(e) = parts.get_mut(&s.provider_id) {
             e.services.push(ServiceEntry {
                 needs: catalog.need_set(s.needs.iter().map(String::as_str)),
-                languages: s.languages.into_iter().flatten().collect(),
+                languages: s.languages.iter().flatten().map(|l| pack_language(l)).collect(),
                 populations: s
                     .populations
                     .iter()
@@ -248,7 +246,7 @@ async fn providers(
         }
     }
     for l in rows!(LOCATIONS_SQL, LocationRow) {
-        if let Some(e) = entries.get_mut(&l.provider_id) {
+        if let Some(e) = parts.get_mut(&l.provider_id) {
             e.locations.push(LocationEntry {
                 exact: (l.lon, l.lat),
                 public: (l.public_lon, l.public_lat),
@@ -258,22 +256,22 @@ async fn providers(
         }
     }
     for a in rows!(AREAS_SQL, AreaRow) {
-        if let Some(e) = entries.get_mut(&a.provider_id) {
+        if let Some(e) = parts.get_mut(&a.provider_id) {
             e.counties.extend(catalog.county_slot(&a.county_fips));
         }
     }
     for c in rows!(CONTACTS_SQL, ContactRow) {
-        if let Some(e) = entries.get_mut(&c.provider_id) {
+        if let Some(e) = parts.get_mut(&c.provider_id) {
             e.has_contact = true;
         }
     }
     for t in rows!(TRAINING_SQL, TrainingRow) {
-        if let Some(e) = entries.get_mut(&t.provider_id) {
+        if let Some(e) = parts.get_mut(&t.provider_id) {
             e.training.push((t.trained_on, t.lapses_on));
         }
     }
     for m in rows!(MOUS_SQL, MouRow) {
-        if let Some(e) = entries.get_mut(&m.provider_id) {
+        if let Some(e) = parts.get_mut(&m.provider_id) {
             e.mous.push(MouEntry {
                 effective_on: m.effective_on,
                 expires_on: m.expires_on,
@@ -281,9 +279,23 @@ async fn providers(
             });
         }
     }
-    for e in entries.values_mut() {
-        e.counties.sort_unstable();
-        e.counties.dedup();
-    }
+    let entries = listed
+        .into_iter()
+        .map(|provider| {
+            let mut p = parts.remove(&provider.id).unwrap_or_default();
+            p.counties.sort_unstable();
+            p.counties.dedup();
+            let entry = ProviderEntry {
+                listing: provider.into(),
+                services: p.services.into(),
+                locations: p.locations.into(),
+                counties: p.counties.into(),
+                has_contact: p.has_contact,
+                training: p.training.into(),
+                mous: p.mous.into(),
+            };
+            (entry.listing.id, entry)
+        })
+        .collect();
     Ok(entries)
 }

@@ -2,20 +2,16 @@
 //! and service-area matches, the county containing a point, and the gap-matrix counts.
 //! Each mirrors one SQL definition (named in its doc comment) and is tested against it.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use chrono::NaiveDate;
 use geo::{Intersects, Point};
 use uuid::Uuid;
 
-use super::geometry::{chord_squared_for, sphere_distance_m, unit_vector};
-use super::snapshot::{Catalog, LocationEntry, ProviderEntry, Snapshot};
+use super::geometry::{F32_ORDER_ERROR_M, chord_squared_for, sphere_distance_m, unit_vector};
+use super::snapshot::{Catalog, LocationEntry, ProviderEntry, Snapshot, pack_language};
 use crate::needs::Phase;
 use crate::providers::Population;
-
-/// Distances within this many metres of a cut-off are re-checked with the exact formula
-/// rather than trusted to the R-tree's chord ordering (floating-point noise is ~1e-9 m).
-const SLACK_M: f64 = 0.001;
 
 /// The provider-level conditions of a search, compiled to sets.
 #[derive(Clone, Debug, Default)]
@@ -24,7 +20,8 @@ pub struct ProviderFilter {
     pub service_level: bool,
     /// Needs a service must meet one of (`None`: no need or phase condition).
     pub needs: Option<u64>,
-    pub languages: Vec<String>,
+    /// Packed by [`pack_language`].
+    pub languages: Vec<u32>,
     pub populations: u8,
     pub open_24h: bool,
     pub ht_trained: Option<bool>,
@@ -61,7 +58,7 @@ impl ProviderFilter {
         ProviderFilter {
             service_level: need_set.is_some() || !languages.is_empty() || !populations.is_empty() || open_24h,
             needs: need_set,
-            languages: languages.to_vec(),
+            languages: languages.iter().map(|l| pack_language(l)).collect(),
             populations: populations.iter().fold(0, |set, &p| set | population_bit(p)),
             open_24h,
             ht_trained: flags.0,
@@ -114,6 +111,10 @@ impl Snapshot {
     /// ranked by their nearest location (then id), within `radius_m` and after `after`
     /// — as `search::nearest_providers` asks PostgreSQL. `exact` ranks by real
     /// positions; otherwise by public ones.
+    ///
+    /// The R-tree proposes providers in about the order of distance; each one's
+    /// distance is then computed exactly over all its locations, and the walk goes on
+    /// until no unseen location can be nearer than the last one kept.
     pub fn nearest(
         &self,
         filter: &ProviderFilter,
@@ -124,46 +125,42 @@ impl Snapshot {
         wanted: usize,
     ) -> Vec<Nearest<'_>> {
         let tree = if exact { &self.exact } else { &self.public };
-        let radius_chord = radius_m.map(|r| chord_squared_for(r + SLACK_M));
-        let mut stop_chord: Option<f64> = None;
-        // Per provider: its place in `found`, or None when it is out of this page.
-        let mut decided: HashMap<Uuid, Option<usize>> = HashMap::new();
+        let radius_chord = radius_m.map(|r| chord_squared_for(r + F32_ORDER_ERROR_M));
+        let mut stop_chord = f64::INFINITY;
+        let mut seen: HashSet<Uuid> = HashSet::new();
         let mut found: Vec<Nearest<'_>> = Vec::new();
         for (entry, chord2) in tree.nearest_neighbor_iter_with_distance_2(&unit_vector(at)) {
-            if radius_chord.is_some_and(|limit| chord2 > limit) || stop_chord.is_some_and(|limit| chord2 > limit) {
+            let chord2 = f64::from(chord2);
+            if radius_chord.is_some_and(|limit| chord2 > limit) || chord2 > stop_chord {
                 break;
             }
-            let placed = entry.data;
-            let distance_m = sphere_distance_m((placed.lon, placed.lat), at);
-            if radius_m.is_some_and(|r| distance_m > r) {
+            if !seen.insert(entry.data) {
                 continue;
             }
-            match decided.get(&placed.provider) {
-                Some(Some(i)) => {
-                    // Seen already; keep its true minimum should rounding have reordered.
-                    let f = &mut found[*i];
-                    if distance_m < f.distance_m {
-                        f.distance_m = distance_m;
-                        f.confidential = placed.confidential;
-                    }
-                    continue;
-                }
-                Some(None) => continue,
-                None => {}
-            }
-            let Some(p) = self.providers.get(&placed.provider) else { continue };
-            let listed_before = after.is_some_and(|cursor| (distance_m, placed.provider) <= cursor);
-            if listed_before || !filter.matches(p, self.today) {
-                decided.insert(placed.provider, None);
+            let Some(p) = self.providers.get(&entry.data) else { continue };
+            let Some((distance_m, confidential)) = p
+                .locations
+                .iter()
+                .map(|l| (sphere_distance_m(Self::position(exact, l), at), l.confidential))
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+            else {
+                continue;
+            };
+            let out_of_reach = radius_m.is_some_and(|r| distance_m > r);
+            let listed_before = after.is_some_and(|cursor| (distance_m, p.listing.id) <= cursor);
+            if out_of_reach || listed_before || !filter.matches(p, self.today) {
                 continue;
             }
-            decided.insert(placed.provider, Some(found.len()));
-            found.push(Nearest { entry: p, distance_m, confidential: placed.confidential });
-            if found.len() == wanted {
-                stop_chord = Some(chord_squared_for(distance_m + SLACK_M));
+            found.push(Nearest { entry: p, distance_m, confidential });
+            if found.len() >= wanted {
+                found.sort_by(|a, b| {
+                    a.distance_m.total_cmp(&b.distance_m).then(a.entry.listing.id.cmp(&b.entry.listing.id))
+                });
+                found.truncate(wanted);
+                stop_chord = chord_squared_for(found[wanted - 1].distance_m + F32_ORDER_ERROR_M);
             }
         }
-        found.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.entry.provider.id.cmp(&b.entry.provider.id)));
+        found.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.entry.listing.id.cmp(&b.entry.listing.id)));
         found.truncate(wanted);
         found
     }
@@ -190,11 +187,10 @@ impl Snapshot {
                 None => p.locations.is_empty(),
                 Some(r) => p.locations.iter().all(|l| sphere_distance_m(Self::position(exact, l), at) > r),
             })
-            .filter(|p| after.is_none_or(|(name, id)| (p.provider.name.as_str(), p.provider.id) > (name, id)))
+            .filter(|p| after.is_none_or(|(name, id)| (p.listing.name(), p.listing.id) > (name, id)))
             .filter(|p| filter.matches(p, self.today))
             .collect();
-        matches
-            .sort_by(|a, b| (a.provider.name.as_str(), a.provider.id).cmp(&(b.provider.name.as_str(), b.provider.id)));
+        matches.sort_by(|a, b| (a.listing.name(), a.listing.id).cmp(&(b.listing.name(), b.listing.id)));
         matches.truncate(limit);
         matches
     }

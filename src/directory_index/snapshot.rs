@@ -89,11 +89,94 @@ impl Catalog {
     }
 }
 
+/// A provider's listing as search returns it, stored compactly: its texts share one
+/// allocation (100 000 of these are held, and each separate string costs a pointer and
+/// an allocation).
+#[derive(Clone, Debug)]
+pub struct Listing {
+    pub id: Uuid,
+    /// name, kind, description, website, email, one after the other.
+    text: Box<str>,
+    /// Where each of those ends in `text`; `u32::MAX` for an absent optional one.
+    ends: [u32; 5],
+    organization_id: Option<Uuid>,
+    version: i32,
+    synthetic: bool,
+}
+
+impl From<Provider> for Listing {
+    fn from(p: Provider) -> Self {
+        let mut text = String::new();
+        let mut ends = [0u32; 5];
+        let parts = [Some(&p.name), Some(&p.kind), p.description.as_ref(), p.website.as_ref(), p.email.as_ref()];
+        for (end, part) in ends.iter_mut().zip(parts) {
+            *end = match part {
+                Some(part) => {
+                    text.push_str(part);
+                    text.len() as u32
+                }
+                None => u32::MAX,
+            };
+        }
+        Listing {
+            id: p.id,
+            text: text.into_boxed_str(),
+            ends,
+            organization_id: p.organization_id,
+            version: p.version,
+            synthetic: p.synthetic,
+        }
+    }
+}
+
+impl Listing {
+    /// The `i`th text (see `text`), if present.
+    fn part(&self, i: usize) -> Option<&str> {
+        let end = self.ends[i];
+        if end == u32::MAX {
+            return None;
+        }
+        let start = self.ends[..i].iter().rev().find(|&&e| e != u32::MAX).copied().unwrap_or(0);
+        Some(&self.text[start as usize..end as usize])
+    }
+
+    pub fn name(&self) -> &str {
+        self.part(0).unwrap_or_default()
+    }
+
+    pub fn to_provider(&self) -> Provider {
+        let owned = |i| self.part(i).map(str::to_owned);
+        Provider {
+            id: self.id,
+            name: self.name().to_owned(),
+            kind: owned(1).unwrap_or_default(),
+            description: owned(2),
+            website: owned(3),
+            email: owned(4),
+            synthetic: self.synthetic,
+            organization_id: self.organization_id,
+            version: self.version,
+        }
+    }
+}
+
+/// An ISO 639 code (2–3 lower-case letters) packed into a number, so a service's
+/// languages need no strings. Longer text cannot be a valid code and packs to a value
+/// no valid code has.
+pub fn pack_language(code: &str) -> u32 {
+    let bytes = code.as_bytes();
+    if bytes.len() > 4 {
+        return u32::MAX;
+    }
+    bytes.iter().fold(0u32, |packed, &b| (packed << 8) | u32::from(b))
+}
+
 /// A service's searchable facts.
 #[derive(Clone, Debug)]
 pub struct ServiceEntry {
     pub needs: u64,
-    pub languages: Vec<String>,
+    /// Packed by [`pack_language`].
+    pub languages: Box<[u32]>,
     /// Bits by `Population::ALL` order.
     pub populations: u8,
     pub open_24h: bool,
@@ -126,15 +209,15 @@ impl MouEntry {
 /// is located in or serves, and the inputs of its FUTURES flags.
 #[derive(Clone, Debug)]
 pub struct ProviderEntry {
-    pub provider: Provider,
-    pub services: Vec<ServiceEntry>,
-    pub locations: Vec<LocationEntry>,
+    pub listing: Listing,
+    pub services: Box<[ServiceEntry]>,
+    pub locations: Box<[LocationEntry]>,
     /// County slots, sorted, without repeats.
-    pub counties: Vec<u16>,
+    pub counties: Box<[u16]>,
     pub has_contact: bool,
     /// Basic HT training: `[trained_on, lapses_on)`.
-    pub training: Vec<(NaiveDate, NaiveDate)>,
-    pub mous: Vec<MouEntry>,
+    pub training: Box<[(NaiveDate, NaiveDate)]>,
+    pub mous: Box<[MouEntry]>,
 }
 
 impl ProviderEntry {
@@ -159,19 +242,12 @@ impl ProviderEntry {
     }
 }
 
-/// What an R-tree entry points at: a provider's location at one of its positions.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Placed {
-    pub provider: Uuid,
-    pub lon: f64,
-    pub lat: f64,
-    pub confidential: bool,
-}
+/// An R-tree entry: one of a provider's locations, at one of its positions. It only
+/// finds candidates; their exact distances come from the provider's own locations.
+pub type TreeEntry = GeomWithData<[f32; 3], Uuid>;
 
-pub type TreeEntry = GeomWithData<[f64; 3], Placed>;
-
-fn tree_entry(provider: Uuid, at: (f64, f64), confidential: bool) -> TreeEntry {
-    GeomWithData::new(unit_vector(at), Placed { provider, lon: at.0, lat: at.1, confidential })
+fn tree_entry(provider: Uuid, at: (f64, f64)) -> TreeEntry {
+    GeomWithData::new(unit_vector(at), provider)
 }
 
 /// The whole directory in memory.
@@ -196,16 +272,16 @@ impl Snapshot {
         let mut serving = vec![HashSet::new(); catalog.counties.len()];
         for p in &providers {
             for l in &p.locations {
-                exact.push(tree_entry(p.provider.id, l.exact, l.confidential));
-                public.push(tree_entry(p.provider.id, l.public, l.confidential));
+                exact.push(tree_entry(p.listing.id, l.exact));
+                public.push(tree_entry(p.listing.id, l.public));
             }
             for &c in &p.counties {
-                serving[usize::from(c)].insert(p.provider.id);
+                serving[usize::from(c)].insert(p.listing.id);
             }
         }
         Snapshot {
             catalog,
-            providers: providers.into_iter().map(|p| (p.provider.id, p)).collect(),
+            providers: providers.into_iter().map(|p| (p.listing.id, p)).collect(),
             exact: RTree::bulk_load(exact),
             public: RTree::bulk_load(public),
             serving,
@@ -217,8 +293,8 @@ impl Snapshot {
     pub fn replace_provider(&mut self, id: Uuid, entry: Option<ProviderEntry>) {
         if let Some(old) = self.providers.remove(&id) {
             for l in &old.locations {
-                self.exact.remove(&tree_entry(id, l.exact, l.confidential));
-                self.public.remove(&tree_entry(id, l.public, l.confidential));
+                self.exact.remove(&tree_entry(id, l.exact));
+                self.public.remove(&tree_entry(id, l.public));
             }
             for &c in &old.counties {
                 self.serving[usize::from(c)].remove(&id);
@@ -226,8 +302,8 @@ impl Snapshot {
         }
         if let Some(new) = entry {
             for l in &new.locations {
-                self.exact.insert(tree_entry(id, l.exact, l.confidential));
-                self.public.insert(tree_entry(id, l.public, l.confidential));
+                self.exact.insert(tree_entry(id, l.exact));
+                self.public.insert(tree_entry(id, l.public));
             }
             for &c in &new.counties {
                 self.serving[usize::from(c)].insert(id);
@@ -239,5 +315,28 @@ impl Snapshot {
     /// Number of locations held (each in both trees).
     pub fn location_count(&self) -> usize {
         self.public.size()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_keeps_every_text_and_every_absence() {
+        let provider = Provider {
+            id: Uuid::new_v4(),
+            name: "Ålpha Shelter (synthetic)".into(),
+            kind: "dv_sa_agency".into(),
+            description: None,
+            website: Some("https://example.org".into()),
+            email: Some(String::new()),
+            synthetic: true,
+            organization_id: Some(Uuid::new_v4()),
+            version: 7,
+        };
+        assert_eq!(Listing::from(provider.clone()).to_provider(), provider);
+        let bare = Provider { description: Some("d".into()), website: None, email: None, ..provider };
+        assert_eq!(Listing::from(bare.clone()).to_provider(), bare);
     }
 }

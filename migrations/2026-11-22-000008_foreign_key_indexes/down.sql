@@ -1,0 +1,10 @@
+DROP INDEX referrals_service_idx;
+DROP INDEX referrals_provider_idx;
+DROP INDEX training_records_provider_idx;
+CREATE INDEX training_records_provider_idx ON training_records (provider_id, trained_on) WHERE archived_at IS NULL;
+DROP INDEX provider_contacts_provider_idx;
+CREATE INDEX provider_contacts_provider_idx ON provider_contacts (provider_id) WHERE archived_at IS NULL;
+DROP INDEX locations_provider_idx;
+CREATE INDEX locations_provider_idx ON locations (provider_id) WHERE archived_at IS NULL;
+DROP INDEX services_provider_idx;
+CREATE INDEX services_provider_idx ON services (provider_id) WHERE archived_at IS NULL;

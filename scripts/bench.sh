@@ -42,12 +42,12 @@ LANTERN_ADMIN_PASSWORD="benchmark password only" $BIN admin create-user --email 
 export BENCH_TOKEN=$(curl -fsS -X POST "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' \
   -d "{\"query\":\"mutation { login(email: \\\"$EMAIL\\\", password: \\\"benchmark password only\\\") { token } }\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["login"]["token"])')
 
-run_wrk() { # script url connections
-  wrk -t"$(( $3 < 2 ? 1 : 2 ))" -c"$3" -d"${DURATION}s" -s "scripts/bench/$1.lua" "$2" | grep RESULT
+run_wrk() { # script url connections; the RESULT line also goes to the log as it comes
+  wrk -t"$(( $3 < 2 ? 1 : 2 ))" -c"$3" -d"${DURATION}s" -s "scripts/bench/$1.lua" "$2" | grep RESULT | tee /dev/stderr
 }
 run_pgbench() { # connections
   "$PGBIN/pgbench" -h 127.0.0.1 -p 54330 -U postgres -n -f scripts/bench/nearest.sql -c "$1" -j "$1" -T "$DURATION" lantern 2>/dev/null \
-    | awk '/latency average/ {lat=$4} /^tps/ {tps=$3} END {printf "RESULT rps=%.1f avg=%.2f\n", tps, lat}'
+    | awk '/latency average/ {lat=$4} /^tps/ {tps=$3} END {printf "RESULT rps=%.1f avg=%.2f\n", tps, lat}' | tee /dev/stderr
 }
 declare -A R
 for c in 1 8; do
@@ -59,7 +59,8 @@ RSS_KB=$(ps -o rss= -p "$SERVER" | tr -d ' ')
 INDEX_LOAD_MAIN=$INDEX_LOAD_S
 
 # createReferral: an advocate referring a consenting client, every request a new referral.
-eval "$(python3 scripts/bench/referral_setup.py "http://127.0.0.1:$PORT/graphql" "$BENCH_TOKEN" "benchmark password only")"
+SETUP=$(python3 scripts/bench/referral_setup.py "http://127.0.0.1:$PORT/graphql" "$BENCH_TOKEN" "benchmark password only")
+eval "$SETUP"
 for c in 1 8; do
   before=$($PG -c "SELECT count(*) FROM referrals")
   R[referral_$c]=$(run_wrk referral "http://127.0.0.1:$PORT/graphql" $c)

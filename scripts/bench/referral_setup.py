@@ -37,7 +37,9 @@ def member(org, role):
                {"e": email, "p": PASSWORD, "o": org})["login"]["token"]
 
 
-sender, recipient = organization("Bench Sender (synthetic)"), organization("Bench Recipient (synthetic)")
+run = uuid.uuid4().hex[:6]
+sender = organization(f"Bench Sender {run} (synthetic)")
+recipient = organization(f"Bench Recipient {run} (synthetic)")
 advocate, staff = member(sender, "ADVOCATE"), member(recipient, "PROVIDER_STAFF")
 provider = gql('mutation { createProvider(input: { name: "Bench Recipient Shelter (synthetic)", kind: "dv_sa_agency" }) { id } }',
                token=staff)["createProvider"]["id"]

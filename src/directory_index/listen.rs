@@ -61,7 +61,7 @@ async fn session(index: &DirectoryIndex, pool: &DbPool) -> AppResult<()> {
             }
             _ = date_check.tick() => {
                 let today = load::current_date(&mut *pool.get().await.map_err(AppError::internal)?).await?;
-                index.update(|s| s.today = today);
+                index.update(|s| s.set_today(today));
             }
         }
         if index.state() == IndexState::Loading {

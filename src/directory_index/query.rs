@@ -217,39 +217,46 @@ pub struct CellCounts {
     pub trained_partners: i64,
 }
 
+impl CellCounts {
+    /// Adds (`sign` 1) or removes (`sign` -1) one provider's part in a cell.
+    fn add(&mut self, sign: i64, contact: bool, has_mou: bool, trained: bool) {
+        let partner = contact || has_mou;
+        self.provider_count += sign;
+        self.with_contact += sign * i64::from(contact);
+        self.with_active_mou += sign * i64::from(has_mou);
+        self.ht_trained += sign * i64::from(trained);
+        self.partners += sign * i64::from(partner);
+        self.trained_partners += sign * i64::from(partner && trained);
+    }
+}
+
+/// Adds (`sign` 1) or removes (`sign` -1) one provider's part in every cell it counts
+/// in: each county it is located in or serves × each need an active service meets,
+/// flags as of `today` — the definitions of `gaps::MATRIX_SQL`.
+pub(super) fn count_provider(cells: &mut [CellCounts], needs: usize, p: &ProviderEntry, today: NaiveDate, sign: i64) {
+    let met = p.needs();
+    if met == 0 {
+        return;
+    }
+    let (contact, trained, mou_needs) = (p.has_contact, p.ht_trained(today), p.mou_needs(today));
+    for &c in p.counties.iter() {
+        let row = usize::from(c) * needs;
+        for n in (0..needs).filter(|n| met & (1u64 << n) != 0) {
+            cells[row + n].add(sign, contact, mou_needs & (1u64 << n) != 0, trained);
+        }
+    }
+}
+
 impl Snapshot {
     /// Every county × need cell (or one county's), counties in name order and needs in
-    /// matrix order: providers located in or serving the county with an active service
-    /// meeting the need, and how many of them have a contact, an MOU in force covering
-    /// the need, current HT training — the definitions of `gaps::MATRIX_SQL`.
+    /// matrix order. The counts are kept up to date as providers change (and recounted
+    /// when the date moves), so this only copies them out.
     pub fn coverage(&self, county: Option<u16>) -> Vec<(u16, usize, CellCounts)> {
         let needs = self.catalog.needs.len();
-        let mut cells = vec![CellCounts::default(); self.catalog.counties.len() * needs];
-        for p in self.providers.values() {
-            let met = p.needs();
-            if met == 0 {
-                continue;
-            }
-            let (contact, trained, mou_needs) = (p.has_contact, p.ht_trained(self.today), p.mou_needs(self.today));
-            for &c in p.counties.iter().filter(|&&c| county.is_none_or(|only| only == c)) {
-                let row = usize::from(c) * needs;
-                for n in (0..needs).filter(|n| met & (1u64 << n) != 0) {
-                    let has_mou = mou_needs & (1u64 << n) != 0;
-                    let partner = contact || has_mou;
-                    let cell = &mut cells[row + n];
-                    cell.provider_count += 1;
-                    cell.with_contact += i64::from(contact);
-                    cell.with_active_mou += i64::from(has_mou);
-                    cell.ht_trained += i64::from(trained);
-                    cell.partners += i64::from(partner);
-                    cell.trained_partners += i64::from(partner && trained);
-                }
-            }
-        }
         (0..self.catalog.counties.len() as u16)
             .filter(|&c| county.is_none_or(|only| only == c))
             .flat_map(|c| (0..needs).map(move |n| (c, n)))
-            .map(|(c, n)| (c, n, cells[usize::from(c) * needs + n]))
+            .map(|(c, n)| (c, n, self.cells[usize::from(c) * needs + n]))
             .collect()
     }
 }

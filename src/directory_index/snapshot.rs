@@ -11,6 +11,7 @@ use rstar::primitives::GeomWithData;
 use uuid::Uuid;
 
 use super::geometry::unit_vector;
+use super::query::{CellCounts, count_provider};
 use crate::needs::Phase;
 use crate::providers::Provider;
 
@@ -261,7 +262,9 @@ pub struct Snapshot {
     /// Providers located in or serving each county (by county slot).
     pub serving: Vec<HashSet<Uuid>>,
     /// The database's `current_date`, which the FUTURES flags are evaluated on.
-    pub today: NaiveDate,
+    pub(super) today: NaiveDate,
+    /// Gap-matrix counts, county slot × need.
+    pub(super) cells: Vec<CellCounts>,
 }
 
 impl Snapshot {
@@ -279,19 +282,42 @@ impl Snapshot {
                 serving[usize::from(c)].insert(p.listing.id);
             }
         }
-        Snapshot {
+        let mut snapshot = Snapshot {
             catalog,
             providers: providers.into_iter().map(|p| (p.listing.id, p)).collect(),
             exact: RTree::bulk_load(exact),
             public: RTree::bulk_load(public),
             serving,
             today,
+            cells: Vec::new(),
+        };
+        snapshot.recount();
+        snapshot
+    }
+
+    /// Counts the gap matrix from scratch.
+    fn recount(&mut self) {
+        let needs = self.catalog.needs.len();
+        let mut cells = vec![CellCounts::default(); self.catalog.counties.len() * needs];
+        for p in self.providers.values() {
+            count_provider(&mut cells, needs, p, self.today, 1);
+        }
+        self.cells = cells;
+    }
+
+    /// Moves to a new date: training and MOUs may have lapsed or begun.
+    pub fn set_today(&mut self, today: NaiveDate) {
+        if today != self.today {
+            self.today = today;
+            self.recount();
         }
     }
 
     /// Replaces what is known of one provider: `None` when it is gone or archived.
     pub fn replace_provider(&mut self, id: Uuid, entry: Option<ProviderEntry>) {
+        let needs = self.catalog.needs.len();
         if let Some(old) = self.providers.remove(&id) {
+            count_provider(&mut self.cells, needs, &old, self.today, -1);
             for l in &old.locations {
                 self.exact.remove(&tree_entry(id, l.exact));
                 self.public.remove(&tree_entry(id, l.public));
@@ -308,6 +334,7 @@ impl Snapshot {
             for &c in &new.counties {
                 self.serving[usize::from(c)].insert(id);
             }
+            count_provider(&mut self.cells, needs, &new, self.today, 1);
             self.providers.insert(id, new);
         }
     }

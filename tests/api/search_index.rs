@@ -211,6 +211,26 @@ async fn writes_through_the_api_are_searchable_at_once() {
     .await;
     assert!(!nearest_ids(&app, here).await.contains(&p), "an archived location is gone at once");
     assert_eq!(app.search_index_state().await, "ready", "and all of it was answered by the index");
+
+    // The gap matrix is counted incrementally as providers change: after these writes
+    // it must still equal PostgreSQL's count from scratch.
+    app.data_as(&admin, "mutation($p: ID!, $v: Int!) { setServiceArea(providerId: $p, version: $v, counties: [\"37021\", \"37089\"]) { id } }",
+        json!({ "p": p, "v": app.data("query($p: ID!) { provider(id: $p) { version } }", json!({ "p": p })).await["provider"]["version"] })).await;
+    app.data_as(&admin, "mutation($p: ID!) { recordTraining(providerId: $p, input: { trainedOn: \"2026-01-05\", kind: BASIC }) { id } }", json!({ "p": p })).await;
+    let postgres = app.spawn_beside(options(false)).await;
+    let want = postgres.data_as(&admin, GAP_MATRIX, json!({})).await;
+    assert_eq!(app.data_as(&admin, GAP_MATRIX, json!({})).await, want);
+    let buncombe = want["gapMatrix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["county"]["fips"] == "37021" && c["need"]["code"] == "long_term.child_care")
+        .unwrap()
+        .clone();
+    assert!(
+        buncombe["providerCount"].as_i64().unwrap() >= 1 && buncombe["htTrained"].as_i64().unwrap() >= 1,
+        "{buncombe}"
+    );
 }
 
 /// Waits (up to 10 s) until `check` holds.

@@ -26,6 +26,9 @@ PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 cleanup() { kill "${SERVER:-}" "${PEER:-}" 2>/dev/null || true; }
 trap cleanup EXIT
 start_server() { # waits until the directory index is loaded
+  if curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then
+    echo "port $PORT is already serving; stop that server first" >&2; exit 1
+  fi
   LANTERN_RELAY=false LANTERN_RATE_API_PER_IP=0 LANTERN_RATE_API_PER_TOKEN=0 LANTERN_RATE_LOGIN_PER_IP=0 \
     LANTERN_RATE_LOGIN_PER_EMAIL=0 LANTERN_ADDR=127.0.0.1:$PORT LANTERN_LOG=warn $BIN serve &
   SERVER=$!
@@ -42,18 +45,20 @@ LANTERN_ADMIN_PASSWORD="benchmark password only" $BIN admin create-user --email 
 export BENCH_TOKEN=$(curl -fsS -X POST "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' \
   -d "{\"query\":\"mutation { login(email: \\\"$EMAIL\\\", password: \\\"benchmark password only\\\") { token } }\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["login"]["token"])')
 
+log_result() { read -r line; echo "$line"; echo "$line" >&2; }
 run_wrk() { # script url connections; the RESULT line also goes to the log as it comes
-  wrk -t"$(( $3 < 2 ? 1 : 2 ))" -c"$3" -d"${DURATION}s" -s "scripts/bench/$1.lua" "$2" | grep RESULT | tee /dev/stderr
+  wrk -t"$(( $3 < 2 ? 1 : 2 ))" -c"$3" -d"${DURATION}s" -s "scripts/bench/$1.lua" "$2" | grep RESULT | log_result
 }
 run_pgbench() { # connections
   "$PGBIN/pgbench" -h 127.0.0.1 -p 54330 -U postgres -n -f scripts/bench/nearest.sql -c "$1" -j "$1" -T "$DURATION" lantern 2>/dev/null \
-    | awk '/latency average/ {lat=$4} /^tps/ {tps=$3} END {printf "RESULT rps=%.1f avg=%.2f\n", tps, lat}' | tee /dev/stderr
+    | awk '/latency average/ {lat=$4} /^tps/ {tps=$3} END {printf "RESULT rps=%.1f avg=%.2f\n", tps, lat}' | log_result
 }
 declare -A R
 for c in 1 8; do
   R[search_$c]=$(run_wrk search "http://127.0.0.1:$PORT/graphql" $c)
   R[floor_$c]=$(run_pgbench $c)
   R[gap_$c]=$(run_wrk gap "http://127.0.0.1:$PORT/graphql" $c)
+  R[gapcsv_$c]=$(run_wrk gap_csv "http://127.0.0.1:$PORT" $c)
 done
 RSS_KB=$(ps -o rss= -p "$SERVER" | tr -d ' ')
 INDEX_LOAD_MAIN=$INDEX_LOAD_S
@@ -78,7 +83,7 @@ PEER_OK=no
 if [ -x "$PEER_DIR/node_modules/.bin/postgraphile" ] || \
    (cd "$PEER_DIR" && npm install --no-audit --no-fund postgraphile@4 @graphile/postgis@0.2 > npm-install.log 2>&1); then
   "$PEER_DIR/node_modules/.bin/postgraphile" -c "postgres://postgres@127.0.0.1:54330/lantern" --schema public \
-     --append-plugins @graphile/postgis --port $PEER_PORT --host 127.0.0.1 --disable-graphiql > "$PEER_DIR/server.log" 2>&1 &
+     --append-plugins @graphile/postgis --port $PEER_PORT --host 127.0.0.1 --disable-graphiql --quiet > "$PEER_DIR/server.log" 2>&1 &
   PEER=$!
   # Introspecting the whole schema takes a while on first start.
   for _ in $(seq 300); do curl -fsS -X POST "http://127.0.0.1:$PEER_PORT/graphql" -H 'content-type: application/json' -d '{"query":"{__typename}"}' >/dev/null 2>&1 && PEER_OK=yes && break; sleep 0.5; done
@@ -135,6 +140,8 @@ for c in 1 8; do
   echo "| same query, plain SQL (pgbench, floor) | $c | $(field "$f" rps) | avg $(field "$f" avg) | | |"
   echo "| same query via PostGraphile (peer) | $c | $(field "$p" rps) | $(field "$p" p50) | $(field "$p" p95) | $(field "$p" p99) |"
   echo "| gapMatrix, 100 counties × 33 needs | $c | $(field "$g" rps) | $(field "$g" p50) | $(field "$g" p95) | $(field "$g" p99) |"
+  g=${R[gapcsv_$c]}
+  echo "| gap matrix as CSV download (same counts, no GraphQL) | $c | $(field "$g" rps) | $(field "$g" p50) | $(field "$g" p95) | $(field "$g" p99) |"
   r=${R[referral_$c]}
   echo "| createReferral with consent (${R[referral_rows_$c]} referrals written) | $c | $(field "$r" rps) | $(field "$r" p50) | $(field "$r" p95) | $(field "$r" p99) |"
 done

@@ -75,9 +75,10 @@ async fn reload(index: &DirectoryIndex, pool: &DbPool) -> AppResult<()> {
     let started = std::time::Instant::now();
     let snapshot = load::everything(&mut *pool.get().await.map_err(AppError::internal)?).await?;
     tracing::info!(
-        providers = snapshot.providers.len(),
+        providers = snapshot.provider_count(),
         locations = snapshot.location_count(),
         ms = started.elapsed().as_millis() as u64,
+        bytes = ?snapshot.approximate_bytes(),
         "directory index loaded"
     );
     index.install(snapshot);
@@ -129,12 +130,8 @@ async fn flush(
         let Some(catalog) = index.read(|s| Arc::clone(&s.catalog)) else {
             return reload(index, pool).await;
         };
-        let mut entries = load::some(&mut *pool.get().await.map_err(AppError::internal)?, &catalog, &ids).await?;
-        index.update(|s| {
-            for id in ids {
-                s.replace_provider(id, entries.remove(&id));
-            }
-        });
+        let fresh = load::some(&mut *pool.get().await.map_err(AppError::internal)?, &catalog, &ids).await?;
+        index.update(|s| s.replace_providers(&ids, &fresh));
     }
     changed.clear();
     *everything = false;

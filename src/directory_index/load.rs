@@ -1,21 +1,22 @@
-//! Reading the directory out of PostgreSQL into index entries: everything, or a set of
-//! providers. Each read runs in one REPEATABLE READ transaction so the parts agree.
+//! Reading the directory out of PostgreSQL into a packed [`Store`]: everything, or a
+//! set of providers. Each read runs in one REPEATABLE READ transaction so the parts
+//! agree. Rows are streamed straight into the store, ordered by provider so each
+//! provider's parts land side by side, and never held as a whole result.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 use diesel::QueryableByName;
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Date, Double, Integer, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::TryStreamExt;
 use postgis_diesel::types::{MultiPolygon, Point};
 use uuid::Uuid;
 
 use super::query::population_bit;
-use super::snapshot::{
-    Catalog, CountyShape, LocationEntry, MouEntry, NeedInfo, ProviderEntry, ServiceEntry, Snapshot, pack_language,
-};
+use super::snapshot::{Catalog, CountyShape, LocationEntry, MouEntry, NeedInfo, Snapshot, Store, pack_language};
 use crate::db::schema::counties;
 use crate::error::{AppError, AppResult};
 use crate::needs::Phase;
@@ -113,11 +114,12 @@ const SERVICES_SQL: &str = "SELECT s.provider_id, s.languages, s.populations, s.
        coalesce(array_agg(sn.need_code) FILTER (WHERE sn.need_code IS NOT NULL), '{}') AS needs
 FROM services s LEFT JOIN service_needs sn ON sn.service_id = s.id
 WHERE s.archived_at IS NULL AND ($1::uuid[] IS NULL OR s.provider_id = ANY($1))
-GROUP BY s.id";
+GROUP BY s.id ORDER BY s.provider_id";
 const LOCATIONS_SQL: &str = "SELECT provider_id, confidential, county_fips,
        ST_X(geog::geometry) AS lon, ST_Y(geog::geometry) AS lat,
        ST_X(public_geog::geometry) AS public_lon, ST_Y(public_geog::geometry) AS public_lat
-FROM locations WHERE archived_at IS NULL AND ($1::uuid[] IS NULL OR provider_id = ANY($1))";
+FROM locations WHERE archived_at IS NULL AND ($1::uuid[] IS NULL OR provider_id = ANY($1))
+ORDER BY provider_id";
 const AREAS_SQL: &str = "SELECT provider_id, county_fips FROM provider_service_areas
 WHERE $1::uuid[] IS NULL OR provider_id = ANY($1)";
 const CONTACTS_SQL: &str = "SELECT DISTINCT provider_id FROM provider_contacts
@@ -125,9 +127,10 @@ WHERE archived_at IS NULL AND ($1::uuid[] IS NULL OR provider_id = ANY($1))";
 // The lapse date is PostgreSQL's own arithmetic (a 29 February start lapses on 28
 // February), the same expression as the provider_flags view.
 const TRAINING_SQL: &str = "SELECT provider_id, trained_on, (trained_on + interval '3 years')::date AS lapses_on
-FROM training_records WHERE archived_at IS NULL AND kind = 'BASIC' AND ($1::uuid[] IS NULL OR provider_id = ANY($1))";
+FROM training_records WHERE archived_at IS NULL AND kind = 'BASIC' AND ($1::uuid[] IS NULL OR provider_id = ANY($1))
+ORDER BY provider_id";
 const MOUS_SQL: &str = "SELECT provider_id, effective_on, expires_on, scope_needs FROM mous
-WHERE status = 'ACTIVE' AND ($1::uuid[] IS NULL OR provider_id = ANY($1))";
+WHERE status = 'ACTIVE' AND ($1::uuid[] IS NULL OR provider_id = ANY($1)) ORDER BY provider_id";
 
 /// Need categories and counties with their boundaries.
 async fn catalog(conn: &mut AsyncPgConnection) -> AppResult<Catalog> {
@@ -185,19 +188,15 @@ pub async fn everything(conn: &mut AsyncPgConnection) -> AppResult<Snapshot> {
         .read_only()
         .run(async |conn| {
             let catalog = Arc::new(catalog(conn).await?);
-            let entries = providers(conn, &catalog, None).await?;
+            let store = providers(conn, &catalog, None).await?;
             let today = today(conn).await?;
-            Ok::<_, AppError>(Snapshot::build(catalog, entries.into_values().collect(), today))
+            Ok::<_, AppError>(Snapshot::build(catalog, store, today))
         })
         .await
 }
 
-/// The current state of `ids`: an entry for each that exists and is not archived.
-pub async fn some(
-    conn: &mut AsyncPgConnection,
-    catalog: &Catalog,
-    ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, ProviderEntry>> {
+/// The current state of `ids`: each that exists and is not archived.
+pub async fn some(conn: &mut AsyncPgConnection, catalog: &Catalog, ids: &[Uuid]) -> AppResult<Store> {
     let ids = ids.to_vec();
     conn.build_transaction()
         .repeatable_read()
@@ -206,96 +205,84 @@ pub async fn some(
         .await
 }
 
-async fn providers(
+/// Runs one of the statements above for `ids` (all providers when `None`), handing
+/// each row to `each` as it arrives.
+async fn each_row<R>(
     conn: &mut AsyncPgConnection,
-    catalog: &Catalog,
-    ids: Option<Vec<Uuid>>,
-) -> AppResult<HashMap<Uuid, ProviderEntry>> {
-    /// Parts gathered per provider before they are boxed into an entry.
-    #[derive(Default)]
-    struct Parts {
-        services: Vec<ServiceEntry>,
-        locations: Vec<LocationEntry>,
-        counties: Vec<u16>,
-        has_contact: bool,
-        training: Vec<(NaiveDate, NaiveDate)>,
-        mous: Vec<MouEntry>,
+    sql: &'static str,
+    ids: &Option<Vec<Uuid>>,
+    mut each: impl FnMut(R) -> AppResult<()>,
+) -> AppResult<()>
+where
+    R: QueryableByName<Pg> + Send + 'static,
+{
+    let mut rows =
+        diesel::sql_query(sql).bind::<Nullable<Array<SqlUuid>>, _>(ids.clone()).load_stream::<R>(conn).await?;
+    while let Some(row) = rows.try_next().await? {
+        each(row)?;
     }
-    let listed = providers::listed(conn, ids.as_deref()).await?;
-    let mut parts: HashMap<Uuid, Parts> = listed.iter().map(|p| (p.id, Parts::default())).collect();
-    macro_rules! rows {
-        ($sql:expr, $row:ty) => {{
-            let rows: Vec<$row> =
-                diesel::sql_query($sql).bind::<Nullable<Array<SqlUuid>>, _>(ids.clone()).load(conn).await?;
-            rows
-        }};
-    }
-    for s in rows!(SERVICES_SQL, ServiceRow) {
-        if let Some(e) = parts.get_mut(&s.provider_id) {
-            e.services.push(ServiceEntry {
-                needs: catalog.need_set(s.needs.iter().map(String::as_str)),
-                languages: s.languages.iter().flatten().map(|l| pack_language(l)).collect(),
-                populations: s
-                    .populations
-                    .iter()
-                    .flatten()
-                    .filter_map(|p| Population::from_db(p))
-                    .fold(0, |set, p| set | population_bit(p)),
-                open_24h: s.open_24h,
-            });
+    Ok(())
+}
+
+async fn providers(conn: &mut AsyncPgConnection, catalog: &Catalog, ids: Option<Vec<Uuid>>) -> AppResult<Store> {
+    let mut store = Store::default();
+    providers::for_each_listed(conn, ids.as_deref(), |p| {
+        store.add_listing(&p);
+    })
+    .await?;
+    each_row(conn, SERVICES_SQL, &ids, |s: ServiceRow| {
+        let Some(slot) = store.slot(&s.provider_id) else { return Ok(()) };
+        let populations = s
+            .populations
+            .iter()
+            .flatten()
+            .filter_map(|p| Population::from_db(p))
+            .fold(0, |set, p| set | population_bit(p));
+        let languages = s.languages.iter().flatten().map(|l| pack_language(l));
+        let needs = catalog.need_set(s.needs.iter().map(String::as_str));
+        Ok(store.push_service(slot, needs, languages, populations, s.open_24h)?)
+    })
+    .await?;
+    // Counties come from locations and declared service areas; gathered, then stored
+    // sorted and without repeats.
+    let mut counties: Vec<(u32, u16)> = Vec::new();
+    each_row(conn, LOCATIONS_SQL, &ids, |l: LocationRow| {
+        let Some(slot) = store.slot(&l.provider_id) else { return Ok(()) };
+        counties.extend(catalog.county_slot(&l.county_fips).map(|c| (slot, c)));
+        let location =
+            LocationEntry { exact: (l.lon, l.lat), public: (l.public_lon, l.public_lat), confidential: l.confidential };
+        Ok(store.push_location(slot, location)?)
+    })
+    .await?;
+    each_row(conn, AREAS_SQL, &ids, |a: AreaRow| {
+        if let (Some(slot), Some(county)) = (store.slot(&a.provider_id), catalog.county_slot(&a.county_fips)) {
+            counties.push((slot, county));
         }
+        Ok(())
+    })
+    .await?;
+    counties.sort_unstable();
+    counties.dedup();
+    for (slot, county) in counties {
+        store.push_county(slot, county)?;
     }
-    for l in rows!(LOCATIONS_SQL, LocationRow) {
-        if let Some(e) = parts.get_mut(&l.provider_id) {
-            e.locations.push(LocationEntry {
-                exact: (l.lon, l.lat),
-                public: (l.public_lon, l.public_lat),
-                confidential: l.confidential,
-            });
-            e.counties.extend(catalog.county_slot(&l.county_fips));
+    each_row(conn, CONTACTS_SQL, &ids, |c: ContactRow| {
+        if let Some(slot) = store.slot(&c.provider_id) {
+            store.set_has_contact(slot);
         }
-    }
-    for a in rows!(AREAS_SQL, AreaRow) {
-        if let Some(e) = parts.get_mut(&a.provider_id) {
-            e.counties.extend(catalog.county_slot(&a.county_fips));
-        }
-    }
-    for c in rows!(CONTACTS_SQL, ContactRow) {
-        if let Some(e) = parts.get_mut(&c.provider_id) {
-            e.has_contact = true;
-        }
-    }
-    for t in rows!(TRAINING_SQL, TrainingRow) {
-        if let Some(e) = parts.get_mut(&t.provider_id) {
-            e.training.push((t.trained_on, t.lapses_on));
-        }
-    }
-    for m in rows!(MOUS_SQL, MouRow) {
-        if let Some(e) = parts.get_mut(&m.provider_id) {
-            e.mous.push(MouEntry {
-                effective_on: m.effective_on,
-                expires_on: m.expires_on,
-                scope: catalog.need_set(m.scope_needs.iter().map(String::as_str)),
-            });
-        }
-    }
-    let entries = listed
-        .into_iter()
-        .map(|provider| {
-            let mut p = parts.remove(&provider.id).unwrap_or_default();
-            p.counties.sort_unstable();
-            p.counties.dedup();
-            let entry = ProviderEntry {
-                listing: provider.into(),
-                services: p.services.into(),
-                locations: p.locations.into(),
-                counties: p.counties.into(),
-                has_contact: p.has_contact,
-                training: p.training.into(),
-                mous: p.mous.into(),
-            };
-            (entry.listing.id, entry)
-        })
-        .collect();
-    Ok(entries)
+        Ok(())
+    })
+    .await?;
+    each_row(conn, TRAINING_SQL, &ids, |t: TrainingRow| {
+        let Some(slot) = store.slot(&t.provider_id) else { return Ok(()) };
+        Ok(store.push_training(slot, (t.trained_on, t.lapses_on))?)
+    })
+    .await?;
+    each_row(conn, MOUS_SQL, &ids, |m: MouRow| {
+        let Some(slot) = store.slot(&m.provider_id) else { return Ok(()) };
+        let scope = catalog.need_set(m.scope_needs.iter().map(String::as_str));
+        Ok(store.push_mou(slot, MouEntry { effective_on: m.effective_on, expires_on: m.expires_on, scope })?)
+    })
+    .await?;
+    Ok(store)
 }

@@ -9,7 +9,7 @@ use geo::{Intersects, Point};
 use uuid::Uuid;
 
 use super::geometry::{F32_ORDER_ERROR_M, chord_squared_for, sphere_distance_m, unit_vector};
-use super::snapshot::{Catalog, LocationEntry, ProviderEntry, Snapshot, pack_language};
+use super::snapshot::{Catalog, LocationEntry, ProviderRef, Snapshot, pack_language};
 use crate::needs::Phase;
 use crate::providers::Population;
 
@@ -71,11 +71,11 @@ impl ProviderFilter {
     /// `SearchStatement::provider_filters`: every service-level condition holds for one
     /// and the same service; flags from `provider_flags`; the county from
     /// `provider_counties`.
-    pub fn matches(&self, p: &ProviderEntry, today: NaiveDate) -> bool {
+    pub fn matches(&self, p: ProviderRef<'_>, today: NaiveDate) -> bool {
         if self.service_level
-            && !p.services.iter().any(|s| {
+            && !p.services().iter().any(|s| {
                 self.needs.is_none_or(|set| s.needs & set != 0)
-                    && (self.languages.is_empty() || s.languages.iter().any(|l| self.languages.contains(l)))
+                    && (self.languages.is_empty() || p.languages(s).iter().any(|l| self.languages.contains(l)))
                     && s.populations & self.populations == self.populations
                     && (!self.open_24h || s.open_24h)
             })
@@ -83,17 +83,17 @@ impl ProviderFilter {
             return false;
         }
         let flag_ok = |wanted: Option<bool>, have: bool| wanted.is_none_or(|w| w == have);
-        flag_ok(self.has_contact, p.has_contact)
+        flag_ok(self.has_contact, p.has_contact())
             && flag_ok(self.ht_trained, p.ht_trained(today))
             && flag_ok(self.has_active_mou, p.has_active_mou(today))
-            && self.county.is_none_or(|c| p.counties.binary_search(&c).is_ok())
+            && self.county.is_none_or(|c| p.counties().binary_search(&c).is_ok())
     }
 }
 
 /// A provider ranked by its nearest location.
 #[derive(Clone, Debug)]
 pub struct Nearest<'a> {
-    pub entry: &'a ProviderEntry,
+    pub entry: ProviderRef<'a>,
     pub distance_m: f64,
     /// The nearest location is confidential.
     pub confidential: bool,
@@ -127,7 +127,7 @@ impl Snapshot {
         let tree = if exact { &self.exact } else { &self.public };
         let radius_chord = radius_m.map(|r| chord_squared_for(r + F32_ORDER_ERROR_M));
         let mut stop_chord = f64::INFINITY;
-        let mut seen: HashSet<Uuid> = HashSet::new();
+        let mut seen: HashSet<u32> = HashSet::new();
         let mut found: Vec<Nearest<'_>> = Vec::new();
         for (entry, chord2) in tree.nearest_neighbor_iter_with_distance_2(&unit_vector(at)) {
             let chord2 = f64::from(chord2);
@@ -137,9 +137,9 @@ impl Snapshot {
             if !seen.insert(entry.data) {
                 continue;
             }
-            let Some(p) = self.providers.get(&entry.data) else { continue };
+            let Some(p) = self.store.get(entry.data) else { continue };
             let Some((distance_m, confidential)) = p
-                .locations
+                .locations()
                 .iter()
                 .map(|l| (sphere_distance_m(Self::position(exact, l), at), l.confidential))
                 .min_by(|a, b| a.0.total_cmp(&b.0))
@@ -147,20 +147,18 @@ impl Snapshot {
                 continue;
             };
             let out_of_reach = radius_m.is_some_and(|r| distance_m > r);
-            let listed_before = after.is_some_and(|cursor| (distance_m, p.listing.id) <= cursor);
+            let listed_before = after.is_some_and(|cursor| (distance_m, p.id()) <= cursor);
             if out_of_reach || listed_before || !filter.matches(p, self.today) {
                 continue;
             }
             found.push(Nearest { entry: p, distance_m, confidential });
             if found.len() >= wanted {
-                found.sort_by(|a, b| {
-                    a.distance_m.total_cmp(&b.distance_m).then(a.entry.listing.id.cmp(&b.entry.listing.id))
-                });
+                found.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.entry.id().cmp(&b.entry.id())));
                 found.truncate(wanted);
                 stop_chord = chord_squared_for(found[wanted - 1].distance_m + F32_ORDER_ERROR_M);
             }
         }
-        found.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.entry.listing.id.cmp(&b.entry.listing.id)));
+        found.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.entry.id().cmp(&b.entry.id())));
         found.truncate(wanted);
         found
     }
@@ -179,18 +177,18 @@ impl Snapshot {
         exact: bool,
         after: Option<(&str, Uuid)>,
         limit: usize,
-    ) -> Vec<&ProviderEntry> {
-        let mut matches: Vec<&ProviderEntry> = self.serving[usize::from(county)]
+    ) -> Vec<ProviderRef<'_>> {
+        let mut matches: Vec<ProviderRef<'_>> = self.serving[usize::from(county)]
             .iter()
-            .filter_map(|id| self.providers.get(id))
+            .filter_map(|&slot| self.store.get(slot))
             .filter(|p| match radius_m {
-                None => p.locations.is_empty(),
-                Some(r) => p.locations.iter().all(|l| sphere_distance_m(Self::position(exact, l), at) > r),
+                None => p.locations().is_empty(),
+                Some(r) => p.locations().iter().all(|l| sphere_distance_m(Self::position(exact, l), at) > r),
             })
-            .filter(|p| after.is_none_or(|(name, id)| (p.listing.name(), p.listing.id) > (name, id)))
-            .filter(|p| filter.matches(p, self.today))
+            .filter(|p| after.is_none_or(|(name, id)| (p.name(), p.id()) > (name, id)))
+            .filter(|p| filter.matches(*p, self.today))
             .collect();
-        matches.sort_by(|a, b| (a.listing.name(), a.listing.id).cmp(&(b.listing.name(), b.listing.id)));
+        matches.sort_by(|a, b| (a.name(), a.id()).cmp(&(b.name(), b.id())));
         matches.truncate(limit);
         matches
     }
@@ -233,13 +231,13 @@ impl CellCounts {
 /// Adds (`sign` 1) or removes (`sign` -1) one provider's part in every cell it counts
 /// in: each county it is located in or serves × each need an active service meets,
 /// flags as of `today` — the definitions of `gaps::MATRIX_SQL`.
-pub(super) fn count_provider(cells: &mut [CellCounts], needs: usize, p: &ProviderEntry, today: NaiveDate, sign: i64) {
+pub(super) fn count_provider(cells: &mut [CellCounts], needs: usize, p: ProviderRef<'_>, today: NaiveDate, sign: i64) {
     let met = p.needs();
     if met == 0 {
         return;
     }
-    let (contact, trained, mou_needs) = (p.has_contact, p.ht_trained(today), p.mou_needs(today));
-    for &c in p.counties.iter() {
+    let (contact, trained, mou_needs) = (p.has_contact(), p.ht_trained(today), p.mou_needs(today));
+    for &c in p.counties() {
         let row = usize::from(c) * needs;
         for n in (0..needs).filter(|n| met & (1u64 << n) != 0) {
             cells[row + n].add(sign, contact, mou_needs & (1u64 << n) != 0, trained);

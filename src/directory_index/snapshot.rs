@@ -1,7 +1,14 @@
 //! The directory as held in memory: what search and the gap analysis read, and
 //! nothing else. Built from PostgreSQL by `load`, kept current by `listen`.
+//!
+//! A state or national directory is hundreds of thousands of providers, each with a
+//! handful of tiny parts (a service or two, a location, a county). Held as separate
+//! allocations they cost more in pointers, allocator headers and fragmentation than in
+//! data, so a [`Store`] packs them: one fixed-size record per provider, and every part
+//! of every provider in a few long arrays the records point into.
 
 use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -90,77 +97,6 @@ impl Catalog {
     }
 }
 
-/// A provider's listing as search returns it, stored compactly: its texts share one
-/// allocation (100 000 of these are held, and each separate string costs a pointer and
-/// an allocation).
-#[derive(Clone, Debug)]
-pub struct Listing {
-    pub id: Uuid,
-    /// name, kind, description, website, email, one after the other.
-    text: Box<str>,
-    /// Where each of those ends in `text`; `u32::MAX` for an absent optional one.
-    ends: [u32; 5],
-    organization_id: Option<Uuid>,
-    version: i32,
-    synthetic: bool,
-}
-
-impl From<Provider> for Listing {
-    fn from(p: Provider) -> Self {
-        let mut text = String::new();
-        let mut ends = [0u32; 5];
-        let parts = [Some(&p.name), Some(&p.kind), p.description.as_ref(), p.website.as_ref(), p.email.as_ref()];
-        for (end, part) in ends.iter_mut().zip(parts) {
-            *end = match part {
-                Some(part) => {
-                    text.push_str(part);
-                    text.len() as u32
-                }
-                None => u32::MAX,
-            };
-        }
-        Listing {
-            id: p.id,
-            text: text.into_boxed_str(),
-            ends,
-            organization_id: p.organization_id,
-            version: p.version,
-            synthetic: p.synthetic,
-        }
-    }
-}
-
-impl Listing {
-    /// The `i`th text (see `text`), if present.
-    fn part(&self, i: usize) -> Option<&str> {
-        let end = self.ends[i];
-        if end == u32::MAX {
-            return None;
-        }
-        let start = self.ends[..i].iter().rev().find(|&&e| e != u32::MAX).copied().unwrap_or(0);
-        Some(&self.text[start as usize..end as usize])
-    }
-
-    pub fn name(&self) -> &str {
-        self.part(0).unwrap_or_default()
-    }
-
-    pub fn to_provider(&self) -> Provider {
-        let owned = |i| self.part(i).map(str::to_owned);
-        Provider {
-            id: self.id,
-            name: self.name().to_owned(),
-            kind: owned(1).unwrap_or_default(),
-            description: owned(2),
-            website: owned(3),
-            email: owned(4),
-            synthetic: self.synthetic,
-            organization_id: self.organization_id,
-            version: self.version,
-        }
-    }
-}
-
 /// An ISO 639 code (2–3 lower-case letters) packed into a number, so a service's
 /// languages need no strings. Longer text cannot be a valid code and packs to a value
 /// no valid code has.
@@ -172,12 +108,25 @@ pub fn pack_language(code: &str) -> u32 {
     bytes.iter().fold(0u32, |packed, &b| (packed << 8) | u32::from(b))
 }
 
+/// `len` items of one of a store's arrays, from `start`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+impl Span {
+    fn range(self) -> Range<usize> {
+        self.start as usize..(self.start + self.len) as usize
+    }
+}
+
 /// A service's searchable facts.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct ServiceEntry {
     pub needs: u64,
-    /// Packed by [`pack_language`].
-    pub languages: Box<[u32]>,
+    /// Packed by [`pack_language`], in the store's language array.
+    languages: Span,
     /// Bits by `Population::ALL` order.
     pub populations: u8,
     pub open_24h: bool,
@@ -185,7 +134,7 @@ pub struct ServiceEntry {
 
 /// A location's two positions as `(lon, lat)`: the real one, and the one shown to
 /// viewers who may not locate confidential places (the county's interior point).
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct LocationEntry {
     pub exact: (f64, f64),
     pub public: (f64, f64),
@@ -193,7 +142,7 @@ pub struct LocationEntry {
 }
 
 /// An MOU with status ACTIVE: in force from `effective_on` to `expires_on` inclusive.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct MouEntry {
     pub effective_on: NaiveDate,
     pub expires_on: NaiveDate,
@@ -206,61 +155,442 @@ impl MouEntry {
     }
 }
 
-/// One provider (not archived) with its active services and locations, the counties it
-/// is located in or serves, and the inputs of its FUTURES flags.
+/// One provider (not archived): its listing, and where its active services and
+/// locations, the counties it is located in or serves, and the inputs of its FUTURES
+/// flags are in the store's arrays.
 #[derive(Clone, Debug)]
-pub struct ProviderEntry {
-    pub listing: Listing,
-    pub services: Box<[ServiceEntry]>,
-    pub locations: Box<[LocationEntry]>,
+struct Record {
+    id: Uuid,
+    organization_id: Option<Uuid>,
+    version: i32,
+    synthetic: bool,
+    has_contact: bool,
+    /// name, kind, description, website, email, one after the other.
+    text: Span,
+    /// Where each of those ends, from `text.start`; `u32::MAX` for an absent optional one.
+    ends: [u32; 5],
+    services: Span,
+    locations: Span,
     /// County slots, sorted, without repeats.
-    pub counties: Box<[u16]>,
-    pub has_contact: bool,
+    counties: Span,
     /// Basic HT training: `[trained_on, lapses_on)`.
-    pub training: Box<[(NaiveDate, NaiveDate)]>,
-    pub mous: Box<[MouEntry]>,
+    training: Span,
+    /// MOUs with status ACTIVE.
+    mous: Span,
 }
 
-impl ProviderEntry {
+/// The parts of a provider that arrive one row at a time.
+#[derive(Clone, Copy, Debug)]
+pub enum Part {
+    Services,
+    Locations,
+    Counties,
+    Training,
+    Mous,
+}
+
+/// Rows of one provider's parts did not arrive together (they must be ordered by
+/// provider), or named a provider the store does not hold.
+#[derive(Debug, thiserror::Error)]
+#[error("directory rows for {0:?} arrived out of provider order")]
+pub struct NotGrouped(pub Part);
+
+impl From<NotGrouped> for crate::error::AppError {
+    fn from(e: NotGrouped) -> Self {
+        crate::error::AppError::internal(e)
+    }
+}
+
+/// Providers packed for memory: a record per provider by slot, their parts in shared
+/// arrays. Slots are stable while a provider stays; a freed slot is reused.
+#[derive(Default)]
+pub struct Store {
+    records: Vec<Option<Record>>,
+    slots: HashMap<Uuid, u32>,
+    vacant: Vec<u32>,
+    text: String,
+    services: Vec<ServiceEntry>,
+    languages: Vec<u32>,
+    locations: Vec<LocationEntry>,
+    counties: Vec<u16>,
+    training: Vec<(NaiveDate, NaiveDate)>,
+    mous: Vec<MouEntry>,
+    /// Bytes of the arrays no record points at any more (left by replaced providers).
+    stale_bytes: usize,
+}
+
+impl Store {
+    /// Adds a provider's listing, with no parts yet; they follow through
+    /// [`Store::push_service`] and the like. Returns its slot.
+    pub fn add_listing(&mut self, p: &Provider) -> u32 {
+        let start = self.text.len() as u32;
+        let mut ends = [0u32; 5];
+        let parts = [Some(&p.name), Some(&p.kind), p.description.as_ref(), p.website.as_ref(), p.email.as_ref()];
+        for (end, part) in ends.iter_mut().zip(parts) {
+            *end = match part {
+                Some(part) => {
+                    self.text.push_str(part);
+                    self.text.len() as u32 - start
+                }
+                None => u32::MAX,
+            };
+        }
+        let record = Record {
+            id: p.id,
+            organization_id: p.organization_id,
+            version: p.version,
+            synthetic: p.synthetic,
+            has_contact: false,
+            text: Span { start, len: self.text.len() as u32 - start },
+            ends,
+            services: Span::default(),
+            locations: Span::default(),
+            counties: Span::default(),
+            training: Span::default(),
+            mous: Span::default(),
+        };
+        self.install(record)
+    }
+
+    fn install(&mut self, record: Record) -> u32 {
+        let id = record.id;
+        let slot = match self.vacant.pop() {
+            Some(slot) => {
+                self.records[slot as usize] = Some(record);
+                slot
+            }
+            None => {
+                self.records.push(Some(record));
+                (self.records.len() - 1) as u32
+            }
+        };
+        self.slots.insert(id, slot);
+        slot
+    }
+
+    /// The slot of a provider held here.
+    pub fn slot(&self, id: &Uuid) -> Option<u32> {
+        self.slots.get(id).copied()
+    }
+
+    /// Number of providers held.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// The provider in `slot`, if the slot is taken.
+    pub fn get(&self, slot: u32) -> Option<ProviderRef<'_>> {
+        let record = self.records.get(slot as usize)?.as_ref()?;
+        Some(ProviderRef { record, store: self, slot })
+    }
+
+    /// Every provider held, by slot.
+    pub fn iter(&self) -> impl Iterator<Item = ProviderRef<'_>> {
+        self.records
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, r)| r.as_ref().map(|record| ProviderRef { record, store: self, slot: slot as u32 }))
+    }
+
+    /// Grows `slot`'s span of `part` by one item just appended at `at`; the provider's
+    /// items of a part must be appended one after the other.
+    fn extend_span(&mut self, slot: u32, part: Part, at: usize) -> Result<(), NotGrouped> {
+        let record = self.records.get_mut(slot as usize).and_then(Option::as_mut).ok_or(NotGrouped(part))?;
+        let span = match part {
+            Part::Services => &mut record.services,
+            Part::Locations => &mut record.locations,
+            Part::Counties => &mut record.counties,
+            Part::Training => &mut record.training,
+            Part::Mous => &mut record.mous,
+        };
+        if span.len == 0 {
+            span.start = at as u32;
+        } else if (span.start + span.len) as usize != at {
+            return Err(NotGrouped(part));
+        }
+        span.len += 1;
+        Ok(())
+    }
+
+    /// Appends a service of the provider in `slot`.
+    pub fn push_service(
+        &mut self,
+        slot: u32,
+        needs: u64,
+        languages: impl IntoIterator<Item = u32>,
+        populations: u8,
+        open_24h: bool,
+    ) -> Result<(), NotGrouped> {
+        let start = self.languages.len();
+        self.languages.extend(languages);
+        let languages = Span { start: start as u32, len: (self.languages.len() - start) as u32 };
+        self.services.push(ServiceEntry { needs, languages, populations, open_24h });
+        self.extend_span(slot, Part::Services, self.services.len() - 1)
+    }
+
+    /// Appends a location of the provider in `slot`.
+    pub fn push_location(&mut self, slot: u32, location: LocationEntry) -> Result<(), NotGrouped> {
+        self.locations.push(location);
+        self.extend_span(slot, Part::Locations, self.locations.len() - 1)
+    }
+
+    /// Appends a county to those of the provider in `slot`; they must come sorted and
+    /// without repeats.
+    pub fn push_county(&mut self, slot: u32, county: u16) -> Result<(), NotGrouped> {
+        self.counties.push(county);
+        self.extend_span(slot, Part::Counties, self.counties.len() - 1)
+    }
+
+    /// Appends a basic HT training period `[trained_on, lapses_on)`.
+    pub fn push_training(&mut self, slot: u32, period: (NaiveDate, NaiveDate)) -> Result<(), NotGrouped> {
+        self.training.push(period);
+        self.extend_span(slot, Part::Training, self.training.len() - 1)
+    }
+
+    /// Appends an ACTIVE MOU.
+    pub fn push_mou(&mut self, slot: u32, mou: MouEntry) -> Result<(), NotGrouped> {
+        self.mous.push(mou);
+        self.extend_span(slot, Part::Mous, self.mous.len() - 1)
+    }
+
+    /// Marks the provider in `slot` as having a contact known to the network.
+    pub fn set_has_contact(&mut self, slot: u32) {
+        if let Some(Some(record)) = self.records.get_mut(slot as usize) {
+            record.has_contact = true;
+        }
+    }
+
+    /// Copies a provider of another store in, parts and all (replacing nothing: the
+    /// caller has removed any older copy). Returns its slot.
+    fn copy_in(&mut self, p: ProviderRef<'_>) -> u32 {
+        let record = self.copy_parts(p);
+        self.install(record)
+    }
+
+    /// Appends `p`'s text and parts to this store's arrays; returns its record here.
+    fn copy_parts(&mut self, p: ProviderRef<'_>) -> Record {
+        fn append<T: Copy>(to: &mut Vec<T>, items: &[T]) -> Span {
+            let start = to.len() as u32;
+            to.extend_from_slice(items);
+            Span { start, len: items.len() as u32 }
+        }
+        let from = p.store;
+        let r = p.record;
+        let text_start = self.text.len() as u32;
+        self.text.push_str(&from.text[r.text.range()]);
+        let services = from.services[r.services.range()]
+            .iter()
+            .map(|s| ServiceEntry {
+                languages: append(&mut self.languages, &from.languages[s.languages.range()]),
+                ..*s
+            })
+            .collect::<Vec<_>>();
+        Record {
+            text: Span { start: text_start, len: r.text.len },
+            services: append(&mut self.services, &services),
+            locations: append(&mut self.locations, &from.locations[r.locations.range()]),
+            counties: append(&mut self.counties, &from.counties[r.counties.range()]),
+            training: append(&mut self.training, &from.training[r.training.range()]),
+            mous: append(&mut self.mous, &from.mous[r.mous.range()]),
+            ..r.clone()
+        }
+    }
+
+    /// Takes the provider out of `slot`; its parts stay behind as stale bytes until
+    /// the next compaction.
+    fn remove(&mut self, slot: u32) -> Option<Record> {
+        let record = self.records.get_mut(slot as usize)?.take()?;
+        self.slots.remove(&record.id);
+        self.vacant.push(slot);
+        let r = &record;
+        let languages: usize =
+            self.services[r.services.range()].iter().map(|s| s.languages.len as usize).sum::<usize>()
+                * size_of::<u32>();
+        self.stale_bytes += r.text.len as usize
+            + languages
+            + r.services.len as usize * size_of::<ServiceEntry>()
+            + r.locations.len as usize * size_of::<LocationEntry>()
+            + r.counties.len as usize * size_of::<u16>()
+            + r.training.len as usize * size_of::<(NaiveDate, NaiveDate)>()
+            + r.mous.len as usize * size_of::<MouEntry>();
+        Some(record)
+    }
+
+    fn array_bytes(&self) -> usize {
+        self.text.len()
+            + self.languages.len() * size_of::<u32>()
+            + self.services.len() * size_of::<ServiceEntry>()
+            + self.locations.len() * size_of::<LocationEntry>()
+            + self.counties.len() * size_of::<u16>()
+            + self.training.len() * size_of::<(NaiveDate, NaiveDate)>()
+            + self.mous.len() * size_of::<MouEntry>()
+    }
+
+    /// Rewrites the arrays without stale bytes once those outgrow the live ones; slots
+    /// stay as they are.
+    fn compact_if_worthwhile(&mut self) {
+        const AT_LEAST: usize = 1 << 20;
+        if self.stale_bytes >= AT_LEAST && self.stale_bytes * 2 >= self.array_bytes() {
+            self.compact_now();
+        }
+    }
+
+    /// Rewrites the arrays with only the parts of providers held, in slot order.
+    fn compact_now(&mut self) {
+        let old = std::mem::take(self);
+        self.records.reserve_exact(old.records.len());
+        for (slot, record) in old.records.iter().enumerate() {
+            let copied =
+                record.as_ref().map(|record| self.copy_parts(ProviderRef { record, store: &old, slot: slot as u32 }));
+            self.records.push(copied);
+        }
+        self.slots = old.slots;
+        self.vacant = old.vacant;
+        self.shrink_to_fit();
+    }
+
+    /// Gives back what growing the arrays over-allocated.
+    pub fn shrink_to_fit(&mut self) {
+        self.records.shrink_to_fit();
+        self.slots.shrink_to_fit();
+        self.text.shrink_to_fit();
+        self.services.shrink_to_fit();
+        self.languages.shrink_to_fit();
+        self.locations.shrink_to_fit();
+        self.counties.shrink_to_fit();
+        self.training.shrink_to_fit();
+        self.mous.shrink_to_fit();
+    }
+}
+
+/// A provider as search and the gap analysis read it.
+#[derive(Clone, Copy)]
+pub struct ProviderRef<'a> {
+    record: &'a Record,
+    store: &'a Store,
+    slot: u32,
+}
+
+impl std::fmt::Debug for ProviderRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderRef").field("id", &self.record.id).field("slot", &self.slot).finish()
+    }
+}
+
+impl<'a> ProviderRef<'a> {
+    pub fn id(&self) -> Uuid {
+        self.record.id
+    }
+
+    /// Its slot in the store (stable while it is held).
+    pub fn slot(&self) -> u32 {
+        self.slot
+    }
+
+    /// The `i`th text (see `Record::text`), if present.
+    fn text(&self, i: usize) -> Option<&'a str> {
+        let ends = &self.record.ends;
+        if ends[i] == u32::MAX {
+            return None;
+        }
+        let begin = ends[..i].iter().rev().find(|&&e| e != u32::MAX).copied().unwrap_or(0);
+        let base = self.record.text.start as usize;
+        Some(&self.store.text[base + begin as usize..base + ends[i] as usize])
+    }
+
+    pub fn name(&self) -> &'a str {
+        self.text(0).unwrap_or_default()
+    }
+
+    /// The listing as search returns it.
+    pub fn to_provider(&self) -> Provider {
+        let owned = |i| self.text(i).map(str::to_owned);
+        Provider {
+            id: self.record.id,
+            name: self.name().to_owned(),
+            kind: owned(1).unwrap_or_default(),
+            description: owned(2),
+            website: owned(3),
+            email: owned(4),
+            synthetic: self.record.synthetic,
+            organization_id: self.record.organization_id,
+            version: self.record.version,
+        }
+    }
+
+    /// Active services.
+    pub fn services(&self) -> &'a [ServiceEntry] {
+        &self.store.services[self.record.services.range()]
+    }
+
+    /// A service's languages, packed by [`pack_language`].
+    pub fn languages(&self, service: &ServiceEntry) -> &'a [u32] {
+        &self.store.languages[service.languages.range()]
+    }
+
+    /// Active locations.
+    pub fn locations(&self) -> &'a [LocationEntry] {
+        &self.store.locations[self.record.locations.range()]
+    }
+
+    /// County slots it is located in or serves, sorted.
+    pub fn counties(&self) -> &'a [u16] {
+        &self.store.counties[self.record.counties.range()]
+    }
+
+    /// "Have a contact?"
+    pub fn has_contact(&self) -> bool {
+        self.record.has_contact
+    }
+
     /// "Trained on HT?" on `today` (the `provider_flags` definition).
     pub fn ht_trained(&self, today: NaiveDate) -> bool {
-        self.training.iter().any(|&(from, lapses)| from <= today && today < lapses)
+        self.store.training[self.record.training.range()].iter().any(|&(from, lapses)| from <= today && today < lapses)
+    }
+
+    fn mous(&self) -> &'a [MouEntry] {
+        &self.store.mous[self.record.mous.range()]
     }
 
     /// "Partner with them?": an MOU in force.
     pub fn has_active_mou(&self, today: NaiveDate) -> bool {
-        self.mous.iter().any(|m| m.in_force(today))
+        self.mous().iter().any(|m| m.in_force(today))
     }
 
     /// Needs covered by MOUs in force.
     pub fn mou_needs(&self, today: NaiveDate) -> u64 {
-        self.mous.iter().filter(|m| m.in_force(today)).fold(0, |set, m| set | m.scope)
+        self.mous().iter().filter(|m| m.in_force(today)).fold(0, |set, m| set | m.scope)
     }
 
     /// Needs met by any active service.
     pub fn needs(&self) -> u64 {
-        self.services.iter().fold(0, |set, s| set | s.needs)
+        self.services().iter().fold(0, |set, s| set | s.needs)
     }
 }
 
-/// An R-tree entry: one of a provider's locations, at one of its positions. It only
-/// finds candidates; their exact distances come from the provider's own locations.
-pub type TreeEntry = GeomWithData<[f32; 3], Uuid>;
+/// An R-tree entry: one of a provider's locations, at one of its positions, with the
+/// provider's slot. It only finds candidates; their exact distances come from the
+/// provider's own locations.
+pub type TreeEntry = GeomWithData<[f32; 3], u32>;
 
-fn tree_entry(provider: Uuid, at: (f64, f64)) -> TreeEntry {
-    GeomWithData::new(unit_vector(at), provider)
+fn tree_entry(slot: u32, at: (f64, f64)) -> TreeEntry {
+    GeomWithData::new(unit_vector(at), slot)
 }
 
 /// The whole directory in memory.
 pub struct Snapshot {
     pub catalog: Arc<Catalog>,
-    pub providers: HashMap<Uuid, ProviderEntry>,
+    pub(super) store: Store,
     /// Locations at their real positions (for viewers who may locate every place).
-    pub exact: RTree<TreeEntry>,
+    pub(super) exact: RTree<TreeEntry>,
     /// Locations at their public positions (everyone else).
-    pub public: RTree<TreeEntry>,
-    /// Providers located in or serving each county (by county slot).
-    pub serving: Vec<HashSet<Uuid>>,
+    pub(super) public: RTree<TreeEntry>,
+    /// Slots of the providers located in or serving each county (by county slot).
+    pub(super) serving: Vec<HashSet<u32>>,
     /// The database's `current_date`, which the FUTURES flags are evaluated on.
     pub(super) today: NaiveDate,
     /// Gap-matrix counts, county slot × need.
@@ -268,23 +598,27 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Builds the index in one pass (R-trees bulk-loaded).
-    pub fn build(catalog: Arc<Catalog>, providers: Vec<ProviderEntry>, today: NaiveDate) -> Self {
-        let mut exact = Vec::new();
-        let mut public = Vec::new();
+    /// Builds the index over a loaded store in one pass (R-trees bulk-loaded).
+    pub fn build(catalog: Arc<Catalog>, mut store: Store, today: NaiveDate) -> Self {
+        store.shrink_to_fit();
+        let mut exact = Vec::with_capacity(store.locations.len());
+        let mut public = Vec::with_capacity(store.locations.len());
         let mut serving = vec![HashSet::new(); catalog.counties.len()];
-        for p in &providers {
-            for l in &p.locations {
-                exact.push(tree_entry(p.listing.id, l.exact));
-                public.push(tree_entry(p.listing.id, l.public));
+        for p in store.iter() {
+            for l in p.locations() {
+                exact.push(tree_entry(p.slot, l.exact));
+                public.push(tree_entry(p.slot, l.public));
             }
-            for &c in &p.counties {
-                serving[usize::from(c)].insert(p.listing.id);
+            for &c in p.counties() {
+                serving[usize::from(c)].insert(p.slot);
             }
+        }
+        for county in &mut serving {
+            county.shrink_to_fit();
         }
         let mut snapshot = Snapshot {
             catalog,
-            providers: providers.into_iter().map(|p| (p.listing.id, p)).collect(),
+            store,
             exact: RTree::bulk_load(exact),
             public: RTree::bulk_load(public),
             serving,
@@ -295,11 +629,16 @@ impl Snapshot {
         snapshot
     }
 
+    /// The provider in `slot`.
+    pub fn provider(&self, slot: u32) -> Option<ProviderRef<'_>> {
+        self.store.get(slot)
+    }
+
     /// Counts the gap matrix from scratch.
     fn recount(&mut self) {
         let needs = self.catalog.needs.len();
         let mut cells = vec![CellCounts::default(); self.catalog.counties.len() * needs];
-        for p in self.providers.values() {
+        for p in self.store.iter() {
             count_provider(&mut cells, needs, p, self.today, 1);
         }
         self.cells = cells;
@@ -313,35 +652,67 @@ impl Snapshot {
         }
     }
 
-    /// Replaces what is known of one provider: `None` when it is gone or archived.
-    pub fn replace_provider(&mut self, id: Uuid, entry: Option<ProviderEntry>) {
+    /// Replaces what is known of each of `ids` with its entry in `fresh` (read after
+    /// the change); one missing from `fresh` is gone or archived.
+    pub fn replace_providers(&mut self, ids: &[Uuid], fresh: &Store) {
         let needs = self.catalog.needs.len();
-        if let Some(old) = self.providers.remove(&id) {
-            count_provider(&mut self.cells, needs, &old, self.today, -1);
-            for l in &old.locations {
-                self.exact.remove(&tree_entry(id, l.exact));
-                self.public.remove(&tree_entry(id, l.public));
+        for id in ids {
+            if let Some(slot) = self.store.slot(id) {
+                let old = self.store.get(slot).expect("a slot in the map is taken");
+                count_provider(&mut self.cells, needs, old, self.today, -1);
+                for l in old.locations() {
+                    self.exact.remove(&tree_entry(slot, l.exact));
+                    self.public.remove(&tree_entry(slot, l.public));
+                }
+                for &c in old.counties() {
+                    self.serving[usize::from(c)].remove(&slot);
+                }
+                self.store.remove(slot);
             }
-            for &c in &old.counties {
-                self.serving[usize::from(c)].remove(&id);
+            let Some(new) = fresh.slot(id).and_then(|slot| fresh.get(slot)) else { continue };
+            let slot = self.store.copy_in(new);
+            let new = self.store.get(slot).expect("just copied in");
+            for l in new.locations() {
+                self.exact.insert(tree_entry(slot, l.exact));
+                self.public.insert(tree_entry(slot, l.public));
             }
+            for &c in new.counties() {
+                self.serving[usize::from(c)].insert(slot);
+            }
+            count_provider(&mut self.cells, needs, new, self.today, 1);
         }
-        if let Some(new) = entry {
-            for l in &new.locations {
-                self.exact.insert(tree_entry(id, l.exact));
-                self.public.insert(tree_entry(id, l.public));
-            }
-            for &c in &new.counties {
-                self.serving[usize::from(c)].insert(id);
-            }
-            count_provider(&mut self.cells, needs, &new, self.today, 1);
-            self.providers.insert(id, new);
-        }
+        self.store.compact_if_worthwhile();
+    }
+
+    /// Number of providers held.
+    pub fn provider_count(&self) -> usize {
+        self.store.len()
     }
 
     /// Number of locations held (each in both trees).
     pub fn location_count(&self) -> usize {
         self.public.size()
+    }
+
+    /// About how many bytes the index holds, by part, for the load log.
+    pub fn approximate_bytes(&self) -> [(&'static str, usize); 4] {
+        let s = &self.store;
+        let records = s.records.capacity() * size_of::<Option<Record>>()
+            + s.slots.capacity() * (size_of::<(Uuid, u32)>() + 1)
+            + s.vacant.capacity() * 4;
+        let arrays = s.text.capacity()
+            + s.services.capacity() * size_of::<ServiceEntry>()
+            + s.languages.capacity() * size_of::<u32>()
+            + s.locations.capacity() * size_of::<LocationEntry>()
+            + s.counties.capacity() * size_of::<u16>()
+            + s.training.capacity() * size_of::<(NaiveDate, NaiveDate)>()
+            + s.mous.capacity() * size_of::<MouEntry>();
+        // Leaves and the inner nodes above them (a node holds up to six children).
+        let trees = 2 * self.public.size() * size_of::<rstar::RTreeNode<TreeEntry>>() * 6 / 5;
+        let serving: usize = self.serving.iter().map(|c| c.capacity() * (size_of::<u32>() + 1)).sum();
+        let counties: usize =
+            self.catalog.counties.iter().map(|c| geo::CoordsIter::coords_count(&c.boundary) * 16).sum();
+        [("records", records), ("arrays", arrays), ("trees", trees + serving), ("county_shapes", counties)]
     }
 }
 
@@ -349,11 +720,10 @@ impl Snapshot {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_listing_keeps_every_text_and_every_absence() {
-        let provider = Provider {
+    fn provider(name: &str) -> Provider {
+        Provider {
             id: Uuid::new_v4(),
-            name: "Ålpha Shelter (synthetic)".into(),
+            name: name.into(),
             kind: "dv_sa_agency".into(),
             description: None,
             website: Some("https://example.org".into()),
@@ -361,9 +731,105 @@ mod tests {
             synthetic: true,
             organization_id: Some(Uuid::new_v4()),
             version: 7,
-        };
-        assert_eq!(Listing::from(provider.clone()).to_provider(), provider);
-        let bare = Provider { description: Some("d".into()), website: None, email: None, ..provider };
-        assert_eq!(Listing::from(bare.clone()).to_provider(), bare);
+        }
+    }
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 1, d).expect("a day of January")
+    }
+
+    /// A store of `n` providers, each with parts that tell them apart.
+    fn store_of(n: u32) -> (Store, Vec<Provider>) {
+        let mut store = Store::default();
+        let providers: Vec<Provider> = (0..n).map(|i| provider(&format!("Shelter {i} (synthetic)"))).collect();
+        for (i, p) in (0..n).zip(&providers) {
+            let slot = store.add_listing(p);
+            store.push_service(slot, 1 << i, [pack_language("es"), i], 0b10, i % 2 == 0).expect("grouped");
+            let at = (-79.0 + f64::from(i), 35.0);
+            store.push_location(slot, LocationEntry { exact: at, public: at, confidential: false }).expect("grouped");
+            store.push_county(slot, i as u16).expect("grouped");
+            store.push_county(slot, 90).expect("grouped");
+            store.push_training(slot, (day(1), day(1) + chrono::Days::new(u64::from(i) + 1))).expect("grouped");
+            store
+                .push_mou(slot, MouEntry { effective_on: day(1), expires_on: day(3), scope: 1 << i })
+                .expect("grouped");
+        }
+        (store, providers)
+    }
+
+    fn parts(p: ProviderRef<'_>) -> String {
+        let services: Vec<_> =
+            p.services().iter().map(|s| (s.needs, p.languages(s).to_vec(), s.populations, s.open_24h)).collect();
+        let locations: Vec<_> = p.locations().iter().map(|l| (l.exact, l.public, l.confidential)).collect();
+        format!(
+            "{:?} {services:?} {locations:?} {:?} {} {} {}",
+            p.to_provider(),
+            p.counties(),
+            p.has_contact(),
+            p.ht_trained(day(2)),
+            p.mou_needs(day(2))
+        )
+    }
+
+    #[test]
+    fn a_listing_keeps_every_text_and_every_absence() {
+        let mut store = Store::default();
+        let full = Provider { name: "Ålpha Shelter (synthetic)".into(), ..provider("") };
+        let bare = Provider { description: Some("d".into()), website: None, email: None, ..provider("Beta") };
+        let (a, b) = (store.add_listing(&full), store.add_listing(&bare));
+        assert_eq!(store.get(a).map(|p| p.to_provider()), Some(full));
+        assert_eq!(store.get(b).map(|p| p.to_provider()), Some(bare));
+    }
+
+    #[test]
+    fn parts_arriving_out_of_provider_order_are_refused() {
+        let mut store = Store::default();
+        let (a, b) = (store.add_listing(&provider("A")), store.add_listing(&provider("B")));
+        store.push_county(a, 1).expect("first of a");
+        store.push_county(b, 1).expect("first of b");
+        assert!(store.push_county(a, 2).is_err(), "a's counties would be split");
+        assert!(store.push_county(99, 1).is_err(), "no such slot");
+    }
+
+    #[test]
+    fn replaced_providers_keep_their_parts_and_stale_bytes_are_compacted_away() {
+        let (store, _) = store_of(40);
+        let catalog = Arc::new(Catalog::new(Vec::new(), Vec::new()).expect("an empty catalog"));
+        let mut snapshot = Snapshot { catalog, store, ..empty_snapshot() };
+        let before: HashMap<Uuid, String> = snapshot.store.iter().map(|p| (p.id(), parts(p))).collect();
+        // Each round re-reads every provider (as the listener does after a change), which
+        // leaves a full copy of stale bytes behind until compaction drops it.
+        for _ in 0..3 {
+            let (fresh, ids) = (copy_of(&snapshot.store), before.keys().copied().collect::<Vec<_>>());
+            snapshot.replace_providers(&ids, &fresh);
+            snapshot.store.compact_now();
+            let after: HashMap<Uuid, String> = snapshot.store.iter().map(|p| (p.id(), parts(p))).collect();
+            assert_eq!(after, before);
+            assert_eq!(snapshot.store.stale_bytes, 0);
+        }
+        let gone = *before.keys().next().expect("a provider");
+        snapshot.replace_providers(&[gone], &Store::default());
+        assert_eq!(snapshot.store.slot(&gone), None);
+        assert_eq!(snapshot.provider_count(), 39);
+    }
+
+    fn copy_of(store: &Store) -> Store {
+        let mut copy = Store::default();
+        for p in store.iter() {
+            copy.copy_in(p);
+        }
+        copy
+    }
+
+    fn empty_snapshot() -> Snapshot {
+        Snapshot {
+            catalog: Arc::new(Catalog::new(Vec::new(), Vec::new()).expect("an empty catalog")),
+            store: Store::default(),
+            exact: RTree::new(),
+            public: RTree::new(),
+            serving: vec![HashSet::new(); 100],
+            today: day(2),
+            cells: Vec::new(),
+        }
     }
 }

@@ -201,9 +201,14 @@ pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec
     repo::providers_by_id(conn, ids).await
 }
 
-/// Every listed (not archived) provider, or those of `ids` that are listed.
-pub async fn listed(conn: &mut AsyncPgConnection, ids: Option<&[Uuid]>) -> AppResult<Vec<Provider>> {
-    repo::listed(conn, ids).await
+/// Hands every listed (not archived) provider, or those of `ids` that are listed, to
+/// `each` as it is read (the directory index reads them all without holding them all).
+pub async fn for_each_listed(
+    conn: &mut AsyncPgConnection,
+    ids: Option<&[Uuid]>,
+    each: impl FnMut(Provider),
+) -> AppResult<()> {
+    repo::for_each_listed(conn, ids, each).await
 }
 
 /// The services of each provider, for batched loading.

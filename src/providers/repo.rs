@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::TryStreamExt;
 use postgis_diesel::types::Point;
 use uuid::Uuid;
 
@@ -52,14 +53,21 @@ pub(super) async fn providers_by_id(conn: &mut AsyncPgConnection, ids: &[Uuid]) 
     Ok(rows.into_iter().map(Provider::from).collect())
 }
 
-pub(super) async fn listed(conn: &mut AsyncPgConnection, ids: Option<&[Uuid]>) -> AppResult<Vec<Provider>> {
+pub(super) async fn for_each_listed(
+    conn: &mut AsyncPgConnection,
+    ids: Option<&[Uuid]>,
+    mut each: impl FnMut(Provider),
+) -> AppResult<()> {
     let mut query =
         providers::table.filter(providers::archived_at.is_null()).select(ProviderRow::as_select()).into_boxed();
     if let Some(ids) = ids {
         query = query.filter(providers::id.eq_any(ids.to_vec()));
     }
-    let rows: Vec<ProviderRow> = query.load(conn).await?;
-    Ok(rows.into_iter().map(Provider::from).collect())
+    let mut rows = query.load_stream::<ProviderRow>(conn).await?;
+    while let Some(row) = rows.try_next().await? {
+        each(row.into());
+    }
+    Ok(())
 }
 
 #[derive(Queryable, Selectable)]

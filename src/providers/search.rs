@@ -146,8 +146,8 @@ fn by_distance_indexed(snapshot: &Snapshot, q: &SearchQuery, at: Coordinates, ex
             .nearest(&filter, point, q.radius_m, exact, after, q.limit + 1)
             .into_iter()
             .map(|n| SearchHit {
-                cursor: Cursor::Distance { metres: n.distance_m, id: n.entry.listing.id }.encode(),
-                provider: n.entry.listing.to_provider(),
+                cursor: Cursor::Distance { metres: n.distance_m, id: n.entry.id() }.encode(),
+                provider: n.entry.to_provider(),
                 distance_km: Some(round_km(n.distance_m, n.confidential && approximate)),
                 distance_approximate: n.confidential && approximate,
                 service_area_match: false,
@@ -168,8 +168,8 @@ fn by_distance_indexed(snapshot: &Snapshot, q: &SearchQuery, at: Coordinates, ex
     let wanted = q.limit + 1 - hits.len();
     let area = snapshot.area_matches(&filter, county, point, q.radius_m, exact, after, wanted);
     hits.extend(area.into_iter().map(|e| SearchHit {
-        cursor: Cursor::ServiceArea { name: e.listing.name().to_owned(), id: e.listing.id }.encode(),
-        provider: e.listing.to_provider(),
+        cursor: Cursor::ServiceArea { name: e.name().to_owned(), id: e.id() }.encode(),
+        provider: e.to_provider(),
         distance_km: None,
         distance_approximate: false,
         service_area_match: true,

@@ -421,13 +421,14 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
-    referral_demand (county_fips, need_code, sent_on) {
+    referral_demand (county_fips, need_code, sent_on, counter) {
         county_fips -> Text,
         need_code -> Text,
         sent_on -> Date,
         sent -> Int4,
         declined_no_capacity -> Int4,
         placed -> Int4,
+        counter -> Int4,
     }
 }
 

@@ -308,6 +308,50 @@ async fn demand_counts_from_one_to_four_are_suppressed() {
 }
 
 #[tokio::test]
+async fn referrals_for_the_same_county_and_need_do_not_wait_on_each_other() {
+    let n = network().await;
+    // Another transaction has sent a referral for Alamance × housing and not committed.
+    let other = n.app.sql().await;
+    other
+        .batch_execute(&format!(
+            "BEGIN;
+             INSERT INTO referrals (sender_organization_id, recipient_organization_id, provider_id, service_id,
+                                    need_code, urgency, status, sent_at, county_fips)
+             SELECT '{sender}', '{recipient}', provider_id, id, 'acute.housing', 'URGENT', 'SENT', now(), '37001'
+             FROM services WHERE id = '{service}';",
+            sender = n.sender_org,
+            recipient = n.recipient_org,
+            service = n.service
+        ))
+        .await
+        .expect("an open transaction with a sent referral");
+    // Counting demand must not make this one queue behind it (a shared counter row would
+    // hold it until the other commits, here never).
+    let sent = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        n.refer(&n.advocate, "same-cell", json!({ "county": "37001" })),
+    )
+    .await
+    .expect("createReferral finished while the other transaction was still open");
+    assert_eq!(sent["data"]["createReferral"]["status"], "SENT", "{sent}");
+    other.batch_execute("ROLLBACK").await.expect("rolled back");
+    let today = Utc::now().date_naive().to_string();
+    let total: i64 = n
+        .app
+        .sql()
+        .await
+        .query_one(
+            "SELECT coalesce(sum(sent), 0)::bigint FROM referral_demand
+             WHERE county_fips = '37001' AND need_code = 'acute.housing' AND sent_on = $1::text::date",
+            &[&today],
+        )
+        .await
+        .expect("demand")
+        .get(0);
+    assert_eq!(total, 1, "the committed referral counts; the rolled-back one does not");
+}
+
+#[tokio::test]
 async fn the_matrix_downloads_as_csv_and_geojson_for_members_only() {
     let app = TestApp::spawn().await;
     let admin = app.network_admin().await;

@@ -14,7 +14,8 @@ use crate::error::{AppError, AppResult};
 
 /// What a key says about a request.
 pub enum Claim {
-    /// First use: do the work, then [`complete`] the key.
+    /// First use: the key now names the id the caller offered; create the record with
+    /// that id in this transaction (if it rolls back, so does the claim).
     New,
     /// Already done: this is the record it made.
     Done(Uuid),
@@ -33,13 +34,15 @@ pub fn check_key(key: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Claims `key` for `operation` in the acting organization (inside its transaction).
+/// Claims `key` for `operation` in the acting organization (inside its transaction),
+/// recording `new_id` as the record it will make.
 pub async fn claim(
     conn: &mut AsyncPgConnection,
     org: Uuid,
     operation: &str,
     key: &str,
     hash: &[u8],
+    new_id: Uuid,
 ) -> AppResult<Claim> {
     let inserted = diesel::insert_into(idempotency_keys::table)
         .values((
@@ -47,6 +50,7 @@ pub async fn claim(
             idempotency_keys::operation.eq(operation),
             idempotency_keys::key.eq(key),
             idempotency_keys::request_hash.eq(hash),
+            idempotency_keys::result_id.eq(new_id),
         ))
         .on_conflict_do_nothing()
         .execute(conn)
@@ -63,19 +67,4 @@ pub async fn claim(
         return Err(AppError::Conflict { message: "idempotencyKey was already used with different input".into() });
     }
     result.map(Claim::Done).ok_or_else(|| AppError::internal(std::io::Error::other("idempotency key without result")))
-}
-
-/// Records the result of a new claim (same transaction as the work).
-pub async fn complete(
-    conn: &mut AsyncPgConnection,
-    org: Uuid,
-    operation: &str,
-    key: &str,
-    result: Uuid,
-) -> AppResult<()> {
-    diesel::update(idempotency_keys::table.find((org, operation, key)))
-        .set(idempotency_keys::result_id.eq(result))
-        .execute(conn)
-        .await?;
-    Ok(())
 }

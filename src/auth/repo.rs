@@ -78,6 +78,7 @@ pub(super) struct LiveSession {
     pub user_id: Uuid,
     pub organization_id: Uuid,
     pub role: Role,
+    pub last_used_at: DateTime<Utc>,
 }
 
 pub(super) async fn live_session(
@@ -88,7 +89,7 @@ pub(super) async fn live_session(
     let now = Utc::now();
     // The role comes from the membership as it is now: removing a member, or disabling
     // the user, cuts off their sessions at once.
-    let row: Option<(Uuid, Uuid, Uuid, String)> = sessions::table
+    let row: Option<(Uuid, Uuid, Uuid, String, DateTime<Utc>)> = sessions::table
         .inner_join(users::table)
         .inner_join(memberships::table.on(
             memberships::user_id.eq(sessions::user_id).and(memberships::organization_id.eq(sessions::organization_id)),
@@ -100,20 +101,23 @@ pub(super) async fn live_session(
         .filter(sessions::last_used_at.gt(now - idle))
         .filter(users::disabled_at.is_null())
         .filter(organizations::archived_at.is_null())
-        .select((sessions::id, sessions::user_id, sessions::organization_id, memberships::role))
+        .select((sessions::id, sessions::user_id, sessions::organization_id, memberships::role, sessions::last_used_at))
         .first(conn)
         .await
         .optional()?;
-    row.map(|(id, user_id, organization_id, role)| {
-        Ok(LiveSession { id, user_id, organization_id, role: parse_role(&role)? })
+    row.map(|(id, user_id, organization_id, role, last_used_at)| {
+        Ok(LiveSession { id, user_id, organization_id, role: parse_role(&role)?, last_used_at })
     })
     .transpose()
 }
 
-/// Marks a session used. Written at most once a minute per session, so reads do not
-/// turn into a write per request.
+/// How long a session's last use may lag: it is written at most once a minute, so
+/// reads do not turn into a write per request.
+pub(super) const TOUCH_EVERY: Duration = Duration::minutes(1);
+
+/// Marks a session used, unless another request just did.
 pub(super) async fn touch_session(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<()> {
-    let stale = Utc::now() - Duration::minutes(1);
+    let stale = Utc::now() - TOUCH_EVERY;
     diesel::update(sessions::table.find(id).filter(sessions::last_used_at.lt(stale)))
         .set(sessions::last_used_at.eq(Utc::now()))
         .execute(conn)

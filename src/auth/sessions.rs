@@ -97,7 +97,9 @@ pub async fn authenticate(conn: &mut AsyncPgConnection, settings: AuthSettings, 
     let hash = credentials::token_hash(bearer);
     if bearer.starts_with(SESSION_PREFIX) {
         let session = repo::live_session(conn, &hash, settings.idle).await?.ok_or(AppError::Unauthenticated)?;
-        repo::touch_session(conn, session.id).await?;
+        if session.last_used_at < Utc::now() - repo::TOUCH_EVERY {
+            repo::touch_session(conn, session.id).await?;
+        }
         Ok(Actor::Member(Member {
             user_id: Some(session.user_id),
             api_key_id: None,

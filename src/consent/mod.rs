@@ -192,10 +192,11 @@ pub async fn record(
             let client = clients::owned_in_tx(conn, &member, input.client_id)
                 .await?
                 .ok_or(AppError::NotFound { what: "client" })?;
-            if let idempotency::Claim::Done(id) =
-                idempotency::claim(conn, member.organization_id, OPERATION, &key, &hash).await?
+            let id = Uuid::new_v4();
+            if let idempotency::Claim::Done(existing) =
+                idempotency::claim(conn, member.organization_id, OPERATION, &key, &hash, id).await?
             {
-                return Ok(id);
+                return Ok(existing);
             }
             for org in &recipients {
                 if !crate::organizations::exists(conn, *org).await? {
@@ -236,7 +237,6 @@ pub async fn record(
                 }
                 _ => {}
             }
-            let id = Uuid::new_v4();
             diesel::insert_into(consents::table)
                 .values((
                     consents::id.eq(id),
@@ -268,7 +268,6 @@ pub async fn record(
                 })
                 .collect();
             diesel::insert_into(consent_recipients::table).values(rows).execute(conn).await?;
-            idempotency::complete(conn, member.organization_id, OPERATION, &key, id).await?;
             audit::record(conn, &caller, "consent.record", "consent", Some(id)).await?;
             Ok(id)
         })

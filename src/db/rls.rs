@@ -21,11 +21,20 @@ where
     let org = member.organization_id.to_string();
     let user = member.user_id.map(|u| u.to_string()).unwrap_or_default();
     conn.transaction::<T, AppError, _>(async move |conn| {
-        diesel::sql_query("SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true)")
-            .bind::<Text, _>(org)
-            .bind::<Text, _>(user)
-            .execute(conn)
-            .await?;
+        // Planning a statement over these tables means planning their policies' subqueries
+        // too, which costs more than running them (1-2 ms against 0.1 ms for a client by
+        // id). The statements run here are lookups by id or organization whose best plan
+        // does not turn on the values bound, so each connection plans a prepared
+        // statement once, generically, and reuses it (the setting itself ends with the
+        // transaction; the policies are still evaluated on every execution).
+        diesel::sql_query(
+            "SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true), \
+             set_config('plan_cache_mode', 'force_generic_plan', true)",
+        )
+        .bind::<Text, _>(org)
+        .bind::<Text, _>(user)
+        .execute(conn)
+        .await?;
         work(conn).await
     })
     .await

@@ -13,7 +13,7 @@ use crate::clients::CLIENT_ROLES;
 use crate::db::rls;
 use crate::db::schema::{follow_ups, memberships};
 use crate::error::{AppError, AppResult};
-use crate::notify::{self, EventType};
+use crate::notify::{self, EventType, Scheduled};
 
 /// What a follow-up found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,21 +127,22 @@ pub(crate) async fn schedule_events(
     let stamp = due_at.timestamp();
     notify::schedule(
         conn,
-        &format!("follow_up.due:{follow_up}:{stamp}"),
-        due_at,
-        EventType::FollowUpDue,
-        organization,
-        &ids,
-    )
-    .await?;
-    let overdue = due_at + chrono::Duration::days(1);
-    notify::schedule(
-        conn,
-        &format!("follow_up.overdue:{follow_up}:{stamp}"),
-        overdue,
-        EventType::FollowUpOverdue,
-        organization,
-        &ids,
+        &[
+            Scheduled {
+                key: format!("follow_up.due:{follow_up}:{stamp}"),
+                fire_at: due_at,
+                event: EventType::FollowUpDue,
+                organization,
+                ids: &ids,
+            },
+            Scheduled {
+                key: format!("follow_up.overdue:{follow_up}:{stamp}"),
+                fire_at: due_at + chrono::Duration::days(1),
+                event: EventType::FollowUpOverdue,
+                organization,
+                ids: &ids,
+            },
+        ],
     )
     .await
 }

@@ -88,29 +88,33 @@ pub async fn emit(
         .await?)
 }
 
-/// Queues an event to be emitted at `fire_at` (once per `key`), inside the caller's
-/// transaction.
-pub async fn schedule(
-    conn: &mut AsyncPgConnection,
-    key: &str,
-    fire_at: DateTime<Utc>,
-    event: EventType,
-    organization: Uuid,
-    ids: &[(&str, Uuid)],
-) -> AppResult<()> {
-    let payload: serde_json::Map<String, serde_json::Value> =
-        ids.iter().map(|(k, v)| ((*k).to_owned(), serde_json::json!(v))).collect();
-    diesel::insert_into(scheduled_events::table)
-        .values((
-            scheduled_events::dedupe_key.eq(key),
-            scheduled_events::fire_at.eq(fire_at),
-            scheduled_events::event_type.eq(event.as_str()),
-            scheduled_events::organization_id.eq(organization),
-            scheduled_events::payload.eq(serde_json::Value::Object(payload)),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
+/// An event to emit later, once per `key`.
+pub struct Scheduled<'a> {
+    pub key: String,
+    pub fire_at: DateTime<Utc>,
+    pub event: EventType,
+    pub organization: Uuid,
+    pub ids: &'a [(&'a str, Uuid)],
+}
+
+/// Queues events to be emitted at their `fire_at` (each once per key), inside the
+/// caller's transaction, in one statement.
+pub async fn schedule(conn: &mut AsyncPgConnection, events: &[Scheduled<'_>]) -> AppResult<()> {
+    let rows: Vec<_> = events
+        .iter()
+        .map(|e| {
+            let payload: serde_json::Map<String, serde_json::Value> =
+                e.ids.iter().map(|(k, v)| ((*k).to_owned(), serde_json::json!(v))).collect();
+            (
+                scheduled_events::dedupe_key.eq(e.key.as_str()),
+                scheduled_events::fire_at.eq(e.fire_at),
+                scheduled_events::event_type.eq(e.event.as_str()),
+                scheduled_events::organization_id.eq(e.organization),
+                scheduled_events::payload.eq(serde_json::Value::Object(payload)),
+            )
+        })
+        .collect();
+    diesel::insert_into(scheduled_events::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
     Ok(())
 }
 

@@ -19,7 +19,8 @@ use crate::counties::Fips;
 use crate::crypto::{FieldContext, Keyring};
 use crate::db::rls;
 use crate::db::schema::{
-    follow_ups as follow_up_rows, need_categories, providers, referral_events, referrals, service_needs, services,
+    counties, follow_ups as follow_up_rows, need_categories, providers, referral_events, referrals, service_needs,
+    services,
 };
 use crate::error::{AppError, AppResult};
 use crate::follow_ups::{self, FollowUp};
@@ -202,28 +203,34 @@ fn seal_note(keyring: &Keyring, event_key: Uuid, note: Option<&str>) -> Option<V
     keyring.seal_opt(FieldContext { table: "referral_events", row: event_key, field: "note" }, note)
 }
 
-/// Appends a transition event; the note is sealed against the referral and position.
-async fn record_event(
+/// A transition to record: from, to, and the note (if any).
+type Transition<'a> = (Option<Status>, Status, Option<&'a str>);
+
+/// Appends transition events made `at` one instant, in order, in one statement; notes
+/// are sealed against the referral (events have no id before insertion).
+async fn record_events(
     conn: &mut AsyncPgConnection,
     keyring: &Keyring,
     member: &Member,
     referral: Uuid,
-    from: Option<Status>,
-    to: Status,
-    note: Option<&str>,
+    at: DateTime<Utc>,
+    transitions: &[Transition<'_>],
 ) -> AppResult<()> {
-    // Notes are bound to the referral (events have no id before insertion).
-    diesel::insert_into(referral_events::table)
-        .values((
-            referral_events::referral_id.eq(referral),
-            referral_events::from_status.eq(from.map(Status::as_db)),
-            referral_events::to_status.eq(to.as_db()),
-            referral_events::actor_user_id.eq(member.user_id),
-            referral_events::actor_organization_id.eq(member.organization_id),
-            referral_events::note_enc.eq(seal_note(keyring, referral, note)),
-        ))
-        .execute(conn)
-        .await?;
+    let rows: Vec<_> = transitions
+        .iter()
+        .map(|&(from, to, note)| {
+            (
+                referral_events::referral_id.eq(referral),
+                referral_events::from_status.eq(from.map(Status::as_db)),
+                referral_events::to_status.eq(to.as_db()),
+                referral_events::actor_user_id.eq(member.user_id),
+                referral_events::actor_organization_id.eq(member.organization_id),
+                referral_events::note_enc.eq(seal_note(keyring, referral, note)),
+                referral_events::at.eq(at),
+            )
+        })
+        .collect();
+    diesel::insert_into(referral_events::table).values(rows).execute(conn).await?;
     Ok(())
 }
 
@@ -250,27 +257,69 @@ async fn require_consent(
     }
 }
 
-/// Sends: checks consent again, stamps the time, schedules the follow-up.
-async fn send(conn: &mut AsyncPgConnection, member: &Member, referral: &Referral) -> AppResult<()> {
-    if let Some(client) = referral.client_id {
-        require_consent(conn, client, referral.recipient_organization_id, referral.service_id, &referral.shared_fields)
-            .await?;
-    }
-    let now = Utc::now();
-    diesel::update(referrals::table.find(referral.id))
-        .set((referrals::status.eq(Status::Sent.as_db()), referrals::sent_at.eq(now), referrals::updated_at.eq(now)))
-        .execute(conn)
-        .await?;
-    let phase: String =
-        need_categories::table.find(&referral.need_code).select(need_categories::phase).first(conn).await?;
+/// What sending sets in motion (the referral is already marked sent at `sent_at`): the
+/// sender's follow-up, sooner for acute needs, with its due and overdue reminders, and
+/// word to the recipient.
+async fn after_send(
+    conn: &mut AsyncPgConnection,
+    member: &Member,
+    referral: &Referral,
+    phase: Phase,
+    sent_at: DateTime<Utc>,
+) -> AppResult<()> {
     let network = settings::get(conn).await?;
-    let days = network.follow_up_days(Phase::from_db(&phase).unwrap_or(Phase::Transitional));
-    let due = now + Duration::days(days.into());
+    let due = sent_at + Duration::days(network.follow_up_days(phase).into());
     let follow_up = follow_ups::schedule(conn, referral.id, member.organization_id, due, member.user_id).await?;
     follow_ups::schedule_events(conn, follow_up, referral.id, member.organization_id, due).await?;
     notify::emit(conn, EventType::ReferralSent, referral.recipient_organization_id, &[("referralId", referral.id)])
         .await?;
     Ok(())
+}
+
+/// The phase of a need (its follow-up comes sooner when acute).
+async fn phase_of(conn: &mut AsyncPgConnection, need: &str) -> AppResult<Phase> {
+    let phase: String = need_categories::table.find(need).select(need_categories::phase).first(conn).await?;
+    Ok(Phase::from_db(&phase).unwrap_or(Phase::Transitional))
+}
+
+/// Where a new referral goes, as one lookup: the service's provider and its
+/// organization, whether the service meets the need, the need's phase, and whether the
+/// county asked about exists.
+#[derive(Queryable)]
+struct Target {
+    provider: Uuid,
+    recipient: Option<Uuid>,
+    meets_need: bool,
+    phase: Option<String>,
+    county_exists: bool,
+}
+
+async fn target_of(
+    conn: &mut AsyncPgConnection,
+    service: Uuid,
+    need: &str,
+    county: Option<&Fips>,
+) -> AppResult<Option<Target>> {
+    use diesel::dsl::exists;
+    Ok(services::table
+        .inner_join(providers::table)
+        .filter(services::id.eq(service))
+        .filter(services::archived_at.is_null())
+        .filter(providers::archived_at.is_null())
+        .select((
+            providers::id,
+            providers::organization_id,
+            exists(
+                service_needs::table
+                    .filter(service_needs::service_id.eq(service))
+                    .filter(service_needs::need_code.eq(need)),
+            ),
+            need_categories::table.filter(need_categories::code.eq(need)).select(need_categories::phase).single_value(),
+            exists(counties::table.filter(counties::fips.nullable().eq(county.map(|f| f.as_str().to_owned())))),
+        ))
+        .first(conn)
+        .await
+        .optional()?)
 }
 
 /// Creates a referral (and sends it unless `send` is false). Idempotent by `key`.
@@ -305,58 +354,46 @@ pub async fn create(
     let hash = idempotency::request_hash(&serde_json::to_string(&input).unwrap_or_default());
     let (key, caller, keyring) = (key.to_owned(), caller.clone(), Arc::clone(keyring));
     let acting = member.clone();
-    let id = rls::in_org(conn, &member, move |conn| {
+    rls::in_org(conn, &member, move |conn| {
         Box::pin(async move {
             let member = acting;
-            if let idempotency::Claim::Done(id) =
-                idempotency::claim(conn, member.organization_id, OPERATION, &key, &hash).await?
+            let id = Uuid::new_v4();
+            if let idempotency::Claim::Done(existing) =
+                idempotency::claim(conn, member.organization_id, OPERATION, &key, &hash, id).await?
             {
-                return Ok(id);
+                return load(conn, &[existing]).await?.pop().ok_or(AppError::NotFound { what: "referral" });
             }
-            let target: Option<(Uuid, Option<Uuid>)> = services::table
-                .inner_join(providers::table)
-                .filter(services::id.eq(input.service_id))
-                .filter(services::archived_at.is_null())
-                .filter(providers::archived_at.is_null())
-                .select((providers::id, providers::organization_id))
-                .first(conn)
-                .await
-                .optional()?;
-            let (provider, recipient) = target
+            let target = target_of(conn, input.service_id, &input.need_code, county.as_ref())
+                .await?
                 .ok_or_else(|| AppError::bad_input("input.serviceId", "input.serviceId is not a listed service"))?;
-            let recipient = recipient.ok_or_else(|| {
+            let recipient = target.recipient.ok_or_else(|| {
                 AppError::bad_input(
                     "input.serviceId",
                     "input.serviceId belongs to a provider that is not a network member and cannot receive referrals",
                 )
             })?;
-            let covers: bool = diesel::select(diesel::dsl::exists(
-                service_needs::table
-                    .filter(service_needs::service_id.eq(input.service_id))
-                    .filter(service_needs::need_code.eq(&input.need_code)),
-            ))
-            .get_result(conn)
-            .await?;
-            if !covers {
+            if !target.meets_need {
                 return Err(AppError::bad_input("input.needCode", "input.needCode is not a need this service meets"));
             }
-            if let Some(fips) = &county
-                && crate::counties::by_fips(conn, &[fips.as_str().to_owned()]).await?.is_empty()
-            {
+            if county.is_some() && !target.county_exists {
                 return Err(AppError::bad_input("input.county", "input.county is not a known county"));
             }
             if let Some(client) = input.client_id {
                 clients::owned_in_tx(conn, &member, client).await?.ok_or(AppError::NotFound { what: "client" })?;
                 require_consent(conn, client, recipient, input.service_id, &input.share_fields).await?;
             }
-            let id = Uuid::new_v4();
+            // Sent at once (the usual case) is written as sent, with both events: the
+            // draft it was, and its sending, all at one instant.
+            let now = Utc::now();
+            let sent_at = input.send.then_some(now);
+            let status = if input.send { Status::Sent } else { Status::Draft };
             let shared: BTreeSet<&str> = input.share_fields.iter().map(|f| f.as_db()).collect();
-            diesel::insert_into(referrals::table)
+            let row: Row = diesel::insert_into(referrals::table)
                 .values((
                     referrals::id.eq(id),
                     referrals::sender_organization_id.eq(member.organization_id),
                     referrals::recipient_organization_id.eq(recipient),
-                    referrals::provider_id.eq(provider),
+                    referrals::provider_id.eq(target.provider),
                     referrals::service_id.eq(input.service_id),
                     referrals::need_code.eq(&input.need_code),
                     referrals::urgency.eq(input.urgency.as_db()),
@@ -369,26 +406,31 @@ pub async fn create(
                         .iter()
                         .map(|p| Some(p.to_string()))
                         .collect::<Vec<_>>()),
-                    referrals::status.eq(Status::Draft.as_db()),
+                    referrals::status.eq(status.as_db()),
+                    referrals::sent_at.eq(sent_at),
+                    referrals::created_at.eq(now),
+                    referrals::updated_at.eq(now),
                     referrals::created_by.eq(member.user_id),
                 ))
-                .execute(conn)
+                .returning(Row::as_returning())
+                .get_result(conn)
                 .await?;
-            record_event(conn, &keyring, &member, id, None, Status::Draft, note.as_deref()).await?;
-            if input.send {
-                let draft = load(conn, &[id]).await?.pop().ok_or(AppError::NotFound { what: "referral" })?;
-                send(conn, &member, &draft).await?;
-                record_event(conn, &keyring, &member, id, Some(Status::Draft), Status::Sent, None).await?;
+            let referral = from_row(row)?;
+            let drafted: Transition<'_> = (None, Status::Draft, note.as_deref());
+            match sent_at {
+                None => record_events(conn, &keyring, &member, id, now, &[drafted]).await?,
+                Some(sent_at) => {
+                    let sent: Transition<'_> = (Some(Status::Draft), Status::Sent, None);
+                    record_events(conn, &keyring, &member, id, now, &[drafted, sent]).await?;
+                    let phase = target.phase.as_deref().and_then(Phase::from_db).unwrap_or(Phase::Transitional);
+                    after_send(conn, &member, &referral, phase, sent_at).await?;
+                }
             }
-            idempotency::complete(conn, member.organization_id, OPERATION, &key, id).await?;
             audit::record(conn, &caller, "referral.create", "referral", Some(id)).await?;
-            Ok(id)
+            Ok(referral)
         })
     })
-    .await?;
-    get(conn, &Caller { actor: crate::auth::Actor::Member(member), request_id: String::new() }, id)
-        .await?
-        .ok_or(AppError::NotFound { what: "referral" })
+    .await
 }
 
 /// Moves a referral along its lifecycle. Illegal moves are `BAD_USER_INPUT` on `to`;
@@ -430,20 +472,35 @@ pub async fn transition(
             if needed != side {
                 return Err(AppError::Forbidden);
             }
+            let now = Utc::now();
             if to == Status::Sent {
-                send(conn, &member, &referral).await?;
+                if let Some(client) = referral.client_id {
+                    let (recipient, service) = (referral.recipient_organization_id, referral.service_id);
+                    require_consent(conn, client, recipient, service, &referral.shared_fields).await?;
+                }
+                diesel::update(referrals::table.find(id))
+                    .set((
+                        referrals::status.eq(Status::Sent.as_db()),
+                        referrals::sent_at.eq(now),
+                        referrals::updated_at.eq(now),
+                        referrals::version.eq(referrals::version + 1),
+                    ))
+                    .execute(conn)
+                    .await?;
+                let phase = phase_of(conn, &referral.need_code).await?;
+                after_send(conn, &member, &referral, phase, now).await?;
             } else {
                 diesel::update(referrals::table.find(id))
                     .set((
                         referrals::status.eq(to.as_db()),
                         referrals::decline_reason.eq(reason.map(DeclineReason::as_db)),
-                        referrals::updated_at.eq(Utc::now()),
+                        referrals::updated_at.eq(now),
                         referrals::version.eq(referrals::version + 1),
                     ))
                     .execute(conn)
                     .await?;
             }
-            record_event(conn, &keyring, &member, id, Some(referral.status), to, note.as_deref()).await?;
+            record_events(conn, &keyring, &member, id, now, &[(Some(referral.status), to, note.as_deref())]).await?;
             // Tell the other side (sending already announced itself to the recipient).
             let other = match side {
                 Side::Sender => referral.recipient_organization_id,

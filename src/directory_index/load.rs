@@ -1,7 +1,8 @@
 //! Reading the directory out of PostgreSQL into a packed [`Store`]: everything, or a
 //! set of providers. Each read runs in one REPEATABLE READ transaction so the parts
 //! agree. Rows are streamed straight into the store, ordered by provider so each
-//! provider's parts land side by side, and never held as a whole result.
+//! provider's parts land side by side; no whole result is held (only the small
+//! provider × county pairs, which are sorted before they are stored).
 
 use std::sync::Arc;
 
@@ -181,12 +182,20 @@ pub async fn current_date(conn: &mut AsyncPgConnection) -> AppResult<NaiveDate> 
     today(conn).await
 }
 
+/// How long the statements of a whole load may run: the service's statement timeout is
+/// for requests, and reading a directory of a million providers takes longer than that.
+const LOAD_STATEMENT_TIMEOUT: &str = "10min";
+
 /// The whole directory.
 pub async fn everything(conn: &mut AsyncPgConnection) -> AppResult<Snapshot> {
     conn.build_transaction()
         .repeatable_read()
         .read_only()
         .run(async |conn| {
+            diesel::sql_query("SELECT set_config('statement_timeout', $1, true)")
+                .bind::<Text, _>(LOAD_STATEMENT_TIMEOUT)
+                .execute(conn)
+                .await?;
             let catalog = Arc::new(catalog(conn).await?);
             let store = providers(conn, &catalog, None).await?;
             let today = today(conn).await?;

@@ -744,15 +744,14 @@ mod tests {
         let providers: Vec<Provider> = (0..n).map(|i| provider(&format!("Shelter {i} (synthetic)"))).collect();
         for (i, p) in (0..n).zip(&providers) {
             let slot = store.add_listing(p);
-            store.push_service(slot, 1 << i, [pack_language("es"), i], 0b10, i % 2 == 0).expect("grouped");
-            let at = (-79.0 + f64::from(i), 35.0);
+            store.push_service(slot, 1 << (i % 64), [pack_language("es"), i], 0b10, i % 2 == 0).expect("grouped");
+            let at = (-79.0 + f64::from(i) / 1000.0, 35.0);
             store.push_location(slot, LocationEntry { exact: at, public: at, confidential: false }).expect("grouped");
-            store.push_county(slot, i as u16).expect("grouped");
+            store.push_county(slot, (i % 90) as u16).expect("grouped");
             store.push_county(slot, 90).expect("grouped");
-            store.push_training(slot, (day(1), day(1) + chrono::Days::new(u64::from(i) + 1))).expect("grouped");
-            store
-                .push_mou(slot, MouEntry { effective_on: day(1), expires_on: day(3), scope: 1 << i })
-                .expect("grouped");
+            store.push_training(slot, (day(1), day(1) + chrono::Days::new(u64::from(i % 5) + 1))).expect("grouped");
+            let mou = MouEntry { effective_on: day(1), expires_on: day(3), scope: 1 << (i % 64) };
+            store.push_mou(slot, mou).expect("grouped");
         }
         (store, providers)
     }
@@ -811,6 +810,28 @@ mod tests {
         snapshot.replace_providers(&[gone], &Store::default());
         assert_eq!(snapshot.store.slot(&gone), None);
         assert_eq!(snapshot.provider_count(), 39);
+    }
+
+    #[test]
+    fn churn_is_compacted_once_stale_bytes_outgrow_the_live_ones() {
+        let (store, _) = store_of(8_000);
+        let mut snapshot = Snapshot { store, ..empty_snapshot() };
+        let ids: Vec<Uuid> = snapshot.store.iter().map(|p| p.id()).collect();
+        let before: HashMap<Uuid, String> = snapshot.store.iter().map(|p| (p.id(), parts(p))).collect();
+        let live = snapshot.store.array_bytes();
+        assert!(live > 1 << 20, "enough data to pass the compaction floor: {live}");
+        // Re-reading half the providers (as the listener does after changes) leaves their
+        // old parts behind, short of the live size...
+        let (first, second) = ids.split_at(ids.len() / 2);
+        snapshot.replace_providers(first, &copy_of(&snapshot.store));
+        assert!(snapshot.store.stale_bytes > 0 && snapshot.store.stale_bytes * 2 < snapshot.store.array_bytes());
+        // ...the other half makes them as large as the live ones, and the arrays are
+        // rewritten with the live parts only.
+        snapshot.replace_providers(second, &copy_of(&snapshot.store));
+        assert_eq!(snapshot.store.stale_bytes, 0);
+        assert_eq!(snapshot.store.array_bytes(), live);
+        let after: HashMap<Uuid, String> = snapshot.store.iter().map(|p| (p.id(), parts(p))).collect();
+        assert_eq!(after, before);
     }
 
     fn copy_of(store: &Store) -> Store {

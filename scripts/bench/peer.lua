@@ -1,5 +1,5 @@
 -- wrk: the same search through PostGraphile (a SQL function exposed as a query field).
-math.randomseed(os.time())
+dofile("scripts/bench/common.lua")
 local needs = { "acute.housing", "acute.emergency_response_24h", "transitional.legal", "acute.medical", "transitional.mental_health" }
 request = function()
   local lat = 34.2 + math.random() * 2.2
@@ -9,11 +9,4 @@ request = function()
     '{"query":"query($lat: Float!, $lon: Float!, $need: String!){ benchNearest(lat: $lat, lon: $lon, need: $need) { nodes { id name } } }","variables":{"lat":%f,"lon":%f,"need":"%s"}}',
     lat, lon, need)
   return wrk.format("POST", "/graphql", { ["Content-Type"] = "application/json" }, body)
-end
--- Shared wrk summary: one machine-readable line.
-done = function(summary, latency, requests)
-  local errors = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT rps=%.1f p50=%.2f p95=%.2f p99=%.2f errors=%d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000, errors))
 end

@@ -1,8 +1,9 @@
 """Sets up createReferral's benchmark over the API, as the product is used: a sender
 organization with an advocate, a recipient organization whose staff list a shelter
 service, and one fake client with written consent to share their name with the
-recipient. Prints shell assignments for the wrk script. Usage: referral_setup.py URL
-ADMIN_TOKEN PASSWORD."""
+recipient. Prints shell assignments for the wrk script (tokens and ids) and for the
+pgbench floor (the ids it writes with). Usage: referral_setup.py URL ADMIN_TOKEN
+PASSWORD."""
 import json
 import sys
 import urllib.request
@@ -51,4 +52,6 @@ gql("mutation($k: String!, $i: ConsentRecord!) { recordConsent(idempotencyKey: $
     {"k": str(uuid.uuid4()), "i": {"clientId": client, "recipients": [recipient], "fields": ["NAME"],
                                    "purpose": "Shelter placement", "method": "WRITTEN_SIGNED", "contactMode": "IN_PERSON"}},
     advocate)
+user = gql("{ me { user { id } } }", token=advocate)["me"]["user"]["id"]
 print(f"export BENCH_ADVOCATE={advocate} BENCH_SERVICE={service} BENCH_CLIENT={client}")
+print(f"export BENCH_SENDER={sender} BENCH_RECIPIENT={recipient} BENCH_PROVIDER={provider} BENCH_USER={user}")

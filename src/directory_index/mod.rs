@@ -1,10 +1,11 @@
 //! The directory index: search's and the gap analysis's view of the directory, held in
 //! memory so the hot path of `searchProviders` never waits on the database.
 //!
-//! Positions go into two R-trees (`rstar`) of points on the unit sphere — real and
-//! public positions — whose chord order is exactly great-circle order; distances are
-//! then computed with PostGIS's own sphere formula, so ranks, radius cuts and cursors
-//! equal what PostgreSQL answers (a test compares the two over random searches).
+//! Positions go into R-trees (`rstar`) of points on the unit sphere — real and public
+//! positions, every location and per need (`trees`) — whose chord order is exactly
+//! great-circle order; distances are then computed with PostGIS's own sphere formula,
+//! so ranks, radius cuts and cursors equal what PostgreSQL answers (a test compares the
+//! two over random searches).
 //!
 //! Keeping in step: triggers announce every committed change on the
 //! `lantern_directory` channel; one listener per instance re-reads the providers named
@@ -19,6 +20,7 @@ mod listen;
 mod load;
 pub mod query;
 pub mod snapshot;
+mod trees;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use geo::{Intersects, Point};
 use uuid::Uuid;
 
-use super::geometry::{F32_ORDER_ERROR_M, chord_squared_for, sphere_distance_m, unit_vector};
+use super::geometry::{F32_ORDER_ERROR_M, chord_squared_for, sphere_distance_m};
 use super::snapshot::{Catalog, LocationEntry, ProviderRef, Snapshot, pack_language};
 use crate::needs::Phase;
 use crate::providers::Population;
@@ -112,9 +112,10 @@ impl Snapshot {
     /// — as `search::nearest_providers` asks PostgreSQL. `exact` ranks by real
     /// positions; otherwise by public ones.
     ///
-    /// The R-tree proposes providers in about the order of distance; each one's
-    /// distance is then computed exactly over all its locations, and the walk goes on
-    /// until no unseen location can be nearer than the last one kept.
+    /// The R-trees (those of the needs asked for, when there are a few) propose providers
+    /// in about the order of distance; each one's distance is then computed exactly over
+    /// all its locations, and the walk goes on until no unseen location can be nearer
+    /// than the last one kept.
     pub fn nearest(
         &self,
         filter: &ProviderFilter,
@@ -124,20 +125,18 @@ impl Snapshot {
         after: Option<DistanceCursor>,
         wanted: usize,
     ) -> Vec<Nearest<'_>> {
-        let tree = if exact { &self.exact } else { &self.public };
         let radius_chord = radius_m.map(|r| chord_squared_for(r + F32_ORDER_ERROR_M));
         let mut stop_chord = f64::INFINITY;
         let mut seen: HashSet<u32> = HashSet::new();
         let mut found: Vec<Nearest<'_>> = Vec::new();
-        for (entry, chord2) in tree.nearest_neighbor_iter_with_distance_2(&unit_vector(at)) {
-            let chord2 = f64::from(chord2);
+        for (slot, chord2) in self.positions.nearest(at, exact, filter.needs) {
             if radius_chord.is_some_and(|limit| chord2 > limit) || chord2 > stop_chord {
                 break;
             }
-            if !seen.insert(entry.data) {
+            if !seen.insert(slot) {
                 continue;
             }
-            let Some(p) = self.store.get(entry.data) else { continue };
+            let Some(p) = self.store.get(slot) else { continue };
             let Some((distance_m, confidential)) = p
                 .locations()
                 .iter()

@@ -13,12 +13,10 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use geo::{BoundingRect, MultiPolygon, Rect};
-use rstar::RTree;
-use rstar::primitives::GeomWithData;
 use uuid::Uuid;
 
-use super::geometry::unit_vector;
 use super::query::{CellCounts, count_provider};
+use super::trees::{Positions, TreeEntry};
 use crate::needs::Phase;
 use crate::providers::Provider;
 
@@ -201,6 +199,18 @@ impl From<NotGrouped> for crate::error::AppError {
     }
 }
 
+/// Arrays grow by this fraction of their length when a changed provider needs room.
+const GROWTH: usize = 16;
+
+/// Makes room for `extra` more items, growing by a sixteenth rather than doubling: after
+/// a load the arrays are exactly full, and doubling a 10 MB array for one changed
+/// provider would hold 10 MB more for good.
+fn make_room<T>(items: &mut Vec<T>, extra: usize) {
+    if items.capacity() - items.len() < extra {
+        items.reserve_exact(extra.max(items.len() / GROWTH));
+    }
+}
+
 /// Providers packed for memory: a record per provider by slot, their parts in shared
 /// arrays. Slots are stable while a provider stays; a freed slot is reused.
 #[derive(Default)]
@@ -260,6 +270,7 @@ impl Store {
                 slot
             }
             None => {
+                make_room(&mut self.records, 1);
                 self.records.push(Some(record));
                 (self.records.len() - 1) as u32
             }
@@ -374,6 +385,7 @@ impl Store {
     /// Appends `p`'s text and parts to this store's arrays; returns its record here.
     fn copy_parts(&mut self, p: ProviderRef<'_>) -> Record {
         fn append<T: Copy>(to: &mut Vec<T>, items: &[T]) -> Span {
+            make_room(to, items.len());
             let start = to.len() as u32;
             to.extend_from_slice(items);
             Span { start, len: items.len() as u32 }
@@ -381,7 +393,11 @@ impl Store {
         let from = p.store;
         let r = p.record;
         let text_start = self.text.len() as u32;
-        self.text.push_str(&from.text[r.text.range()]);
+        let text = &from.text[r.text.range()];
+        if self.text.capacity() - self.text.len() < text.len() {
+            self.text.reserve_exact(text.len().max(self.text.len() / GROWTH));
+        }
+        self.text.push_str(text);
         let services = from.services[r.services.range()]
             .iter()
             .map(|s| ServiceEntry {
@@ -572,23 +588,12 @@ impl<'a> ProviderRef<'a> {
     }
 }
 
-/// An R-tree entry: one of a provider's locations, at one of its positions, with the
-/// provider's slot. It only finds candidates; their exact distances come from the
-/// provider's own locations.
-pub type TreeEntry = GeomWithData<[f32; 3], u32>;
-
-fn tree_entry(slot: u32, at: (f64, f64)) -> TreeEntry {
-    GeomWithData::new(unit_vector(at), slot)
-}
-
 /// The whole directory in memory.
 pub struct Snapshot {
     pub catalog: Arc<Catalog>,
     pub(super) store: Store,
-    /// Locations at their real positions (for viewers who may locate every place).
-    pub(super) exact: RTree<TreeEntry>,
-    /// Locations at their public positions (everyone else).
-    pub(super) public: RTree<TreeEntry>,
+    /// Where the locations are, for nearest-first walks.
+    pub(super) positions: Positions,
     /// Slots of the providers located in or serving each county (by county slot).
     pub(super) serving: Vec<HashSet<u32>>,
     /// The database's `current_date`, which the FUTURES flags are evaluated on.
@@ -601,14 +606,10 @@ impl Snapshot {
     /// Builds the index over a loaded store in one pass (R-trees bulk-loaded).
     pub fn build(catalog: Arc<Catalog>, mut store: Store, today: NaiveDate) -> Self {
         store.shrink_to_fit();
-        let mut exact = Vec::with_capacity(store.locations.len());
-        let mut public = Vec::with_capacity(store.locations.len());
+        let located = store.iter().flat_map(|p| p.locations().iter().map(move |l| (p.slot, p.needs(), l)));
+        let positions = Positions::build(located, catalog.needs.len());
         let mut serving = vec![HashSet::new(); catalog.counties.len()];
         for p in store.iter() {
-            for l in p.locations() {
-                exact.push(tree_entry(p.slot, l.exact));
-                public.push(tree_entry(p.slot, l.public));
-            }
             for &c in p.counties() {
                 serving[usize::from(c)].insert(p.slot);
             }
@@ -616,15 +617,7 @@ impl Snapshot {
         for county in &mut serving {
             county.shrink_to_fit();
         }
-        let mut snapshot = Snapshot {
-            catalog,
-            store,
-            exact: RTree::bulk_load(exact),
-            public: RTree::bulk_load(public),
-            serving,
-            today,
-            cells: Vec::new(),
-        };
+        let mut snapshot = Snapshot { catalog, store, positions, serving, today, cells: Vec::new() };
         snapshot.recount();
         snapshot
     }
@@ -661,8 +654,7 @@ impl Snapshot {
                 let old = self.store.get(slot).expect("a slot in the map is taken");
                 count_provider(&mut self.cells, needs, old, self.today, -1);
                 for l in old.locations() {
-                    self.exact.remove(&tree_entry(slot, l.exact));
-                    self.public.remove(&tree_entry(slot, l.public));
+                    self.positions.remove(slot, old.needs(), l);
                 }
                 for &c in old.counties() {
                     self.serving[usize::from(c)].remove(&slot);
@@ -673,8 +665,7 @@ impl Snapshot {
             let slot = self.store.copy_in(new);
             let new = self.store.get(slot).expect("just copied in");
             for l in new.locations() {
-                self.exact.insert(tree_entry(slot, l.exact));
-                self.public.insert(tree_entry(slot, l.public));
+                self.positions.insert(slot, new.needs(), l);
             }
             for &c in new.counties() {
                 self.serving[usize::from(c)].insert(slot);
@@ -689,9 +680,9 @@ impl Snapshot {
         self.store.len()
     }
 
-    /// Number of locations held (each in both trees).
+    /// Number of locations held.
     pub fn location_count(&self) -> usize {
-        self.public.size()
+        self.positions.locations()
     }
 
     /// About how many bytes the index holds, by part, for the load log.
@@ -708,7 +699,7 @@ impl Snapshot {
             + s.training.capacity() * size_of::<(NaiveDate, NaiveDate)>()
             + s.mous.capacity() * size_of::<MouEntry>();
         // Leaves and the inner nodes above them (a node holds up to six children).
-        let trees = 2 * self.public.size() * size_of::<rstar::RTreeNode<TreeEntry>>() * 6 / 5;
+        let trees = self.positions.entries() * size_of::<rstar::RTreeNode<TreeEntry>>() * 6 / 5;
         let serving: usize = self.serving.iter().map(|c| c.capacity() * (size_of::<u32>() + 1)).sum();
         let counties: usize =
             self.catalog.counties.iter().map(|c| geo::CoordsIter::coords_count(&c.boundary) * 16).sum();
@@ -834,6 +825,19 @@ mod tests {
         assert_eq!(after, before);
     }
 
+    #[test]
+    fn a_changed_provider_grows_the_arrays_a_little_not_twofold() {
+        let (store, _) = store_of(2_000);
+        let mut snapshot = Snapshot { store, ..empty_snapshot() };
+        snapshot.store.shrink_to_fit();
+        let held = |s: &Snapshot| s.approximate_bytes()[..2].iter().map(|(_, bytes)| bytes).sum::<usize>();
+        let before = held(&snapshot);
+        let id = snapshot.store.iter().next().expect("a provider").id();
+        snapshot.replace_providers(&[id], &copy_of(&snapshot.store));
+        let after = held(&snapshot);
+        assert!(after > before && after <= before + before / 8, "{before} -> {after} bytes");
+    }
+
     fn copy_of(store: &Store) -> Store {
         let mut copy = Store::default();
         for p in store.iter() {
@@ -846,8 +850,7 @@ mod tests {
         Snapshot {
             catalog: Arc::new(Catalog::new(Vec::new(), Vec::new()).expect("an empty catalog")),
             store: Store::default(),
-            exact: RTree::new(),
-            public: RTree::new(),
+            positions: Positions::empty(0),
             serving: vec![HashSet::new(); 100],
             today: day(2),
             cells: Vec::new(),

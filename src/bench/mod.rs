@@ -33,18 +33,23 @@ const STATEMENTS: &[&str] = &[
               CASE g % 4 WHEN 0 THEN '{ADULTS,MINORS}'::text[] WHEN 1 THEN '{ADULTS,LGBTQ}' ELSE '{ADULTS}' END,
               g % 7 = 0
        FROM generate_series(1, $1) g",
+    // Two needs per service. Needs, towns and positions are drawn by hashing, so that no
+    // need (or language, population or flag, which follow g's residues) goes with
+    // particular towns: with towns, too, picked by a modulus of g, each need landed in a
+    // third of the 354 town slots, and every search near the others walked whole towns.
     "INSERT INTO service_needs (service_id, need_code)
-       SELECT DISTINCT md5('bench-s' || g)::uuid, codes[1 + ((g * k) % array_length(codes, 1))]
-       FROM generate_series(1, $1) g, (VALUES (7), (13)) AS m(k),
+       SELECT DISTINCT md5('bench-s' || g)::uuid,
+              codes[1 + (abs(hashtext('bench-n' || g || ':' || k)) % array_length(codes, 1))]
+       FROM generate_series(1, $1) g, (VALUES (1), (2)) AS m(k),
             (SELECT array_agg(code ORDER BY position) AS codes FROM need_categories) c",
     "INSERT INTO locations (provider_id, geog, county_fips, public_geog, confidential)
        SELECT c.provider_id, c.pt::geography, '', c.pt::geography, c.confidential
        FROM (
          SELECT md5('bench-p' || g)::uuid AS provider_id, g % 25 = 0 AS confidential,
-                ST_SetSRID(ST_MakePoint(t.lon + ((g * 7919) % 1000 - 500) / 40000.0,
-                                        t.lat + ((g * 104729) % 1000 - 500) / 40000.0), 4326) AS pt
+                ST_SetSRID(ST_MakePoint(t.lon + (abs(hashtext('bench-x' || g)) % 1000 - 500) / 40000.0,
+                                        t.lat + (abs(hashtext('bench-y' || g)) % 1000 - 500) / 40000.0), 4326) AS pt
          FROM generate_series(1, $1) g
-         JOIN bench_towns t ON t.n = 1 + (g % (SELECT count(*) FROM bench_towns))
+         JOIN bench_towns t ON t.n = 1 + (abs(hashtext('bench-t' || g)) % (SELECT count(*) FROM bench_towns))
        ) c
        WHERE EXISTS (SELECT 1 FROM counties co WHERE ST_Covers(co.boundary, c.pt))",
     "INSERT INTO provider_contacts (provider_id, name, role, last_verified_on)

@@ -33,6 +33,9 @@ command -v npm >/dev/null || { echo "npm is needed for the PostGraphile peer" >&
 scripts/install-deps.sh
 cargo build --release --locked
 BIN=target/release/lantern
+$BIN migrate # starts the bench cluster if it is not running
+# Every run starts from an empty database: no referrals or bloat left by earlier runs.
+psql -h 127.0.0.1 -p 54330 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS lantern WITH (FORCE)"
 $BIN migrate
 $BIN seed --reference-only
 PG="psql -h 127.0.0.1 -p 54330 -U postgres -d lantern -tA"

@@ -27,21 +27,29 @@ Without DATABASE_URL a project-local PostgreSQL cluster is created and started
 (.lantern/postgres, port 54329). See README.md for every setting.";
 
 fn main() -> anyhow::Result<()> {
-    limit_malloc_arenas();
+    tune_malloc();
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
 }
 
-/// glibc gives threads their own malloc arenas, up to eight per core. With a large,
-/// long-lived heap (the directory index, rebuilt on reloads) each arena fragments on its
-/// own and the process keeps far more memory than it uses; one arena per core keeps the
-/// resident size near the live size. Set before any runtime thread exists.
-fn limit_malloc_arenas() {
+/// Allocations at least this large are mapped from the system and handed back when freed.
+const MMAP_THRESHOLD_BYTES: libc::c_int = 256 * 1024;
+
+/// Keeps glibc's resident size near what the process uses. Set before any runtime
+/// thread exists.
+/// - glibc gives threads their own malloc arenas, up to eight per core; with a large,
+///   long-lived heap (the directory index) each fragments on its own. One per core.
+/// - glibc raises its mmap threshold each time a large mapped block is freed, so after
+///   the first password hash (Argon2 works in ~19 MiB) such blocks come from an arena
+///   and stay resident for good: 20-30 MB more after a few logins or a burst of gap
+///   matrices. A fixed threshold keeps large, short-lived buffers out of the arenas.
+fn tune_malloc() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         // SAFETY: mallopt only changes allocator tuning; called before other threads run.
         unsafe {
             libc::mallopt(libc::M_ARENA_MAX, cores as libc::c_int);
+            libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES);
         }
     }
 }

@@ -136,7 +136,9 @@ w("## Memory\n")
 read_peak, write_peak = peak("lantern", "read"), peak("lantern", "write")
 w(f"- Lantern server, peak resident size sampled every 0.2 s: {num(read_peak, 0)} MB while serving the searches "
   f"and gap matrices, {num(write_peak, 0)} MB while serving createReferral; {num(peak('lantern', 'load'), 0)} MB "
-  f"while loading the directory index at start; {num(peak('lantern-plain'), 0)} MB with the index off.")
+  f"while loading the directory index at start; {num(peak('lantern', 'setup'), 0)} MB while accounts were created "
+  f"and logged in (each Argon2 password hash holds ~19 MiB while it runs); {num(peak('lantern-plain'), 0)} MB with "
+  f"the index off.")
 w(f"- PostGraphile (Node.js), peak while serving the same search: {num(peak('postgraphile'), 0)} MB.\n")
 
 if scales:

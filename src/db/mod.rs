@@ -7,10 +7,12 @@ pub mod rls;
 pub mod schema;
 pub mod seed;
 
+use diesel::IntoSql;
 use diesel::QueryableByName;
+use diesel::sql_types::Integer;
 use diesel::sql_types::{Bool, Text};
-use diesel_async::pooled_connection::deadpool::Pool;
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::deadpool::{Hook, HookError, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
@@ -75,10 +77,22 @@ pub async fn resolve(source: &DatabaseSource) -> Result<DbUrls, DbSetupError> {
     }
 }
 
+/// A pooled connection unused for longer than this is checked with a round trip before
+/// it is handed out; one used more recently is handed out as it is.
+const VERIFY_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Builds the connection pool (connections are opened lazily). Every connection gets
 /// `statement_timeout` so no query can hold a connection indefinitely.
+///
+/// A connection whose socket has closed (the server restarted, or ended the backend) is
+/// never handed out: the driver notices at once and the pool drops it. Beyond that, a
+/// `SELECT 1` on every checkout would add a round trip to every request (two, for a
+/// request that authenticates and then resolves) to guard against what is left: a
+/// connection silently cut while idle. So only connections idle for
+/// [`VERIFY_AFTER_IDLE`] are checked.
 pub fn pool(url: &str, size: usize, statement_timeout_ms: u32) -> Result<DbPool, DbSetupError> {
     let mut config = ManagerConfig::<AsyncPgConnection>::default();
+    config.recycling_method = RecyclingMethod::Fast;
     config.custom_setup = Box::new(move |url| {
         async move {
             let mut conn = AsyncPgConnection::establish(url).await?;
@@ -92,7 +106,23 @@ pub fn pool(url: &str, size: usize, statement_timeout_ms: u32) -> Result<DbPool,
         .boxed()
     });
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
-    Pool::builder(manager).max_size(size).build().map_err(|e| DbSetupError::Pool(e.to_string()))
+    let verify_if_idle = Hook::<AsyncPgConnection>::async_fn(|conn, metrics| {
+        let idle = metrics.last_used() >= VERIFY_AFTER_IDLE;
+        Box::pin(async move {
+            if idle {
+                diesel::select(1_i32.into_sql::<Integer>())
+                    .get_result::<i32>(conn)
+                    .await
+                    .map_err(|e| HookError::Message(format!("idle connection failed its check: {e}").into()))?;
+            }
+            Ok(())
+        })
+    });
+    Pool::builder(manager)
+        .max_size(size)
+        .pre_recycle(verify_if_idle)
+        .build()
+        .map_err(|e| DbSetupError::Pool(e.to_string()))
 }
 
 #[derive(QueryableByName)]

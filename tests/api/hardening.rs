@@ -342,3 +342,48 @@ async fn internal_failures_are_masked() {
         assert!(!text.contains(leak), "leaked {leak}: {body}");
     }
 }
+
+/// Pooled connections are handed out without a test query when recently used, so this
+/// checks what that relies on: a connection the database has ended is noticed and
+/// replaced, never handed to a request.
+#[tokio::test]
+async fn requests_after_the_database_ends_the_service_connections_are_answered() {
+    let app = TestApp::spawn().await;
+    let admin = app.network_admin().await;
+    let organizations = || async {
+        let (status, body) = app.gql_as(&admin, "{ organizations { id } }", json!({})).await;
+        (status, error_code(&body).to_owned(), body["data"]["organizations"].is_array())
+    };
+    // Several connections in the pool, all recently used.
+    let warm = futures_util::future::join_all((0..6).map(|_| organizations())).await;
+    assert!(warm.iter().all(|r| *r == (200, String::new(), true)), "{warm:?}");
+
+    let sql = app.sql().await;
+    let ended: Vec<i32> = sql
+        .query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND usename = 'lantern_app'
+               AND query NOT ILIKE 'LISTEN%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    sql.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", &[&ended]).await.unwrap();
+    assert!(!ended.is_empty(), "the pool held connections to end");
+    let started = Instant::now();
+    while sql
+        .query_one("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1)", &[&ended])
+        .await
+        .unwrap()
+        .get::<_, i64>(0)
+        > 0
+    {
+        assert!(started.elapsed() < Duration::from_secs(10), "the ended backends exit");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let after = futures_util::future::join_all((0..6).map(|_| organizations())).await;
+    assert!(after.iter().all(|r| *r == (200, String::new(), true)), "every request is answered: {after:?}");
+}

@@ -35,9 +35,10 @@ pub fn check_key(key: &str) -> AppResult<()> {
 }
 
 /// Claims `key` for `operation` in the acting organization (inside its transaction),
-/// recording `new_id` as the record it will make.
+/// recording `new_id` as the record it will make. Takes a shared connection so it can be
+/// pipelined with the reads that follow it.
 pub async fn claim(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     org: Uuid,
     operation: &str,
     key: &str,
@@ -53,7 +54,7 @@ pub async fn claim(
             idempotency_keys::result_id.eq(new_id),
         ))
         .on_conflict_do_nothing()
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
     if inserted == 1 {
         return Ok(Claim::New);
@@ -61,7 +62,7 @@ pub async fn claim(
     let (stored_hash, result): (Vec<u8>, Option<Uuid>) = idempotency_keys::table
         .find((org, operation, key))
         .select((idempotency_keys::request_hash, idempotency_keys::result_id))
-        .first(conn)
+        .first(&mut conn)
         .await?;
     if stored_hash != hash {
         return Err(AppError::Conflict { message: "idempotencyKey was already used with different input".into() });

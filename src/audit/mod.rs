@@ -10,8 +10,10 @@ use crate::auth::{Actor, Caller};
 use crate::db::schema::audit_log;
 use crate::error::AppResult;
 
+/// Absent ids are written as NULL rather than left to the column default, so the
+/// statement's text never varies and is prepared once per connection.
 #[derive(Insertable)]
-#[diesel(table_name = audit_log)]
+#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
 struct NewEntry<'a> {
     actor_user_id: Option<Uuid>,
     actor_api_key_id: Option<Uuid>,
@@ -24,7 +26,7 @@ struct NewEntry<'a> {
 
 /// Records that `caller` did `action` (e.g. `provider.update`) to a `target_type` record.
 pub async fn record(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     caller: &Caller,
     action: &str,
     target_type: &str,
@@ -44,7 +46,7 @@ pub async fn record(
             target_id: target_id.map(|id| id.to_string()),
             request_id: Some(&caller.request_id),
         })
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
     Ok(())
 }

@@ -329,11 +329,7 @@ pub(crate) async fn rows_in_tx(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> Ap
 }
 
 /// Whether the member owns the client (inside an RLS transaction).
-pub(crate) async fn owned_in_tx(
-    conn: &mut AsyncPgConnection,
-    member: &Member,
-    id: Uuid,
-) -> AppResult<Option<ClientRow>> {
+pub(crate) async fn owned_in_tx(conn: &AsyncPgConnection, member: &Member, id: Uuid) -> AppResult<Option<ClientRow>> {
     Ok(repo::by_ids(conn, &[id]).await?.into_iter().find(|r| r.organization_id == member.organization_id))
 }
 

@@ -65,8 +65,8 @@ pub(super) async fn code_taken(conn: &mut AsyncPgConnection, code: &str) -> AppR
     .await?)
 }
 
-pub(super) async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<ClientRow>> {
-    Ok(clients::table.filter(clients::id.eq_any(ids)).select(ClientRow::as_select()).load(conn).await?)
+pub(super) async fn by_ids(mut conn: &AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<ClientRow>> {
+    Ok(clients::table.filter(clients::id.eq_any(ids)).select(ClientRow::as_select()).load(&mut conn).await?)
 }
 
 pub(super) async fn of_organization(conn: &mut AsyncPgConnection, org: Uuid, limit: i64) -> AppResult<Vec<ClientRow>> {

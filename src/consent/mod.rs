@@ -427,29 +427,82 @@ pub async fn of_client(conn: &mut AsyncPgConnection, caller: &Caller, client: Uu
     .await
 }
 
-/// The fields of `client` that `recipient` may read now, given `service`: the union of
-/// the fields of every active consent naming the recipient (a consent scoped to one
-/// service counts only for it). Call inside an RLS transaction.
+/// What one active consent lets one recipient organization read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Grant {
+    pub recipient: Uuid,
+    /// The one service the consent is scoped to; `None` for any.
+    pub service: Option<Uuid>,
+    pub fields: Vec<ClientField>,
+}
+
+/// Every grant of the client's active (unexpired, unrevoked) consents that the acting
+/// organization can see. Call inside an RLS transaction.
+pub async fn active_grants(mut conn: &AsyncPgConnection, client: Uuid) -> AppResult<Vec<Grant>> {
+    let now = Utc::now();
+    let rows: Vec<(Uuid, Option<Uuid>, Vec<Option<String>>)> = consents::table
+        .inner_join(consent_recipients::table)
+        .left_join(consent_revocations::table)
+        .filter(consents::client_id.eq(client))
+        .filter(consents::expires_at.gt(now))
+        .filter(consent_revocations::consent_id.nullable().is_null())
+        .select((consent_recipients::organization_id, consents::service_id, consents::fields))
+        .load(&mut conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(recipient, service, fields)| Grant {
+            recipient,
+            service,
+            fields: fields.into_iter().flatten().filter_map(|f| ClientField::from_db(&f)).collect(),
+        })
+        .collect())
+}
+
+/// The fields `recipient` may read given `service`: the union of the fields of every
+/// grant naming the recipient (a consent scoped to one service counts only for it).
+pub fn granted_fields(grants: &[Grant], recipient: Uuid, service: Uuid) -> BTreeSet<ClientField> {
+    grants
+        .iter()
+        .filter(|g| g.recipient == recipient && g.service.is_none_or(|s| s == service))
+        .flat_map(|g| g.fields.iter().copied())
+        .collect()
+}
+
+/// The fields of `client` that `recipient` may read now, given `service` (see
+/// [`granted_fields`]). Call inside an RLS transaction.
 pub async fn active_fields(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     client: Uuid,
     recipient: Uuid,
     service: Uuid,
 ) -> AppResult<BTreeSet<ClientField>> {
-    let now = Utc::now();
-    let rows: Vec<(Vec<Option<String>>, Option<Uuid>)> = consents::table
-        .inner_join(consent_recipients::table)
-        .left_join(consent_revocations::table)
-        .filter(consents::client_id.eq(client))
-        .filter(consent_recipients::organization_id.eq(recipient))
-        .filter(consents::expires_at.gt(now))
-        .filter(consent_revocations::consent_id.nullable().is_null())
-        .select((consents::fields, consents::service_id))
-        .load(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter(|(_, scoped)| scoped.is_none_or(|s| s == service))
-        .flat_map(|(fields, _)| fields.into_iter().flatten().filter_map(|f| ClientField::from_db(&f)))
-        .collect())
+    Ok(granted_fields(&active_grants(conn, client).await?, recipient, service))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recipient_reads_the_union_of_its_grants_for_the_service_and_nothing_granted_to_others() {
+        let (shelter, clinic) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let (housing, counseling) = (Uuid::from_u128(10), Uuid::from_u128(11));
+        let grants = [
+            Grant { recipient: shelter, service: None, fields: vec![ClientField::Name] },
+            Grant { recipient: shelter, service: Some(housing), fields: vec![ClientField::Contact] },
+            Grant { recipient: clinic, service: None, fields: vec![ClientField::Needs] },
+        ];
+        assert_eq!(
+            granted_fields(&grants, shelter, housing),
+            BTreeSet::from([ClientField::Name, ClientField::Contact])
+        );
+        assert_eq!(
+            granted_fields(&grants, shelter, counseling),
+            BTreeSet::from([ClientField::Name]),
+            "a consent scoped to one service counts only for it"
+        );
+        assert_eq!(granted_fields(&grants, clinic, housing), BTreeSet::from([ClientField::Needs]));
+        assert!(granted_fields(&grants, Uuid::from_u128(3), housing).is_empty(), "nobody else is named");
+    }
 }

@@ -4,11 +4,11 @@
 //! transaction: a pooled connection handed to the next request carries nothing over,
 //! and a query outside such a transaction sees no rows at all.
 
-use diesel::sql_types::Text;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures_util::future::BoxFuture;
 
 use crate::auth::Member;
+use crate::db::functions::set_config;
 use crate::error::{AppError, AppResult};
 
 /// Runs `work` in a transaction acting for `member`'s organization. `work` returns a
@@ -27,12 +27,11 @@ where
         // does not turn on the values bound, so each connection plans a prepared
         // statement once, generically, and reuses it (the setting itself ends with the
         // transaction; the policies are still evaluated on every execution).
-        diesel::sql_query(
-            "SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true), \
-             set_config('plan_cache_mode', 'force_generic_plan', true)",
-        )
-        .bind::<Text, _>(org)
-        .bind::<Text, _>(user)
+        diesel::select((
+            set_config("app.org_id", org, true),
+            set_config("app.user_id", user, true),
+            set_config("plan_cache_mode", "force_generic_plan", true),
+        ))
         .execute(conn)
         .await?;
         work(conn).await

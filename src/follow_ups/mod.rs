@@ -94,30 +94,33 @@ fn from_row(r: Row) -> FollowUp {
     }
 }
 
-/// Schedules a follow-up (inside the referral's RLS transaction).
+/// Schedules follow-up `id` (inside the referral's RLS transaction). The caller picks
+/// the id so the reminders can be queued in the same round trip.
 pub(crate) async fn schedule(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
+    id: Uuid,
     referral: Uuid,
     organization: Uuid,
     due_at: DateTime<Utc>,
     assigned_to: Option<Uuid>,
-) -> AppResult<Uuid> {
-    Ok(diesel::insert_into(follow_ups::table)
+) -> AppResult<()> {
+    diesel::insert_into(follow_ups::table)
         .values((
+            follow_ups::id.eq(id),
             follow_ups::referral_id.eq(referral),
             follow_ups::organization_id.eq(organization),
             follow_ups::due_at.eq(due_at),
             follow_ups::assigned_to.eq(assigned_to),
         ))
-        .returning(follow_ups::id)
-        .get_result(conn)
-        .await?)
+        .execute(&mut conn)
+        .await?;
+    Ok(())
 }
 
 /// Queues the follow-up's "due" event (at its due time) and "overdue" event (a day
 /// later), inside the caller's transaction; both are cancelled when it is completed.
 pub(crate) async fn schedule_events(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     follow_up: Uuid,
     referral: Uuid,
     organization: Uuid,
@@ -127,7 +130,7 @@ pub(crate) async fn schedule_events(
     let stamp = due_at.timestamp();
     notify::schedule(
         conn,
-        &[
+        [
             Scheduled {
                 key: format!("follow_up.due:{follow_up}:{stamp}"),
                 fire_at: due_at,

@@ -70,7 +70,7 @@ impl EventType {
 /// Writes an event for `organization` into the outbox, inside the caller's transaction.
 /// `ids` are the only payload: names of ids and their values.
 pub async fn emit(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     event: EventType,
     organization: Uuid,
     ids: &[(&str, Uuid)],
@@ -84,7 +84,7 @@ pub async fn emit(
             outbox_events::payload.eq(serde_json::Value::Object(payload)),
         ))
         .returning(outbox_events::id)
-        .get_result(conn)
+        .get_result(&mut conn)
         .await?)
 }
 
@@ -98,23 +98,21 @@ pub struct Scheduled<'a> {
 }
 
 /// Queues events to be emitted at their `fire_at` (each once per key), inside the
-/// caller's transaction, in one statement.
-pub async fn schedule(conn: &mut AsyncPgConnection, events: &[Scheduled<'_>]) -> AppResult<()> {
-    let rows: Vec<_> = events
-        .iter()
-        .map(|e| {
-            let payload: serde_json::Map<String, serde_json::Value> =
-                e.ids.iter().map(|(k, v)| ((*k).to_owned(), serde_json::json!(v))).collect();
-            (
-                scheduled_events::dedupe_key.eq(e.key.as_str()),
-                scheduled_events::fire_at.eq(e.fire_at),
-                scheduled_events::event_type.eq(e.event.as_str()),
-                scheduled_events::organization_id.eq(e.organization),
-                scheduled_events::payload.eq(serde_json::Value::Object(payload)),
-            )
-        })
-        .collect();
-    diesel::insert_into(scheduled_events::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
+/// caller's transaction, in one statement. A fixed number of rows keeps the statement's
+/// text fixed, so it is prepared once per connection.
+pub async fn schedule<const N: usize>(mut conn: &AsyncPgConnection, events: [Scheduled<'_>; N]) -> AppResult<()> {
+    let rows = events.map(|e| {
+        let payload: serde_json::Map<String, serde_json::Value> =
+            e.ids.iter().map(|(k, v)| ((*k).to_owned(), serde_json::json!(v))).collect();
+        (
+            scheduled_events::dedupe_key.eq(e.key),
+            scheduled_events::fire_at.eq(e.fire_at),
+            scheduled_events::event_type.eq(e.event.as_str()),
+            scheduled_events::organization_id.eq(e.organization),
+            scheduled_events::payload.eq(serde_json::Value::Object(payload)),
+        )
+    });
+    diesel::insert_into(scheduled_events::table).values(rows).on_conflict_do_nothing().execute(&mut conn).await?;
     Ok(())
 }
 

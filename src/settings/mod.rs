@@ -48,8 +48,8 @@ pub struct SettingsChanges {
 }
 
 /// The current settings.
-pub async fn get(conn: &mut AsyncPgConnection) -> AppResult<NetworkSettings> {
-    Ok(network_settings::table.select(NetworkSettings::as_select()).first(conn).await?)
+pub async fn get(mut conn: &AsyncPgConnection) -> AppResult<NetworkSettings> {
+    Ok(network_settings::table.select(NetworkSettings::as_select()).first(&mut conn).await?)
 }
 
 /// Updates settings (network admins), naming the version read.

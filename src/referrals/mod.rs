@@ -397,7 +397,11 @@ pub async fn create(
             }
             // Sent at once (the usual case) is written as sent, with both events: the
             // draft it was, and its sending, all at one instant. The writes are
-            // independent of each other's results, so they are pipelined too.
+            // independent of each other's results, so they are pipelined too. try_join!
+            // polls its futures in the order written and each sends its statement on its
+            // first poll, so PostgreSQL runs them in that order: the referral before the
+            // rows that reference it. The first failure aborts the transaction; the
+            // statements after it fail too and everything rolls back.
             let now = Utc::now();
             let sent_at = input.send.then_some(now);
             let status = if input.send { Status::Sent } else { Status::Draft };

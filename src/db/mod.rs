@@ -76,19 +76,20 @@ pub async fn resolve(source: &DatabaseSource) -> Result<DbUrls, DbSetupError> {
     }
 }
 
-/// A pooled connection unused for longer than this is checked with a round trip before
-/// it is handed out; one used more recently is handed out as it is.
-const VERIFY_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(30);
+/// A pooled connection last handed out longer ago than this is checked with a round trip
+/// before it is handed out again; one used more recently is handed out as it is (the
+/// same bypass window HikariCP uses by default).
+pub const VERIFY_AFTER_IDLE: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Builds the connection pool (connections are opened lazily). Every connection gets
 /// `statement_timeout` so no query can hold a connection indefinitely.
 ///
-/// A connection whose socket has closed (the server restarted, or ended the backend) is
-/// never handed out: the driver notices at once and the pool drops it. Beyond that, a
-/// `SELECT 1` on every checkout would add a round trip to every request (two, for a
-/// request that authenticates and then resolves) to guard against what is left: a
-/// connection silently cut while idle. So only connections idle for
-/// [`VERIFY_AFTER_IDLE`] are checked.
+/// A `SELECT 1` on every checkout would add a round trip to every request (two, for a
+/// request that authenticates and then resolves). Instead a connection whose socket has
+/// closed (the server restarted, or ended the backend) is dropped as soon as its driver
+/// notices, and a connection idle for [`VERIFY_AFTER_IDLE`] is checked first. What is
+/// left is a request in the instant after the server ends a connection that was in use
+/// a moment before: it can fail once, as one in flight at that moment would anyway.
 pub fn pool(url: &str, size: usize, statement_timeout_ms: u32) -> Result<DbPool, DbSetupError> {
     let mut config = ManagerConfig::<AsyncPgConnection>::default();
     config.recycling_method = RecyclingMethod::Fast;

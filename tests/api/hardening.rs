@@ -343,9 +343,9 @@ async fn internal_failures_are_masked() {
     }
 }
 
-/// Pooled connections are handed out without a test query when recently used, so this
-/// checks what that relies on: a connection the database has ended is noticed and
-/// replaced, never handed to a request.
+/// Pooled connections are handed out without a test query when used within the last
+/// moment (`db::VERIFY_AFTER_IDLE`); older ones are checked first. So once that moment
+/// has passed, a connection the database has ended is never handed to a request.
 #[tokio::test]
 async fn requests_after_the_database_ends_the_service_connections_are_answered() {
     let app = TestApp::spawn().await;
@@ -384,6 +384,7 @@ async fn requests_after_the_database_ends_the_service_connections_are_answered()
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
+    tokio::time::sleep(lantern::db::VERIFY_AFTER_IDLE + Duration::from_millis(100)).await;
     let after = futures_util::future::join_all((0..6).map(|_| organizations())).await;
     assert!(after.iter().all(|r| *r == (200, String::new(), true)), "every request is answered: {after:?}");
 }

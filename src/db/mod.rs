@@ -96,8 +96,7 @@ pub fn pool(url: &str, size: usize, statement_timeout_ms: u32) -> Result<DbPool,
     config.custom_setup = Box::new(move |url| {
         async move {
             let mut conn = AsyncPgConnection::establish(url).await?;
-            diesel::sql_query("SELECT set_config('statement_timeout', $1, false)")
-                .bind::<Text, _>(statement_timeout_ms.to_string())
+            diesel::select(functions::set_config("statement_timeout", statement_timeout_ms.to_string(), false))
                 .execute(&mut conn)
                 .await
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::query::population_bit;
 use super::snapshot::{Catalog, CountyShape, LocationEntry, MouEntry, NeedInfo, Snapshot, Store, pack_language};
+use crate::db::functions::set_config;
 use crate::db::schema::counties;
 use crate::error::{AppError, AppResult};
 use crate::needs::Phase;
@@ -192,10 +193,7 @@ pub async fn everything(conn: &mut AsyncPgConnection) -> AppResult<Snapshot> {
         .repeatable_read()
         .read_only()
         .run(async |conn| {
-            diesel::sql_query("SELECT set_config('statement_timeout', $1, true)")
-                .bind::<Text, _>(LOAD_STATEMENT_TIMEOUT)
-                .execute(conn)
-                .await?;
+            diesel::select(set_config("statement_timeout", LOAD_STATEMENT_TIMEOUT, true)).execute(conn).await?;
             let catalog = Arc::new(catalog(conn).await?);
             let store = providers(conn, &catalog, None).await?;
             let today = today(conn).await?;

@@ -202,12 +202,18 @@ impl From<NotGrouped> for crate::error::AppError {
 /// Arrays grow by this fraction of their length when a changed provider needs room.
 const GROWTH: usize = 16;
 
-/// Makes room for `extra` more items, growing by a sixteenth rather than doubling: after
-/// a load the arrays are exactly full, and doubling a 10 MB array for one changed
-/// provider would hold 10 MB more for good.
+/// How much to reserve so that `extra` more items fit after `len` with `spare` room left:
+/// nothing when they fit, else a sixteenth of the length rather than a doubling (after a
+/// load the arrays are exactly full, and doubling a 10 MB array for one changed provider
+/// would hold 10 MB more for good).
+fn growth_for(len: usize, spare: usize, extra: usize) -> Option<usize> {
+    (spare < extra).then(|| extra.max(len / GROWTH))
+}
+
+/// Makes room for `extra` more items (see [`growth_for`]).
 fn make_room<T>(items: &mut Vec<T>, extra: usize) {
-    if items.capacity() - items.len() < extra {
-        items.reserve_exact(extra.max(items.len() / GROWTH));
+    if let Some(more) = growth_for(items.len(), items.capacity() - items.len(), extra) {
+        items.reserve_exact(more);
     }
 }
 
@@ -394,8 +400,8 @@ impl Store {
         let r = p.record;
         let text_start = self.text.len() as u32;
         let text = &from.text[r.text.range()];
-        if self.text.capacity() - self.text.len() < text.len() {
-            self.text.reserve_exact(text.len().max(self.text.len() / GROWTH));
+        if let Some(more) = growth_for(self.text.len(), self.text.capacity() - self.text.len(), text.len()) {
+            self.text.reserve_exact(more);
         }
         self.text.push_str(text);
         let services = from.services[r.services.range()]

@@ -842,3 +842,189 @@ async fn a_stalling_receiver_does_not_hold_up_another_subscription() {
     let peak = slow.peak.load(Ordering::SeqCst);
     assert!((2..=settings.per_subscription as usize).contains(&peak), "concurrent, within the limit: {peak}");
 }
+
+const CREATE_LOCATION: &str = "mutation($p: ID!, $i: LocationEdit!) { createLocation(providerId: $p, input: $i) { id version approximate latitude } }";
+const UPDATE_LOCATION: &str = "mutation($l: ID!, $v: Int!, $i: LocationEdit!) { updateLocation(id: $l, version: $v, input: $i) { id version approximate confidential } }";
+
+async fn geocoding_provider(app: &TestApp, admin: &str, org: Option<&str>) -> String {
+    app.data_as(
+        admin,
+        "mutation($o: ID) { createProvider(input: { name: \"Geo Keeper (synthetic)\", kind: \"legal_aid\", organizationId: $o }) { id } }",
+        json!({ "o": org }),
+    )
+    .await["createProvider"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_location_marked_confidential_is_never_sent_by_the_retry() {
+    let (app, census) = geocoding_app().await;
+    let admin = app.network_admin().await;
+    let p = geocoding_provider(&app, &admin, None).await;
+    // Entered while the geocoder was down: placed at the county, to be retried.
+    census.fail.store(1, Ordering::SeqCst);
+    let loc = app
+        .data_as(
+            &admin,
+            CREATE_LOCATION,
+            json!({ "p": p, "i": { "street": "1 Fixture Way", "city": "Raleigh", "county": "37183" } }),
+        )
+        .await["createLocation"]
+        .clone();
+    assert_eq!(loc["approximate"], true);
+    // Then found to be a shelter.
+    let marked = app
+        .data_as(&admin, UPDATE_LOCATION, json!({ "l": loc["id"], "v": loc["version"], "i": { "confidential": true } }))
+        .await;
+    assert_eq!(marked["updateLocation"]["confidential"], true);
+    // A second one, confidential and pending as rows written before this rule can be.
+    let legacy = app
+        .data_as(
+            &admin,
+            CREATE_LOCATION,
+            json!({ "p": p, "i": { "street": "1 Fixture Way", "city": "Garner", "county": "37183" } }),
+        )
+        .await["createLocation"]["id"]
+        .as_str()
+        .unwrap()
+        .parse::<uuid::Uuid>()
+        .unwrap();
+    let db = app.sql().await;
+    db.execute("UPDATE locations SET confidential = true, geocode_pending = true WHERE id = $1", &[&legacy])
+        .await
+        .unwrap();
+
+    census.fail.store(0, Ordering::SeqCst);
+    let before = census.hits.load(Ordering::SeqCst);
+    let pool = lantern::db::pool(&app.app_db_url, 1, 5_000).unwrap();
+    let mut conn = pool.get().await.unwrap();
+    let strict = lantern::geocode::Geocoder::new(&census.url, Duration::from_secs(2), false);
+    assert_eq!(lantern::geocode::retry_pending(&mut conn, &strict, 20).await.unwrap(), 0);
+    assert_eq!(census.hits.load(Ordering::SeqCst), before, "no confidential address left the network");
+    let pending: i64 = db.query_one("SELECT count(*) FROM locations WHERE geocode_pending", &[]).await.unwrap().get(0);
+    assert_eq!(pending, 0, "their retries are cancelled");
+    let approximate: i64 =
+        db.query_one("SELECT count(*) FROM locations WHERE approximate AND confidential", &[]).await.unwrap().get(0);
+    assert_eq!(approximate, 2, "both stay at their county's interior point");
+}
+
+#[tokio::test]
+async fn confidential_addresses_are_retried_only_where_the_operator_allows_it() {
+    let (app, census) = geocoding_app().await;
+    let admin = app.network_admin().await;
+    let p = geocoding_provider(&app, &admin, None).await;
+    census.fail.store(1, Ordering::SeqCst);
+    let loc = app
+        .data_as(
+            &admin,
+            CREATE_LOCATION,
+            json!({ "p": p, "i": { "street": "1 Fixture Way", "city": "Raleigh", "county": "37183" } }),
+        )
+        .await["createLocation"]["id"]
+        .as_str()
+        .unwrap()
+        .parse::<uuid::Uuid>()
+        .unwrap();
+    let db = app.sql().await;
+    db.execute("UPDATE locations SET confidential = true WHERE id = $1", &[&loc]).await.unwrap();
+    census.fail.store(0, Ordering::SeqCst);
+    let pool = lantern::db::pool(&app.app_db_url, 1, 5_000).unwrap();
+    let mut conn = pool.get().await.unwrap();
+    let allowed = lantern::geocode::Geocoder::new(&census.url, Duration::from_secs(2), true);
+    assert_eq!(
+        lantern::geocode::retry_pending(&mut conn, &allowed, 20).await.unwrap(),
+        1,
+        "the same rule as the first attempt"
+    );
+}
+
+#[tokio::test]
+async fn nothing_is_geocoded_for_callers_who_may_not_write_or_for_invalid_input() {
+    let (app, census) = geocoding_app().await;
+    let admin = app.network_admin().await;
+    let (keeper, other) =
+        (app.organization(&admin, "Keeper (test)").await, app.organization(&admin, "Other (test)").await);
+    let (_, _, keeper_staff) = app.member(&admin, &keeper, "PROVIDER_STAFF").await;
+    let (_, _, other_staff) = app.member(&admin, &other, "PROVIDER_STAFF").await;
+    let (_, _, keeper_advocate) = app.member(&admin, &keeper, "ADVOCATE").await;
+    let p = geocoding_provider(&app, &admin, Some(&keeper)).await;
+    census.fail.store(1, Ordering::SeqCst);
+    let existing = app
+        .data_as(&keeper_staff, CREATE_LOCATION, json!({ "p": p, "i": { "latitude": 35.79, "longitude": -78.64 } }))
+        .await["createLocation"]
+        .clone();
+    census.fail.store(0, Ordering::SeqCst);
+    let found = json!({ "street": "1 Fixture Way", "city": "Raleigh" });
+    let with = |extra: Value| {
+        let mut i = found.clone();
+        for (k, v) in extra.as_object().unwrap() {
+            i[k] = v.clone();
+        }
+        i
+    };
+    let long = "x".repeat(201);
+    let creates = [
+        ("anonymous", None, json!({ "p": p, "i": found }), "UNAUTHENTICATED"),
+        ("another organization", Some(&other_staff), json!({ "p": p, "i": found }), "FORBIDDEN"),
+        ("a lower role", Some(&keeper_advocate), json!({ "p": p, "i": found }), "FORBIDDEN"),
+        ("an unknown provider", Some(&admin), json!({ "p": uuid::Uuid::new_v4(), "i": found }), "NOT_FOUND"),
+        ("a name too long", Some(&admin), json!({ "p": p, "i": with(json!({ "name": long })) }), "BAD_USER_INPUT"),
+        (
+            "a street too long",
+            Some(&admin),
+            json!({ "p": p, "i": with(json!({ "street": format!("1 Fixture Way {long}") })) }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            "an unknown county",
+            Some(&admin),
+            json!({ "p": p, "i": with(json!({ "county": "37999" })) }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            "a malformed county",
+            Some(&admin),
+            json!({ "p": p, "i": with(json!({ "county": "Wake" })) }),
+            "BAD_USER_INPUT",
+        ),
+    ];
+    let updates = [
+        ("anonymous", None, json!({ "street": "1 Fixture Way" }), "UNAUTHENTICATED"),
+        ("another organization", Some(&other_staff), json!({ "street": "1 Fixture Way" }), "FORBIDDEN"),
+        (
+            "a malformed county",
+            Some(&keeper_staff),
+            json!({ "street": "1 Fixture Way", "county": "Wake" }),
+            "BAD_USER_INPUT",
+        ),
+        ("a city too long", Some(&keeper_staff), json!({ "street": "1 Fixture Way", "city": long }), "BAD_USER_INPUT"),
+    ];
+    let call = |token: Option<&String>, query: &'static str, vars: Value| {
+        let app = &app;
+        let token = token.cloned();
+        async move {
+            match token {
+                Some(t) => app.gql_as(&t, query, vars).await.1,
+                None => app.gql(query, vars).await,
+            }
+        }
+    };
+    for (who, token, vars, code) in creates {
+        let body = call(token, CREATE_LOCATION, vars).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], code, "createLocation, {who}: {body}");
+        assert_eq!(census.hits.load(Ordering::SeqCst), 0, "createLocation, {who}: the geocoder was asked");
+    }
+    for (who, token, input, code) in updates {
+        let vars = json!({ "l": existing["id"], "v": existing["version"], "i": input });
+        let body = call(token, UPDATE_LOCATION, vars).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], code, "updateLocation, {who}: {body}");
+        assert_eq!(census.hits.load(Ordering::SeqCst), 0, "updateLocation, {who}: the geocoder was asked");
+    }
+    let cached: i64 = app.sql().await.query_one("SELECT count(*) FROM geocode_cache", &[]).await.unwrap().get(0);
+    assert_eq!(cached, 0, "nothing was written to the cache");
+    // The same request from someone who may make it does reach the geocoder.
+    app.data_as(&keeper_staff, CREATE_LOCATION, json!({ "p": p, "i": found })).await;
+    assert_eq!(census.hits.load(Ordering::SeqCst), 1);
+}

@@ -608,7 +608,7 @@ diesel::table! {
         id -> Uuid,
         organization_id -> Uuid,
         url -> Text,
-        secret_enc -> Bytea,
+        secret_enc -> Nullable<Bytea>,
         event_types -> Array<Nullable<Text>>,
         active -> Bool,
         created_at -> Timestamptz,

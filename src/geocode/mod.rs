@@ -6,16 +6,18 @@
 //!
 //! Confidential locations' addresses are not sent to an outside geocoder unless the
 //! operator allows it: a shelter's address leaving the network is itself a disclosure.
+//! The rule is [`Geocoder::may_send`], applied in [`resolve`], the only way to the
+//! geocoder, so a first attempt and every retry obey it alike.
 
 use std::time::Duration;
 
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use postgis_diesel::types::Point;
 use uuid::Uuid;
 
 use crate::db::schema::{geocode_cache, locations};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// Default geocoder: the US Census Bureau's.
 pub const CENSUS_BASE_URL: &str = "https://geocoding.geo.census.gov";
@@ -32,6 +34,9 @@ pub enum Lookup {
     NotFound,
     /// The geocoder could not be reached or answered with an error.
     Unavailable,
+    /// The address may not leave the network (a confidential location's); nobody was
+    /// asked, and nobody will be.
+    Withheld,
 }
 
 /// A geocoder client.
@@ -48,14 +53,24 @@ impl Geocoder {
         let client = reqwest::Client::builder()
             .connect_timeout(timeout)
             .timeout(timeout)
+            // An address goes to the configured geocoder only, never on to wherever
+            // it might redirect.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent("Lantern/1 (geocoding)")
             .build()
             .expect("an HTTP client with static settings builds");
         Geocoder { client, base_url: base_url.trim_end_matches('/').to_owned(), send_confidential }
     }
 
-    /// Asks the geocoder (no cache).
-    pub async fn lookup(&self, one_line: &str) -> Lookup {
+    /// Whether an address may be sent to the geocoder: always for an ordinary location,
+    /// for a confidential one only where the operator allows it
+    /// (`LANTERN_GEOCODE_CONFIDENTIAL`).
+    pub fn may_send(&self, confidential: bool) -> bool {
+        !confidential || self.send_confidential
+    }
+
+    /// Asks the geocoder (no cache, no rule: only [`resolve`] calls it).
+    async fn lookup(&self, one_line: &str) -> Lookup {
         let Ok(url) = reqwest::Url::parse_with_params(
             &format!("{}/geocoder/locations/onelineaddress", self.base_url),
             &[("address", one_line), ("benchmark", "Public_AR_Current"), ("format", "json")],
@@ -92,9 +107,20 @@ pub fn one_line(street: Option<&str>, city: Option<&str>, state: Option<&str>, p
     Some(parts.join(", ").split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
-/// Looks an address up, through the cache. Only matches are cached, so an address the
-/// geocoder could not find or could not be asked about is tried again later.
-pub async fn resolve(conn: &mut AsyncPgConnection, geocoder: &Geocoder, address: &str) -> AppResult<Lookup> {
+/// Looks up the address of a location (`confidential` or not), through the cache, if
+/// [`Geocoder::may_send`] allows it; else answers [`Lookup::Withheld`] at once. Only
+/// matches are cached, so an address the geocoder could not find or could not be asked
+/// about is tried again later. Callers authorize and validate before calling: this is
+/// outside work (a request out, a cache write).
+pub async fn resolve(
+    conn: &mut AsyncPgConnection,
+    geocoder: &Geocoder,
+    address: &str,
+    confidential: bool,
+) -> AppResult<Lookup> {
+    if !geocoder.may_send(confidential) {
+        return Ok(Lookup::Withheld);
+    }
     let key = address.to_lowercase();
     let cached: Option<(Option<f64>, Option<f64>, bool)> = geocode_cache::table
         .find(&key)
@@ -124,57 +150,84 @@ pub async fn resolve(conn: &mut AsyncPgConnection, geocoder: &Geocoder, address:
     Ok(found)
 }
 
-/// Tries pending addresses again (from the relay's background loop). Returns how many
-/// were resolved.
+/// Tries pending addresses again (from the relay's background loop), one location at
+/// a time, each locked while its address is looked up: a location marked confidential
+/// meanwhile waits for the lookup, and one marked before is read as it is now. Under
+/// [`Geocoder::may_send`] a confidential location's retry is cancelled, never sent.
+/// Returns how many were resolved.
 pub async fn retry_pending(conn: &mut AsyncPgConnection, geocoder: &Geocoder, limit: i64) -> AppResult<usize> {
-    type Row = (Uuid, Option<String>, Option<String>, Option<String>, Option<String>, i32);
-    let pending: Vec<Row> = locations::table
-        .filter(locations::geocode_pending)
-        .filter(locations::archived_at.is_null())
-        .order(locations::id)
-        .limit(limit)
-        .select((
-            locations::id,
-            locations::street,
-            locations::city,
-            locations::state,
-            locations::postal_code,
-            locations::geocode_attempts,
-        ))
-        .load(conn)
-        .await?;
+    type Row = (Uuid, Option<String>, Option<String>, Option<String>, Option<String>, i32, bool);
+    let mut after = Uuid::nil();
     let mut resolved = 0;
-    for (id, street, city, state, postal, attempts) in pending {
-        let Some(address) = one_line(street.as_deref(), city.as_deref(), state.as_deref(), postal.as_deref()) else {
-            diesel::update(locations::table.find(id)).set(locations::geocode_pending.eq(false)).execute(conn).await?;
-            continue;
-        };
-        match resolve(conn, geocoder, &address).await? {
-            Lookup::Found { latitude, longitude }
-                if crate::counties::at(conn, crate::coords::Coordinates::parse(latitude, longitude, "")?)
-                    .await?
-                    .is_some() =>
-            {
-                diesel::update(locations::table.find(id))
-                    .set((
-                        locations::geog.eq(Point::new(longitude, latitude, Some(4326))),
-                        locations::approximate.eq(false),
-                        locations::geocode_pending.eq(false),
+    for _ in 0..limit {
+        let step = conn
+            .transaction(async |conn| {
+                let row: Option<Row> = locations::table
+                    .filter(locations::geocode_pending)
+                    .filter(locations::archived_at.is_null())
+                    .filter(locations::id.gt(after))
+                    .order(locations::id)
+                    .select((
+                        locations::id,
+                        locations::street,
+                        locations::city,
+                        locations::state,
+                        locations::postal_code,
+                        locations::geocode_attempts,
+                        locations::confidential,
                     ))
-                    .execute(conn)
-                    .await?;
-                resolved += 1;
-            }
-            _ => {
-                diesel::update(locations::table.find(id))
-                    .set((
-                        locations::geocode_attempts.eq(attempts + 1),
-                        locations::geocode_pending.eq(attempts + 1 < MAX_GEOCODE_ATTEMPTS),
-                    ))
-                    .execute(conn)
-                    .await?;
-            }
-        }
+                    .for_update()
+                    .skip_locked()
+                    .first(conn)
+                    .await
+                    .optional()?;
+                let Some((id, street, city, state, postal, attempts, confidential)) = row else { return Ok(None) };
+                let address = one_line(street.as_deref(), city.as_deref(), state.as_deref(), postal.as_deref());
+                let lookup = match address {
+                    Some(address) => resolve(conn, geocoder, &address, confidential).await?,
+                    None => Lookup::Withheld,
+                };
+                let placed = match lookup {
+                    Lookup::Found { latitude, longitude } => {
+                        let at = crate::coords::Coordinates::parse(latitude, longitude, "")?;
+                        crate::counties::at(conn, at).await?.is_some().then_some((latitude, longitude))
+                    }
+                    _ => None,
+                };
+                match (placed, lookup) {
+                    (Some((latitude, longitude)), _) => {
+                        diesel::update(locations::table.find(id))
+                            .set((
+                                locations::geog.eq(Point::new(longitude, latitude, Some(4326))),
+                                locations::approximate.eq(false),
+                                locations::geocode_pending.eq(false),
+                            ))
+                            .execute(conn)
+                            .await?;
+                    }
+                    // Not to be sent (or nothing to send): the retry ends here.
+                    (None, Lookup::Withheld) => {
+                        diesel::update(locations::table.find(id))
+                            .set(locations::geocode_pending.eq(false))
+                            .execute(conn)
+                            .await?;
+                    }
+                    (None, _) => {
+                        diesel::update(locations::table.find(id))
+                            .set((
+                                locations::geocode_attempts.eq(attempts + 1),
+                                locations::geocode_pending.eq(attempts + 1 < MAX_GEOCODE_ATTEMPTS),
+                            ))
+                            .execute(conn)
+                            .await?;
+                    }
+                }
+                Ok::<_, AppError>(Some((id, placed.is_some())))
+            })
+            .await?;
+        let Some((id, placed)) = step else { break };
+        after = id;
+        resolved += usize::from(placed);
     }
     Ok(resolved)
 }

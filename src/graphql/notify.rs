@@ -20,6 +20,16 @@ pub struct WebhookSubscriptionPayload {
     pub secret: String,
 }
 
+/// A live webhook subscription (its secret is never shown again).
+#[derive(SimpleObject)]
+#[graphql(name = "WebhookSubscription")]
+pub struct SubscriptionGql {
+    pub id: ID,
+    pub organization_id: ID,
+    pub url: String,
+    pub event_types: Vec<String>,
+}
+
 /// A delivery of an event to a subscription.
 #[derive(SimpleObject)]
 #[graphql(name = "WebhookDelivery")]
@@ -28,10 +38,12 @@ pub struct DeliveryGql {
     pub event_id: ID,
     pub event_type: String,
     pub subscription_id: ID,
-    /// PENDING, DELIVERED or DEAD.
+    /// PENDING, DELIVERED, DEAD, or CANCELLED (its subscription was deleted).
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
+    /// `delivery failed` after a failed attempt, whatever the cause: the detail is in
+    /// the server's log.
     pub last_error: Option<String>,
     pub delivered_at: Option<DateTime<Utc>>,
 }
@@ -39,7 +51,9 @@ pub struct DeliveryGql {
 #[derive(InputObject)]
 pub struct WebhookSubscriptionInput {
     pub organization_id: ID,
-    /// https URL receiving POSTs.
+    /// https URL receiving POSTs, on a host on the public internet (addresses inside a
+    /// network — loopback, private, link-local, carrier-grade NAT, multicast and the
+    /// like — are refused, when subscribing and again at every delivery).
     pub url: String,
     /// e.g. `referral.sent`, `referral.accepted`, `referral.declined`,
     /// `referral.status_changed`, `follow_up.due`, `follow_up.overdue`,
@@ -52,6 +66,26 @@ pub struct NotifyQuery;
 
 #[Object]
 impl NotifyQuery {
+    /// Live webhook subscriptions: your organization's (coordinators); network admins
+    /// see the given organization's, or all.
+    async fn webhook_subscriptions(
+        &self,
+        ctx: &Context<'_>,
+        organization_id: Option<ID>,
+    ) -> async_graphql::Result<Vec<SubscriptionGql>> {
+        let org = organization_id.map(|id| parse_uuid(&id, "organizationId")).transpose().gql()?;
+        let list = notify::subscriptions(&mut *conn(ctx).await.gql()?, caller(ctx), org).await.gql()?;
+        Ok(list
+            .into_iter()
+            .map(|s| SubscriptionGql {
+                id: ID(s.id.to_string()),
+                organization_id: ID(s.organization_id.to_string()),
+                url: s.url,
+                event_types: s.event_types,
+            })
+            .collect())
+    }
+
     /// Webhook deliveries of your organization (coordinators; network admins see all),
     /// newest first.
     async fn webhook_deliveries(
@@ -86,9 +120,14 @@ impl NotifyQuery {
 #[derive(Default)]
 pub struct NotifyMutation;
 
+fn destinations(ctx: &Context<'_>) -> notify::Destinations {
+    notify::Destinations { allow_loopback: ctx.data_unchecked::<ServiceSettings>().webhook_allow_loopback }
+}
+
 #[Object]
 impl NotifyMutation {
-    /// Subscribes an organization to events (its coordinators; network admins for any).
+    /// Subscribes an organization to events (its coordinators; network admins for any),
+    /// at most 10 live subscriptions per organization (`CONFLICT` beyond).
     async fn create_webhook_subscription(
         &self,
         ctx: &Context<'_>,
@@ -103,7 +142,7 @@ impl NotifyMutation {
             org,
             &input.url,
             &input.event_types,
-            settings.webhook_allow_loopback,
+            destinations(ctx),
         )
         .await
         .gql()?;
@@ -114,6 +153,14 @@ impl NotifyMutation {
             event_types: created.subscription.event_types,
             secret: created.secret,
         })
+    }
+
+    /// Deletes a subscription (its organization's coordinators; network admins any): it
+    /// receives nothing more and its pending deliveries are cancelled.
+    async fn delete_webhook_subscription(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let id = parse_uuid(&id, "id").gql()?;
+        notify::unsubscribe(&mut *conn(ctx).await.gql()?, caller(ctx), id).await.gql()?;
+        Ok(true)
     }
 
     /// Queues a delivery again, dead letters included (network admins).

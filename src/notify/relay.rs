@@ -5,6 +5,12 @@
 //! attempts, then the delivery is dead-lettered until an admin redelivers it. Delivery is
 //! at least once: a relay that dies mid-batch leaves its leases to expire and another
 //! relay retries them, so receivers drop duplicates by event id.
+//!
+//! Deliveries run concurrently, at most [`RelaySettings::batch`] at once per relay and
+//! at most [`RelaySettings::per_subscription`] leased at once per subscription, so a
+//! slow or stalled receiver holds a few of the relay's places and no one else's events.
+//! No database connection is held while a request is in flight. Every destination is
+//! checked again as it is sent (see [`super::destination`]).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,11 +18,14 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Double, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use rand::Rng;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
 use uuid::Uuid;
 
-use super::{secret_context, sign};
+use super::destination::{self, Destinations, GuardedResolver};
+use super::{DELIVERY_FAILED, secret_context, sign};
 use crate::crypto::Keyring;
 use crate::db::DbPool;
 use crate::error::{AppError, AppResult};
@@ -29,14 +38,19 @@ pub struct RelaySettings {
     /// Delay after the first failure; doubles each time, plus up to 50% jitter.
     pub base_delay: Duration,
     pub max_delay: Duration,
-    /// Deliveries leased per round.
+    /// Deliveries in flight at once (and so leased per round).
     pub batch: i64,
+    /// Deliveries of one subscription leased at once, across relays.
+    pub per_subscription: i64,
     /// How long a lease lasts; longer than a delivery can take.
     pub lease: Duration,
     pub connect_timeout: Duration,
     pub response_timeout: Duration,
     /// Pause between rounds when there was nothing to do.
     pub idle_poll: Duration,
+    /// Whether deliveries may go to this machine's loopback addresses (development and
+    /// tests: `LANTERN_WEBHOOK_ALLOW_LOOPBACK`).
+    pub allow_loopback: bool,
 }
 
 impl Default for RelaySettings {
@@ -45,11 +59,13 @@ impl Default for RelaySettings {
             max_attempts: 8,
             base_delay: Duration::from_secs(5),
             max_delay: Duration::from_secs(3600),
-            batch: 50,
+            batch: 32,
+            per_subscription: 4,
             lease: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(3),
             response_timeout: Duration::from_secs(10),
             idle_poll: Duration::from_millis(500),
+            allow_loopback: false,
         }
     }
 }
@@ -83,6 +99,50 @@ struct Leased {
     secret_enc: Vec<u8>,
 }
 
+/// How one attempt ended. Only [`Outcome::Delivered`] is told apart to subscribers;
+/// the rest is for the server log and `webhook_attempts`.
+enum Outcome {
+    Delivered(u16),
+    Status(u16),
+    TimedOut,
+    CouldNotConnect,
+    /// The destination is not (or no longer) permitted.
+    Refused,
+    Failed,
+}
+
+impl Outcome {
+    fn classify(result: &Result<reqwest::Response, reqwest::Error>) -> Outcome {
+        match result {
+            Ok(r) if r.status().is_success() => Outcome::Delivered(r.status().as_u16()),
+            Ok(r) => Outcome::Status(r.status().as_u16()),
+            Err(e) if destination::was_refused(e) => Outcome::Refused,
+            Err(e) if e.is_timeout() => Outcome::TimedOut,
+            Err(e) if e.is_connect() => Outcome::CouldNotConnect,
+            Err(_) => Outcome::Failed,
+        }
+    }
+
+    fn status_code(&self) -> Option<i32> {
+        match self {
+            Outcome::Delivered(code) | Outcome::Status(code) => Some(i32::from(*code)),
+            _ => None,
+        }
+    }
+
+    /// The detailed class, for operators only.
+    fn detail(&self) -> Option<String> {
+        match self {
+            Outcome::Delivered(_) => None,
+            Outcome::Status(code) => Some(format!("HTTP {code}")),
+            Outcome::TimedOut => Some("timed out".to_owned()),
+            Outcome::CouldNotConnect => Some("could not connect".to_owned()),
+            Outcome::Refused => Some("destination refused".to_owned()),
+            Outcome::Failed => Some("request failed".to_owned()),
+        }
+    }
+}
+
 /// Delivers webhooks from the outbox.
 #[derive(Clone)]
 pub struct Relay {
@@ -94,48 +154,73 @@ pub struct Relay {
 
 impl Relay {
     pub fn new(pool: DbPool, keyring: Arc<Keyring>, settings: RelaySettings) -> Self {
-        let client = reqwest::Client::builder()
-            .connect_timeout(settings.connect_timeout)
-            .timeout(settings.response_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent("Lantern-Webhooks/1")
-            .build()
-            .expect("an HTTP client with static settings builds");
-        Relay { pool, keyring, client, settings }
+        let resolver = GuardedResolver::new(Destinations { allow_loopback: settings.allow_loopback });
+        Relay { client: client(&settings, resolver), pool, keyring, settings }
     }
 
-    /// Leases the deliveries that are due and attempts each once. Returns how many
-    /// were attempted.
+    /// The same relay resolving names through `resolver` (tests point names inside with
+    /// [`GuardedResolver::with_fixed`]; the filter still applies).
+    pub fn with_resolver(mut self, resolver: GuardedResolver) -> Self {
+        self.client = client(&self.settings, resolver);
+        self
+    }
+
+    fn destinations(&self) -> Destinations {
+        Destinations { allow_loopback: self.settings.allow_loopback }
+    }
+
+    /// Leases the deliveries that are due and attempts each once, concurrently, waiting
+    /// for all. Returns how many were attempted.
     pub async fn run_once(&self) -> AppResult<usize> {
+        let leased = self.lease(self.settings.batch).await?;
+        let count = leased.len();
+        let results = futures_util::future::join_all(leased.into_iter().map(|d| self.attempt(d))).await;
+        results.into_iter().collect::<AppResult<Vec<()>>>()?;
+        Ok(count)
+    }
+
+    /// Leases up to `limit` due deliveries: per subscription the oldest due ones, as
+    /// many as it has places left under `per_subscription` (its deliveries leased now,
+    /// by any relay, take places), oldest first overall.
+    async fn lease(&self, limit: i64) -> AppResult<Vec<Leased>> {
         let mut conn = self.pool.get().await?;
-        let leased: Vec<Leased> = diesel::sql_query(
+        Ok(diesel::sql_query(
             "WITH due AS (
-                 SELECT id FROM webhook_deliveries
-                 WHERE status = 'PENDING' AND next_attempt_at <= clock_timestamp()
-                   AND (leased_until IS NULL OR leased_until < clock_timestamp())
-                 ORDER BY next_attempt_at, id
+                 SELECT c.id, c.next_attempt_at
+                 FROM webhook_subscriptions s
+                 CROSS JOIN LATERAL (
+                     SELECT d.id, d.next_attempt_at FROM webhook_deliveries d
+                     WHERE d.subscription_id = s.id AND d.status = 'PENDING'
+                       AND d.next_attempt_at <= clock_timestamp()
+                       AND (d.leased_until IS NULL OR d.leased_until < clock_timestamp())
+                     ORDER BY d.next_attempt_at, d.id
+                     LIMIT greatest($3 - (SELECT count(*) FROM webhook_deliveries l
+                                           WHERE l.subscription_id = s.id AND l.status = 'PENDING'
+                                             AND l.leased_until >= clock_timestamp()), 0)
+                     FOR UPDATE SKIP LOCKED
+                 ) c
+                 WHERE s.active
+                 ORDER BY c.next_attempt_at, c.id
                  LIMIT $1
-                 FOR UPDATE SKIP LOCKED
              ), taken AS (
                  UPDATE webhook_deliveries d SET leased_until = clock_timestamp() + make_interval(secs => $2)
                  FROM due WHERE d.id = due.id
                  RETURNING d.id, d.attempts, d.event_id, d.subscription_id
              )
              SELECT t.id, t.attempts, t.event_id, e.event_type, e.payload, e.created_at, t.subscription_id, s.url, s.secret_enc
-             FROM taken t JOIN outbox_events e ON e.id = t.event_id JOIN webhook_subscriptions s ON s.id = t.subscription_id",
+             FROM taken t JOIN outbox_events e ON e.id = t.event_id JOIN webhook_subscriptions s ON s.id = t.subscription_id
+             WHERE s.secret_enc IS NOT NULL",
         )
-        .bind::<BigInt, _>(self.settings.batch)
+        .bind::<BigInt, _>(limit)
         .bind::<Double, _>(self.settings.lease.as_secs_f64())
+        .bind::<BigInt, _>(self.settings.per_subscription)
         .load(&mut *conn)
-        .await?;
-        let count = leased.len();
-        for delivery in leased {
-            self.attempt(&mut conn, delivery).await?;
-        }
-        Ok(count)
+        .await?)
     }
 
-    async fn attempt(&self, conn: &mut AsyncPgConnection, d: Leased) -> AppResult<()> {
+    /// Sends one leased delivery and records the outcome. No connection is held while
+    /// the request is in flight.
+    async fn attempt(&self, d: Leased) -> AppResult<()> {
         let body = serde_json::json!({
             "id": d.event_id,
             "type": d.event_type,
@@ -146,26 +231,25 @@ impl Relay {
         let secret = self.keyring.open(secret_context(d.subscription_id), &d.secret_enc)?;
         let signature = sign(secret.as_bytes(), Utc::now().timestamp(), body.as_bytes());
         let started = Instant::now();
-        let result = self
-            .client
-            .post(&d.url)
-            .header("content-type", "application/json")
-            .header("lantern-event-id", d.event_id.to_string())
-            .header("lantern-event-type", &d.event_type)
-            .header("lantern-signature", signature)
-            .body(body)
-            .send()
-            .await;
-        let elapsed = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
-        let (code, error) = match &result {
-            Ok(r) if r.status().is_success() => (Some(i32::from(r.status().as_u16())), None),
-            Ok(r) => (Some(i32::from(r.status().as_u16())), Some(format!("HTTP {}", r.status().as_u16()))),
-            Err(e) if e.is_timeout() => (None, Some("timed out".to_owned())),
-            Err(e) if e.is_connect() => (None, Some("could not connect".to_owned())),
-            Err(_) => (None, Some("request failed".to_owned())),
+        let outcome = match destination::check_delivery_url(&d.url, self.destinations()) {
+            Err(destination::Refused) => Outcome::Refused,
+            Ok(url) => Outcome::classify(
+                &self
+                    .client
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .header("lantern-event-id", d.event_id.to_string())
+                    .header("lantern-event-type", &d.event_type)
+                    .header("lantern-signature", signature)
+                    .body(body)
+                    .send()
+                    .await,
+            ),
         };
+        let elapsed = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
+        let detail = outcome.detail();
         let attempts = d.attempts + 1;
-        let (status, next) = match &error {
+        let (status, next) = match &detail {
             None => ("DELIVERED", Utc::now()),
             Some(_) if attempts >= self.settings.max_attempts => ("DEAD", Utc::now()),
             Some(_) => (
@@ -173,58 +257,87 @@ impl Relay {
                 Utc::now() + chrono::Duration::from_std(backoff(&self.settings, attempts)).unwrap_or_default(),
             ),
         };
+        let mut conn = self.pool.get().await?;
+        // A delivery cancelled meanwhile (its subscription deleted) stays cancelled.
         diesel::sql_query(
             "WITH attempt AS (
                  INSERT INTO webhook_attempts (delivery_id, status_code, error, duration_ms) VALUES ($1, $2, $3, $4)
              )
              UPDATE webhook_deliveries SET attempts = $5, status = $6, next_attempt_at = $7, leased_until = NULL,
-                    last_error = $3, delivered_at = CASE WHEN $6 = 'DELIVERED' THEN clock_timestamp() END
-             WHERE id = $1",
+                    last_error = $8, delivered_at = CASE WHEN $6 = 'DELIVERED' THEN clock_timestamp() END
+             WHERE id = $1 AND status = 'PENDING'",
         )
         .bind::<BigInt, _>(d.id)
-        .bind::<Nullable<Integer>, _>(code)
-        .bind::<Nullable<Text>, _>(error.clone())
+        .bind::<Nullable<Integer>, _>(outcome.status_code())
+        .bind::<Nullable<Text>, _>(detail.clone())
         .bind::<Integer, _>(elapsed)
         .bind::<Integer, _>(attempts)
         .bind::<Text, _>(status)
         .bind::<Timestamptz, _>(next)
-        .execute(conn)
+        .bind::<Nullable<Text>, _>(detail.as_ref().map(|_| DELIVERY_FAILED))
+        .execute(&mut *conn)
         .await?;
-        if let Some(e) = error {
-            tracing::warn!(delivery = d.id, attempts, status, error = %e, "webhook delivery failed");
+        if let Some(e) = detail {
+            let subscription = d.subscription_id;
+            tracing::warn!(delivery = d.id, %subscription, attempts, status, error = %e, "webhook delivery failed");
         }
         Ok(())
     }
 
-    /// Runs until `stop` turns true: relay rounds, the scheduler, and geocoding retries.
-    pub async fn run(
-        self,
-        mut stop: tokio::sync::watch::Receiver<bool>,
-        geocoder: Option<Arc<crate::geocode::Geocoder>>,
-    ) {
-        let mut last_tick = Instant::now() - Duration::from_secs(3600);
+    /// Runs until `stop` turns true: deliveries, and every 30 s the scheduler and
+    /// geocoding retries (beside them, so a slow geocoder delays no delivery). On stop,
+    /// the deliveries in flight finish. Dropping the future abandons them: their leases
+    /// expire and another relay retries them.
+    pub async fn run(self, stop: watch::Receiver<bool>, geocoder: Option<Arc<crate::geocode::Geocoder>>) {
+        tokio::join!(self.deliver(stop.clone()), self.background(stop, geocoder));
+    }
+
+    async fn deliver(&self, mut stop: watch::Receiver<bool>) {
+        let places = usize::try_from(self.settings.batch.max(1)).unwrap_or(1);
+        let mut in_flight: JoinSet<()> = JoinSet::new();
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            while in_flight.try_join_next().is_some() {}
+            let free = places - in_flight.len();
+            if free > 0 {
+                match self.lease(free as i64).await {
+                    Ok(leased) => {
+                        for d in leased {
+                            let relay = self.clone();
+                            in_flight.spawn(async move {
+                                if let Err(e) = relay.attempt(d).await {
+                                    log_error("relay", e);
+                                }
+                            });
+                        }
+                    }
+                    Err(e) => log_error("relay", e),
+                }
+            }
+            // Every place taken, or nothing more due now: wait for a place to free up,
+            // the next poll, or the stop.
+            tokio::select! {
+                _ = tokio::time::sleep(self.settings.idle_poll) => {}
+                _ = stop_requested(&mut stop) => {}
+                Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+            }
+        }
+        while in_flight.join_next().await.is_some() {}
+    }
+
+    async fn background(&self, mut stop: watch::Receiver<bool>, geocoder: Option<Arc<crate::geocode::Geocoder>>) {
         loop {
             if *stop.borrow() {
                 return;
             }
-            if last_tick.elapsed() >= Duration::from_secs(30) {
-                last_tick = Instant::now();
-                if let Err(e) = self.tick(geocoder.as_deref()).await {
-                    log_error("scheduler", e);
-                }
+            if let Err(e) = self.tick(geocoder.as_deref()).await {
+                log_error("scheduler", e);
             }
-            let busy = match self.run_once().await {
-                Ok(n) => n > 0,
-                Err(e) => {
-                    log_error("relay", e);
-                    false
-                }
-            };
-            if !busy {
-                tokio::select! {
-                    _ = tokio::time::sleep(self.settings.idle_poll) => {}
-                    _ = stop.changed() => {}
-                }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+                _ = stop_requested(&mut stop) => return,
             }
         }
     }
@@ -236,6 +349,28 @@ impl Relay {
             crate::geocode::retry_pending(&mut conn, g, 20).await?;
         }
         Ok(())
+    }
+}
+
+/// The webhook client: fixed timeouts, no redirects (a receiver could otherwise send the
+/// relay anywhere), no proxy (a proxy would resolve names itself, past the check), and
+/// names resolved through the guard.
+fn client(settings: &RelaySettings, resolver: GuardedResolver) -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(settings.connect_timeout)
+        .timeout(settings.response_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .dns_resolver(resolver)
+        .user_agent("Lantern-Webhooks/1")
+        .build()
+        .expect("an HTTP client with static settings builds")
+}
+
+/// Completes once `stop` turns true; never, if its sender is gone.
+async fn stop_requested(stop: &mut watch::Receiver<bool>) {
+    if stop.wait_for(|stopped| *stopped).await.is_err() {
+        std::future::pending::<()>().await;
     }
 }
 

@@ -104,6 +104,24 @@ async fn lock_provider(
     }
 }
 
+/// Checks, without locking, that the caller may edit live provider `id`'s listing: for
+/// checks made before outside work (the write then locks and checks again).
+async fn check_provider(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid) -> AppResult<()> {
+    caller.actor.member()?;
+    let owner: Option<Option<Uuid>> = providers::table
+        .find(id)
+        .filter(providers::archived_at.is_null())
+        .select(providers::organization_id)
+        .first(conn)
+        .await
+        .optional()?;
+    let owner = owner.ok_or(AppError::NotFound { what: "provider" })?;
+    if !caller.actor.may_edit_listing(owner) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(())
+}
+
 fn kind(value: &str, field: &str) -> AppResult<String> {
     let v = value.trim();
     let ok = (2..=50).contains(&v.len())
@@ -558,18 +576,21 @@ enum Place {
     Approximate { point: Point, retry: bool },
 }
 
-/// Decides a location's point: the coordinates given; else the geocoded address; else
-/// (geocoder unreachable, no match, or a confidential address that must not leave the
-/// network) the county's interior point, marked approximate. `current_county` is the
-/// fallback on update.
-async fn place(
-    conn: &mut AsyncPgConnection,
-    geocoder: &Geocoder,
-    input: &LocationInput,
-    current_county: Option<&str>,
-) -> AppResult<Place> {
+/// How a location is to be placed, decided from the input alone: every check of the
+/// input happens here, before any outside work.
+#[derive(Clone, Debug)]
+enum Plan {
+    /// The coordinates given.
+    Exact(f64, f64),
+    /// Geocode the address; if that fails, the fallback county (given, or on update the
+    /// current one).
+    Address { one_line: String, confidential: bool, county: Option<Fips> },
+}
+
+fn plan(input: &LocationInput) -> AppResult<Plan> {
+    let county = input.county.as_deref().map(|raw| Fips::parse(raw, "input.county")).transpose()?;
     if let (Some(lat), Some(lon)) = (input.latitude, input.longitude) {
-        return Ok(Place::Exact(lat, lon));
+        return Ok(Plan::Exact(lat, lon));
     }
     if input.latitude.is_some() || input.longitude.is_some() {
         return Err(AppError::bad_input("input.latitude", "input.latitude and input.longitude go together"));
@@ -580,32 +601,19 @@ async fn place(
         input.state.as_deref().or(Some("NC")),
         input.postal_code.as_deref(),
     );
-    let Some(address) = address else {
+    let Some(one_line) = address else {
         return Err(AppError::bad_input(
             "input.latitude",
             "input.latitude/input.longitude or a street address is required",
         ));
     };
-    let may_send = !input.confidential.unwrap_or(false) || geocoder.send_confidential;
-    if may_send
-        && let geocode::Lookup::Found { latitude, longitude } = geocode::resolve(conn, geocoder, &address).await?
-        && let Ok(at) = Coordinates::parse(latitude, longitude, "")
-        && counties::at(conn, at).await?.is_some()
-    {
-        return Ok(Place::Exact(latitude, longitude));
-    }
-    let county = match (input.county.as_deref(), current_county) {
-        (Some(raw), _) => Fips::parse(raw, "input.county")?.as_str().to_owned(),
-        (None, Some(current)) => current.to_owned(),
-        (None, None) => {
-            return Err(AppError::bad_input(
-                "input.county",
-                "input.county is needed: the address could not be located now (it is retried later)",
-            ));
-        }
-    };
+    Ok(Plan::Address { one_line, confidential: input.confidential.unwrap_or(false), county })
+}
+
+/// A county's interior point, or `BAD_USER_INPUT` on `input.county` when unknown.
+async fn interior_point(conn: &mut AsyncPgConnection, county: &str) -> AppResult<Point> {
     let interior: Option<Point> = crate::db::schema::counties::table
-        .find(&county)
+        .find(county)
         .select(crate::db::schema::counties::interior_point)
         .first(conn)
         .await
@@ -613,14 +621,54 @@ async fn place(
     let mut point =
         interior.ok_or_else(|| AppError::bad_input("input.county", "input.county is not a known county"))?;
     point.srid = Some(4326);
-    Ok(Place::Approximate { point, retry: may_send })
+    Ok(point)
+}
+
+/// Places a location by its plan: the coordinates given; else the geocoded address;
+/// else (geocoder unreachable, no match, or a confidential address that must not leave
+/// the network) the county's interior point, marked approximate. `current_county` is
+/// the fallback on update. The given county is checked before the geocoder is asked.
+async fn place(
+    conn: &mut AsyncPgConnection,
+    geocoder: &Geocoder,
+    plan: &Plan,
+    current_county: Option<&str>,
+) -> AppResult<Place> {
+    let (one_line, confidential, county) = match plan {
+        Plan::Exact(lat, lon) => return Ok(Place::Exact(*lat, *lon)),
+        Plan::Address { one_line, confidential, county } => (one_line, *confidential, county),
+    };
+    let fallback = match county {
+        Some(fips) => Some(interior_point(conn, fips.as_str()).await?),
+        None => None,
+    };
+    let lookup = geocode::resolve(conn, geocoder, one_line, confidential).await?;
+    if let geocode::Lookup::Found { latitude, longitude } = lookup
+        && let Ok(at) = Coordinates::parse(latitude, longitude, "")
+        && counties::at(conn, at).await?.is_some()
+    {
+        return Ok(Place::Exact(latitude, longitude));
+    }
+    let point = match (fallback, current_county) {
+        (Some(point), _) => point,
+        (None, Some(current)) => interior_point(conn, current).await?,
+        (None, None) => {
+            return Err(AppError::bad_input(
+                "input.county",
+                "input.county is needed: the address could not be located now (it is retried later)",
+            ));
+        }
+    };
+    Ok(Place::Approximate { point, retry: lookup != geocode::Lookup::Withheld })
 }
 
 fn location_view(caller: &Caller, location: super::Location) -> LocationView {
     location.view_for(&caller.actor)
 }
 
-/// Adds a location to a provider, from coordinates. Its county is computed.
+/// Adds a location to a provider, from coordinates or a geocoded address. Its county is
+/// computed. The caller is authorized and the input checked before the geocoder is
+/// asked, so no one who may not write can make the service call out.
 pub async fn create_location(
     conn: &mut AsyncPgConnection,
     geocoder: &Geocoder,
@@ -628,7 +676,6 @@ pub async fn create_location(
     provider: Uuid,
     input: LocationInput,
 ) -> AppResult<LocationView> {
-    let place = place(conn, geocoder, &input, None).await?;
     let text = |v: &Option<String>, field: &str, max| validate::optional_text(v.as_deref(), field, max);
     let (name, street, city) = (
         text(&input.name, "input.name", 200)?,
@@ -636,6 +683,9 @@ pub async fn create_location(
         text(&input.city, "input.city", 100)?,
     );
     let (state, postal) = (text(&input.state, "input.state", 50)?, text(&input.postal_code, "input.postalCode", 20)?);
+    let plan = plan(&input)?;
+    check_provider(conn, caller, provider).await?;
+    let place = place(conn, geocoder, &plan, None).await?;
     conn.transaction(async |conn| {
         lock_provider(conn, caller, provider, None).await?;
         let point = match place {
@@ -694,7 +744,10 @@ async fn lock_location(
     repo::location_by_id(conn, id).await?.ok_or(AppError::NotFound { what: "location" })
 }
 
-/// Updates a location; a moved point gets its county recomputed.
+/// Updates a location; a moved point gets its county recomputed, a new address without
+/// coordinates is geocoded again (after the caller is authorized and the input checked).
+/// A location that is confidential after the update has no geocoding retry pending
+/// unless [`Geocoder::may_send`] allows its address out.
 pub async fn update_location(
     conn: &mut AsyncPgConnection,
     geocoder: &Geocoder,
@@ -712,8 +765,10 @@ pub async fn update_location(
         text(&input.city, "input.city", 100)?,
     );
     let (state, postal) = (text(&input.state, "input.state", 50)?, text(&input.postal_code, "input.postalCode", 20)?);
+    input.county.as_deref().map(|raw| Fips::parse(raw, "input.county")).transpose()?;
     conn.transaction(async |conn| {
         let current = lock_location(conn, caller, id, version).await?;
+        let confidential = input.confidential.unwrap_or(current.confidential);
         let moved = input.latitude.is_some() || input.longitude.is_some();
         // Re-place from the address only when it changed and can be geocoded at all.
         let readdressed = [&input.street, &input.city, &input.state, &input.postal_code].iter().any(|f| f.is_some())
@@ -735,11 +790,11 @@ pub async fn update_location(
                 city: input.city.clone().or(current.address.city.clone()),
                 state: input.state.clone().or(current.address.state.clone()),
                 postal_code: input.postal_code.clone().or(current.address.postal_code.clone()),
-                confidential: Some(input.confidential.unwrap_or(current.confidential)),
+                confidential: Some(confidential),
                 county: input.county.clone(),
                 ..LocationInput::default()
             };
-            match place(conn, geocoder, &merged, Some(&current.county_fips)).await? {
+            match place(conn, geocoder, &plan(&merged)?, Some(&current.county_fips)).await? {
                 Place::Exact(lat, lon) => (Some(located_point(conn, lat, lon).await?), Some(false), Some(false)),
                 // Not locatable now: keep the current point and retry the address later.
                 Place::Approximate { retry, .. } => (None, None, Some(retry)),
@@ -747,6 +802,8 @@ pub async fn update_location(
         } else {
             (None, None, None)
         };
+        // Marking a location confidential cancels a retry its address may not make.
+        let pending = if geocoder.may_send(confidential) { pending } else { Some(false) };
         let changes = LocationChanges {
             name,
             street,

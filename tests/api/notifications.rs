@@ -29,11 +29,16 @@ struct Receiver {
     /// Requests being handled right now, and the most ever at once per event id.
     in_flight: Arc<Mutex<BTreeMap<String, usize>>>,
     overlap: Arc<AtomicUsize>,
+    /// Requests being handled right now, and the most ever at once.
+    busy: Arc<AtomicUsize>,
+    peak: Arc<AtomicUsize>,
 }
 
 async fn receive(req: HttpRequest, body: web::Bytes, r: web::Data<Receiver>) -> HttpResponse {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let id = header("lantern-event-id");
+    let busy = r.busy.fetch_add(1, Ordering::SeqCst) + 1;
+    r.peak.fetch_max(busy, Ordering::SeqCst);
     {
         let mut flight = r.in_flight.lock().unwrap();
         let n = flight.entry(id.clone()).or_default();
@@ -49,6 +54,7 @@ async fn receive(req: HttpRequest, body: web::Bytes, r: web::Data<Receiver>) -> 
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     *r.in_flight.lock().unwrap().get_mut(&id).unwrap() -= 1;
+    r.busy.fetch_sub(1, Ordering::SeqCst);
     r.got.lock().unwrap().push((id, header("lantern-signature"), String::from_utf8_lossy(&body).into_owned()));
     match mode {
         FAIL => HttpResponse::InternalServerError().finish(),
@@ -65,6 +71,8 @@ fn receiver() -> Receiver {
         got: Arc::default(),
         in_flight: Arc::default(),
         overlap: Arc::default(),
+        busy: Arc::default(),
+        peak: Arc::default(),
     };
     let data = web::Data::new(r.clone());
     let server = HttpServer::new(move || App::new().app_data(data.clone()).route("/hook", web::post().to(receive)))
@@ -88,6 +96,8 @@ fn fast() -> RelaySettings {
         response_timeout: Duration::from_millis(500),
         lease: Duration::from_secs(2),
         idle_poll: Duration::from_millis(20),
+        // The receivers here listen on loopback.
+        allow_loopback: true,
         ..RelaySettings::default()
     }
 }
@@ -525,4 +535,496 @@ async fn addresses_become_points_and_unlocatable_ones_are_placed_approximately_t
     let shelter = app.data_as(&admin, create, json!({ "p": p, "i": { "street": "1 Fixture Way", "city": "Raleigh", "county": "37183", "confidential": true } })).await;
     assert_eq!(census.hits.load(Ordering::SeqCst), hits, "the geocoder was not asked");
     assert_eq!(shelter["createLocation"]["approximate"], true);
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 13: webhook destinations, delivery isolation, and outbound work only after checks.
+
+/// A relay as in production: this machine is out of bounds.
+fn strict() -> RelaySettings {
+    RelaySettings { allow_loopback: false, ..fast() }
+}
+
+/// A server with the loopback switch off, as in production.
+async fn production_app() -> TestApp {
+    TestApp::spawn_with(ServerOptions { rate_limits: NO_LIMITS, ..ServerOptions::default() }).await
+}
+
+const SUBSCRIBE: &str =
+    "mutation($i: WebhookSubscriptionInput!) { createWebhookSubscription(input: $i) { id secret } }";
+
+#[tokio::test]
+async fn webhook_urls_inside_the_network_are_refused_at_subscription() {
+    let app = production_app().await;
+    let admin = app.network_admin().await;
+    let org = app.organization(&admin, "Hooked Org (test)").await;
+    let try_url = |url: &'static str| {
+        let (app, admin, org) = (&app, &admin, &org);
+        async move {
+            app.gql_as(
+                admin,
+                SUBSCRIBE,
+                json!({ "i": { "organizationId": org, "url": url, "eventTypes": ["referral.sent"] } }),
+            )
+            .await
+            .1
+        }
+    };
+    let inside = [
+        "https://127.0.0.2/hook",
+        "https://localhost./hook",
+        "https://LOCALHOST/hook",
+        "https://hooks.localhost/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://10.0.0.1/hook",
+        "https://172.16.5.4/hook",
+        "https://192.168.1.1/hook",
+        "https://100.64.0.1/hook",
+        "https://0.0.0.0/hook",
+        "https://2130706433/hook",
+        "https://0x7f.1/hook",
+        "https://224.0.0.251/hook",
+        "https://255.255.255.255/hook",
+        "https://198.18.0.1/hook",
+        "https://192.0.2.10/hook",
+        "https://[::1]/hook",
+        "https://[::]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://[::ffff:93.184.215.14]/hook",
+        "https://[fd12:3456::1]/hook",
+        "https://[fe80::1]/hook",
+        "https://[ff02::1]/hook",
+        "https://[64:ff9b::a00:1]/hook",
+        "https://[2002:a00:1::1]/hook",
+        "https://[2001:db8::1]/hook",
+        "http://127.0.0.1:9000/hook",
+        "https://no-such-host.invalid/hook",
+    ];
+    for url in inside {
+        let body = try_url(url).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{url} is refused: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], "input.url", "{url}");
+    }
+    // A public address is accepted (no request is made at subscription time).
+    for url in ["https://93.184.215.14/hook", "https://[2606:4700:4700::1111]/hook"] {
+        let body = try_url(url).await;
+        assert!(body.get("errors").is_none(), "{url} is accepted: {body}");
+    }
+    let stored: i64 =
+        app.sql().await.query_one("SELECT count(*) FROM webhook_subscriptions", &[]).await.unwrap().get(0);
+    assert_eq!(stored, 2, "only the public destinations were stored");
+    // Checks come after authorization: an anonymous caller learns nothing about a host.
+    let anonymous = app
+        .gql(SUBSCRIBE, json!({ "i": { "organizationId": org, "url": "https://no-such-host.invalid/", "eventTypes": ["referral.sent"] } }))
+        .await;
+    assert_eq!(anonymous["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn deliveries_are_checked_again_when_they_are_sent() {
+    // Subscriptions stored while their names pointed outside (as a rebinding attacker
+    // would arrange), pointing at this machine now: by `localhost`, by a name that
+    // resolves here, and by a literal address.
+    let n = network().await;
+    let hook = receiver();
+    let port = hook.url.trim_start_matches("http://127.0.0.1:").trim_end_matches("/hook").to_owned();
+    let db = n.app.sql().await;
+    let org: uuid::Uuid = n.recipient_org.parse().unwrap();
+    let urls =
+        [format!("http://localhost:{port}/hook"), format!("http://hooks.partner.test:{port}/hook"), hook.url.clone()];
+    for url in &urls {
+        let sub = uuid::Uuid::new_v4();
+        let sealed = n.app.keyring.seal(
+            lantern::crypto::FieldContext { table: "webhook_subscriptions", row: sub, field: "secret" },
+            "whsec_test",
+        );
+        db.execute(
+            "INSERT INTO webhook_subscriptions (id, organization_id, url, secret_enc, event_types)
+             VALUES ($1, $2, $3, $4, '{referral.sent}')",
+            &[&sub, &org, url, &sealed],
+        )
+        .await
+        .unwrap();
+    }
+    n.refer(&n.advocate, "rebind", json!({})).await;
+    let rebound = |dev: bool| {
+        lantern::notify::destination::GuardedResolver::new(lantern::notify::Destinations { allow_loopback: dev })
+            .with_fixed("hooks.partner.test", vec!["127.0.0.1".parse().unwrap()])
+    };
+    let production = relay(&n.app, strict()).with_resolver(rebound(false));
+    assert_eq!(production.run_once().await.unwrap(), 3);
+    assert!(hook.got.lock().unwrap().is_empty(), "nothing reached the address inside");
+    let deliveries = n.app.data_as(&n.admin, "{ webhookDeliveries { status lastError } }", json!({})).await;
+    for d in deliveries["webhookDeliveries"].as_array().unwrap() {
+        assert_eq!(d["status"], "PENDING", "retried later like any failure");
+        assert_eq!(d["lastError"], "delivery failed");
+    }
+    let refused: i64 = db
+        .query_one("SELECT count(*) FROM webhook_attempts WHERE error = 'destination refused'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(refused, 3, "operators see why");
+    // The same relay with the development switch on reaches all three: it was the check.
+    let development = relay(&n.app, fast()).with_resolver(rebound(true));
+    let started = Instant::now();
+    while hook.got.lock().unwrap().len() < 3 && started.elapsed() < Duration::from_secs(10) {
+        development.run_once().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(hook.got.lock().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn delivery_errors_shown_to_subscribers_are_one_generic_class() {
+    let n = network().await;
+    let (failing, stalling) = (receiver(), receiver());
+    failing.mode.store(FAIL, Ordering::SeqCst);
+    stalling.mode.store(STALL, Ordering::SeqCst);
+    let closed = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://127.0.0.1:{}/hook", listener.local_addr().unwrap().port())
+    };
+    for url in [&failing.url, &stalling.url, &closed] {
+        subscribe(&n.app, &n.admin, &n.recipient_org, url, &["referral.sent"]).await;
+    }
+    n.refer(&n.advocate, "errors", json!({})).await;
+    assert_eq!(relay(&n.app, fast()).run_once().await.unwrap(), 3);
+    let all = n.app.data_as(&n.admin, "{ webhookDeliveries { status lastError } }", json!({})).await;
+    let errors: BTreeSet<String> = all["webhookDeliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["lastError"].as_str().unwrap_or("none").to_owned())
+        .collect();
+    assert_eq!(
+        errors,
+        BTreeSet::from(["delivery failed".to_owned()]),
+        "a refused port, an error status and a timeout look alike"
+    );
+}
+
+#[tokio::test]
+async fn subscriptions_are_capped_and_deleted_by_their_organization_or_an_admin() {
+    let n = network().await;
+    let (_, _, outsider_coordinator) = n.app.member(&n.admin, &n.outsider_org, "COORDINATOR").await;
+    let create = |token: &str, org: &str| {
+        let (app, token, org) = (&n.app, token.to_owned(), org.to_owned());
+        async move {
+            app.gql_as(
+                &token,
+                SUBSCRIBE,
+                json!({ "i": { "organizationId": org, "url": "https://93.184.215.14/hook", "eventTypes": ["referral.sent"] } }),
+            )
+            .await
+            .1
+        }
+    };
+    let mut ids = Vec::new();
+    for _ in 0..10 {
+        let body = create(&n.coordinator, &n.sender_org).await;
+        assert!(body.get("errors").is_none(), "{body}");
+        ids.push(body["data"]["createWebhookSubscription"]["id"].as_str().unwrap().to_owned());
+    }
+    let over = create(&n.coordinator, &n.sender_org).await;
+    assert_eq!(over["errors"][0]["extensions"]["code"], "CONFLICT", "{over}");
+    assert!(over["errors"][0]["message"].as_str().unwrap().contains("at most 10"), "{over}");
+    let also_admin = create(&n.admin, &n.sender_org).await;
+    assert_eq!(also_admin["errors"][0]["extensions"]["code"], "CONFLICT", "the cap holds for admins too");
+    assert!(create(&n.admin, &n.outsider_org).await.get("errors").is_none(), "the cap is per organization");
+
+    let delete = "mutation($id: ID!) { deleteWebhookSubscription(id: $id) }";
+    let anonymous = n.app.gql(delete, json!({ "id": ids[0] })).await;
+    assert_eq!(anonymous["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    for (who, token) in [
+        ("an advocate of the organization", &n.advocate),
+        ("another organization's coordinator", &outsider_coordinator),
+    ] {
+        let body = n.app.gql_as(token, delete, json!({ "id": ids[0] })).await.1;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN", "{who}: {body}");
+    }
+    assert_eq!(n.app.data_as(&n.coordinator, delete, json!({ "id": ids[0] })).await["deleteWebhookSubscription"], true);
+    assert_eq!(n.app.data_as(&n.admin, delete, json!({ "id": ids[1] })).await["deleteWebhookSubscription"], true);
+    let again = n.app.gql_as(&n.coordinator, delete, json!({ "id": ids[0] })).await.1;
+    assert_eq!(again["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    assert!(create(&n.coordinator, &n.sender_org).await.get("errors").is_none(), "room again after a delete");
+    let listed = n.app.data_as(&n.coordinator, "{ webhookSubscriptions { id } }", json!({})).await;
+    assert_eq!(listed["webhookSubscriptions"].as_array().unwrap().len(), 9, "ten, less two deleted, plus one");
+    assert!(!listed.to_string().contains(&ids[0]), "deleted ones are not listed");
+    let of_sender = n
+        .app
+        .data_as(
+            &n.admin,
+            "query($o: ID) { webhookSubscriptions(organizationId: $o) { id } }",
+            json!({ "o": n.sender_org }),
+        )
+        .await;
+    assert_eq!(of_sender["webhookSubscriptions"].as_array().unwrap().len(), 9);
+    let list = "query($o: ID) { webhookSubscriptions(organizationId: $o) { id url } }";
+    let anonymous = n.app.gql(list, json!({})).await;
+    assert_eq!(anonymous["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    for (who, token, org) in [
+        ("an advocate of the organization", &n.advocate, &n.sender_org),
+        ("another organization's coordinator", &outsider_coordinator, &n.sender_org),
+    ] {
+        let body = n.app.gql_as(token, list, json!({ "o": org })).await.1;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN", "{who}: {body}");
+    }
+    let own = n.app.data_as(&outsider_coordinator, list, json!({})).await;
+    assert_eq!(own["webhookSubscriptions"].as_array().unwrap().len(), 1, "a coordinator sees their own");
+    // Racing for the last place: one gets it.
+    let (a, b, c) = tokio::join!(
+        create(&n.coordinator, &n.sender_org),
+        create(&n.coordinator, &n.sender_org),
+        create(&n.admin, &n.sender_org)
+    );
+    let won = [a, b, c].iter().filter(|body| body.get("errors").is_none()).count();
+    assert_eq!(won, 1);
+}
+
+#[tokio::test]
+async fn a_deleted_subscription_gets_nothing_more_and_its_pending_deliveries_are_cancelled() {
+    let n = network().await;
+    let hook = receiver();
+    let id = n
+        .app
+        .data_as(
+            &n.admin,
+            SUBSCRIBE,
+            json!({ "i": { "organizationId": n.recipient_org, "url": hook.url, "eventTypes": ["referral.sent"] } }),
+        )
+        .await["createWebhookSubscription"]["id"]
+        .clone();
+    n.refer(&n.advocate, "before-delete", json!({})).await;
+    n.app.data_as(&n.admin, "mutation($id: ID!) { deleteWebhookSubscription(id: $id) }", json!({ "id": id })).await;
+    n.refer(&n.advocate, "after-delete", json!({})).await;
+    assert_eq!(relay(&n.app, fast()).run_once().await.unwrap(), 0);
+    assert!(hook.got.lock().unwrap().is_empty());
+    let deliveries = n.app.data_as(&n.admin, "{ webhookDeliveries { id status } }", json!({})).await;
+    let list = deliveries["webhookDeliveries"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "the event after the delete was not fanned out to it");
+    assert_eq!(list[0]["status"], "CANCELLED");
+    let redeliver =
+        n.app.gql_as(&n.admin, "mutation($d: ID!) { redeliverWebhook(id: $d) }", json!({ "d": list[0]["id"] })).await.1;
+    assert_eq!(redeliver["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    let secret: Option<Vec<u8>> =
+        n.app.sql().await.query_one("SELECT secret_enc FROM webhook_subscriptions", &[]).await.unwrap().get(0);
+    assert_eq!(secret, None, "the signing secret is gone with the subscription");
+}
+
+#[tokio::test]
+async fn a_stalling_receiver_does_not_hold_up_another_subscription() {
+    let n = network().await;
+    let (slow, quick) = (receiver(), receiver());
+    slow.mode.store(STALL, Ordering::SeqCst);
+    for hook in [&slow, &quick] {
+        subscribe(&n.app, &n.admin, &n.recipient_org, &hook.url, &["referral.sent"]).await;
+    }
+    for i in 0..12 {
+        n.refer(&n.advocate, &format!("stall-{i}"), json!({})).await;
+    }
+    // Slow, not broken: each of its requests takes 1.5 s and succeeds.
+    let settings = RelaySettings { response_timeout: Duration::from_secs(5), ..fast() };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(relay(&n.app, settings).run(stopped, None));
+    let started = Instant::now();
+    while quick.got.lock().unwrap().len() < 12 && started.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let quick_done = started.elapsed();
+    let slow_by_then = slow.got.lock().unwrap().len();
+    let _ = stop.send(true);
+    let _ = running.await;
+    assert_eq!(quick.got.lock().unwrap().len(), 12);
+    assert!(quick_done < Duration::from_secs(2), "the quick receiver had all 12 after {quick_done:?}");
+    assert!(slow_by_then < 12, "the slow receiver was still stalling ({slow_by_then} of 12)");
+    assert_eq!(slow.overlap.load(Ordering::SeqCst), 0);
+    let peak = slow.peak.load(Ordering::SeqCst);
+    assert!((2..=settings.per_subscription as usize).contains(&peak), "concurrent, within the limit: {peak}");
+}
+
+const CREATE_LOCATION: &str = "mutation($p: ID!, $i: LocationEdit!) { createLocation(providerId: $p, input: $i) { id version approximate latitude } }";
+const UPDATE_LOCATION: &str = "mutation($l: ID!, $v: Int!, $i: LocationEdit!) { updateLocation(id: $l, version: $v, input: $i) { id version approximate confidential } }";
+
+async fn geocoding_provider(app: &TestApp, admin: &str, org: Option<&str>) -> String {
+    app.data_as(
+        admin,
+        "mutation($o: ID) { createProvider(input: { name: \"Geo Keeper (synthetic)\", kind: \"legal_aid\", organizationId: $o }) { id } }",
+        json!({ "o": org }),
+    )
+    .await["createProvider"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_location_marked_confidential_is_never_sent_by_the_retry() {
+    let (app, census) = geocoding_app().await;
+    let admin = app.network_admin().await;
+    let p = geocoding_provider(&app, &admin, None).await;
+    // Entered while the geocoder was down: placed at the county, to be retried.
+    census.fail.store(1, Ordering::SeqCst);
+    let loc = app
+        .data_as(
+            &admin,
+            CREATE_LOCATION,
+            json!({ "p": p, "i": { "street": "1 Fixture Way", "city": "Raleigh", "county": "37183" } }),
+        )
+        .await["createLocation"]
+        .clone();
+    assert_eq!(loc["approximate"], true);
+    // Then found to be a shelter.
+    let marked = app
+        .data_as(&admin, UPDATE_LOCATION, json!({ "l": loc["id"], "v": loc["version"], "i": { "confidential": true } }))
+        .await;
+    assert_eq!(marked["updateLocation"]["confidential"], true);
+    // A second one, confidential and pending as rows written before this rule can be.
+    let legacy = app
+        .data_as(
+            &admin,
+            CREATE_LOCATION,
+            json!({ "p": p, "i": { "street": "1 Fixture Way", "city": "Garner", "county": "37183" } }),
+        )
+        .await["createLocation"]["id"]
+        .as_str()
+        .unwrap()
+        .parse::<uuid::Uuid>()
+        .unwrap();
+    let db = app.sql().await;
+    db.execute("UPDATE locations SET confidential = true, geocode_pending = true WHERE id = $1", &[&legacy])
+        .await
+        .unwrap();
+
+    census.fail.store(0, Ordering::SeqCst);
+    let before = census.hits.load(Ordering::SeqCst);
+    let pool = lantern::db::pool(&app.app_db_url, 1, 5_000).unwrap();
+    let mut conn = pool.get().await.unwrap();
+    let strict = lantern::geocode::Geocoder::new(&census.url, Duration::from_secs(2), false);
+    assert_eq!(lantern::geocode::retry_pending(&mut conn, &strict, 20).await.unwrap(), 0);
+    assert_eq!(census.hits.load(Ordering::SeqCst), before, "no confidential address left the network");
+    let pending: i64 = db.query_one("SELECT count(*) FROM locations WHERE geocode_pending", &[]).await.unwrap().get(0);
+    assert_eq!(pending, 0, "their retries are cancelled");
+    let approximate: i64 =
+        db.query_one("SELECT count(*) FROM locations WHERE approximate AND confidential", &[]).await.unwrap().get(0);
+    assert_eq!(approximate, 2, "both stay at their county's interior point");
+}
+
+#[tokio::test]
+async fn confidential_addresses_are_retried_only_where_the_operator_allows_it() {
+    let (app, census) = geocoding_app().await;
+    let admin = app.network_admin().await;
+    let p = geocoding_provider(&app, &admin, None).await;
+    census.fail.store(1, Ordering::SeqCst);
+    let loc = app
+        .data_as(
+            &admin,
+            CREATE_LOCATION,
+            json!({ "p": p, "i": { "street": "1 Fixture Way", "city": "Raleigh", "county": "37183" } }),
+        )
+        .await["createLocation"]["id"]
+        .as_str()
+        .unwrap()
+        .parse::<uuid::Uuid>()
+        .unwrap();
+    let db = app.sql().await;
+    db.execute("UPDATE locations SET confidential = true WHERE id = $1", &[&loc]).await.unwrap();
+    census.fail.store(0, Ordering::SeqCst);
+    let pool = lantern::db::pool(&app.app_db_url, 1, 5_000).unwrap();
+    let mut conn = pool.get().await.unwrap();
+    let allowed = lantern::geocode::Geocoder::new(&census.url, Duration::from_secs(2), true);
+    assert_eq!(
+        lantern::geocode::retry_pending(&mut conn, &allowed, 20).await.unwrap(),
+        1,
+        "the same rule as the first attempt"
+    );
+}
+
+#[tokio::test]
+async fn nothing_is_geocoded_for_callers_who_may_not_write_or_for_invalid_input() {
+    let (app, census) = geocoding_app().await;
+    let admin = app.network_admin().await;
+    let (keeper, other) =
+        (app.organization(&admin, "Keeper (test)").await, app.organization(&admin, "Other (test)").await);
+    let (_, _, keeper_staff) = app.member(&admin, &keeper, "PROVIDER_STAFF").await;
+    let (_, _, other_staff) = app.member(&admin, &other, "PROVIDER_STAFF").await;
+    let (_, _, keeper_advocate) = app.member(&admin, &keeper, "ADVOCATE").await;
+    let p = geocoding_provider(&app, &admin, Some(&keeper)).await;
+    census.fail.store(1, Ordering::SeqCst);
+    let existing = app
+        .data_as(&keeper_staff, CREATE_LOCATION, json!({ "p": p, "i": { "latitude": 35.79, "longitude": -78.64 } }))
+        .await["createLocation"]
+        .clone();
+    census.fail.store(0, Ordering::SeqCst);
+    let found = json!({ "street": "1 Fixture Way", "city": "Raleigh" });
+    let with = |extra: Value| {
+        let mut i = found.clone();
+        for (k, v) in extra.as_object().unwrap() {
+            i[k] = v.clone();
+        }
+        i
+    };
+    let long = "x".repeat(201);
+    let creates = [
+        ("anonymous", None, json!({ "p": p, "i": found }), "UNAUTHENTICATED"),
+        ("another organization", Some(&other_staff), json!({ "p": p, "i": found }), "FORBIDDEN"),
+        ("a lower role", Some(&keeper_advocate), json!({ "p": p, "i": found }), "FORBIDDEN"),
+        ("an unknown provider", Some(&admin), json!({ "p": uuid::Uuid::new_v4(), "i": found }), "NOT_FOUND"),
+        ("a name too long", Some(&admin), json!({ "p": p, "i": with(json!({ "name": long })) }), "BAD_USER_INPUT"),
+        (
+            "a street too long",
+            Some(&admin),
+            json!({ "p": p, "i": with(json!({ "street": format!("1 Fixture Way {long}") })) }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            "an unknown county",
+            Some(&admin),
+            json!({ "p": p, "i": with(json!({ "county": "37999" })) }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            "a malformed county",
+            Some(&admin),
+            json!({ "p": p, "i": with(json!({ "county": "Wake" })) }),
+            "BAD_USER_INPUT",
+        ),
+    ];
+    let updates = [
+        ("anonymous", None, json!({ "street": "1 Fixture Way" }), "UNAUTHENTICATED"),
+        ("another organization", Some(&other_staff), json!({ "street": "1 Fixture Way" }), "FORBIDDEN"),
+        (
+            "a malformed county",
+            Some(&keeper_staff),
+            json!({ "street": "1 Fixture Way", "county": "Wake" }),
+            "BAD_USER_INPUT",
+        ),
+        ("a city too long", Some(&keeper_staff), json!({ "street": "1 Fixture Way", "city": long }), "BAD_USER_INPUT"),
+    ];
+    let call = |token: Option<&String>, query: &'static str, vars: Value| {
+        let app = &app;
+        let token = token.cloned();
+        async move {
+            match token {
+                Some(t) => app.gql_as(&t, query, vars).await.1,
+                None => app.gql(query, vars).await,
+            }
+        }
+    };
+    for (who, token, vars, code) in creates {
+        let body = call(token, CREATE_LOCATION, vars).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], code, "createLocation, {who}: {body}");
+        assert_eq!(census.hits.load(Ordering::SeqCst), 0, "createLocation, {who}: the geocoder was asked");
+    }
+    for (who, token, input, code) in updates {
+        let vars = json!({ "l": existing["id"], "v": existing["version"], "i": input });
+        let body = call(token, UPDATE_LOCATION, vars).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], code, "updateLocation, {who}: {body}");
+        assert_eq!(census.hits.load(Ordering::SeqCst), 0, "updateLocation, {who}: the geocoder was asked");
+    }
+    let cached: i64 = app.sql().await.query_one("SELECT count(*) FROM geocode_cache", &[]).await.unwrap().get(0);
+    assert_eq!(cached, 0, "nothing was written to the cache");
+    // The same request from someone who may make it does reach the geocoder.
+    app.data_as(&keeper_staff, CREATE_LOCATION, json!({ "p": p, "i": found })).await;
+    assert_eq!(census.hits.load(Ordering::SeqCst), 1);
 }

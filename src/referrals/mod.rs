@@ -200,16 +200,39 @@ async fn load(mut conn: &AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<Refer
     rows.into_iter().map(from_row).collect()
 }
 
-fn seal_note(keyring: &Keyring, event_key: Uuid, note: Option<&str>) -> Option<Vec<u8>> {
-    keyring.seal_opt(FieldContext { table: "referral_events", row: event_key, field: "note" }, note)
+/// Where an event's note is sealed. The associated data binds it to its referral and to
+/// its own event (`uid`), so a sealed note opens only in the event row it was written
+/// for. Events from before events had a `uid` (migration 10) were sealed against their
+/// referral only, and are opened as they were sealed.
+fn note_field(event: Option<Uuid>) -> String {
+    match event {
+        Some(uid) => format!("note:{uid}"),
+        None => "note".to_owned(),
+    }
+}
+
+fn seal_note(keyring: &Keyring, referral: Uuid, event: Uuid, note: Option<&str>) -> Option<Vec<u8>> {
+    let field = note_field(Some(event));
+    keyring.seal_opt(FieldContext { table: "referral_events", row: referral, field: &field }, note)
+}
+
+fn open_note(
+    keyring: &Keyring,
+    referral: Uuid,
+    event: Option<Uuid>,
+    sealed: Option<&[u8]>,
+) -> AppResult<Option<String>> {
+    let field = note_field(event);
+    keyring.open_opt(FieldContext { table: "referral_events", row: referral, field: &field }, sealed)
 }
 
 /// A transition to record: from, to, and the note (if any).
 type Transition<'a> = (Option<Status>, Status, Option<&'a str>);
 
 /// Appends transition events made `at` one instant, in order, in one statement (of a
-/// fixed number of rows, so its text is fixed and it is prepared once per connection);
-/// notes are sealed against the referral (events have no id before insertion).
+/// fixed number of rows, so its text is fixed and it is prepared once per connection).
+/// Each event gets its id (`uid`) here, before insertion, so its note can be sealed
+/// against it.
 async fn record_events<const N: usize>(
     mut conn: &AsyncPgConnection,
     keyring: &Keyring,
@@ -219,13 +242,15 @@ async fn record_events<const N: usize>(
     transitions: [Transition<'_>; N],
 ) -> AppResult<()> {
     let rows = transitions.map(|(from, to, note)| {
+        let uid = Uuid::new_v4();
         (
+            referral_events::uid.eq(uid),
             referral_events::referral_id.eq(referral),
             referral_events::from_status.eq(from.map(Status::as_db)),
             referral_events::to_status.eq(to.as_db()),
             referral_events::actor_user_id.eq(member.user_id),
             referral_events::actor_organization_id.eq(member.organization_id),
-            referral_events::note_enc.eq(seal_note(keyring, referral, note)),
+            referral_events::note_enc.eq(seal_note(keyring, referral, uid, note)),
             referral_events::at.eq(at),
         )
     });
@@ -636,7 +661,7 @@ pub async fn events(
 ) -> AppResult<Vec<ReferralEvent>> {
     let member = caller.actor.require(CLIENT_ROLES)?.clone();
     let ids = ids.to_vec();
-    type EventRow = (Uuid, Option<String>, String, Option<Uuid>, Uuid, DateTime<Utc>, Option<Vec<u8>>);
+    type EventRow = (Uuid, Option<String>, String, Option<Uuid>, Uuid, DateTime<Utc>, Option<Vec<u8>>, Option<Uuid>);
     let rows: Vec<EventRow> = rls::in_org(conn, &member, move |conn| {
         Box::pin(async move {
             Ok(referral_events::table
@@ -650,6 +675,7 @@ pub async fn events(
                     referral_events::actor_organization_id,
                     referral_events::at,
                     referral_events::note_enc,
+                    referral_events::uid,
                 ))
                 .load(conn)
                 .await?)
@@ -657,7 +683,7 @@ pub async fn events(
     })
     .await?;
     rows.into_iter()
-        .map(|(referral_id, from, to, actor_user_id, actor_organization_id, at, note)| {
+        .map(|(referral_id, from, to, actor_user_id, actor_organization_id, at, note, uid)| {
             Ok(ReferralEvent {
                 referral_id,
                 from: from.as_deref().and_then(Status::from_db),
@@ -665,10 +691,7 @@ pub async fn events(
                 actor_user_id,
                 actor_organization_id,
                 at,
-                note: keyring.open_opt(
-                    FieldContext { table: "referral_events", row: referral_id, field: "note" },
-                    note.as_deref(),
-                )?,
+                note: open_note(keyring, referral_id, uid, note.as_deref())?,
             })
         })
         .collect()

@@ -296,8 +296,9 @@ async fn the_lifecycle_refuses_illegal_and_wrong_side_moves() {
         }
     };
     let (s, r) = (n.advocate.clone(), n.recipient_staff.clone());
-    assert_eq!(error_code(&mv(r.clone(), "ACCEPTED", None).await), "BAD_USER_INPUT", "a draft cannot be accepted");
-    assert_eq!(error_code(&mv(r.clone(), "SENT", None).await), "FORBIDDEN", "only the sender sends");
+    assert_eq!(error_code(&mv(s.clone(), "ACCEPTED", None).await), "BAD_USER_INPUT", "a draft cannot be accepted");
+    // A draft is the sender's alone: to the recipient it does not exist yet.
+    assert_eq!(error_code(&mv(r.clone(), "SENT", None).await), "NOT_FOUND", "only the sender sends");
     assert_eq!(mv(s.clone(), "SENT", None).await["data"]["transitionReferral"]["status"], "SENT");
     let illegal = mv(r.clone(), "COMPLETED", None).await;
     assert_eq!(
@@ -674,4 +675,79 @@ async fn a_database_dump_never_holds_personal_data_in_clear() {
     {
         assert!(!dump.contains(secret), "{secret} in clear in pg_dump");
     }
+}
+
+#[tokio::test]
+async fn an_event_note_opens_only_in_the_event_it_was_written_for() {
+    let n = network().await;
+    let client = n.client(json!({})).await;
+    n.consent(&client, &[&n.recipient_org], &["NAME"], json!({})).await;
+    let referral = id(
+        &n.refer(
+            &n.advocate,
+            "bound",
+            json!({ "clientId": client, "shareFields": ["NAME"], "note": "bound-note-3307" }),
+        )
+        .await,
+        "createReferral",
+    );
+    let db = n.app.sql().await;
+    let read = async || {
+        n.app
+            .gql_as(
+                &n.advocate,
+                "query($id: ID!) { referral(id: $id) { events { to note } } }",
+                json!({ "id": referral }),
+            )
+            .await
+            .1
+    };
+    assert_eq!(read().await["data"]["referral"]["events"][0]["note"], "bound-note-3307");
+
+    // Someone with write access to the database moves the note's ciphertext to another
+    // event of the same referral: it must not open there.
+    db.execute(
+        "UPDATE referral_events SET note_enc = (SELECT note_enc FROM referral_events WHERE referral_id = $1::text::uuid AND to_status = 'DRAFT')
+         WHERE referral_id = $1::text::uuid AND to_status = 'SENT'",
+        &[&referral],
+    )
+    .await
+    .unwrap();
+    let moved = read().await;
+    assert!(!moved.to_string().contains("bound-note-3307"), "a moved note opened: {moved}");
+    assert_eq!(error_code(&moved), "INTERNAL", "{moved}");
+    db.execute(
+        "UPDATE referral_events SET note_enc = NULL WHERE referral_id = $1::text::uuid AND to_status = 'SENT'",
+        &[&referral],
+    )
+    .await
+    .unwrap();
+
+    // Notes written before events had their own id (uid null) were bound to their
+    // referral only; they stay readable as they are.
+    let referral_id: uuid::Uuid = referral.parse().unwrap();
+    let legacy = n.app.keyring.seal(
+        lantern::crypto::FieldContext { table: "referral_events", row: referral_id, field: "note" },
+        "legacy-note-4410",
+    );
+    db.execute(
+        "INSERT INTO referral_events (referral_id, from_status, to_status, actor_organization_id, note_enc)
+         VALUES ($1::text::uuid, 'SENT', 'CANCELLED', $2::text::uuid, $3)",
+        &[&referral, &n.sender_org, &legacy],
+    )
+    .await
+    .unwrap();
+    let with_legacy = read().await;
+    assert_eq!(with_legacy["data"]["referral"]["events"][2]["note"], "legacy-note-4410", "{with_legacy}");
+    // ... but a current note copied into such a row does not open there either.
+    db.execute(
+        "UPDATE referral_events SET note_enc = (SELECT note_enc FROM referral_events WHERE referral_id = $1::text::uuid AND to_status = 'DRAFT')
+         WHERE referral_id = $1::text::uuid AND to_status = 'CANCELLED'",
+        &[&referral],
+    )
+    .await
+    .unwrap();
+    let downgraded = read().await;
+    assert!(!downgraded.to_string().contains("bound-note-3307"), "{downgraded}");
+    assert_eq!(error_code(&downgraded), "INTERNAL");
 }

@@ -230,6 +230,17 @@ async fn the_database_refuses_what_an_organization_claims_about_other_organizati
     case("event by the recipient on a draft", recipient, event(&victim_draft, recipient), "refused").await;
     case("event by the recipient on a sent referral", recipient, event(&victim_referral, recipient), "1 rows").await;
     case("event in another organization's name", recipient, event(&victim_referral, victim), "refused").await;
+    // The acting user is set for the transaction (none here, as for an API key): a row
+    // naming someone else as its actor is refused.
+    case(
+        "event in another user's name",
+        recipient,
+        event(&victim_referral, recipient)
+            .replace("(uid,", "(actor_user_id, uid,")
+            .replace("VALUES (", &format!("VALUES ('{}', ", n.advocate_id)),
+        "refused",
+    )
+    .await;
     let follow_up = |referral: &str, org: &str| {
         format!("INSERT INTO follow_ups (referral_id, organization_id, due_at) VALUES ('{referral}', '{org}', now())")
     };

@@ -30,9 +30,9 @@ INSERT INTO referrals (id, sender_organization_id, recipient_organization_id, pr
   VALUES (md5(:n || 'r')::uuid, :sender, :recipient, :provider, :service, 'acute.housing', 'URGENT', :client, '{NAME}',
           '37183', NULL, '{}', 'SENT', now(), :user)
   RETURNING *;
-INSERT INTO referral_events (referral_id, from_status, to_status, actor_user_id, actor_organization_id, note_enc)
-  VALUES (md5(:n || 'r')::uuid, NULL, 'DRAFT', :user, :sender, NULL),
-         (md5(:n || 'r')::uuid, 'DRAFT', 'SENT', :user, :sender, NULL);
+INSERT INTO referral_events (uid, referral_id, from_status, to_status, actor_user_id, actor_organization_id, note_enc)
+  VALUES (md5(:n || 'd')::uuid, md5(:n || 'r')::uuid, NULL, 'DRAFT', :user, :sender, NULL),
+         (md5(:n || 's')::uuid, md5(:n || 'r')::uuid, 'DRAFT', 'SENT', :user, :sender, NULL);
 INSERT INTO follow_ups (id, referral_id, organization_id, due_at, assigned_to)
   VALUES (md5(:n || 'f')::uuid, md5(:n || 'r')::uuid, :sender, now() + interval '2 days', :user);
 INSERT INTO scheduled_events (dedupe_key, fire_at, event_type, organization_id, payload)

@@ -308,7 +308,8 @@ pub async fn revoke(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid) -> 
                 .await?;
             if inserted == 1 {
                 // Tell each recipient organization holding a referral of this client that
-                // the consent named (ids only).
+                // the consent named (ids only). A draft's recipient holds nothing: it
+                // knows of a referral only once it is sent.
                 let affected: Vec<(Uuid, Uuid)> = referrals::table
                     .inner_join(consents::table.on(consents::client_id.nullable().eq(referrals::client_id)))
                     .inner_join(
@@ -317,6 +318,7 @@ pub async fn revoke(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid) -> 
                             .and(consent_recipients::organization_id.eq(referrals::recipient_organization_id))),
                     )
                     .filter(consents::id.eq(id))
+                    .filter(referrals::sent_at.is_not_null())
                     .select((referrals::id, referrals::recipient_organization_id))
                     .load(conn)
                     .await?;

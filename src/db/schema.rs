@@ -445,6 +445,7 @@ diesel::table! {
         actor_organization_id -> Uuid,
         note_enc -> Nullable<Bytea>,
         at -> Timestamptz,
+        uid -> Nullable<Uuid>,
     }
 }
 

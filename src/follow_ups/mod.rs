@@ -155,10 +155,16 @@ async fn cancel_events(conn: &mut AsyncPgConnection, follow_up: Uuid) -> AppResu
     notify::cancel_scheduled(conn, &format!("follow_up.overdue:{follow_up}:")).await
 }
 
-/// The follow-ups of referrals (inside an RLS transaction; only the sender's show).
-pub(crate) async fn of_referrals(conn: &mut AsyncPgConnection, referrals: &[Uuid]) -> AppResult<Vec<FollowUp>> {
+/// The follow-ups of referrals kept by `organization` (inside an RLS transaction, whose
+/// policy shows only the acting organization's: the sender's).
+pub(crate) async fn of_referrals(
+    conn: &mut AsyncPgConnection,
+    organization: Uuid,
+    referrals: &[Uuid],
+) -> AppResult<Vec<FollowUp>> {
     let rows: Vec<Row> = follow_ups::table
         .filter(follow_ups::referral_id.eq_any(referrals))
+        .filter(follow_ups::organization_id.eq(organization))
         .order((follow_ups::due_at, follow_ups::id))
         .select(columns())
         .load(conn)

@@ -227,6 +227,9 @@ pub struct ReferralEventGql {
     pub actor_user_id: Option<ID>,
     pub actor_organization_id: ID,
     pub at: DateTime<Utc>,
+    /// The note given with the transition. On a referral with a client it is client
+    /// data: the recipient reads it only while it may read some of the client (an
+    /// active consent names it), and null after the consent is revoked or expires.
     pub note: Option<String>,
 }
 
@@ -442,8 +445,13 @@ pub struct ReferralCreate {
     pub language: Option<String>,
     #[graphql(default)]
     pub populations: Vec<PopulationGql>,
+    /// A note for the recipient (up to 4000 characters). With `clientId` it is client
+    /// data, shown to the recipient only while consent lets it see the client. Without a
+    /// client it must hold no personal data: a note with a phone number (or any run of
+    /// seven or more digits) or an e-mail address is refused.
     pub note: Option<String>,
-    /// Send at once (default) or keep a draft.
+    /// Send at once (default) or keep a draft, which only your organization sees until
+    /// it is sent.
     #[graphql(default = true)]
     pub send: bool,
 }
@@ -512,13 +520,13 @@ impl ReferralQuery {
         Ok(list.into_iter().map(ConsentGql).collect())
     }
 
-    /// A referral your organization sent or received.
+    /// A referral your organization sent or received (a draft is its sender's alone).
     async fn referral(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ReferralGql>> {
         let id = parse_uuid(&id, "id").gql()?;
         Ok(referrals::get(&mut *conn(ctx).await.gql()?, caller(ctx), id).await.gql()?.map(ReferralGql))
     }
 
-    /// Referrals your organization sent or received, newest first.
+    /// Referrals your organization sent or received (drafts only its own), newest first.
     #[graphql(complexity = "first.unwrap_or(50).clamp(1, 200) as usize * child_complexity")]
     async fn referrals(
         &self,
@@ -662,6 +670,11 @@ impl ReferralMutation {
 
     /// Moves a referral along: DRAFT → SENT → ACCEPTED | DECLINED (with a reason) →
     /// IN_PROGRESS → COMPLETED; CANCELLED (sender) or UNABLE_TO_REACH (recipient).
+    /// Cancelling a draft that was never sent tells nobody. `note`: on a referral with a
+    /// client it is client data, shown to the recipient only while consent lets it see
+    /// the client; on a referral without one it must hold no personal data, and a note
+    /// with a phone number (or any run of seven or more digits) or an e-mail address is
+    /// refused.
     async fn transition_referral(
         &self,
         ctx: &Context<'_>,

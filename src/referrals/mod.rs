@@ -2,13 +2,19 @@
 //! urgency. With consent, the recipient reads exactly the consented fields of the client,
 //! live, only while a consent naming it is active; without personal data, only need,
 //! county, language, populations and urgency travel — consent is never a condition of
-//! service. Every transition is an event; sender and recipient see the referral, nobody
-//! else.
+//! service. Every transition is an event; the sender sees the referral, the recipient
+//! once it is sent (a draft is the sender's alone), nobody else.
+//!
+//! Notes (on creating and on every transition) are free text. On a referral with a
+//! client they are client data: the recipient reads them only while it may read some of
+//! the client. On a referral without one they must hold no personal data, and a note
+//! with a phone number or an e-mail address is refused.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use diesel::dsl;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -194,22 +200,64 @@ fn from_row(r: Row) -> AppResult<Referral> {
     })
 }
 
-async fn load(mut conn: &AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<Referral>> {
-    let rows: Vec<Row> =
-        referrals::table.filter(referrals::id.eq_any(ids)).select(Row::as_select()).load(&mut conn).await?;
+/// The referrals `org` may see: those it sent, and those it received once they were
+/// sent — a draft belongs to its sender alone. The row-level-security policy on
+/// `referrals` states the same rule, so the database holds it on its own too. (A
+/// concrete expression type, not a boxed one, keeps the statements prepared once.)
+fn visible_to(org: Uuid) -> VisibleTo {
+    referrals::sender_organization_id
+        .eq(org)
+        .or(referrals::recipient_organization_id.eq(org).and(referrals::sent_at.is_not_null()))
+}
+
+type VisibleTo = dsl::Or<
+    dsl::Eq<referrals::sender_organization_id, Uuid>,
+    dsl::And<dsl::Eq<referrals::recipient_organization_id, Uuid>, dsl::IsNotNull<referrals::sent_at>>,
+>;
+
+async fn load(mut conn: &AsyncPgConnection, org: Uuid, ids: &[Uuid]) -> AppResult<Vec<Referral>> {
+    let rows: Vec<Row> = referrals::table
+        .filter(referrals::id.eq_any(ids))
+        .filter(visible_to(org))
+        .select(Row::as_select())
+        .load(&mut conn)
+        .await?;
     rows.into_iter().map(from_row).collect()
 }
 
-fn seal_note(keyring: &Keyring, event_key: Uuid, note: Option<&str>) -> Option<Vec<u8>> {
-    keyring.seal_opt(FieldContext { table: "referral_events", row: event_key, field: "note" }, note)
+/// Where an event's note is sealed. The associated data binds it to its referral and to
+/// its own event (`uid`), so a sealed note opens only in the event row it was written
+/// for. Events from before events had a `uid` (migration 10) were sealed against their
+/// referral only, and are opened as they were sealed.
+fn note_field(event: Option<Uuid>) -> String {
+    match event {
+        Some(uid) => format!("note:{uid}"),
+        None => "note".to_owned(),
+    }
+}
+
+fn seal_note(keyring: &Keyring, referral: Uuid, event: Uuid, note: Option<&str>) -> Option<Vec<u8>> {
+    let field = note_field(Some(event));
+    keyring.seal_opt(FieldContext { table: "referral_events", row: referral, field: &field }, note)
+}
+
+fn open_note(
+    keyring: &Keyring,
+    referral: Uuid,
+    event: Option<Uuid>,
+    sealed: Option<&[u8]>,
+) -> AppResult<Option<String>> {
+    let field = note_field(event);
+    keyring.open_opt(FieldContext { table: "referral_events", row: referral, field: &field }, sealed)
 }
 
 /// A transition to record: from, to, and the note (if any).
 type Transition<'a> = (Option<Status>, Status, Option<&'a str>);
 
 /// Appends transition events made `at` one instant, in order, in one statement (of a
-/// fixed number of rows, so its text is fixed and it is prepared once per connection);
-/// notes are sealed against the referral (events have no id before insertion).
+/// fixed number of rows, so its text is fixed and it is prepared once per connection).
+/// Each event gets its id (`uid`) here, before insertion, so its note can be sealed
+/// against it.
 async fn record_events<const N: usize>(
     mut conn: &AsyncPgConnection,
     keyring: &Keyring,
@@ -219,13 +267,15 @@ async fn record_events<const N: usize>(
     transitions: [Transition<'_>; N],
 ) -> AppResult<()> {
     let rows = transitions.map(|(from, to, note)| {
+        let uid = Uuid::new_v4();
         (
+            referral_events::uid.eq(uid),
             referral_events::referral_id.eq(referral),
             referral_events::from_status.eq(from.map(Status::as_db)),
             referral_events::to_status.eq(to.as_db()),
             referral_events::actor_user_id.eq(member.user_id),
             referral_events::actor_organization_id.eq(member.organization_id),
-            referral_events::note_enc.eq(seal_note(keyring, referral, note)),
+            referral_events::note_enc.eq(seal_note(keyring, referral, uid, note)),
             referral_events::at.eq(at),
         )
     });
@@ -331,6 +381,9 @@ pub async fn create(
     let member = caller.actor.require(CLIENT_ROLES)?.clone();
     idempotency::check_key(key)?;
     let note = validate::optional_text(input.note.as_deref(), "input.note", 4000)?;
+    if input.client_id.is_none() {
+        note_without_personal_data(note.as_deref(), "input.note")?;
+    }
     match (input.client_id, input.share_fields.is_empty()) {
         (Some(_), true) => {
             return Err(AppError::bad_input(
@@ -375,7 +428,10 @@ pub async fn create(
                 settings::get(db),
             )?;
             if let idempotency::Claim::Done(existing) = claim {
-                return load(db, &[existing]).await?.pop().ok_or(AppError::NotFound { what: "referral" });
+                return load(db, member.organization_id, &[existing])
+                    .await?
+                    .pop()
+                    .ok_or(AppError::NotFound { what: "referral" });
             }
             let target = target
                 .ok_or_else(|| AppError::bad_input("input.serviceId", "input.serviceId is not a listed service"))?;
@@ -489,9 +545,18 @@ pub async fn transition(
     rls::in_org(conn, &member, move |conn| {
         Box::pin(async move {
             let member = acting;
-            let row: Option<Row> =
-                referrals::table.find(id).select(Row::as_select()).for_update().first(conn).await.optional()?;
+            let row: Option<Row> = referrals::table
+                .find(id)
+                .filter(visible_to(member.organization_id))
+                .select(Row::as_select())
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
             let referral = from_row(row.ok_or(AppError::NotFound { what: "referral" })?)?;
+            if referral.client_id.is_none() {
+                note_without_personal_data(note.as_deref(), "note")?;
+            }
             let side =
                 if referral.sender_organization_id == member.organization_id { Side::Sender } else { Side::Recipient };
             let needed = who_may_move(referral.status, to).ok_or_else(|| {
@@ -535,13 +600,16 @@ pub async fn transition(
                     .await?;
             }
             record_events(conn, &keyring, &member, id, now, [(Some(referral.status), to, note.as_deref())]).await?;
-            // Tell the other side (sending already announced itself to the recipient).
+            // Tell the other side (sending already announced itself to the recipient, and
+            // a recipient knows nothing of a referral never sent: cancelling an unsent
+            // draft tells nobody).
             let other = match side {
                 Side::Sender => referral.recipient_organization_id,
                 Side::Recipient => referral.sender_organization_id,
             };
             let event = match to {
                 Status::Sent => None,
+                _ if referral.sent_at.is_none() => None,
                 Status::Accepted => Some(EventType::ReferralAccepted),
                 Status::Declined => Some(EventType::ReferralDeclined),
                 _ => Some(EventType::ReferralStatusChanged),
@@ -557,10 +625,11 @@ pub async fn transition(
     get(conn, caller, id).await?.ok_or(AppError::NotFound { what: "referral" })
 }
 
-/// A referral the caller's organization sent or received.
+/// A referral the caller's organization sent, or received (once sent).
 pub async fn get(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid) -> AppResult<Option<Referral>> {
     let member = caller.actor.require(CLIENT_ROLES)?.clone();
-    rls::in_org(conn, &member, move |conn| Box::pin(async move { Ok(load(conn, &[id]).await?.pop()) })).await
+    let org = member.organization_id;
+    rls::in_org(conn, &member, move |conn| Box::pin(async move { Ok(load(conn, org, &[id]).await?.pop()) })).await
 }
 
 /// Which referrals to list.
@@ -594,6 +663,7 @@ pub async fn list(
         Box::pin(async move {
             let mut query = referrals::table
                 .select(Row::as_select())
+                .filter(visible_to(org))
                 .order((referrals::created_at.desc(), referrals::id))
                 .limit(limit)
                 .into_boxed();
@@ -627,7 +697,8 @@ pub async fn list(
     .await
 }
 
-/// The transitions of referrals the caller may see, oldest first, notes opened.
+/// The transitions of referrals the caller may see, oldest first, with the notes it may
+/// read opened (see [`notes_readable`]; the others are `None`).
 pub async fn events(
     conn: &mut AsyncPgConnection,
     keyring: &Keyring,
@@ -635,12 +706,20 @@ pub async fn events(
     ids: &[Uuid],
 ) -> AppResult<Vec<ReferralEvent>> {
     let member = caller.actor.require(CLIENT_ROLES)?.clone();
-    let ids = ids.to_vec();
-    type EventRow = (Uuid, Option<String>, String, Option<Uuid>, Uuid, DateTime<Utc>, Option<Vec<u8>>);
-    let rows: Vec<EventRow> = rls::in_org(conn, &member, move |conn| {
+    let (ids, org) = (ids.to_vec(), member.organization_id);
+    type EventRow = (Uuid, Option<String>, String, Option<Uuid>, Uuid, DateTime<Utc>, Option<Vec<u8>>, Option<Uuid>);
+    let (rows, notes_shown): (Vec<EventRow>, HashSet<Uuid>) = rls::in_org(conn, &member, move |conn| {
         Box::pin(async move {
-            Ok(referral_events::table
-                .filter(referral_events::referral_id.eq_any(&ids))
+            let visible = load(conn, org, &ids).await?;
+            let mut notes_shown = HashSet::new();
+            for referral in &visible {
+                if notes_readable(conn, referral, org).await? {
+                    notes_shown.insert(referral.id);
+                }
+            }
+            let visible: Vec<Uuid> = visible.iter().map(|r| r.id).collect();
+            let rows = referral_events::table
+                .filter(referral_events::referral_id.eq_any(&visible))
                 .order((referral_events::referral_id, referral_events::id))
                 .select((
                     referral_events::referral_id,
@@ -650,14 +729,22 @@ pub async fn events(
                     referral_events::actor_organization_id,
                     referral_events::at,
                     referral_events::note_enc,
+                    referral_events::uid,
                 ))
                 .load(conn)
-                .await?)
+                .await?;
+            Ok((rows, notes_shown))
         })
     })
     .await?;
     rows.into_iter()
-        .map(|(referral_id, from, to, actor_user_id, actor_organization_id, at, note)| {
+        .map(|(referral_id, from, to, actor_user_id, actor_organization_id, at, note, uid)| {
+            // A note the caller may not read is not even opened.
+            let note = if notes_shown.contains(&referral_id) {
+                open_note(keyring, referral_id, uid, note.as_deref())?
+            } else {
+                None
+            };
             Ok(ReferralEvent {
                 referral_id,
                 from: from.as_deref().and_then(Status::from_db),
@@ -665,20 +752,47 @@ pub async fn events(
                 actor_user_id,
                 actor_organization_id,
                 at,
-                note: keyring.open_opt(
-                    FieldContext { table: "referral_events", row: referral_id, field: "note" },
-                    note.as_deref(),
-                )?,
+                note,
             })
         })
         .collect()
 }
 
+/// The fields of a referral's client that `org` may read right now: all of them for the
+/// sender (whose client it is); for the recipient, those the referral shares that an
+/// active consent naming it covers for the referral's service; none without a client.
+/// Call inside an RLS transaction.
+async fn readable_fields(conn: &AsyncPgConnection, referral: &Referral, org: Uuid) -> AppResult<Vec<ClientField>> {
+    let Some(client) = referral.client_id else { return Ok(Vec::new()) };
+    if referral.sender_organization_id == org {
+        return Ok(ClientField::ALL.to_vec());
+    }
+    let allowed = consent::active_fields(conn, client, org, referral.service_id).await?;
+    Ok(referral.shared_fields.iter().copied().filter(|f| allowed.contains(f)).collect())
+}
+
+/// Whether `org` may read the notes on a referral it can see. Without a client they hold
+/// no personal data (see [`note_without_personal_data`]) and both sides read them; with
+/// one they are client data, and go with the client: the recipient reads them while it
+/// may read some of the client, so they are gone once consent is revoked or expires.
+async fn notes_readable(conn: &AsyncPgConnection, referral: &Referral, org: Uuid) -> AppResult<bool> {
+    Ok(referral.client_id.is_none() || !readable_fields(conn, referral, org).await?.is_empty())
+}
+
+/// A note on a referral without a client must not carry what the referral leaves out.
+fn note_without_personal_data(note: Option<&str>, field: &str) -> AppResult<()> {
+    match note {
+        Some(note) => validate::no_contact_details(note, field, "on a referral without a client"),
+        None => Ok(()),
+    }
+}
+
 /// The follow-ups of referrals (only the sending organization's show).
 pub async fn follow_ups_of(conn: &mut AsyncPgConnection, caller: &Caller, ids: &[Uuid]) -> AppResult<Vec<FollowUp>> {
     let member = caller.actor.require(CLIENT_ROLES)?.clone();
-    let ids = ids.to_vec();
-    rls::in_org(conn, &member, move |conn| Box::pin(async move { follow_ups::of_referrals(conn, &ids).await })).await
+    let (ids, org) = (ids.to_vec(), member.organization_id);
+    rls::in_org(conn, &member, move |conn| Box::pin(async move { follow_ups::of_referrals(conn, org, &ids).await }))
+        .await
 }
 
 /// The client of each referral as the caller may see it right now: the sender (the
@@ -696,22 +810,17 @@ pub async fn clients_of(
     let org = member.organization_id;
     let readable: Vec<(Uuid, clients::ClientRow, Vec<ClientField>)> = rls::in_org(conn, &member, move |conn| {
         Box::pin(async move {
-            let list = load(conn, &ids).await?;
+            let list = load(conn, org, &ids).await?;
             let mut out = Vec::new();
             for referral in list {
                 let Some(client) = referral.client_id else { continue };
-                // RLS shows the client row only to its organization or to an organization
-                // an active consent names.
-                let Some(row) = clients::rows_in_tx(conn, &[client]).await?.pop() else { continue };
-                let fields: Vec<ClientField> = if row.organization_id == org {
-                    ClientField::ALL.to_vec()
-                } else {
-                    let allowed = consent::active_fields(conn, client, org, referral.service_id).await?;
-                    referral.shared_fields.iter().copied().filter(|f| allowed.contains(f)).collect()
-                };
+                let fields = readable_fields(conn, &referral, org).await?;
                 if fields.is_empty() {
                     continue;
                 }
+                // RLS shows the client row only to its organization or to an organization
+                // an active consent names.
+                let Some(row) = clients::rows_in_tx(conn, &[client]).await?.pop() else { continue };
                 audit::record(conn, &caller2, "client.read", "client", Some(client)).await?;
                 out.push((referral.id, row, fields));
             }

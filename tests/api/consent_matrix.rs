@@ -1,6 +1,7 @@
 //! The consent matrix: for every consent state, every actor, and every path to client
-//! data (direct lookups and nested ones), exactly who sees the client's name. Plus a
-//! canary: no personal data reaches logs, errors or events of the real binary.
+//! data (direct lookups and nested ones, the referral's notes included), exactly who
+//! sees the client's name and the note written about them. Plus a canary: no personal
+//! data reaches logs, errors or events of the real binary.
 
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
@@ -19,7 +20,12 @@ enum State {
     FieldNotConsented,
     NoConsent,
     MinorWithoutGuardian,
+    /// Consent active, but the referral is a draft: the sender's alone.
+    Draft,
 }
+
+/// The note on each referral of the matrix (about the client where there is one).
+const NOTE: &str = "Needs a bed tonight (note canary 8853)";
 
 const PATHS: &[(&str, &str)] = &[
     ("referral.client", "query($r: ID!) { referral(id: $r) { client { name phone } } }"),
@@ -27,6 +33,7 @@ const PATHS: &[(&str, &str)] = &[
     ("client", "query($c: ID!) { client(id: $c) { name phone } }"),
     ("clients", "{ clients { name phone } }"),
     ("consents", "query($c: ID!) { consents(clientId: $c) { id fields } }"),
+    ("referral.events", "query($r: ID!) { referral(id: $r) { events { note } } }"),
 ];
 
 /// What an actor gets on a path: the name, only other fields, nothing, or an error code.
@@ -39,6 +46,8 @@ fn outcome(body: &Value) -> String {
         "name".into()
     } else if text.contains(crate::referrals::CLIENT_PHONE) {
         "phone-only".into()
+    } else if text.contains(NOTE) {
+        "note".into()
     } else {
         "nothing".into()
     }
@@ -57,14 +66,13 @@ async fn scenario(n: &Network, state: State) -> (String, Option<String>) {
     }
     let client = n.client(json!({})).await;
     if state == State::NoConsent {
-        let referral = n.refer(&n.advocate, "none", json!({ "county": "37183" })).await;
+        let referral = n.refer(&n.advocate, "none", json!({ "county": "37183", "note": NOTE })).await;
         return (client, id(&referral, "createReferral"));
     }
     let fields: &[&str] = if state == State::FieldNotConsented { &["CONTACT"] } else { &["NAME"] };
     let consent = id(&n.consent(&client, &[&n.recipient_org], fields, json!({})).await, "recordConsent").unwrap();
-    let referral =
-        id(&n.refer(&n.advocate, "ref", json!({ "clientId": client, "shareFields": fields })).await, "createReferral")
-            .unwrap();
+    let input = json!({ "clientId": client, "shareFields": fields, "note": NOTE, "send": state != State::Draft });
+    let referral = id(&n.refer(&n.advocate, "ref", input).await, "createReferral").unwrap();
     match state {
         State::Expired => {
             n.app
@@ -100,6 +108,7 @@ async fn who_sees_a_client_across_roles_organizations_consent_states_and_paths()
         State::FieldNotConsented,
         State::NoConsent,
         State::MinorWithoutGuardian,
+        State::Draft,
     ];
     for state in states {
         let n = network().await;
@@ -141,14 +150,18 @@ fn expected(state: State, actor: &str, path: &str, has_referral: bool) -> &'stat
         // The client's own organization sees the whole record on every path.
         "sender_advocate" | "sender_coordinator" => match (path, has_referral) {
             ("consents", _) => "nothing",
-            ("referral.client" | "referrals.client", false) => "nothing",
+            ("referral.events", true) => "note",
+            ("referral.client" | "referrals.client" | "referral.events", false) => "nothing",
             ("referral.client" | "referrals.client", true) if state == State::NoConsent => "nothing",
             _ => "name",
         },
-        // The recipient sees what an active consent covers, through the referral only.
+        // The recipient sees what an active consent covers, through the referral only,
+        // and the notes while it sees any of the client (a note on a referral without
+        // personal data holds none); nothing of a draft.
         "recipient_staff" => match (state, path) {
             (State::Active, "referral.client" | "referrals.client") => "name",
             (State::FieldNotConsented, "referral.client" | "referrals.client") => "phone-only",
+            (State::Active | State::FieldNotConsented | State::NoConsent, "referral.events") => "note",
             _ => "nothing",
         },
         // Everyone else: nothing, whatever the path.

@@ -15,5 +15,6 @@ mod notifications;
 mod permissions;
 mod reference;
 mod referrals;
+mod rls;
 mod search;
 mod search_index;

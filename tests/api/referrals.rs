@@ -296,8 +296,9 @@ async fn the_lifecycle_refuses_illegal_and_wrong_side_moves() {
         }
     };
     let (s, r) = (n.advocate.clone(), n.recipient_staff.clone());
-    assert_eq!(error_code(&mv(r.clone(), "ACCEPTED", None).await), "BAD_USER_INPUT", "a draft cannot be accepted");
-    assert_eq!(error_code(&mv(r.clone(), "SENT", None).await), "FORBIDDEN", "only the sender sends");
+    assert_eq!(error_code(&mv(s.clone(), "ACCEPTED", None).await), "BAD_USER_INPUT", "a draft cannot be accepted");
+    // A draft is the sender's alone: to the recipient it does not exist yet.
+    assert_eq!(error_code(&mv(r.clone(), "SENT", None).await), "NOT_FOUND", "only the sender sends");
     assert_eq!(mv(s.clone(), "SENT", None).await["data"]["transitionReferral"]["status"], "SENT");
     let illegal = mv(r.clone(), "COMPLETED", None).await;
     assert_eq!(
@@ -674,4 +675,288 @@ async fn a_database_dump_never_holds_personal_data_in_clear() {
     {
         assert!(!dump.contains(secret), "{secret} in clear in pg_dump");
     }
+}
+
+/// Rows written for `org` that reach it later as webhooks (the outbox) or reminders.
+async fn events_for(db: &tokio_postgres::Client, org: &str) -> i64 {
+    db.query_one(
+        "SELECT (SELECT count(*) FROM outbox_events WHERE organization_id = $1::text::uuid)
+              + (SELECT count(*) FROM scheduled_events WHERE organization_id = $1::text::uuid)",
+        &[&org],
+    )
+    .await
+    .unwrap()
+    .get(0)
+}
+
+#[tokio::test]
+async fn a_draft_belongs_to_the_sender_alone_until_it_is_sent() {
+    let n = network().await;
+    let client = n.client(json!({})).await;
+    let consent = id(&n.consent(&client, &[&n.recipient_org], &["NAME", "CONTACT"], json!({})).await, "recordConsent");
+    let draft_note = "draft-note-6620";
+    let draft = id(
+        &n.refer(
+            &n.advocate,
+            "draft",
+            json!({ "clientId": client, "shareFields": ["NAME", "CONTACT"], "send": false, "note": draft_note, "county": "37183" }),
+        )
+        .await,
+        "createReferral",
+    );
+    let db = n.app.sql().await;
+    let demand = "SELECT coalesce(sum(sent), 0)::bigint FROM referral_demand";
+    let everything =
+        "query($id: ID!) { referral(id: $id) { id status client { name } events { note } followUps { id } }
+        all: referrals { id } inbox: referrals(filter: { side: RECIPIENT }) { id }
+        drafts: referrals(filter: { statuses: [DRAFT, CANCELLED] }) { id } myFollowUps { id } }";
+    let recipient_sees_nothing = async |when: &str| {
+        let seen = n.app.data_as(&n.recipient_staff, everything, json!({ "id": draft })).await;
+        assert_eq!(seen["referral"], Value::Null, "{when}: {seen}");
+        for list in ["all", "inbox", "drafts", "myFollowUps"] {
+            assert_eq!(seen[list], json!([]), "{when}: {list}");
+        }
+        let moved = n
+            .app
+            .gql_as(
+                &n.recipient_staff,
+                "mutation($id: ID!) { transitionReferral(id: $id, to: ACCEPTED) { id } }",
+                json!({ "id": draft }),
+            )
+            .await
+            .1;
+        assert_eq!(error_code(&moved), "NOT_FOUND", "{when}: the recipient cannot tell a draft exists");
+        assert_eq!(events_for(&db, &n.recipient_org).await, 0, "{when}: no webhook or reminder for the recipient");
+        assert_eq!(db.query_one(demand, &[]).await.unwrap().get::<_, i64>(0), 0, "{when}: a draft is no demand");
+    };
+    recipient_sees_nothing("drafted").await;
+
+    // The sender sees the whole draft.
+    let own = n.app.data_as(&n.advocate, everything, json!({ "id": draft })).await;
+    assert_eq!(own["referral"]["status"], "DRAFT");
+    assert_eq!(own["referral"]["client"]["name"], CLIENT_NAME);
+    assert_eq!(own["referral"]["events"][0]["note"], draft_note);
+
+    // Revoking the consent the draft relies on, and cancelling the draft, tell nobody.
+    n.app.data_as(&n.advocate, "mutation($id: ID!) { revokeConsent(id: $id) { id } }", json!({ "id": consent })).await;
+    recipient_sees_nothing("consent revoked").await;
+    let cancelled = n
+        .app
+        .data_as(
+            &n.advocate,
+            "mutation($id: ID!) { transitionReferral(id: $id, to: CANCELLED) { status } }",
+            json!({ "id": draft }),
+        )
+        .await;
+    assert_eq!(cancelled["transitionReferral"]["status"], "CANCELLED");
+    recipient_sees_nothing("cancelled unsent").await;
+
+    // Once sent, a referral is the recipient's too: word reaches it and it counts.
+    let sent = id(&n.refer(&n.advocate, "sent", json!({ "send": false, "county": "37183" })).await, "createReferral");
+    assert_eq!(events_for(&db, &n.recipient_org).await, 0);
+    n.app
+        .data_as(
+            &n.advocate,
+            "mutation($id: ID!) { transitionReferral(id: $id, to: SENT) { status } }",
+            json!({ "id": sent }),
+        )
+        .await;
+    let seen = n
+        .app
+        .data_as(&n.recipient_staff, "query($id: ID!) { referral(id: $id) { status } }", json!({ "id": sent }))
+        .await;
+    assert_eq!(seen["referral"]["status"], "SENT");
+    assert_eq!(events_for(&db, &n.recipient_org).await, 1, "referral.sent");
+    assert_eq!(db.query_one(demand, &[]).await.unwrap().get::<_, i64>(0), 1);
+    n.app
+        .data_as(
+            &n.advocate,
+            "mutation($id: ID!) { transitionReferral(id: $id, to: CANCELLED) { status } }",
+            json!({ "id": sent }),
+        )
+        .await;
+    assert_eq!(events_for(&db, &n.recipient_org).await, 2, "cancelling a sent referral tells the recipient");
+}
+
+#[tokio::test]
+async fn notes_on_a_referral_with_a_client_go_with_the_consent() {
+    let n = network().await;
+    let client = n.client(json!({})).await;
+    let consent = id(&n.consent(&client, &[&n.recipient_org], &["NAME"], json!({})).await, "recordConsent");
+    let referral = id(
+        &n.refer(
+            &n.advocate,
+            "notes",
+            json!({ "clientId": client, "shareFields": ["NAME"], "note": "sender-note-1187" }),
+        )
+        .await,
+        "createReferral",
+    );
+    n.app
+        .data_as(
+            &n.recipient_staff,
+            "mutation($id: ID!) { transitionReferral(id: $id, to: ACCEPTED, note: \"recipient-note-2291\") { id } }",
+            json!({ "id": referral }),
+        )
+        .await;
+    let notes = async |token: &str| -> Vec<Value> {
+        let data = n
+            .app
+            .data_as(token, "query($id: ID!) { referral(id: $id) { events { to note } } }", json!({ "id": referral }))
+            .await;
+        let events = data["referral"]["events"].as_array().unwrap().clone();
+        assert_eq!(events.len(), 3, "every transition stays listed: {data}");
+        events.iter().map(|e| e["note"].clone()).collect()
+    };
+    let both = vec![json!("sender-note-1187"), Value::Null, json!("recipient-note-2291")];
+    let none = vec![Value::Null; 3];
+    assert_eq!(notes(&n.recipient_staff).await, both, "with consent, the recipient reads the notes");
+
+    n.app.data_as(&n.advocate, "mutation($id: ID!) { revokeConsent(id: $id) { id } }", json!({ "id": consent })).await;
+    assert_eq!(notes(&n.recipient_staff).await, none, "revoked: gone, its own note included");
+    assert_eq!(notes(&n.advocate).await, both, "the client's organization keeps them");
+
+    // A consent naming the recipient again brings them back; its expiry takes them away.
+    let renewed = id(&n.consent(&client, &[&n.recipient_org], &["NAME"], json!({})).await, "recordConsent");
+    assert_eq!(notes(&n.recipient_staff).await, both);
+    n.app
+        .sql()
+        .await
+        .execute(
+            "UPDATE consents SET obtained_at = now() - interval '9 days', expires_at = now() - interval '1 second' WHERE id = $1::text::uuid",
+            &[&renewed],
+        )
+        .await
+        .unwrap();
+    assert_eq!(notes(&n.recipient_staff).await, none, "expired: gone");
+}
+
+#[tokio::test]
+async fn a_referral_without_personal_data_refuses_notes_with_contact_details() {
+    let n = network().await;
+    let refused = |body: &Value, field: &str, case: &str| {
+        assert_eq!(error_code(body), "BAD_USER_INPUT", "{case}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{case}: {body}");
+        assert!(!body.to_string().contains("0142") && !body.to_string().contains("@example"), "not echoed: {body}");
+    };
+    for (i, note) in [
+        "Call her back on (919) 555-0142",
+        "cell 919.555.0142",
+        "+1 984 555 0142, evenings",
+        "reach at 555-0142",
+        "email pat.example@example.org",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let body = n.refer(&n.advocate, &format!("contact-{i}"), json!({ "county": "37183", "note": note })).await;
+        refused(&body, "input.note", note);
+    }
+    let db = n.app.sql().await;
+    let count: i64 = db.query_one("SELECT count(*) FROM referrals", &[]).await.unwrap().get(0);
+    assert_eq!(count, 0, "nothing was written");
+
+    // Notes without contact details pass, dates and small numbers included.
+    let plain = "Two children (ages 4 and 7); arriving 2026-12-01 around 10:30, needs bed for 3 nights";
+    let referral =
+        id(&n.refer(&n.advocate, "plain", json!({ "county": "37183", "note": plain })).await, "createReferral");
+    let transition = |token: &String, to: &'static str, note: &'static str| {
+        let (app, referral, token) = (&n.app, referral.clone(), token.clone());
+        async move {
+            app.gql_as(
+                &token,
+                "mutation($id: ID!, $to: ReferralStatus!, $n: String) { transitionReferral(id: $id, to: $to, note: $n) { status } }",
+                json!({ "id": referral, "to": to, "n": note }),
+            )
+            .await
+            .1
+        }
+    };
+    refused(&transition(&n.recipient_staff, "ACCEPTED", "call 919-555-0142 to confirm").await, "note", "recipient");
+    refused(&transition(&n.advocate, "CANCELLED", "her email is pat@example.org").await, "note", "sender");
+    let accepted = transition(&n.recipient_staff, "ACCEPTED", "Bed 4 held until 6pm").await;
+    assert_eq!(accepted["data"]["transitionReferral"]["status"], "ACCEPTED", "{accepted}");
+
+    // With a client (and consent), a note is client data and may carry contact details.
+    let client = n.client(json!({})).await;
+    n.consent(&client, &[&n.recipient_org], &["NAME", "CONTACT"], json!({})).await;
+    let with_client = n
+        .refer(&n.advocate, "client", json!({ "clientId": client, "shareFields": ["NAME", "CONTACT"], "note": "Safe to call 919-555-0142 after 5" }))
+        .await;
+    assert_eq!(with_client["data"]["createReferral"]["status"], "SENT", "{with_client}");
+}
+
+#[tokio::test]
+async fn an_event_note_opens_only_in_the_event_it_was_written_for() {
+    let n = network().await;
+    let client = n.client(json!({})).await;
+    n.consent(&client, &[&n.recipient_org], &["NAME"], json!({})).await;
+    let referral = id(
+        &n.refer(
+            &n.advocate,
+            "bound",
+            json!({ "clientId": client, "shareFields": ["NAME"], "note": "bound-note-3307" }),
+        )
+        .await,
+        "createReferral",
+    );
+    let db = n.app.sql().await;
+    let read = async || {
+        n.app
+            .gql_as(
+                &n.advocate,
+                "query($id: ID!) { referral(id: $id) { events { to note } } }",
+                json!({ "id": referral }),
+            )
+            .await
+            .1
+    };
+    assert_eq!(read().await["data"]["referral"]["events"][0]["note"], "bound-note-3307");
+
+    // Someone with write access to the database moves the note's ciphertext to another
+    // event of the same referral: it must not open there.
+    db.execute(
+        "UPDATE referral_events SET note_enc = (SELECT note_enc FROM referral_events WHERE referral_id = $1::text::uuid AND to_status = 'DRAFT')
+         WHERE referral_id = $1::text::uuid AND to_status = 'SENT'",
+        &[&referral],
+    )
+    .await
+    .unwrap();
+    let moved = read().await;
+    assert!(!moved.to_string().contains("bound-note-3307"), "a moved note opened: {moved}");
+    assert_eq!(error_code(&moved), "INTERNAL", "{moved}");
+    db.execute(
+        "UPDATE referral_events SET note_enc = NULL WHERE referral_id = $1::text::uuid AND to_status = 'SENT'",
+        &[&referral],
+    )
+    .await
+    .unwrap();
+
+    // Notes written before events had their own id (uid null) were bound to their
+    // referral only; they stay readable as they are.
+    let referral_id: uuid::Uuid = referral.parse().unwrap();
+    let legacy = n.app.keyring.seal(
+        lantern::crypto::FieldContext { table: "referral_events", row: referral_id, field: "note" },
+        "legacy-note-4410",
+    );
+    db.execute(
+        "INSERT INTO referral_events (referral_id, from_status, to_status, actor_organization_id, note_enc)
+         VALUES ($1::text::uuid, 'SENT', 'CANCELLED', $2::text::uuid, $3)",
+        &[&referral, &n.sender_org, &legacy],
+    )
+    .await
+    .unwrap();
+    let with_legacy = read().await;
+    assert_eq!(with_legacy["data"]["referral"]["events"][2]["note"], "legacy-note-4410", "{with_legacy}");
+    // ... but a current note copied into such a row does not open there either.
+    db.execute(
+        "UPDATE referral_events SET note_enc = (SELECT note_enc FROM referral_events WHERE referral_id = $1::text::uuid AND to_status = 'DRAFT')
+         WHERE referral_id = $1::text::uuid AND to_status = 'CANCELLED'",
+        &[&referral],
+    )
+    .await
+    .unwrap();
+    let downgraded = read().await;
+    assert!(!downgraded.to_string().contains("bound-note-3307"), "{downgraded}");
+    assert_eq!(error_code(&downgraded), "INTERNAL");
 }

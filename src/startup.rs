@@ -32,10 +32,11 @@ pub async fn migrate(config: &Config) -> Result<DbUrls, DbSetupError> {
 pub async fn prepare_database(config: &Config) -> Result<(DbUrls, DbPool), DbSetupError> {
     let urls = migrate(config).await?;
     let pool = db::pool(&urls.app, config.pool_size, config.statement_timeout_ms)?;
+    // The role first: an unsafe one is refused whatever else is wrong.
+    db::check_service_role(&pool).await?;
     if !db::schema_is_current(&pool).await? {
         return Err(DbSetupError::PendingMigrations);
     }
-    db::check_service_role(&pool).await?;
     Ok((urls, pool))
 }
 

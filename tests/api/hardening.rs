@@ -388,3 +388,60 @@ async fn requests_after_the_database_ends_the_service_connections_are_answered()
     let after = futures_util::future::join_all((0..6).map(|_| organizations())).await;
     assert!(after.iter().all(|r| *r == (200, String::new(), true)), "every request is answered: {after:?}");
 }
+
+/// Issue 13, defect 14: a service role that is a member of the tables' owner (inheriting
+/// its rights, or able to SET ROLE to it) is refused, by the real binary.
+#[tokio::test]
+async fn the_service_refuses_a_role_that_is_a_member_of_the_owner() {
+    let app = TestApp::spawn().await;
+    let db = app.sql().await;
+    let owner: String = db
+        .query_one(
+            "SELECT tableowner::text FROM pg_tables WHERE schemaname = 'public' AND tablename = 'organizations'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    for (label, attributes) in [("inherits", "INHERIT"), ("set_role", "NOINHERIT")] {
+        let role = format!("lantern_member_{label}_{}", &suffix[..12]);
+        db.batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS {attributes} IN ROLE lantern_app; GRANT \"{owner}\" TO {role};"
+        ))
+        .await
+        .unwrap();
+        let url = app.app_db_url.replacen("lantern_app@", &format!("{role}@"), 1);
+        assert_ne!(url, app.app_db_url);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lantern"))
+            .arg("serve")
+            .env("DATABASE_URL", &url)
+            .env("LANTERN_PII_KEYS", lantern::crypto::Keyring::new_key_spec("t1"))
+            .env("LANTERN_ADDR", format!("127.0.0.1:{}", free_port()))
+            .env("LANTERN_RELAY", "false")
+            .env_remove("LANTERN_MIGRATION_DATABASE_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        let exited = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if started.elapsed() > Duration::from_secs(20) {
+                break None;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        if exited.is_none() {
+            child.kill().unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        db.batch_execute(&format!("DROP ROLE {role}")).await.unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(exited.is_some_and(|s| !s.success()), "{label}: a member of {owner} was served: {text}");
+        assert!(text.contains("refusing to start") && text.contains("member of"), "{label}: {text}");
+    }
+}

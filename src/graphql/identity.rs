@@ -177,7 +177,8 @@ pub struct IdentityMutation;
 #[Object]
 impl IdentityMutation {
     /// Signs in. Returns a bearer token acting for one organization: `organizationId`,
-    /// or your only one. Wrong email and wrong password give the same error.
+    /// or your only one. Wrong email and wrong password give the same error. Attempts
+    /// are limited per client IP, per email and IP, and per email (`RATE_LIMITED`).
     async fn login(
         &self,
         ctx: &Context<'_>,
@@ -187,17 +188,11 @@ impl IdentityMutation {
     ) -> async_graphql::Result<LoginPayload> {
         let settings = ctx.data_unchecked::<ServiceSettings>();
         let ip = ctx.data_unchecked::<ClientAddr>().0;
-        let limits = settings.rate_limits;
-        for (key, limit) in [
-            (format!("login-ip:{ip}"), limits.login_per_ip),
-            (format!("login-email:{}", email.trim().to_lowercase()), limits.login_per_email),
-        ] {
-            settings
-                .limiter
-                .check(&key, limit)
-                .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
-                .gql()?;
-        }
+        settings
+            .limiter
+            .login_attempt(&settings.rate_limits, ip, &email)
+            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
+            .gql()?;
         let organization = organization_id.map(|id| parse_uuid(&id, "organizationId")).transpose().gql()?;
         let outcome = auth::sessions::login(
             &mut *conn(ctx).await.gql()?,

@@ -8,6 +8,7 @@ use actix_web::dev::{Server, Service};
 use actix_web::{App, HttpServer, middleware, web};
 use futures_util::FutureExt;
 
+use crate::auth::credentials::PasswordHashing;
 use crate::config::{self, Config, DatabaseSource, Mode, RateLimits, SessionPolicy};
 use crate::crypto::{Keyring, KeyringError};
 use crate::db::{self, DbPool, DbSetupError, DbUrls};
@@ -53,6 +54,8 @@ pub struct ServerOptions {
     pub webhook_allow_loopback: bool,
     /// Serve searches and the gap matrix from the in-memory directory index.
     pub search_index: bool,
+    /// Where passwords are hashed and verified (bounded, off the async workers).
+    pub passwords: Arc<PasswordHashing>,
 }
 
 impl ServerOptions {
@@ -71,6 +74,7 @@ impl ServerOptions {
             )),
             webhook_allow_loopback: config.webhook_allow_loopback,
             search_index: config.search_index,
+            passwords: Arc::new(PasswordHashing::per_core()),
         }
     }
 }
@@ -88,6 +92,7 @@ impl Default for ServerOptions {
             geocoder: Arc::new(Geocoder::new("http://127.0.0.1:9", Duration::from_millis(500), false)),
             webhook_allow_loopback: false,
             search_index: true,
+            passwords: Arc::new(PasswordHashing::per_core()),
         }
     }
 }
@@ -119,6 +124,7 @@ pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions)
         keyring: options.keyring,
         geocoder: options.geocoder,
         webhook_allow_loopback: options.webhook_allow_loopback,
+        passwords: options.passwords,
     };
     let state = HttpState {
         schema: graphql::build_schema(pool.clone(), options.mode, settings.clone()),

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::query::{caller, conn, parse_uuid};
 use super::{ClientAddr, GqlResultExt, ServiceSettings};
 use crate::auth::{self, Role};
+use crate::db::DbPool;
 use crate::error::AppError;
 use crate::organizations::{self, Membership, Organization, User};
 
@@ -195,7 +196,8 @@ impl IdentityMutation {
             .gql()?;
         let organization = organization_id.map(|id| parse_uuid(&id, "organizationId")).transpose().gql()?;
         let outcome = auth::sessions::login(
-            &mut *conn(ctx).await.gql()?,
+            ctx.data_unchecked::<DbPool>(),
+            &settings.passwords,
             settings.auth,
             &email,
             &password,
@@ -218,16 +220,31 @@ impl IdentityMutation {
         Ok(true)
     }
 
-    /// Sets your password with the invitation token you were given. Works once.
+    /// Sets your password with the invitation token you were given. Works once, with
+    /// the newest invitation only, and only while you have no password; ends any other
+    /// session of yours. Attempts are limited per client IP (`RATE_LIMITED`).
     async fn accept_invitation(
         &self,
         ctx: &Context<'_>,
         token: String,
         password: String,
     ) -> async_graphql::Result<bool> {
-        organizations::accept_invitation(&mut *conn(ctx).await.gql()?, &token, &password, &caller(ctx).request_id)
-            .await
+        let settings = ctx.data_unchecked::<ServiceSettings>();
+        let ip = ctx.data_unchecked::<ClientAddr>().0;
+        settings
+            .limiter
+            .invitation_attempt(&settings.rate_limits, ip)
+            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
             .gql()?;
+        organizations::accept_invitation(
+            ctx.data_unchecked::<DbPool>(),
+            &settings.passwords,
+            &token,
+            &password,
+            &caller(ctx).request_id,
+        )
+        .await
+        .gql()?;
         Ok(true)
     }
 

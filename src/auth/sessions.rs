@@ -11,6 +11,7 @@ use crate::audit;
 use crate::config::SessionPolicy;
 use crate::db::DbPool;
 use crate::error::{AppError, AppResult};
+use crate::organizations::grants::{self, Grantee};
 
 /// Session lifetimes.
 #[derive(Clone, Copy, Debug)]
@@ -193,6 +194,7 @@ pub async fn create_api_key(
                 return Err(AppError::bad_input("organizationId", "organizationId is not a known organization"));
             }
             let id = repo::insert_api_key(conn, &hash, organization, role, &label, created_by, expires_at).await?;
+            grants::record(conn, caller, organization, Grantee::ApiKey(id), role).await?;
             audit::record(conn, caller, "api_key.create", "api_key", Some(id)).await?;
             Ok(id)
         })

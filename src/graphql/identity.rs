@@ -8,6 +8,7 @@ use super::{ClientAddr, GqlResultExt, ServiceSettings};
 use crate::auth::{self, Role};
 use crate::db::DbPool;
 use crate::error::AppError;
+use crate::organizations::grants::{self, AccessGrant};
 use crate::organizations::{self, Membership, Organization, User};
 
 /// What a member may do for an organization.
@@ -44,6 +45,58 @@ impl OrganizationGql {
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MembershipGql>> {
         let list = organizations::members(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, self.0.id).await.gql()?;
         Ok(list.into_iter().map(MembershipGql).collect())
+    }
+    /// Memberships and API keys granted in this organization by someone outside it (a
+    /// network admin of another organization, or the operator's command line), newest
+    /// first; each is also sent as an `access.granted` webhook event. For the
+    /// organization's coordinators and network admins. `first` is at most 100 (default 50).
+    #[graphql(complexity = "first.unwrap_or(50).clamp(1, 100) as usize * child_complexity")]
+    async fn access_grants(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<AccessGrantGql>> {
+        let first = i64::from(first.unwrap_or(50));
+        let list = grants::list(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, self.0.id, first).await.gql()?;
+        Ok(list.into_iter().map(AccessGrantGql::from).collect())
+    }
+}
+
+/// An API key as an organization's access grants show it (never the key itself).
+#[derive(SimpleObject)]
+#[graphql(name = "ApiKeyRef")]
+pub struct ApiKeyRefGql {
+    pub id: ID,
+    pub label: String,
+}
+
+/// Access granted in an organization from outside it: who, what role, when, by whom.
+#[derive(SimpleObject)]
+#[graphql(name = "AccessGrant")]
+pub struct AccessGrantGql {
+    pub id: ID,
+    /// The user given the role; null when an API key was created.
+    pub user: Option<UserGql>,
+    /// The API key created; null when a user was given the role.
+    pub api_key: Option<ApiKeyRefGql>,
+    pub role: RoleGql,
+    pub granted_at: DateTime<Utc>,
+    /// The user who granted it; null when an API key did, or the operator's command line.
+    pub granted_by: Option<UserGql>,
+    /// The API key that granted it, if one did.
+    pub granted_by_api_key_id: Option<ID>,
+    /// The organization the granter acted for; null for the operator's command line.
+    pub granted_by_organization_id: Option<ID>,
+}
+
+impl From<AccessGrant> for AccessGrantGql {
+    fn from(g: AccessGrant) -> Self {
+        AccessGrantGql {
+            id: ID(g.id.to_string()),
+            user: g.user.map(UserGql::from),
+            api_key: g.api_key.map(|k| ApiKeyRefGql { id: ID(k.id.to_string()), label: k.label }),
+            role: g.role.into(),
+            granted_at: g.granted_at,
+            granted_by: g.granted_by.map(UserGql::from),
+            granted_by_api_key_id: g.granted_by_api_key_id.map(|id| ID(id.to_string())),
+            granted_by_organization_id: g.granted_by_organization_id.map(|id| ID(id.to_string())),
+        }
     }
 }
 

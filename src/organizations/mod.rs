@@ -4,6 +4,7 @@
 //! one-time token the admin passes on; the invitee sets their own password with it, so
 //! no admin ever chooses or sees anyone's password.
 
+pub mod grants;
 mod repo;
 
 use chrono::{Duration, Utc};
@@ -16,6 +17,7 @@ use crate::auth::{Actor, Caller, Role};
 use crate::db::DbPool;
 use crate::error::{AppError, AppResult};
 use crate::validate;
+use grants::Grantee;
 
 /// How long an invitation can be redeemed.
 pub const INVITATION_DAYS: i64 = 7;
@@ -131,7 +133,7 @@ pub async fn invite_user(
             Some(found) => found,
             None => (repo::insert_user(conn, &email, &display_name).await?, false),
         };
-        repo::upsert_membership(conn, user_id, organization, role).await?;
+        grant_membership(conn, caller, user_id, organization, role).await?;
         let token = if has_password {
             None
         } else {
@@ -187,6 +189,22 @@ pub async fn accept_invitation(
     .await
 }
 
+/// Gives `user` `role` in `organization` (inside the caller's transaction) and, when it
+/// is new or changed and the caller acts from outside the organization, records the
+/// grant and tells the organization.
+async fn grant_membership(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    user: Uuid,
+    organization: Uuid,
+    role: Role,
+) -> AppResult<()> {
+    if repo::upsert_membership(conn, user, organization, role).await? != Some(role) {
+        grants::record(conn, caller, organization, Grantee::User(user), role).await?;
+    }
+    Ok(())
+}
+
 /// Gives a user a role in an organization, or changes it (network admins).
 pub async fn set_membership(
     conn: &mut AsyncPgConnection,
@@ -203,7 +221,7 @@ pub async fn set_membership(
         if repo::get(conn, organization).await?.is_none() {
             return Err(AppError::bad_input("organizationId", "organizationId is not a known organization"));
         }
-        repo::upsert_membership(conn, user, organization, role).await?;
+        grant_membership(conn, caller, user, organization, role).await?;
         audit::record(conn, caller, "membership.set", "user", Some(user)).await
     })
     .await
@@ -253,8 +271,9 @@ pub async fn bootstrap_admin(
         };
         let user = repo::insert_user(conn, &email, &display_name).await?;
         repo::set_first_password(conn, user, &hash).await?;
-        repo::upsert_membership(conn, user, org.id, Role::NetworkAdmin).await?;
         let caller = Caller { actor: Actor::Anonymous, request_id: "cli".into() };
+        // An existing organization is told that the operator added an admin to it.
+        grant_membership(conn, &caller, user, org.id, Role::NetworkAdmin).await?;
         audit::record(conn, &caller, "user.bootstrap_admin", "user", Some(user)).await?;
         Ok(user)
     })

@@ -535,3 +535,110 @@ async fn password_hashing_is_bounded_and_holds_no_connection() {
     assert_eq!(passwords.hashes(), 4);
     assert_eq!(passwords.verifications(), 1);
 }
+
+const GRANTS: &str = "query($o: ID!) { organization(id: $o) { accessGrants {
+    id role grantedAt user { id } apiKey { id label } grantedBy { id } grantedByOrganizationId } } }";
+
+/// Issue 13, defect 12: access granted to an organization from outside it is told to
+/// the organization (an event through the outbox) and listed for its coordinators.
+#[tokio::test]
+async fn access_granted_from_outside_is_told_to_the_organization() {
+    let app = TestApp::spawn().await;
+    let admin = app.network_admin().await;
+    let me = app.data_as(&admin, "{ me { user { id } organization { id } } }", json!({})).await;
+    let (admin_id, office) = (
+        me["me"]["user"]["id"].as_str().unwrap().to_owned(),
+        me["me"]["organization"]["id"].as_str().unwrap().to_owned(),
+    );
+    let org = app.organization(&admin, "Watched Org").await;
+    let (_, _, coordinator) = app.member(&admin, &org, "COORDINATOR").await;
+    let hook = app
+        .data_as(
+            &coordinator,
+            "mutation($o: ID!) { createWebhookSubscription(input: { organizationId: $o, url: \"http://127.0.0.1:9/hook\", eventTypes: [\"access.granted\"] }) { id } }",
+            json!({ "o": org }),
+        )
+        .await["createWebhookSubscription"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = app.data_as(&coordinator, GRANTS, json!({ "o": org })).await;
+    let before = before["organization"]["accessGrants"].as_array().unwrap().len();
+
+    // The admin makes itself a coordinator there and mints a key for it.
+    app.data_as(
+        &admin,
+        "mutation($u: ID!, $o: ID!) { setMembership(userId: $u, organizationId: $o, role: COORDINATOR) }",
+        json!({ "u": admin_id, "o": org }),
+    )
+    .await;
+    let key = app
+        .data_as(&admin, "mutation($o: ID!) { createApiKey(input: { organizationId: $o, role: COORDINATOR, label: \"Side door\" }) { id } }", json!({ "o": org }))
+        .await["createApiKey"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let grants = app.data_as(&coordinator, GRANTS, json!({ "o": org })).await;
+    let grants = grants["organization"]["accessGrants"].as_array().unwrap().clone();
+    assert_eq!(grants.len(), before + 2, "{grants:#?}");
+    let (newest, membership) = (&grants[0], &grants[1]);
+    assert_eq!(newest["apiKey"]["id"], key.as_str(), "newest first");
+    assert_eq!(newest["apiKey"]["label"], "Side door");
+    assert_eq!(newest["user"], Value::Null);
+    assert_eq!(membership["user"]["id"], admin_id.as_str());
+    assert_eq!(membership["role"], "COORDINATOR");
+    for grant in [newest, membership] {
+        assert_eq!(grant["grantedBy"]["id"], admin_id.as_str());
+        assert_eq!(grant["grantedByOrganizationId"], office.as_str());
+        assert!(grant["grantedAt"].is_string());
+    }
+
+    // Each grant is an event for the organization, ids only, fanned out to its hook.
+    let db = app.sql().await;
+    let events = db
+        .query(
+            "SELECT payload::text FROM outbox_events WHERE event_type = 'access.granted' AND organization_id = $1::text::uuid ORDER BY created_at",
+            &[&org],
+        )
+        .await
+        .unwrap();
+    let payloads: Vec<Value> = events.iter().map(|r| serde_json::from_str(r.get::<_, &str>(0)).unwrap()).collect();
+    assert!(payloads.len() >= 2, "{payloads:?}");
+    let last_two = &payloads[payloads.len() - 2..];
+    assert_eq!(last_two[0]["userId"], admin_id.as_str());
+    assert_eq!(last_two[1]["apiKeyId"], key.as_str());
+    for payload in last_two {
+        assert_eq!(payload["grantedByUserId"], admin_id.as_str());
+        for value in payload.as_object().unwrap().values() {
+            assert!(value.as_str().is_some_and(|v| uuid::Uuid::parse_str(v).is_ok()), "ids only: {payload}");
+        }
+    }
+    let delivered: i64 = db
+        .query_one(
+            "SELECT count(*) FROM webhook_deliveries d JOIN outbox_events e ON e.id = d.event_id
+              WHERE d.subscription_id = $1::text::uuid AND e.event_type = 'access.granted'",
+            &[&hook],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(delivered, 2, "the organization's subscription receives both grants");
+
+    // The service itself cannot erase or rewrite the record.
+    let (service, connection) = tokio_postgres::connect(&app.app_db_url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    for statement in
+        ["DELETE FROM access_grants", "UPDATE access_grants SET role = 'MDT_VIEWER'", "TRUNCATE access_grants"]
+    {
+        let err = service.execute(statement, &[]).await.expect_err(statement);
+        assert_eq!(err.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{statement}");
+    }
+
+    // Access granted within one's own organization is not a grant from outside.
+    let office_grants = app.data_as(&admin, GRANTS, json!({ "o": office })).await;
+    let office_before = office_grants["organization"]["accessGrants"].as_array().unwrap().len();
+    invite(&app, &admin, "colleague.example@lantern.test", &office).await;
+    let office_grants = app.data_as(&admin, GRANTS, json!({ "o": office })).await;
+    assert_eq!(office_grants["organization"]["accessGrants"].as_array().unwrap().len(), office_before);
+}

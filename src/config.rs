@@ -40,7 +40,14 @@ pub struct LocalClusterConfig {
 pub struct RateLimits {
     pub api_per_ip: u32,
     pub api_per_token: u32,
+    /// `login` attempts per client IP; `acceptInvitation` attempts are counted apart
+    /// under the same limit.
     pub login_per_ip: u32,
+    /// `login` attempts for one email from one client IP: what one attacker can spend
+    /// on someone's account.
+    pub login_per_email_ip: u32,
+    /// `login` attempts for one email from every IP together: a ceiling, far above
+    /// [`RateLimits::login_per_email_ip`], so one address cannot lock a person out.
     pub login_per_email: u32,
 }
 
@@ -101,7 +108,7 @@ pub const DEFAULT_STATEMENT_TIMEOUT_MS: u32 = 5_000;
 pub const DEFAULT_REQUEST_TIMEOUT_MS: u32 = 15_000;
 pub const DEFAULT_SESSION_POLICY: SessionPolicy = SessionPolicy { lifetime_minutes: 12 * 60, idle_minutes: 30 };
 pub const DEFAULT_RATE_LIMITS: RateLimits =
-    RateLimits { api_per_ip: 600, api_per_token: 1200, login_per_ip: 20, login_per_email: 10 };
+    RateLimits { api_per_ip: 600, api_per_token: 1200, login_per_ip: 20, login_per_email_ip: 10, login_per_email: 100 };
 
 impl Config {
     /// Reads the configuration from the process environment.
@@ -150,6 +157,7 @@ impl Config {
             api_per_ip: minutes("LANTERN_RATE_API_PER_IP", DEFAULT_RATE_LIMITS.api_per_ip)?,
             api_per_token: minutes("LANTERN_RATE_API_PER_TOKEN", DEFAULT_RATE_LIMITS.api_per_token)?,
             login_per_ip: minutes("LANTERN_RATE_LOGIN_PER_IP", DEFAULT_RATE_LIMITS.login_per_ip)?,
+            login_per_email_ip: minutes("LANTERN_RATE_LOGIN_PER_EMAIL_IP", DEFAULT_RATE_LIMITS.login_per_email_ip)?,
             login_per_email: minutes("LANTERN_RATE_LOGIN_PER_EMAIL", DEFAULT_RATE_LIMITS.login_per_email)?,
         };
         Ok(Config {
@@ -202,6 +210,19 @@ mod tests {
         assert_eq!(config.addr.to_string(), DEFAULT_ADDR);
         assert_eq!(config.mode, Mode::Production);
         assert!(matches!(config.database, DatabaseSource::LocalCluster(ref c) if c.port == DEFAULT_LOCAL_PG_PORT));
+    }
+
+    #[test]
+    fn login_limits_are_per_email_and_ip_under_a_per_email_ceiling() {
+        let config = Config::from_lookup(|k| match k {
+            "LANTERN_RATE_LOGIN_PER_EMAIL_IP" => Some("4".to_owned()),
+            "LANTERN_RATE_LOGIN_PER_EMAIL" => Some("40".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!((config.rate_limits.login_per_email_ip, config.rate_limits.login_per_email), (4, 40));
+        let defaults = DEFAULT_RATE_LIMITS;
+        assert!(defaults.login_per_email >= 10 * defaults.login_per_email_ip, "the ceiling is much higher");
     }
 
     #[test]

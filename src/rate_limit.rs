@@ -3,8 +3,11 @@
 //! effective limit is the per-instance limit times the number of instances.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use crate::config::RateLimits;
 
 const WINDOW: Duration = Duration::from_secs(60);
 /// Past this many tracked keys, expired windows are swept on the next check.
@@ -39,6 +42,25 @@ impl RateLimiter {
         entry.1 += 1;
         Ok(())
     }
+
+    /// Counts a `login` attempt for `email` from `ip`: per IP, then per (email, IP),
+    /// then per email across every IP. The checks stop at the first refusal, so once an
+    /// address is over its (email, IP) limit its further attempts no longer count
+    /// towards the email's ceiling: one address cannot lock a person out.
+    pub fn login_attempt(&self, limits: &RateLimits, ip: IpAddr, email: &str) -> Result<(), u64> {
+        // Keyed by a digest of the normalized email: no email is kept in memory as a
+        // key, and a long one costs no more than a short one.
+        let email = crate::auth::credentials::token_fingerprint(&email.trim().to_lowercase());
+        self.check(&format!("login-ip:{ip}"), limits.login_per_ip)?;
+        self.check(&format!("login-email-ip:{email}:{ip}"), limits.login_per_email_ip)?;
+        self.check(&format!("login-email:{email}"), limits.login_per_email)
+    }
+
+    /// Counts an `acceptInvitation` attempt from `ip`, under the same per-IP limit as
+    /// `login` but counted apart (onboarding is an invitation and then a login).
+    pub fn invitation_attempt(&self, limits: &RateLimits, ip: IpAddr) -> Result<(), u64> {
+        self.check(&format!("accept-ip:{ip}"), limits.login_per_ip)
+    }
 }
 
 #[cfg(test)]
@@ -55,5 +77,22 @@ mod tests {
         assert!((1..=60).contains(&retry));
         assert!(limiter.check("ip:2", 3).is_ok(), "keys are counted apart");
         assert!(limiter.check("ip:1", 0).is_ok(), "0 is unlimited");
+    }
+
+    #[test]
+    fn one_address_cannot_spend_an_emails_ceiling() {
+        let limiter = RateLimiter::default();
+        let limits =
+            RateLimits { api_per_ip: 0, api_per_token: 0, login_per_ip: 0, login_per_email_ip: 2, login_per_email: 3 };
+        let (attacker, owner, third) = ([10, 0, 0, 1].into(), [10, 0, 0, 2].into(), [10, 0, 0, 3].into());
+        for _ in 0..2 {
+            assert!(limiter.login_attempt(&limits, attacker, "pat@example.org").is_ok());
+        }
+        for _ in 0..20 {
+            assert!(limiter.login_attempt(&limits, attacker, " PAT@example.org").is_err(), "same email, any case");
+        }
+        assert!(limiter.login_attempt(&limits, owner, "pat@example.org").is_ok(), "refusals did not count");
+        assert!(limiter.login_attempt(&limits, third, "pat@example.org").is_err(), "the ceiling over every address");
+        assert!(limiter.login_attempt(&limits, attacker, "sam@example.org").is_ok(), "other emails go on");
     }
 }

@@ -8,6 +8,7 @@ use actix_web::dev::{Server, Service};
 use actix_web::{App, HttpServer, middleware, web};
 use futures_util::FutureExt;
 
+use crate::auth::credentials::PasswordHashing;
 use crate::config::{self, Config, DatabaseSource, Mode, RateLimits, SessionPolicy};
 use crate::crypto::{Keyring, KeyringError};
 use crate::db::{self, DbPool, DbSetupError, DbUrls};
@@ -32,10 +33,11 @@ pub async fn migrate(config: &Config) -> Result<DbUrls, DbSetupError> {
 pub async fn prepare_database(config: &Config) -> Result<(DbUrls, DbPool), DbSetupError> {
     let urls = migrate(config).await?;
     let pool = db::pool(&urls.app, config.pool_size, config.statement_timeout_ms)?;
+    // The role first: an unsafe one is refused whatever else is wrong.
+    db::check_service_role(&pool).await?;
     if !db::schema_is_current(&pool).await? {
         return Err(DbSetupError::PendingMigrations);
     }
-    db::check_service_role(&pool).await?;
     Ok((urls, pool))
 }
 
@@ -52,6 +54,8 @@ pub struct ServerOptions {
     pub webhook_allow_loopback: bool,
     /// Serve searches and the gap matrix from the in-memory directory index.
     pub search_index: bool,
+    /// Where passwords are hashed and verified (bounded, off the async workers).
+    pub passwords: Arc<PasswordHashing>,
 }
 
 impl ServerOptions {
@@ -70,6 +74,7 @@ impl ServerOptions {
             )),
             webhook_allow_loopback: config.webhook_allow_loopback,
             search_index: config.search_index,
+            passwords: Arc::new(PasswordHashing::per_core()),
         }
     }
 }
@@ -87,6 +92,7 @@ impl Default for ServerOptions {
             geocoder: Arc::new(Geocoder::new("http://127.0.0.1:9", Duration::from_millis(500), false)),
             webhook_allow_loopback: false,
             search_index: true,
+            passwords: Arc::new(PasswordHashing::per_core()),
         }
     }
 }
@@ -118,6 +124,7 @@ pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions)
         keyring: options.keyring,
         geocoder: options.geocoder,
         webhook_allow_loopback: options.webhook_allow_loopback,
+        passwords: options.passwords,
     };
     let state = HttpState {
         schema: graphql::build_schema(pool.clone(), options.mode, settings.clone()),

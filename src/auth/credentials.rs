@@ -7,6 +7,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use tokio::sync::Semaphore;
 
 use crate::error::{AppError, AppResult};
 
@@ -55,6 +58,100 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 pub fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DECOY.get_or_init(|| hash_password("decoy password that nobody has").unwrap_or_default())
+}
+
+/// Password hashing and verification as the service runs them: on tokio's blocking
+/// threads, never on the async workers, and at most `limit` at once. Each argon2id call
+/// takes ~19 MiB and tens of milliseconds of a core, so unbounded, a burst of logins or
+/// invitations could take every core and the memory with it. Callers queue for a permit
+/// (holding no database connection) and the permit goes with the work onto its thread,
+/// so a request abandoned mid-hash still counts until the hash ends.
+#[derive(Debug)]
+pub struct PasswordHashing {
+    permits: Arc<Semaphore>,
+    limit: usize,
+    hashed: AtomicU64,
+    verified: AtomicU64,
+    running: Arc<AtomicUsize>,
+    peak: Arc<AtomicUsize>,
+}
+
+impl PasswordHashing {
+    /// At most `limit` (at least 1) hashes or verifications at once.
+    pub fn new(limit: usize) -> Self {
+        let limit = limit.max(1);
+        PasswordHashing {
+            permits: Arc::new(Semaphore::new(limit)),
+            limit,
+            hashed: AtomicU64::new(0),
+            verified: AtomicU64::new(0),
+            running: Arc::new(AtomicUsize::new(0)),
+            peak: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// One at a time per core: more would only queue inside the CPU.
+    pub fn per_core() -> Self {
+        Self::new(std::thread::available_parallelism().map_or(1, usize::from))
+    }
+
+    /// Hashes a new password (argon2id, PHC string).
+    pub async fn hash(&self, password: &str) -> AppResult<String> {
+        self.hashed.fetch_add(1, Ordering::Relaxed);
+        let password = password.to_owned();
+        self.run(move || hash_password(&password)).await?
+    }
+
+    /// Whether `password` matches `stored`; with no stored hash (no such user), checks
+    /// against a decoy so that both take the same time, and answers false.
+    pub async fn verify(&self, password: &str, stored: Option<&str>) -> AppResult<bool> {
+        self.verified.fetch_add(1, Ordering::Relaxed);
+        let (password, stored) = (password.to_owned(), stored.map(str::to_owned));
+        self.run(move || match stored {
+            Some(hash) => verify_password(&password, &hash),
+            None => {
+                std::hint::black_box(verify_password(&password, decoy_hash()));
+                false
+            }
+        })
+        .await
+    }
+
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+        let permit = Arc::clone(&self.permits).acquire_owned().await.map_err(AppError::internal)?;
+        let (running, peak) = (Arc::clone(&self.running), Arc::clone(&self.peak));
+        tokio::task::spawn_blocking(move || {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            let out = work();
+            running.fetch_sub(1, Ordering::SeqCst);
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(AppError::internal)
+    }
+
+    /// How many hashes were asked for since start (for tests and metrics).
+    pub fn hashes(&self) -> u64 {
+        self.hashed.load(Ordering::Relaxed)
+    }
+
+    /// How many verifications were asked for since start (for tests and metrics).
+    pub fn verifications(&self) -> u64 {
+        self.verified.load(Ordering::Relaxed)
+    }
+
+    /// The most hashes and verifications that ever ran at once.
+    pub fn peak(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
+    }
+
+    /// Takes every permit until the guard is dropped, so that callers queue: for tests
+    /// and drills that show what waits and what does not.
+    pub async fn hold_all(&self) -> AppResult<tokio::sync::SemaphorePermit<'_>> {
+        self.permits.acquire_many(self.limit as u32).await.map_err(AppError::internal)
+    }
 }
 
 /// A new random token with `prefix`: 256 bits, URL-safe.

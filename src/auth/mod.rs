@@ -104,6 +104,17 @@ impl Actor {
         self.require(&[Role::NetworkAdmin])
     }
 
+    /// A network admin, or a coordinator acting for `organization`; `UNAUTHENTICATED`
+    /// or `FORBIDDEN` otherwise. Lower roles and other organizations are refused.
+    pub fn require_coordinator_of(&self, organization: Uuid) -> AppResult<&Member> {
+        let member = self.require(&[Role::NetworkAdmin, Role::Coordinator])?;
+        if member.role == Role::NetworkAdmin || member.organization_id == organization {
+            Ok(member)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
     /// Whether this actor may see the exact address and coordinates of a confidential
     /// location of a provider whose listing `owner` keeps: members of the owning
     /// organization, and the roles that arrange placements. Everyone else (anonymous
@@ -172,6 +183,18 @@ mod tests {
             assert!(!member(role, own).may_edit_listing(Some(own)));
         }
         assert!(!Actor::Anonymous.may_edit_listing(Some(own)));
+    }
+
+    #[test]
+    fn coordinators_of_the_organization_and_admins_pass() {
+        let (own, other) = (Uuid::new_v4(), Uuid::new_v4());
+        assert!(member(Role::Coordinator, own).require_coordinator_of(own).is_ok());
+        assert!(member(Role::NetworkAdmin, other).require_coordinator_of(own).is_ok());
+        assert!(matches!(member(Role::Coordinator, other).require_coordinator_of(own), Err(AppError::Forbidden)));
+        for role in [Role::Advocate, Role::ProviderStaff, Role::MdtViewer] {
+            assert!(matches!(member(role, own).require_coordinator_of(own), Err(AppError::Forbidden)));
+        }
+        assert!(matches!(Actor::Anonymous.require_coordinator_of(own), Err(AppError::Unauthenticated)));
     }
 
     #[test]

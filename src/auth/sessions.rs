@@ -5,11 +5,13 @@ use chrono::{DateTime, Duration, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
-use super::credentials::{self, API_KEY_PREFIX, SESSION_PREFIX};
+use super::credentials::{self, API_KEY_PREFIX, PasswordHashing, SESSION_PREFIX};
 use super::{Actor, Caller, Member, Role, repo};
 use crate::audit;
 use crate::config::SessionPolicy;
+use crate::db::DbPool;
 use crate::error::{AppError, AppResult};
+use crate::organizations::grants::{self, Grantee};
 
 /// Session lifetimes.
 #[derive(Clone, Copy, Debug)]
@@ -45,22 +47,27 @@ fn bad_credentials() -> AppError {
 
 /// Checks a password and opens a session acting for one organization: the one named,
 /// or the user's only one. A user of several organizations must name one.
+///
+/// The password is verified through `passwords` (bounded, off the async workers) with
+/// no database connection held: one is taken for the lookup before, and again after.
 pub async fn login(
-    conn: &mut AsyncPgConnection,
+    pool: &DbPool,
+    passwords: &PasswordHashing,
     settings: AuthSettings,
     email: &str,
     password: &str,
     organization: Option<Uuid>,
     request_id: &str,
 ) -> AppResult<LoginOutcome> {
-    let user = repo::user_by_email(conn, email.trim()).await?;
-    let hash = user.as_ref().and_then(|u| u.password_hash.as_deref()).unwrap_or(credentials::decoy_hash());
-    // Verify even when there is no such user, so both take the same time.
-    let password_ok = credentials::verify_password(password, hash);
+    let user = repo::user_by_email(&mut *pool.get().await?, email.trim()).await?;
+    // Verify even when there is no such user (against a decoy), so both take the same time.
+    let password_ok = passwords.verify(password, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?;
     let user = match user {
         Some(u) if password_ok && u.password_hash.is_some() && !u.disabled => u,
         _ => return Err(bad_credentials()),
     };
+    let mut conn = pool.get().await?;
+    let conn = &mut *conn;
     let memberships = repo::memberships_of(conn, user.id).await?;
     let (organization_id, role) = match organization {
         Some(org) => memberships
@@ -150,6 +157,12 @@ pub async fn revoke_user_tokens(conn: &mut AsyncPgConnection, caller: &Caller, u
     .await
 }
 
+/// Ends every login session of a user, inside the caller's transaction (when their
+/// password is set, so a session opened before cannot outlive it). Returns how many ended.
+pub(crate) async fn end_user_sessions(conn: &mut AsyncPgConnection, user: Uuid) -> AppResult<usize> {
+    repo::revoke_user_sessions(conn, user).await
+}
+
 /// A new API key: shown once, stored as a hash.
 #[derive(Clone, Debug)]
 pub struct NewApiKey {
@@ -181,6 +194,7 @@ pub async fn create_api_key(
                 return Err(AppError::bad_input("organizationId", "organizationId is not a known organization"));
             }
             let id = repo::insert_api_key(conn, &hash, organization, role, &label, created_by, expires_at).await?;
+            grants::record(conn, caller, organization, Grantee::ApiKey(id), role).await?;
             audit::record(conn, caller, "api_key.create", "api_key", Some(id)).await?;
             Ok(id)
         })

@@ -38,7 +38,7 @@ pub enum DbSetupError {
     #[error("database query failed: {0}")]
     Query(#[from] diesel::result::Error),
     #[error(
-        "refusing to start: the service's database role {0}; connect as a role that is not superuser, owns no tables and lacks BYPASSRLS (e.g. lantern_app), and migrate with LANTERN_MIGRATION_DATABASE_URL"
+        "refusing to start: the service's database role {0}; connect as a role that is not superuser, owns no tables, is no member of a table owner's role and lacks BYPASSRLS (e.g. lantern_app), and migrate with LANTERN_MIGRATION_DATABASE_URL"
     )]
     UnsafeRole(String),
     #[error(
@@ -134,28 +134,36 @@ struct RoleFacts {
     bypass_rls: bool,
     #[diesel(sql_type = Bool)]
     owns_tables: bool,
+    /// An owner of the service's tables whose member the role is, if any.
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    member_of_owner: Option<String>,
 }
 
 /// Refuses a service connection whose role could bypass the database's own guards: a
-/// superuser, a table owner (owners bypass row-level security) or a BYPASSRLS role.
+/// superuser, a table owner (owners bypass row-level security), a BYPASSRLS role, or a
+/// member of a table owner's role: one that inherits its rights, or can `SET ROLE` to
+/// it (`pg_has_role(…, 'MEMBER')` covers both, directly or through other roles).
 pub async fn check_service_role(pool: &DbPool) -> Result<(), DbSetupError> {
     let mut conn = pool.get().await.map_err(|e| DbSetupError::Pool(e.to_string()))?;
     let facts: RoleFacts = diesel::sql_query(
-        "SELECT r.rolname::text AS name, r.rolsuper AS superuser, r.rolbypassrls AS bypass_rls,
-                EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                        WHERE n.nspname = 'public' AND c.relowner = r.oid) AS owns_tables
+        "WITH owners AS (SELECT DISTINCT c.relowner AS oid FROM pg_class c
+                           JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public')
+         SELECT r.rolname::text AS name, r.rolsuper AS superuser, r.rolbypassrls AS bypass_rls,
+                EXISTS (SELECT 1 FROM owners o WHERE o.oid = r.oid) AS owns_tables,
+                (SELECT min(o.rolname)::text FROM owners JOIN pg_roles o ON o.oid = owners.oid
+                  WHERE o.oid <> r.oid AND pg_has_role(r.oid, o.oid, 'MEMBER')) AS member_of_owner
          FROM pg_roles r WHERE r.rolname = current_user",
     )
     .get_result(&mut *conn)
     .await?;
     let problem = if facts.superuser {
-        Some("is a superuser")
+        Some("is a superuser".to_owned())
     } else if facts.bypass_rls {
-        Some("has BYPASSRLS")
+        Some("has BYPASSRLS".to_owned())
     } else if facts.owns_tables {
-        Some("owns tables")
+        Some("owns tables".to_owned())
     } else {
-        None
+        facts.member_of_owner.map(|owner| format!("is a member of {owner}, which owns tables"))
     };
     match problem {
         Some(p) => Err(DbSetupError::UnsafeRole(format!("{} {p}", facts.name))),

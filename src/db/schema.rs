@@ -4,6 +4,24 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    access_grants (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        user_id -> Nullable<Uuid>,
+        api_key_id -> Nullable<Uuid>,
+        role -> Text,
+        granted_at -> Timestamptz,
+        granted_by_user_id -> Nullable<Uuid>,
+        granted_by_api_key_id -> Nullable<Uuid>,
+        granted_by_organization_id -> Nullable<Uuid>,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     action_items (id) {
         id -> Uuid,
         county_fips -> Text,
@@ -692,6 +710,7 @@ diesel::joinable!(worksheet_edits -> counties (county_fips));
 diesel::joinable!(worksheet_edits -> users (edited_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    access_grants,
     action_items,
     api_keys,
     audit_log,

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use super::query::{caller, conn, parse_uuid};
 use super::{ClientAddr, GqlResultExt, ServiceSettings};
 use crate::auth::{self, Role};
+use crate::db::DbPool;
 use crate::error::AppError;
+use crate::organizations::grants::{self, AccessGrant};
 use crate::organizations::{self, Membership, Organization, User};
 
 /// What a member may do for an organization.
@@ -43,6 +45,58 @@ impl OrganizationGql {
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MembershipGql>> {
         let list = organizations::members(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, self.0.id).await.gql()?;
         Ok(list.into_iter().map(MembershipGql).collect())
+    }
+    /// Memberships and API keys granted in this organization by someone outside it (a
+    /// network admin of another organization, or the operator's command line), newest
+    /// first; each is also sent as an `access.granted` webhook event. For the
+    /// organization's coordinators and network admins. `first` is at most 100 (default 50).
+    #[graphql(complexity = "first.unwrap_or(50).clamp(1, 100) as usize * child_complexity")]
+    async fn access_grants(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<AccessGrantGql>> {
+        let first = i64::from(first.unwrap_or(50));
+        let list = grants::list(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, self.0.id, first).await.gql()?;
+        Ok(list.into_iter().map(AccessGrantGql::from).collect())
+    }
+}
+
+/// An API key as an organization's access grants show it (never the key itself).
+#[derive(SimpleObject)]
+#[graphql(name = "ApiKeyRef")]
+pub struct ApiKeyRefGql {
+    pub id: ID,
+    pub label: String,
+}
+
+/// Access granted in an organization from outside it: who, what role, when, by whom.
+#[derive(SimpleObject)]
+#[graphql(name = "AccessGrant")]
+pub struct AccessGrantGql {
+    pub id: ID,
+    /// The user given the role; null when an API key was created.
+    pub user: Option<UserGql>,
+    /// The API key created; null when a user was given the role.
+    pub api_key: Option<ApiKeyRefGql>,
+    pub role: RoleGql,
+    pub granted_at: DateTime<Utc>,
+    /// The user who granted it; null when an API key did, or the operator's command line.
+    pub granted_by: Option<UserGql>,
+    /// The API key that granted it, if one did.
+    pub granted_by_api_key_id: Option<ID>,
+    /// The organization the granter acted for; null for the operator's command line.
+    pub granted_by_organization_id: Option<ID>,
+}
+
+impl From<AccessGrant> for AccessGrantGql {
+    fn from(g: AccessGrant) -> Self {
+        AccessGrantGql {
+            id: ID(g.id.to_string()),
+            user: g.user.map(UserGql::from),
+            api_key: g.api_key.map(|k| ApiKeyRefGql { id: ID(k.id.to_string()), label: k.label }),
+            role: g.role.into(),
+            granted_at: g.granted_at,
+            granted_by: g.granted_by.map(UserGql::from),
+            granted_by_api_key_id: g.granted_by_api_key_id.map(|id| ID(id.to_string())),
+            granted_by_organization_id: g.granted_by_organization_id.map(|id| ID(id.to_string())),
+        }
     }
 }
 
@@ -177,7 +231,8 @@ pub struct IdentityMutation;
 #[Object]
 impl IdentityMutation {
     /// Signs in. Returns a bearer token acting for one organization: `organizationId`,
-    /// or your only one. Wrong email and wrong password give the same error.
+    /// or your only one. Wrong email and wrong password give the same error. Attempts
+    /// are limited per client IP, per email and IP, and per email (`RATE_LIMITED`).
     async fn login(
         &self,
         ctx: &Context<'_>,
@@ -187,20 +242,15 @@ impl IdentityMutation {
     ) -> async_graphql::Result<LoginPayload> {
         let settings = ctx.data_unchecked::<ServiceSettings>();
         let ip = ctx.data_unchecked::<ClientAddr>().0;
-        let limits = settings.rate_limits;
-        for (key, limit) in [
-            (format!("login-ip:{ip}"), limits.login_per_ip),
-            (format!("login-email:{}", email.trim().to_lowercase()), limits.login_per_email),
-        ] {
-            settings
-                .limiter
-                .check(&key, limit)
-                .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
-                .gql()?;
-        }
+        settings
+            .limiter
+            .login_attempt(&settings.rate_limits, ip, &email)
+            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
+            .gql()?;
         let organization = organization_id.map(|id| parse_uuid(&id, "organizationId")).transpose().gql()?;
         let outcome = auth::sessions::login(
-            &mut *conn(ctx).await.gql()?,
+            ctx.data_unchecked::<DbPool>(),
+            &settings.passwords,
             settings.auth,
             &email,
             &password,
@@ -223,16 +273,31 @@ impl IdentityMutation {
         Ok(true)
     }
 
-    /// Sets your password with the invitation token you were given. Works once.
+    /// Sets your password with the invitation token you were given. Works once, with
+    /// the newest invitation only, and only while you have no password; ends any other
+    /// session of yours. Attempts are limited per client IP (`RATE_LIMITED`).
     async fn accept_invitation(
         &self,
         ctx: &Context<'_>,
         token: String,
         password: String,
     ) -> async_graphql::Result<bool> {
-        organizations::accept_invitation(&mut *conn(ctx).await.gql()?, &token, &password, &caller(ctx).request_id)
-            .await
+        let settings = ctx.data_unchecked::<ServiceSettings>();
+        let ip = ctx.data_unchecked::<ClientAddr>().0;
+        settings
+            .limiter
+            .invitation_attempt(&settings.rate_limits, ip)
+            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
             .gql()?;
+        organizations::accept_invitation(
+            ctx.data_unchecked::<DbPool>(),
+            &settings.passwords,
+            &token,
+            &password,
+            &caller(ctx).request_id,
+        )
+        .await
+        .gql()?;
         Ok(true)
     }
 

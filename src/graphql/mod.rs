@@ -58,6 +58,8 @@ pub struct ServiceSettings {
     pub keyring: Arc<Keyring>,
     pub geocoder: Arc<crate::geocode::Geocoder>,
     pub webhook_allow_loopback: bool,
+    /// Password hashing and verification, bounded and off the async workers.
+    pub passwords: Arc<crate::auth::credentials::PasswordHashing>,
 }
 
 /// Where a request came from (for login rate limits).

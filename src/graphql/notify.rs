@@ -57,7 +57,7 @@ pub struct WebhookSubscriptionInput {
     pub url: String,
     /// e.g. `referral.sent`, `referral.accepted`, `referral.declined`,
     /// `referral.status_changed`, `follow_up.due`, `follow_up.overdue`,
-    /// `consent.revoked`, `mou.expiring`, `training.expiring`.
+    /// `consent.revoked`, `mou.expiring`, `training.expiring`, `access.granted`.
     pub event_types: Vec<String>,
 }
 

@@ -34,10 +34,12 @@ pub enum EventType {
     ConsentRevoked,
     MouExpiring,
     TrainingExpiring,
+    /// A membership or API key was granted in the organization from outside it.
+    AccessGranted,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 10] = [
         EventType::ReferralSent,
         EventType::ReferralAccepted,
         EventType::ReferralDeclined,
@@ -47,6 +49,7 @@ impl EventType {
         EventType::ConsentRevoked,
         EventType::MouExpiring,
         EventType::TrainingExpiring,
+        EventType::AccessGranted,
     ];
 
     /// The name receivers see, e.g. `referral.sent`.
@@ -61,6 +64,7 @@ impl EventType {
             EventType::ConsentRevoked => "consent.revoked",
             EventType::MouExpiring => "mou.expiring",
             EventType::TrainingExpiring => "training.expiring",
+            EventType::AccessGranted => "access.granted",
         }
     }
 

@@ -4,6 +4,7 @@
 //! one-time token the admin passes on; the invitee sets their own password with it, so
 //! no admin ever chooses or sees anyone's password.
 
+pub mod grants;
 mod repo;
 
 use chrono::{Duration, Utc};
@@ -11,10 +12,12 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
 use crate::audit;
-use crate::auth::credentials::{self, INVITATION_PREFIX};
+use crate::auth::credentials::{self, INVITATION_PREFIX, PasswordHashing};
 use crate::auth::{Actor, Caller, Role};
+use crate::db::DbPool;
 use crate::error::{AppError, AppResult};
 use crate::validate;
+use grants::Grantee;
 
 /// How long an invitation can be redeemed.
 pub const INVITATION_DAYS: i64 = 7;
@@ -104,8 +107,9 @@ pub async fn me(conn: &mut AsyncPgConnection, actor: &Actor) -> AppResult<Option
     }
 }
 
-/// Invites a person to an organization with a role (network admins). A new user gets a
-/// one-time invitation token; an existing user just gains (or changes) the membership.
+/// Invites a person to an organization with a role (network admins). A user without a
+/// password gets a one-time invitation token, which voids any earlier one; a user with
+/// a password just gains (or changes) the membership.
 pub async fn invite_user(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
@@ -129,10 +133,13 @@ pub async fn invite_user(
             Some(found) => found,
             None => (repo::insert_user(conn, &email, &display_name).await?, false),
         };
-        repo::upsert_membership(conn, user_id, organization, role).await?;
+        grant_membership(conn, caller, user_id, organization, role).await?;
         let token = if has_password {
             None
         } else {
+            // Only the newest invitation works: a token handed out earlier (and perhaps
+            // seen by someone else) can no longer set the password.
+            repo::void_invitations(conn, user_id).await?;
             let token = credentials::new_token(INVITATION_PREFIX);
             let expires = Utc::now() + Duration::days(INVITATION_DAYS);
             repo::insert_invitation(conn, &credentials::token_hash(&token), user_id, invited_by, expires).await?;
@@ -145,26 +152,57 @@ pub async fn invite_user(
 }
 
 /// Redeems an invitation: the invitee sets their password. Anyone holding the token may
-/// call this; it works once, before it expires.
+/// call this; it works once, before it expires, and only while the user has no
+/// password (an old token never resets a live one). Setting the password ends every
+/// other session of the user.
+///
+/// The token is looked up before any hashing, so a wrong token costs one indexed read;
+/// the password is hashed through `passwords` (bounded, off the async workers) with no
+/// database connection held.
 pub async fn accept_invitation(
-    conn: &mut AsyncPgConnection,
+    pool: &DbPool,
+    passwords: &PasswordHashing,
     token: &str,
     password: &str,
     request_id: &str,
 ) -> AppResult<Uuid> {
+    let refused = || AppError::bad_input("token", "token is not a valid, unused invitation");
     credentials::check_new_password(password, "password")?;
-    let hash = credentials::hash_password(password)?;
     let token_hash = credentials::token_hash(token);
+    if repo::live_invitation(&mut *pool.get().await?, &token_hash).await?.is_none() {
+        return Err(refused());
+    }
+    let hash = passwords.hash(password).await?;
+    let mut conn = pool.get().await?;
     conn.transaction(async |conn| {
-        let user = repo::redeem_invitation(conn, &token_hash)
-            .await?
-            .ok_or_else(|| AppError::bad_input("token", "token is not a valid, unused invitation"))?;
-        repo::set_password(conn, user, &hash).await?;
+        // Checked again, atomically: another redemption may have won while we hashed.
+        let user = repo::redeem_invitation(conn, &token_hash).await?.ok_or_else(refused)?;
+        if !repo::set_first_password(conn, user, &hash).await? {
+            return Err(refused());
+        }
+        repo::void_invitations(conn, user).await?;
+        crate::auth::sessions::end_user_sessions(conn, user).await?;
         let caller = Caller { actor: Actor::Anonymous, request_id: request_id.to_owned() };
         audit::record(conn, &caller, "user.accept_invitation", "user", Some(user)).await?;
         Ok(user)
     })
     .await
+}
+
+/// Gives `user` `role` in `organization` (inside the caller's transaction) and, when it
+/// is new or changed and the caller acts from outside the organization, records the
+/// grant and tells the organization.
+async fn grant_membership(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    user: Uuid,
+    organization: Uuid,
+    role: Role,
+) -> AppResult<()> {
+    if repo::upsert_membership(conn, user, organization, role).await? != Some(role) {
+        grants::record(conn, caller, organization, Grantee::User(user), role).await?;
+    }
+    Ok(())
 }
 
 /// Gives a user a role in an organization, or changes it (network admins).
@@ -183,7 +221,7 @@ pub async fn set_membership(
         if repo::get(conn, organization).await?.is_none() {
             return Err(AppError::bad_input("organizationId", "organizationId is not a known organization"));
         }
-        repo::upsert_membership(conn, user, organization, role).await?;
+        grant_membership(conn, caller, user, organization, role).await?;
         audit::record(conn, caller, "membership.set", "user", Some(user)).await
     })
     .await
@@ -232,9 +270,10 @@ pub async fn bootstrap_admin(
             None => repo::insert(conn, &organization_name).await?,
         };
         let user = repo::insert_user(conn, &email, &display_name).await?;
-        repo::set_password(conn, user, &hash).await?;
-        repo::upsert_membership(conn, user, org.id, Role::NetworkAdmin).await?;
+        repo::set_first_password(conn, user, &hash).await?;
         let caller = Caller { actor: Actor::Anonymous, request_id: "cli".into() };
+        // An existing organization is told that the operator added an admin to it.
+        grant_membership(conn, &caller, user, org.id, Role::NetworkAdmin).await?;
         audit::record(conn, &caller, "user.bootstrap_admin", "user", Some(user)).await?;
         Ok(user)
     })

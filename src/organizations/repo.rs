@@ -105,20 +105,29 @@ pub(super) async fn insert_user(conn: &mut AsyncPgConnection, email: &str, displ
         .await?)
 }
 
-pub(super) async fn set_password(conn: &mut AsyncPgConnection, id: Uuid, hash: &str) -> AppResult<()> {
-    diesel::update(users::table.find(id))
+/// Sets the password of a user who has none; false if they already have one.
+pub(super) async fn set_first_password(conn: &mut AsyncPgConnection, id: Uuid, hash: &str) -> AppResult<bool> {
+    Ok(diesel::update(users::table.find(id).filter(users::password_hash.is_null()))
         .set((users::password_hash.eq(hash), users::updated_at.eq(Utc::now())))
         .execute(conn)
-        .await?;
-    Ok(())
+        .await?
+        == 1)
 }
 
+/// Gives `user` `role` in `organization`; returns the role they had there before.
 pub(super) async fn upsert_membership(
     conn: &mut AsyncPgConnection,
     user: Uuid,
     organization: Uuid,
     role: Role,
-) -> AppResult<()> {
+) -> AppResult<Option<Role>> {
+    let before: Option<String> = memberships::table
+        .find((user, organization))
+        .select(memberships::role)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
     diesel::insert_into(memberships::table)
         .values((
             memberships::user_id.eq(user),
@@ -130,7 +139,7 @@ pub(super) async fn upsert_membership(
         .set(memberships::role.eq(role.as_db()))
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(before.as_deref().and_then(Role::from_db))
 }
 
 pub(super) async fn delete_membership(conn: &mut AsyncPgConnection, user: Uuid, organization: Uuid) -> AppResult<bool> {
@@ -172,18 +181,44 @@ pub(super) async fn insert_invitation(
     Ok(())
 }
 
-/// Marks a live invitation used and returns its user; `None` if there is none.
+/// The invitation with this token, if it can be redeemed: unused, unexpired, and its
+/// user has no password yet (an old token never resets a live password).
+#[diesel::dsl::auto_type]
+fn redeemable<'a>(token_hash: &'a [u8], now: DateTime<Utc>) -> _ {
+    invitations::token_hash
+        .eq(token_hash)
+        .and(invitations::used_at.is_null())
+        .and(invitations::expires_at.gt(now))
+        .and(invitations::user_id.eq_any(users::table.filter(users::password_hash.is_null()).select(users::id)))
+}
+
+/// The user of a redeemable invitation with this token; `None` if there is none.
+pub(super) async fn live_invitation(conn: &mut AsyncPgConnection, token_hash: &[u8]) -> AppResult<Option<Uuid>> {
+    let now = Utc::now();
+    Ok(invitations::table
+        .filter(redeemable(token_hash, now))
+        .select(invitations::user_id)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Marks a redeemable invitation used and returns its user; `None` if there is none.
 pub(super) async fn redeem_invitation(conn: &mut AsyncPgConnection, token_hash: &[u8]) -> AppResult<Option<Uuid>> {
     let now = Utc::now();
-    Ok(diesel::update(
-        invitations::table
-            .filter(invitations::token_hash.eq(token_hash))
-            .filter(invitations::used_at.is_null())
-            .filter(invitations::expires_at.gt(now)),
-    )
-    .set(invitations::used_at.eq(now))
-    .returning(invitations::user_id)
-    .get_result(conn)
-    .await
-    .optional()?)
+    Ok(diesel::update(invitations::table.filter(redeemable(token_hash, now)))
+        .set(invitations::used_at.eq(now))
+        .returning(invitations::user_id)
+        .get_result(conn)
+        .await
+        .optional()?)
+}
+
+/// Voids every unused invitation of a user (a newer one replaces them, or the password
+/// is set).
+pub(super) async fn void_invitations(conn: &mut AsyncPgConnection, user: Uuid) -> AppResult<()> {
+    diesel::delete(invitations::table.filter(invitations::user_id.eq(user)).filter(invitations::used_at.is_null()))
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -38,7 +38,8 @@ pub struct TestApp {
 }
 
 /// Rate limits off, so tests can make many requests; rate-limit tests set their own.
-pub const NO_LIMITS: RateLimits = RateLimits { api_per_ip: 0, api_per_token: 0, login_per_ip: 0, login_per_email: 0 };
+pub const NO_LIMITS: RateLimits =
+    RateLimits { api_per_ip: 0, api_per_token: 0, login_per_ip: 0, login_per_email_ip: 0, login_per_email: 0 };
 
 /// A throwaway password for fake test users.
 pub const PASSWORD: &str = "correct horse battery staple";

@@ -388,3 +388,129 @@ async fn requests_after_the_database_ends_the_service_connections_are_answered()
     let after = futures_util::future::join_all((0..6).map(|_| organizations())).await;
     assert!(after.iter().all(|r| *r == (200, String::new(), true)), "every request is answered: {after:?}");
 }
+
+/// A client whose requests come from `ip` (any 127.x address reaches the test server).
+fn client_from(ip: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().local_address(std::net::IpAddr::from(ip)).build().unwrap()
+}
+
+/// Issue 13, defect 13: wrong passwords sent for someone's email from one address do
+/// not lock that person out; with the default limits.
+#[tokio::test]
+async fn wrong_passwords_from_one_address_do_not_lock_the_person_out() {
+    let app = TestApp::spawn_with(ServerOptions::default()).await;
+    let admin = app.network_admin().await;
+    let org = app.organization(&admin, "Lockout Org").await;
+    let (_, email, _) = app.member(&admin, &org, "ADVOCATE").await;
+    let login = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }";
+    let attempt = |client: reqwest::Client, password: &'static str| {
+        let (url, email) = (format!("{}/graphql", app.base_url), email.clone());
+        async move {
+            let response = client
+                .post(url)
+                .json(&json!({ "query": login, "variables": { "e": email, "p": password } }))
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let attacker = client_from([127, 0, 0, 2]);
+    let mut limited = false;
+    for _ in 0..15 {
+        let (status, body) = attempt(attacker.clone(), "a guessed password").await;
+        limited |= status == 429 && error_code(&body) == "RATE_LIMITED";
+    }
+    assert!(limited, "the attacker's address is limited for this email");
+    let (status, body) = attempt(client_from([127, 0, 0, 1]), crate::common::PASSWORD).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["data"]["login"]["token"].is_string(), "the real person still logs in: {body}");
+}
+
+/// Issue 13, defect 13: per (email, address) first, then a much higher ceiling per
+/// email across every address.
+#[tokio::test]
+async fn login_attempts_per_email_are_counted_per_address_under_a_ceiling() {
+    let limits = RateLimits { login_per_ip: 100, login_per_email_ip: 2, login_per_email: 5, ..NO_LIMITS };
+    let app = TestApp::spawn_with(ServerOptions { rate_limits: limits, ..ServerOptions::default() }).await;
+    let login = "mutation($e: String!) { login(email: $e, password: \"wrong password here\") { token } }";
+    let status_from = |ip: [u8; 4], email: &'static str| {
+        let url = format!("{}/graphql", app.base_url);
+        async move {
+            client_from(ip)
+                .post(url)
+                .json(&json!({ "query": login, "variables": { "e": email } }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(status_from([127, 0, 0, 2], "victim@lantern.test").await, 200);
+    assert_eq!(status_from([127, 0, 0, 2], "VICTIM@lantern.test ").await, 200, "case and spaces do not matter");
+    assert_eq!(status_from([127, 0, 0, 2], "victim@lantern.test").await, 429, "per email and address");
+    assert_eq!(status_from([127, 0, 0, 2], "someone.else@lantern.test").await, 200, "other emails go on");
+    // Other addresses go on for the email until the ceiling (5) is reached.
+    assert_eq!(status_from([127, 0, 0, 3], "victim@lantern.test").await, 200);
+    assert_eq!(status_from([127, 0, 0, 3], "victim@lantern.test").await, 200);
+    assert_eq!(status_from([127, 0, 0, 4], "victim@lantern.test").await, 200);
+    assert_eq!(status_from([127, 0, 0, 5], "victim@lantern.test").await, 429, "the per-email ceiling");
+}
+
+/// Issue 13, defect 14: a service role that is a member of the tables' owner (inheriting
+/// its rights, or able to SET ROLE to it) is refused, by the real binary.
+#[tokio::test]
+async fn the_service_refuses_a_role_that_is_a_member_of_the_owner() {
+    let app = TestApp::spawn().await;
+    let db = app.sql().await;
+    let owner: String = db
+        .query_one(
+            "SELECT tableowner::text FROM pg_tables WHERE schemaname = 'public' AND tablename = 'organizations'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    for (label, attributes) in [("inherits", "INHERIT"), ("set_role", "NOINHERIT")] {
+        let role = format!("lantern_member_{label}_{}", &suffix[..12]);
+        db.batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS {attributes} IN ROLE lantern_app; GRANT \"{owner}\" TO {role};"
+        ))
+        .await
+        .unwrap();
+        let url = app.app_db_url.replacen("lantern_app@", &format!("{role}@"), 1);
+        assert_ne!(url, app.app_db_url);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lantern"))
+            .arg("serve")
+            .env("DATABASE_URL", &url)
+            .env("LANTERN_PII_KEYS", lantern::crypto::Keyring::new_key_spec("t1"))
+            .env("LANTERN_ADDR", format!("127.0.0.1:{}", free_port()))
+            .env("LANTERN_RELAY", "false")
+            .env_remove("LANTERN_MIGRATION_DATABASE_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        let exited = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if started.elapsed() > Duration::from_secs(20) {
+                break None;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        if exited.is_none() {
+            child.kill().unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        db.batch_execute(&format!("DROP ROLE {role}")).await.unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(exited.is_some_and(|s| !s.success()), "{label}: a member of {owner} was served: {text}");
+        assert!(text.contains("refusing to start") && text.contains("member of"), "{label}: {text}");
+    }
+}

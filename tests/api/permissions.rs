@@ -293,3 +293,27 @@ async fn logout_is_for_login_sessions() {
     );
     assert_eq!(outcome(&w, "advocate_a", "mutation { logout }", json!({})).await, "ok");
 }
+
+#[tokio::test]
+async fn access_grants_are_read_by_the_organizations_coordinators() {
+    let w = world().await;
+    let query =
+        "query($a: ID!) { organization(id: $a) { accessGrants { role grantedAt user { id } grantedBy { id } } } }";
+    let coordinators = expect(&[("admin", "ok"), ("coordinator_a", "ok"), ("key_coordinator_a", "ok")], "FORBIDDEN");
+    for actor in ACTORS {
+        assert_eq!(
+            outcome(&w, actor, query, json!({ "a": w.org_a })).await,
+            coordinators[*actor],
+            "accessGrants of A as {actor}"
+        );
+    }
+    // A coordinator of another organization reads its own grants, never A's.
+    let (_, _, coordinator_b) = w.app.member(&w.admin, &w.org_b, "COORDINATOR").await;
+    let (_, denied) = w.app.gql_as(&coordinator_b, query, json!({ "a": w.org_a })).await;
+    assert_eq!(denied["errors"][0]["extensions"]["code"], "FORBIDDEN", "{denied}");
+    let own = w.app.data_as(&coordinator_b, "{ me { organization { accessGrants { role } } } }", json!({})).await;
+    assert!(!own["me"]["organization"]["accessGrants"].as_array().unwrap().is_empty(), "B's own grants: {own}");
+    let listed = w.app.data_as(&coordinator_b, "{ organizations { id accessGrants { role } } }", json!({})).await;
+    assert_eq!(listed["organizations"].as_array().unwrap().len(), 1, "only B");
+    assert_eq!(listed["organizations"][0]["id"], w.org_b.as_str());
+}

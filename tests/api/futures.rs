@@ -496,3 +496,64 @@ async fn mous_are_recorded_by_admins_and_by_coordinators_of_a_party() {
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED", "details of partnerships and people are for members");
     assert!(!anonymous.to_string().contains("Partnership"), "no MOU detail leaked: {anonymous}");
 }
+
+#[tokio::test]
+async fn only_parties_of_an_mou_as_it_stands_may_change_it() {
+    let n = network().await;
+    let (_, _, outsider_coordinator) = n.app.member(&n.admin, &n.outsider_org, "COORDINATOR").await;
+    let provider = fixture_provider(&n.app, &n.admin).await;
+    let made = n
+        .app
+        .data_as(&n.admin, "mutation($i: MouInput!) { createMou(input: $i) { id version } }",
+            json!({ "i": { "providerId": provider, "title": "Sender partnership", "scopeNeeds": ["long_term.child_care"],
+                "effectiveOn": "2026-01-01", "expiresOn": "2027-12-31", "status": "ACTIVE",
+                "parties": [{ "organizationId": n.sender_org }] } }))
+        .await;
+    let id = made["createMou"]["id"].as_str().unwrap().to_owned();
+    let update = async |token: Option<&str>, version: i64, input: Value| -> Value {
+        let q = "mutation($id: ID!, $v: Int!, $i: MouInput!) { updateMou(id: $id, version: $v, input: $i) { version status parties { organizationId } } }";
+        let vars = json!({ "id": id, "v": version, "i": input });
+        match token {
+            Some(t) => n.app.gql_as(t, q, vars).await.1,
+            None => n.app.gql(q, vars).await,
+        }
+    };
+    let hijack = json!({ "status": "TERMINATED",
+        "parties": [{ "organizationId": n.sender_org }, { "organizationId": n.outsider_org }] });
+    assert_eq!(
+        error_code(&update(Some(&outsider_coordinator), 1, hijack.clone()).await),
+        "FORBIDDEN",
+        "a coordinator of an unrelated organization cannot add itself and terminate"
+    );
+    let takeover = json!({ "scopeNeeds": ["acute.housing"], "parties": [{ "organizationId": n.outsider_org }] });
+    assert_eq!(error_code(&update(Some(&outsider_coordinator), 1, takeover).await), "FORBIDDEN");
+    assert_eq!(
+        error_code(&update(Some(&outsider_coordinator), 1, json!({ "status": "TERMINATED" })).await),
+        "FORBIDDEN"
+    );
+    assert_eq!(error_code(&update(Some(&n.advocate), 1, hijack.clone()).await), "FORBIDDEN", "a lower role of a party");
+    assert_eq!(error_code(&update(None, 1, hijack.clone()).await), "UNAUTHENTICATED");
+    let unchanged = n
+        .app
+        .data_as(
+            &n.admin,
+            "query($p: ID!) { provider(id: $p) { mous { id version status scopeNeeds parties { organizationId } } } }",
+            json!({ "p": provider }),
+        )
+        .await;
+    assert_eq!(
+        unchanged["provider"]["mous"][0],
+        json!({ "id": id, "version": 1, "status": "ACTIVE", "scopeNeeds": ["long_term.child_care"],
+            "parties": [{ "organizationId": n.sender_org }] }),
+        "nothing was written"
+    );
+    // A party's coordinator may change it (and bring in another party); a network admin may too.
+    let by_party = update(Some(&n.coordinator), 1, hijack).await;
+    assert!(by_party.get("errors").is_none(), "{by_party}");
+    assert_eq!(by_party["data"]["updateMou"]["status"], "TERMINATED");
+    let by_admin = update(Some(&n.admin), 2, json!({ "status": "ACTIVE" })).await;
+    assert_eq!(by_admin["data"]["updateMou"]["version"], 3, "{by_admin}");
+    // Now a party, the outsider's coordinator may change it too.
+    let by_new_party = update(Some(&outsider_coordinator), 3, json!({ "title": "Joint partnership" })).await;
+    assert!(by_new_party.get("errors").is_none(), "{by_new_party}");
+}

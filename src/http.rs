@@ -285,14 +285,25 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
         }
     };
     let query_text = request.query.clone();
-    if let Ok(doc) = async_graphql::parser::parse_query(&request.query)
-        && count_aliases(&doc) > MAX_ALIASES
-    {
-        let message = format!("an operation may use at most {MAX_ALIASES} aliases");
-        return with_request_id(
-            HttpResponse::Ok().json(error_body("GRAPHQL_VALIDATION_FAILED", &message, &request_id)),
-            &request_id,
-        );
+    if let Ok(doc) = async_graphql::parser::parse_query(&request.query) {
+        if count_aliases(&doc) > MAX_ALIASES {
+            let message = format!("an operation may use at most {MAX_ALIASES} aliases");
+            return with_request_id(
+                HttpResponse::Ok().json(error_body("GRAPHQL_VALIDATION_FAILED", &message, &request_id)),
+                &request_id,
+            );
+        }
+        // Every text and list input, before anything runs (and before the token costs a
+        // database round trip): see `graphql::inputs`.
+        if let Err(crate::error::AppError::BadUserInput { field, message }) =
+            graphql::inputs::check(&doc, &request.variables)
+        {
+            return with_request_id(
+                HttpResponse::Ok().json(json!({ "data": null, "errors": [{ "message": message,
+                    "extensions": { "code": "BAD_USER_INPUT", "field": field, "requestId": request_id } }] })),
+                &request_id,
+            );
+        }
     }
     let actor = match authenticate(&req, &state, &request_id).await {
         Ok(actor) => actor,

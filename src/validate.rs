@@ -1,10 +1,129 @@
 //! Field validation shared by write operations: each failure is `BAD_USER_INPUT` naming
 //! the field.
+//!
+//! Two rules here hold for every input of the API, not only for the fields a domain
+//! function validates: the characters a text may hold ([`characters`], with the
+//! multi-line fields listed in [`MULTI_LINE_INPUTS`]) and how many items a list may hold
+//! ([`LIST_CAPS`]). The GraphQL layer applies both to every string and list in an
+//! operation's arguments (literals and variables, IDs, keys, passwords and cursors
+//! included) before anything runs, so no NUL byte or control character reaches the
+//! database or a log.
 
 use crate::error::{AppError, AppResult};
 
-/// A required, trimmed, non-empty text of at most `max` characters.
+/// Whether a text field may span lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lines {
+    /// One line: no line break, tab or other control character.
+    Single,
+    /// Free text (notes, descriptions): line breaks (`\n`, `\r`, U+2028, U+2029) and
+    /// tabs are allowed, other control characters are not.
+    Multi,
+}
+
+/// The one rule for the characters of a text input: no NUL and no other control
+/// character (Unicode `Cc`: C0, DEL, C1), except line breaks and tabs in a multi-line
+/// field; a single-line field also refuses the Unicode line and paragraph separators.
+/// PostgreSQL cannot store NUL in text, and control characters forge log lines and
+/// confuse the people who read the records.
+pub fn characters(value: &str, field: &str, lines: Lines) -> AppResult<()> {
+    let allowed = |c: char| match lines {
+        Lines::Multi => matches!(c, '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}'),
+        Lines::Single => false,
+    };
+    let refused = |c: char| (c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')) && !allowed(c);
+    if !value.chars().any(refused) {
+        return Ok(());
+    }
+    Err(AppError::bad_input(
+        field,
+        match lines {
+            Lines::Single => format!("{field} must not contain control characters or line breaks"),
+            Lines::Multi => {
+                format!("{field} must not contain control characters (line breaks and tabs are allowed)")
+            }
+        },
+    ))
+}
+
+/// The multi-line text inputs: (operations, argument paths). Every other text input is a
+/// single line. A path names the argument and the input fields below it, without list
+/// positions (`input.organizationsEngaged.responsibilities`).
+pub const MULTI_LINE_INPUTS: &[(&[&str], &[&str])] = &[
+    (&["createProvider", "updateProvider"], &["input.description"]),
+    (&["createService", "updateService"], &["input.description", "input.eligibility"]),
+    (&["createClient"], &["input.needs", "input.notes"]),
+    (&["createReferral"], &["input.note"]),
+    (&["transitionReferral"], &["note"]),
+    (&["updateCountyWorksheet"], &["input.communityNeeds", "input.capacities", "input.gaps", "input.howToFill"]),
+    (
+        &["createActionItem", "updateActionItem"],
+        &[
+            "input.actionSteps",
+            "input.timeline",
+            "input.nextSteps",
+            "input.resourcesNeeded",
+            "input.organizationsEngaged.responsibilities",
+        ],
+    ),
+];
+
+/// Whether the text input at `path` of `operation` may span lines.
+pub fn lines_of(operation: &str, path: &str) -> Lines {
+    let multi = MULTI_LINE_INPUTS.iter().any(|(ops, paths)| ops.contains(&operation) && paths.contains(&path));
+    if multi { Lines::Multi } else { Lines::Single }
+}
+
+/// The most items a list input holds when [`LIST_CAPS`] does not name it.
+pub const DEFAULT_LIST_CAP: usize = 100;
+
+/// Caps of list inputs: (operations, argument path, most items). A list beyond its cap is
+/// `BAD_USER_INPUT` naming it: long lists multiply work (one lookup per need, party or
+/// organization) and no real request needs more.
+pub const LIST_CAPS: &[(&[&str], &str, usize)] = &[
+    (&["searchProviders"], "filter.needs", 50),
+    (&["searchProviders"], "filter.languages", 20),
+    (&["searchProviders"], "filter.populations", 10),
+    (&["createProvider", "updateProvider"], "input.phones", 20),
+    (&["setServiceArea"], "counties", 100),
+    (&["createService", "updateService"], "input.needs", 50),
+    // Telephone interpretation services offer a couple of hundred languages.
+    (&["createService", "updateService"], "input.languages", 200),
+    (&["createService", "updateService"], "input.populations", 10),
+    (&["recordConsent"], "input.recipients", 50),
+    (&["recordConsent"], "input.fields", 10),
+    (&["createReferral"], "input.shareFields", 10),
+    (&["createReferral"], "input.populations", 10),
+    (&["referrals"], "filter.statuses", 10),
+    (&["createMou", "updateMou"], "input.scopeNeeds", 50),
+    (&["createMou", "updateMou"], "input.parties", 20),
+    (&["setCountyTeam"], "organizationIds", 50),
+    (&["createActionItem", "updateActionItem"], "input.organizationsEngaged", 30),
+    (&["createWebhookSubscription"], "input.eventTypes", 20),
+];
+
+/// The most items the list input at `path` of `operation` may hold.
+pub fn list_cap(operation: &str, path: &str) -> usize {
+    LIST_CAPS
+        .iter()
+        .find(|(ops, p, _)| ops.contains(&operation) && *p == path)
+        .map_or(DEFAULT_LIST_CAP, |(_, _, cap)| *cap)
+}
+
+/// A list of at most [`list_cap`] items.
+pub fn list_len(len: usize, operation: &str, path: &str) -> AppResult<()> {
+    let cap = list_cap(operation, path);
+    if len > cap {
+        return Err(AppError::bad_input(path, format!("{path} may hold at most {cap} items")));
+    }
+    Ok(())
+}
+
+/// A required, trimmed, non-empty text of at most `max` characters, free of control
+/// characters (line breaks and tabs are left to the API's per-field rule, see
+/// [`MULTI_LINE_INPUTS`]; callers outside the API get the same protection from NUL).
 pub fn text(value: &str, field: &str, max: usize) -> AppResult<String> {
+    characters(value, field, Lines::Multi)?;
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(AppError::bad_input(field, format!("{field} must not be empty")));
@@ -128,6 +247,34 @@ mod tests {
             "ZIP 27601",
         ] {
             assert!(no_contact_details(text, "note", "here").is_ok(), "{text}");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_refused_and_line_breaks_only_where_text_spans_lines() {
+        for bad in ["a\u{0}b", "\u{1b}[31m", "a\u{7f}", "a\u{85}b", "a\u{9b}b"] {
+            assert!(characters(bad, "f", Lines::Multi).is_err(), "{bad:?}");
+            assert!(characters(bad, "f", Lines::Single).is_err(), "{bad:?}");
+            assert!(text(bad, "f", 50).is_err(), "{bad:?}");
+        }
+        for lines in ["a\nb", "a\r\nb", "a\tb", "a\u{2028}b"] {
+            assert!(characters(lines, "f", Lines::Multi).is_ok(), "{lines:?}");
+            assert!(characters(lines, "f", Lines::Single).is_err(), "{lines:?}");
+        }
+        assert!(characters("Mar\u{ed}a Jos\u{e9} \u{5d0} \u{1f3e0}", "f", Lines::Single).is_ok());
+        assert_eq!(lines_of("createReferral", "input.note"), Lines::Multi);
+        assert_eq!(lines_of("createReferral", "input.language"), Lines::Single);
+        assert_eq!(lines_of("createProvider", "input.name"), Lines::Single);
+    }
+
+    #[test]
+    fn lists_are_capped() {
+        assert_eq!(list_cap("updateMou", "input.parties"), 20);
+        assert_eq!(list_cap("someFutureOperation", "input.things"), DEFAULT_LIST_CAP);
+        assert!(list_len(20, "createMou", "input.parties").is_ok());
+        match list_len(21, "createMou", "input.parties") {
+            Err(AppError::BadUserInput { field, .. }) => assert_eq!(field, "input.parties"),
+            other => panic!("{other:?}"),
         }
     }
 }

@@ -27,6 +27,7 @@ pub const INVITATION_PREFIX: &str = "lti_";
 
 /// Checks a new password against the policy; `field` names the input.
 pub fn check_new_password(password: &str, field: &str) -> AppResult<()> {
+    crate::validate::characters(password, field, crate::validate::Lines::Single)?;
     let chars = password.chars().count();
     if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
         return Err(AppError::bad_input(
@@ -189,6 +190,7 @@ mod tests {
         assert!(check_new_password("short", "password").is_err());
         assert!(check_new_password(&"x".repeat(257), "password").is_err());
         assert!(check_new_password("twelve chars", "password").is_ok());
+        assert!(check_new_password("twelve\tchars", "password").is_err());
     }
 
     #[test]

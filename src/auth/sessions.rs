@@ -181,7 +181,7 @@ pub async fn create_api_key(
     expires_at: Option<DateTime<Utc>>,
 ) -> AppResult<NewApiKey> {
     let admin = caller.actor.require_network_admin()?;
-    let label = crate::validate::text(label, "label", 200)?;
+    let label = crate::validate::text(label, "input.label", 200)?;
     if expires_at.is_some_and(|t| t <= Utc::now()) {
         return Err(AppError::bad_input("expiresAt", "expiresAt must be in the future"));
     }

@@ -152,8 +152,8 @@ pub async fn record(
 ) -> AppResult<Consent> {
     let member = caller.actor.require(CLIENT_ROLES)?.clone();
     idempotency::check_key(key)?;
-    if input.recipients.is_empty() || input.recipients.len() > 50 {
-        return Err(AppError::bad_input("input.recipients", "input.recipients must name 1 to 50 organizations"));
+    if input.recipients.is_empty() {
+        return Err(AppError::bad_input("input.recipients", "input.recipients must name at least one organization"));
     }
     if input.fields.is_empty() {
         return Err(AppError::bad_input("input.fields", "input.fields must name at least one field"));

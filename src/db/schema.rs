@@ -188,6 +188,30 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    demand_frozen_quarters (quarter_start) {
+        quarter_start -> Date,
+        frozen_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    demand_months (month_start, county_fips, need_code) {
+        month_start -> Date,
+        county_fips -> Text,
+        need_code -> Text,
+        sent -> Int4,
+        declined_no_capacity -> Int4,
+        placed -> Int4,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     follow_ups (id) {
         id -> Uuid,
         referral_id -> Uuid,
@@ -666,6 +690,8 @@ diesel::joinable!(county_teams -> counties (county_fips));
 diesel::joinable!(county_teams -> organizations (organization_id));
 diesel::joinable!(county_worksheets -> counties (county_fips));
 diesel::joinable!(county_worksheets -> users (updated_by));
+diesel::joinable!(demand_months -> counties (county_fips));
+diesel::joinable!(demand_months -> need_categories (need_code));
 diesel::joinable!(follow_ups -> organizations (organization_id));
 diesel::joinable!(follow_ups -> referrals (referral_id));
 diesel::joinable!(idempotency_keys -> organizations (organization_id));
@@ -721,6 +747,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     counties,
     county_teams,
     county_worksheets,
+    demand_frozen_quarters,
+    demand_months,
     follow_ups,
     geocode_cache,
     idempotency_keys,

@@ -5,7 +5,7 @@
 //! set-based query. Also demand: referrals per county and need, with small counts
 //! suppressed so no survivor can be singled out. Aggregates only, never client data.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Date, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -259,24 +259,202 @@ pub async fn to_geojson(conn: &mut AsyncPgConnection, cells: &[GapCell]) -> AppR
     Ok(serde_json::json!({ "type": "FeatureCollection", "features": features }).to_string())
 }
 
-/// Referrals for one county × need over a date range. A count from 1 to 4 is `None`
-/// (suppressed): small numbers could single out a survivor.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DemandCell {
-    pub county_fips: String,
-    pub need_code: String,
+// ---------------------------------------------------------------------------------------
+// Demand: referrals per county × need, published so that no survivor can be singled out.
+//
+// The figures of a cell (county × need × period) are counts of referrals sent in the
+// period: `sent` (S), `declinedNoCapacity` (D) and `neverPlaced` (N = S − placed). A count
+// from 1 to 4 must never be published, nor be recoverable from what is published. Four
+// ways to recover one were closed:
+//
+// 1. Overlapping windows (Jan 1–31 minus Jan 2–31 = Jan 1's exact count): only fixed
+//    periods exist — a calendar month, quarter or year.
+// 2. Asking again later (the count of a period that is still going on, or whose outcomes
+//    are still arriving, minus the same count yesterday): a period is published only once
+//    its quarter has been over for 30 days, from figures frozen then and never changed
+//    (migration 13).
+// 3. Other figures of the same cell (S − N = placed, N − D, S − D, …): within a period,
+//    D and N are published only if every count they reveal together with S is 0 or at
+//    least 5 ([`publish_period`]).
+// 4. Other kinds of period (a quarter minus two published months = the third month; a
+//    year minus eleven months): each quarter of a cell is published at one granularity
+//    only. If all three months can be published in full, the months are, and the quarter
+//    is their sum; otherwise the months are withheld entirely and the quarter is published
+//    by itself. A year figure is the sum of its four quarters' figures, published only
+//    when all four are. So a coarser figure is always a sum of published finer ones and
+//    tells nothing new, and a withheld figure never sits beside published ones that add
+//    up to it. (Complementary suppression, the usual alternative, can still be undone by
+//    reasoning about which cells were chosen to hide which; one granularity per quarter
+//    cannot, and tests/api/futures.rs and the tests below check it.)
+//
+// Across counties and needs nothing is summed: no total of a county or a need is
+// published anywhere, so no cell can be recovered from a margin. The price is that small
+// numbers stay hidden at every level: a cell with 3 referrals in a year is null in every
+// period of it.
+// ---------------------------------------------------------------------------------------
+
+/// Kinds of reporting period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeriodKind {
+    Month,
+    Quarter,
+    Year,
+}
+
+/// A fixed reporting period: a calendar month, quarter or year.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReportingPeriod {
+    kind: PeriodKind,
+    year: i32,
+    /// Month 1–12 or quarter 1–4; 0 for a year.
+    number: u32,
+}
+
+/// The earliest year asked about (each quarter asked about is frozen once).
+const FIRST_YEAR: i32 = 2000;
+
+impl ReportingPeriod {
+    /// A period from its kind, year and number (month 1–12, quarter 1–4, none for a year);
+    /// fields are named under `period`.
+    pub fn new(kind: PeriodKind, year: i32, number: Option<i32>) -> AppResult<Self> {
+        if !(FIRST_YEAR..=9999).contains(&year) {
+            return Err(AppError::bad_input("period.year", format!("period.year must be from {FIRST_YEAR} to 9999")));
+        }
+        let most = match kind {
+            PeriodKind::Month => 12,
+            PeriodKind::Quarter => 4,
+            PeriodKind::Year => 0,
+        };
+        let number = match (kind, number) {
+            (PeriodKind::Year, None) => 0,
+            (PeriodKind::Year, Some(_)) => {
+                return Err(AppError::bad_input("period.number", "period.number is not given for a year"));
+            }
+            (_, Some(n)) if (1..=most).contains(&n) => n as u32,
+            _ => {
+                return Err(AppError::bad_input("period.number", format!("period.number must be from 1 to {most}")));
+            }
+        };
+        Ok(ReportingPeriod { kind, year, number })
+    }
+
+    /// Quarters (1–4) of the year that the period lies in.
+    fn quarters(&self) -> std::ops::RangeInclusive<u32> {
+        match self.kind {
+            PeriodKind::Month => (self.number - 1) / 3 + 1..=(self.number - 1) / 3 + 1,
+            PeriodKind::Quarter => self.number..=self.number,
+            PeriodKind::Year => 1..=4,
+        }
+    }
+
+    fn quarter_start(&self, quarter: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, 3 * quarter - 2, 1).expect("a quarter's first day")
+    }
+}
+
+/// Raw counts of one cell in one month, as frozen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub sent: i64,
+    pub declined_no_capacity: i64,
+    pub placed: i64,
+}
+
+impl std::ops::Add for Counts {
+    type Output = Counts;
+    fn add(self, o: Counts) -> Counts {
+        Counts {
+            sent: self.sent + o.sent,
+            declined_no_capacity: self.declined_no_capacity + o.declined_no_capacity,
+            placed: self.placed + o.placed,
+        }
+    }
+}
+
+/// Published figures of one cell in one period; `None` is withheld.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Figures {
     pub sent: Option<i64>,
     pub declined_no_capacity: Option<i64>,
     pub never_placed: Option<i64>,
 }
 
-/// Hides counts from 1 to [`SUPPRESS_UP_TO`].
-pub fn suppress(count: i64) -> Option<i64> {
-    if (1..=SUPPRESS_UP_TO).contains(&count) { None } else { Some(count) }
+impl Figures {
+    const WITHHELD: Figures = Figures { sent: None, declined_no_capacity: None, never_placed: None };
+
+    fn complete(&self) -> bool {
+        self.sent.is_some() && self.declined_no_capacity.is_some() && self.never_placed.is_some()
+    }
+
+    fn is_zero(&self) -> bool {
+        self.sent == Some(0)
+    }
+}
+
+/// Whether a count would single someone out: 1 to [`SUPPRESS_UP_TO`].
+fn small(count: i64) -> bool {
+    (1..=SUPPRESS_UP_TO).contains(&count)
+}
+
+/// Referral demand for a county × need in a period, as published.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DemandCell {
+    pub county_fips: String,
+    pub need_code: String,
+    pub figures: Figures,
+}
+
+/// What may be published of one period's counts by themselves. `sent` unless it is small.
+/// Then `declinedNoCapacity` and `neverPlaced` together if none of the counts they reveal
+/// with `sent` is small — declined (D), never placed (N), placed (S − N), neither declined
+/// nor placed (N − D), not declined (S − D), declined or placed (S − N + D) — else the
+/// one of them that reveals no small count with `sent` alone, else neither. Every
+/// withheld figure keeps at least four possible values (checked exhaustively below).
+pub fn publish_period(c: Counts) -> Figures {
+    let (s, d, n) = (c.sent, c.declined_no_capacity, c.sent - c.placed);
+    if small(s) {
+        return Figures::WITHHELD;
+    }
+    let fine = |counts: &[i64]| !counts.iter().copied().any(small);
+    let (d_shown, n_shown) = if fine(&[d, n, s - n, n - d, s - d, s - n + d]) {
+        (true, true)
+    } else if fine(&[d, s - d]) {
+        (true, false)
+    } else if fine(&[n, s - n]) {
+        (false, true)
+    } else {
+        (false, false)
+    };
+    Figures { sent: Some(s), declined_no_capacity: d_shown.then_some(d), never_placed: n_shown.then_some(n) }
+}
+
+/// One quarter of a cell: its three months and the quarter, at one granularity (see the
+/// comment above [`PeriodKind`]).
+pub fn publish_quarter(months: [Counts; 3]) -> ([Figures; 3], Figures) {
+    let by_month = months.map(publish_period);
+    let total = months[0] + months[1] + months[2];
+    if by_month.iter().all(Figures::complete) {
+        (by_month, publish_period(total))
+    } else {
+        ([Figures::WITHHELD; 3], publish_period(total))
+    }
+}
+
+/// A year of a cell from its quarters' published figures: each figure is their sum when
+/// all four quarters publish it.
+pub fn publish_year(quarters: [Figures; 4]) -> Figures {
+    let sum = |f: fn(&Figures) -> Option<i64>| quarters.iter().map(f).sum::<Option<i64>>();
+    Figures {
+        sent: sum(|q| q.sent),
+        declined_no_capacity: sum(|q| q.declined_no_capacity),
+        never_placed: sum(|q| q.never_placed),
+    }
 }
 
 #[derive(QueryableByName)]
-struct DemandRow {
+struct MonthRow {
+    #[diesel(sql_type = Date)]
+    month_start: NaiveDate,
     #[diesel(sql_type = Text)]
     county_fips: String,
     #[diesel(sql_type = Text)]
@@ -289,47 +467,310 @@ struct DemandRow {
     placed: i64,
 }
 
-/// Demand per county × need for referrals sent from `from` to `to` (inclusive), only
-/// cells with referrals. For network members.
+#[derive(QueryableByName)]
+struct Publication {
+    #[diesel(sql_type = Date)]
+    published_from: NaiveDate,
+    #[diesel(sql_type = Date)]
+    today: NaiveDate,
+}
+
+/// Demand per county × need in a reporting period, for network members: the cells with
+/// referrals in the period's quarters, by county and need, a cell whose published figures
+/// are all zero left out. A period is published once its last quarter has been over for
+/// 30 days (the database decides, migration 13); before, `BAD_USER_INPUT` on `period`.
 pub async fn demand(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
-    from: NaiveDate,
-    to: NaiveDate,
+    period: ReportingPeriod,
 ) -> AppResult<Vec<DemandCell>> {
     actor.member()?;
-    if to < from {
-        return Err(AppError::bad_input("to", "to must not be before from"));
-    }
-    let rows: Vec<DemandRow> = diesel::sql_query(
-        "SELECT county_fips, need_code, sum(sent)::bigint AS sent, sum(declined_no_capacity)::bigint AS declined_no_capacity,
-                sum(placed)::bigint AS placed
-         FROM referral_demand WHERE sent_on BETWEEN $1 AND $2
-         GROUP BY county_fips, need_code HAVING sum(sent) > 0 ORDER BY county_fips, need_code",
+    let quarters: Vec<NaiveDate> = period.quarters().map(|q| period.quarter_start(q)).collect();
+    let publication: Publication = diesel::sql_query(
+        "SELECT max(demand_freeze_quarter(q)) AS published_from, current_date AS today FROM unnest($1::date[]) AS q",
     )
-    .bind::<Date, _>(from)
-    .bind::<Date, _>(to)
+    .bind::<diesel::sql_types::Array<Date>, _>(&quarters)
+    .get_result(conn)
+    .await?;
+    if publication.published_from > publication.today {
+        return Err(AppError::bad_input(
+            "period",
+            format!("period is not published yet: its figures are published from {}", publication.published_from),
+        ));
+    }
+    let first = quarters[0];
+    let end = quarters[quarters.len() - 1].checked_add_months(chrono::Months::new(3)).expect("a date");
+    let rows: Vec<MonthRow> = diesel::sql_query(
+        "SELECT month_start, county_fips, need_code, sent::bigint AS sent,
+                declined_no_capacity::bigint AS declined_no_capacity, placed::bigint AS placed
+         FROM demand_months WHERE month_start >= $1 AND month_start < $2",
+    )
+    .bind::<Date, _>(first)
+    .bind::<Date, _>(end)
     .load(conn)
     .await?;
-    Ok(rows
+    // Per cell: the counts of each month of the year (only the period's quarters filled).
+    let mut cells: std::collections::BTreeMap<(String, String), [Counts; 12]> = Default::default();
+    for r in rows {
+        let month = r.month_start.month0() as usize;
+        cells.entry((r.county_fips, r.need_code)).or_default()[month] =
+            Counts { sent: r.sent, declined_no_capacity: r.declined_no_capacity, placed: r.placed };
+    }
+    Ok(cells
         .into_iter()
-        .map(|r| DemandCell {
-            county_fips: r.county_fips,
-            need_code: r.need_code,
-            sent: suppress(r.sent),
-            declined_no_capacity: suppress(r.declined_no_capacity),
-            never_placed: suppress(r.sent - r.placed),
+        .map(|((county_fips, need_code), months)| {
+            let quarter = |q: u32| {
+                let m = 3 * (q as usize - 1);
+                publish_quarter([months[m], months[m + 1], months[m + 2]])
+            };
+            let figures = match period.kind {
+                PeriodKind::Month => quarter(period.quarters().next().unwrap_or(1)).0[(period.number as usize - 1) % 3],
+                PeriodKind::Quarter => quarter(period.number).1,
+                PeriodKind::Year => publish_year([1, 2, 3, 4].map(|q| quarter(q).1)),
+            };
+            DemandCell { county_fips, need_code, figures }
         })
+        .filter(|c| !c.figures.is_zero())
         .collect())
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::{HashMap, HashSet};
+
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
     use super::*;
 
+    /// The atoms of a month: declined for no capacity (D), placed (P), neither (O). Every
+    /// figure is a sum of atoms: S = D + P + O, D, N = D + O.
+    fn counts(d: i64, p: i64, o: i64) -> Counts {
+        Counts { sent: d + p + o, declined_no_capacity: d, placed: p }
+    }
+
+    /// Every count an attacker might want, of a set of atoms: each non-empty subset of
+    /// {D, P, O} (sent, declined, placed, never placed, ...).
+    fn subset_sums(d: i64, p: i64, o: i64) -> [i64; 7] {
+        [1, 2, 3, 4, 5, 6, 7].map(|m: u8| i64::from(m & 1) * d + i64::from(m >> 1 & 1) * p + i64::from(m >> 2 & 1) * o)
+    }
+
     #[test]
-    fn suppression_hides_one_to_four() {
-        assert_eq!((0..=6).map(suppress).collect::<Vec<_>>(), [Some(0), None, None, None, None, Some(5), Some(6)]);
+    fn small_counts_are_withheld_and_large_ones_published() {
+        let f = publish_period(counts(0, 0, 3));
+        assert_eq!(f, Figures::WITHHELD, "3 sent");
+        assert_eq!(
+            publish_period(counts(0, 0, 0)),
+            Figures { sent: Some(0), declined_no_capacity: Some(0), never_placed: Some(0) }
+        );
+        assert_eq!(
+            publish_period(counts(5, 5, 0)),
+            Figures { sent: Some(10), declined_no_capacity: Some(5), never_placed: Some(5) }
+        );
+        // 6 sent, 5 declined, 1 placed: declined and never placed would reveal the one placement.
+        assert_eq!(
+            publish_period(counts(5, 1, 0)),
+            Figures { sent: Some(6), declined_no_capacity: None, never_placed: None }
+        );
+        // 20 sent, 2 declined: declined is withheld, never placed is not.
+        assert_eq!(
+            publish_period(counts(2, 10, 8)),
+            Figures { sent: Some(20), declined_no_capacity: None, never_placed: Some(10) }
+        );
+    }
+
+    /// The complete attacker for one period: knows the rule, sees the published figures,
+    /// and considers every set of counts that would publish the same. No count from 1 to 4
+    /// of any combination of atoms may be the same in all of them. Exhaustive for every
+    /// period of up to 30 referrals (those with more published cannot be confused with
+    /// fewer, so the enumeration holds all candidates of every view it checks).
+    #[test]
+    fn no_small_count_of_a_period_can_be_worked_out_from_its_figures() {
+        const MOST: i64 = 30;
+        let mut views: HashMap<Figures, Vec<[i64; 7]>> = HashMap::new();
+        for d in 0..=MOST {
+            for p in 0..=MOST - d {
+                for o in 0..=MOST - d - p {
+                    views.entry(publish_period(counts(d, p, o))).or_default().push(subset_sums(d, p, o));
+                }
+            }
+        }
+        let mut checked = 0;
+        for (view, candidates) in views {
+            if view.sent.is_some_and(|s| s > MOST) {
+                continue;
+            }
+            for k in 0..7 {
+                let values: HashSet<i64> = candidates.iter().map(|c| c[k]).collect();
+                if values.len() == 1 {
+                    let v = *values.iter().next().unwrap();
+                    assert!(!small(v), "{view:?} reveals a count of {v} (subset {})", k + 1);
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 100);
+    }
+
+    /// The same attacker for a quarter: three months and the quarter, every union of
+    /// months, every combination of atoms. Exhaustive up to 10 referrals in the quarter.
+    #[test]
+    fn no_small_count_of_a_quarter_can_be_worked_out_from_its_months_and_total() {
+        const MOST: i64 = 10;
+        type View = ([Figures; 3], Figures);
+        let mut views: HashMap<View, Vec<Vec<i64>>> = HashMap::new();
+        let mut atoms = [0i64; 9];
+        fn each(atoms: &mut [i64; 9], i: usize, left: i64, f: &mut dyn FnMut(&[i64; 9])) {
+            if i == 9 {
+                return f(atoms);
+            }
+            for v in 0..=left {
+                atoms[i] = v;
+                each(atoms, i + 1, left - v, f);
+            }
+            atoms[i] = 0;
+        }
+        each(&mut atoms, 0, MOST, &mut |a| {
+            let months = [0, 1, 2].map(|m| counts(a[3 * m], a[3 * m + 1], a[3 * m + 2]));
+            let mut all = Vec::new();
+            for union in 1..8usize {
+                let pick = |k: usize| (0..3).filter(|m| union >> m & 1 == 1).map(|m| a[3 * m + k]).sum::<i64>();
+                all.extend(subset_sums(pick(0), pick(1), pick(2)));
+            }
+            views.entry(publish_quarter(months)).or_default().push(all);
+        });
+        let mut months_published = 0;
+        for (view, candidates) in &views {
+            if view.1.sent.is_some_and(|s| s > MOST) {
+                continue;
+            }
+            months_published += usize::from(view.0[0].complete() && view.1.sent.is_some_and(|s| s > 0));
+            for k in 0..candidates[0].len() {
+                let first = candidates[0][k];
+                if small(first) && candidates.iter().all(|c| c[k] == first) {
+                    panic!("{view:?} reveals a count of {first}");
+                }
+            }
+        }
+        assert!(months_published > 0, "some quarters publish their months");
+    }
+
+    /// A linear attacker over whole years: every published figure of every month, quarter
+    /// and the year is an equation over the 36 atoms of the year; no window of months
+    /// (any run of consecutive months, which includes every period) and no combination of
+    /// atoms whose count is 1 to 4 may follow from them. Random years, sparse to busy.
+    #[test]
+    fn no_window_of_a_year_can_be_worked_out_from_all_its_published_periods() {
+        let mut rng = StdRng::seed_from_u64(13);
+        for year in 0..400 {
+            let busy = [2, 4, 8, 20][year % 4];
+            let atoms: Vec<i64> = (0..36)
+                .map(|i| {
+                    let scale = if i % 3 == 0 { busy / 2 + 1 } else { busy };
+                    if rng.random_bool(0.3) { 0 } else { rng.random_range(0..=scale) }
+                })
+                .collect();
+            let months: Vec<Counts> =
+                (0..12).map(|m| counts(atoms[3 * m], atoms[3 * m + 1], atoms[3 * m + 2])).collect();
+            let quarters: Vec<([Figures; 3], Figures)> =
+                (0..4).map(|q| publish_quarter([months[3 * q], months[3 * q + 1], months[3 * q + 2]])).collect();
+            let year_figures = publish_year([0, 1, 2, 3].map(|q| quarters[q].1));
+            let mut published: Vec<(std::ops::Range<usize>, Figures)> = Vec::new();
+            for (q, (by_month, total)) in quarters.iter().enumerate() {
+                for (i, f) in by_month.iter().enumerate() {
+                    published.push((3 * q + i..3 * q + i + 1, *f));
+                }
+                published.push((3 * q..3 * q + 3, *total));
+            }
+            published.push((0..12, year_figures));
+            let mut basis = Basis::default();
+            for (range, f) in &published {
+                let row = |k: [f64; 3]| {
+                    let mut r = [0.0; 36];
+                    for m in range.clone() {
+                        r[3 * m..3 * m + 3].copy_from_slice(&k);
+                    }
+                    r
+                };
+                if let Some(s) = f.sent {
+                    assert_eq!(s, (range.clone()).map(|m| months[m].sent).sum::<i64>(), "published figures are exact");
+                    basis.add(row([1.0, 1.0, 1.0]));
+                }
+                if f.declined_no_capacity.is_some() {
+                    basis.add(row([1.0, 0.0, 0.0]));
+                }
+                if f.never_placed.is_some() {
+                    basis.add(row([1.0, 0.0, 1.0]));
+                }
+            }
+            for start in 0..12 {
+                for end in start + 1..=12 {
+                    for subset in 1..8u8 {
+                        let k = [subset & 1, subset >> 1 & 1, subset >> 2 & 1].map(f64::from);
+                        let mut v = [0.0; 36];
+                        let mut count = 0;
+                        for m in start..end {
+                            for a in 0..3 {
+                                v[3 * m + a] = k[a];
+                                count += atoms[3 * m + a] * i64::from(k[a] as u8);
+                            }
+                        }
+                        if small(count) {
+                            assert!(
+                                !basis.spans(v),
+                                "year {year}: months {start}..{end}, atoms {subset}: the count {count} follows from {published:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Row-reduced equations, for telling whether a combination follows from them.
+    #[derive(Default)]
+    struct Basis(Vec<([f64; 36], usize)>);
+
+    impl Basis {
+        fn reduce(&self, mut v: [f64; 36]) -> [f64; 36] {
+            for (row, pivot) in &self.0 {
+                let factor = v[*pivot] / row[*pivot];
+                if factor != 0.0 {
+                    for i in 0..36 {
+                        v[i] -= factor * row[i];
+                    }
+                }
+            }
+            v
+        }
+
+        fn add(&mut self, v: [f64; 36]) {
+            let r = self.reduce(v);
+            if let Some(pivot) = (0..36).find(|&i| r[i].abs() > 1e-9) {
+                self.0.push((r, pivot));
+            }
+        }
+
+        fn spans(&self, v: [f64; 36]) -> bool {
+            self.reduce(v).iter().all(|x| x.abs() < 1e-9)
+        }
+    }
+
+    #[test]
+    fn reporting_periods_are_checked() {
+        let field = |r: AppResult<ReportingPeriod>| match r {
+            Err(AppError::BadUserInput { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(ReportingPeriod::new(PeriodKind::Month, 2026, Some(13))), "period.number");
+        assert_eq!(field(ReportingPeriod::new(PeriodKind::Quarter, 2026, None)), "period.number");
+        assert_eq!(field(ReportingPeriod::new(PeriodKind::Year, 2026, Some(1))), "period.number");
+        assert_eq!(field(ReportingPeriod::new(PeriodKind::Year, 1999, None)), "period.year");
+        let may = ReportingPeriod::new(PeriodKind::Month, 2026, Some(5)).unwrap();
+        assert_eq!(
+            may.quarters().map(|q| may.quarter_start(q)).collect::<Vec<_>>(),
+            [NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()]
+        );
     }
 
     #[test]

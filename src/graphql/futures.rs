@@ -81,7 +81,30 @@ impl GapCellGql {
     }
 }
 
-/// Referral demand for a county × need. Counts from 1 to 4 are null (suppressed).
+/// A kind of reporting period.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "ReportingPeriodKind", remote = "crate::gaps::PeriodKind")]
+pub enum PeriodKindGql {
+    /// A calendar month; `number` 1–12.
+    Month,
+    /// A calendar quarter; `number` 1–4.
+    Quarter,
+    /// A calendar year; no `number`.
+    Year,
+}
+
+/// A fixed reporting period: a calendar month, quarter or year.
+#[derive(InputObject)]
+#[graphql(name = "ReportingPeriodInput")]
+pub struct ReportingPeriodGql {
+    pub kind: PeriodKindGql,
+    pub year: i32,
+    /// Month 1–12 or quarter 1–4; omitted for a year.
+    pub number: Option<i32>,
+}
+
+/// Referral demand for a county × need in a reporting period. A null figure is withheld:
+/// a count from 1 to 4, or one that would let such a count be worked out.
 #[derive(SimpleObject)]
 #[graphql(name = "DemandCell")]
 pub struct DemandCellGql {
@@ -494,23 +517,29 @@ impl FuturesQuery {
             .collect())
     }
 
-    /// Referral demand per county × need for referrals sent between `from` and `to`
-    /// (inclusive). Counts from 1 to 4 are suppressed (null).
+    /// Referral demand per county × need for referrals sent in a reporting period (a
+    /// calendar month, quarter or year; no other windows). A period is published once its
+    /// last quarter has been over for 30 days, and its figures never change afterwards.
+    /// Null figures are withheld: counts from 1 to 4, and figures that would let one be
+    /// worked out from the others. Each quarter of a county × need is published either
+    /// month by month or as a whole quarter (then its months are null); a year figure is
+    /// the sum of its quarters' and null when one of them is. Cells with no referrals
+    /// are left out.
     async fn county_demand(
         &self,
         ctx: &Context<'_>,
-        from: NaiveDate,
-        to: NaiveDate,
+        period: ReportingPeriodGql,
     ) -> async_graphql::Result<Vec<DemandCellGql>> {
-        let cells = gaps::demand(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, from, to).await.gql()?;
+        let period = gaps::ReportingPeriod::new(period.kind.into(), period.year, period.number).gql()?;
+        let cells = gaps::demand(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, period).await.gql()?;
         Ok(cells
             .into_iter()
             .map(|c| DemandCellGql {
                 county_fips: c.county_fips,
                 need_code: c.need_code,
-                sent: c.sent,
-                declined_no_capacity: c.declined_no_capacity,
-                never_placed: c.never_placed,
+                sent: c.figures.sent,
+                declined_no_capacity: c.figures.declined_no_capacity,
+                never_placed: c.figures.never_placed,
             })
             .collect())
     }

@@ -4,6 +4,7 @@
 mod directory_edit;
 mod futures;
 mod identity;
+pub mod inputs;
 mod loaders;
 mod notify;
 mod query;

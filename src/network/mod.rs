@@ -468,8 +468,9 @@ pub async fn expiring_mous(conn: &mut AsyncPgConnection, actor: &Actor, days: i3
     load_mous(conn, rows).await
 }
 
-/// Records or updates an MOU. Network admins may record any; coordinators only MOUs
-/// their own organization is a party to.
+/// Records or updates an MOU. Network admins may record and change any; a coordinator
+/// only MOUs its own organization is a party to, both before (on update) and after the
+/// change.
 pub async fn save_mou(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
@@ -523,6 +524,21 @@ pub async fn save_mou(
                 let current: Option<i32> =
                     mous::table.find(id).select(mous::version).for_update().first(conn).await.optional()?;
                 let current = current.ok_or(AppError::NotFound { what: "MOU" })?;
+                // Who may change an MOU is decided by its parties as it stands, before this
+                // change: otherwise a coordinator could name itself a party and so take over
+                // (terminate, re-scope) another organization's partnership.
+                if member.role == Role::Coordinator {
+                    let party: bool = diesel::select(diesel::dsl::exists(
+                        mou_parties::table
+                            .filter(mou_parties::mou_id.eq(id))
+                            .filter(mou_parties::organization_id.eq(member.organization_id)),
+                    ))
+                    .get_result(conn)
+                    .await?;
+                    if !party {
+                        return Err(AppError::Forbidden);
+                    }
+                }
                 if current != version {
                     return Err(AppError::Conflict { message: format!("the MOU changed; version is now {current}") });
                 }
@@ -652,6 +668,8 @@ pub async fn save_mou(
             })?;
         let rows: Vec<MouRow> = mou_select!(mous::table.filter(mous::id.eq(id))).load(conn).await?;
         let mou = load_mous(conn, rows).await?.pop().ok_or(AppError::NotFound { what: "MOU" })?;
+        // And as it will stand: a coordinator records only MOUs its organization is party
+        // to, so it cannot create one for others or hand its own away.
         if member.role == Role::Coordinator && !mou.parties.contains(&MouParty::Organization(member.organization_id)) {
             return Err(AppError::Forbidden);
         }

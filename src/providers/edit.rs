@@ -135,9 +135,6 @@ fn kind(value: &str, field: &str) -> AppResult<String> {
 }
 
 fn phones(input: &[PhoneInput]) -> AppResult<Vec<(String, Option<String>, bool)>> {
-    if input.len() > 20 {
-        return Err(AppError::bad_input("input.phones", "input.phones holds at most 20 numbers"));
-    }
     input
         .iter()
         .map(|p| {
@@ -360,9 +357,6 @@ pub async fn set_service_area(
     version: i32,
     counties_fips: &[String],
 ) -> AppResult<Provider> {
-    if counties_fips.len() > 200 {
-        return Err(AppError::bad_input("counties", "counties holds at most 200 codes"));
-    }
     let parsed: Vec<Fips> = counties_fips.iter().map(|c| Fips::parse(c, "counties")).collect::<AppResult<_>>()?;
     conn.transaction(async |conn| {
         lock_provider(conn, caller, provider, Some(version)).await?;

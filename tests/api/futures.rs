@@ -270,41 +270,289 @@ async fn training_and_mou_expiry_are_exact_to_the_day() {
     assert!(expiring["expiringMous"].as_array().unwrap().iter().any(|m| m["expiresOn"] == today.to_string()));
 }
 
+const DEMAND: &str = "query($p: ReportingPeriodInput!) { countyDemand(period: $p) { countyFips needCode sent declinedNoCapacity neverPlaced } }";
+
+/// A settled year (its last quarter over for more than 30 days, whatever today is).
+fn settled_year() -> i32 {
+    Utc::now().date_naive().year() - 2
+}
+
+fn period(kind: &str, year: i32, number: Option<u32>) -> Value {
+    json!({ "p": { "kind": kind, "year": year, "number": number } })
+}
+
+/// Cells of a `countyDemand` answer by (county, need): (sent, declined, never placed).
+fn demand_cells(data: &Value) -> BTreeMap<(String, String), (Value, Value, Value)> {
+    data["countyDemand"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{data}"))
+        .iter()
+        .map(|c| {
+            (
+                (c["countyFips"].as_str().unwrap().to_owned(), c["needCode"].as_str().unwrap().to_owned()),
+                (c["sent"].clone(), c["declinedNoCapacity"].clone(), c["neverPlaced"].clone()),
+            )
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn demand_counts_from_one_to_four_are_suppressed() {
     let n = network().await;
     for i in 0..3 {
         n.refer(&n.advocate, &format!("a-{i}"), json!({ "county": "37001" })).await;
     }
-    let mut placed = Vec::new();
-    for i in 0..6 {
-        placed.push(
-            n.refer(&n.advocate, &format!("b-{i}"), json!({ "county": "37003" })).await["data"]["createReferral"]["id"]
-                .clone(),
-        );
-    }
-    for (i, r) in placed.iter().enumerate() {
-        let (to, reason) = if i < 5 { ("DECLINED", json!("NO_CAPACITY")) } else { ("ACCEPTED", Value::Null) };
+    let transition = async |id: &Value, to: &str, reason: Value| {
         n.app.data_as(&n.recipient_staff, "mutation($id: ID!, $to: ReferralStatus!, $r: DeclineReason) { transitionReferral(id: $id, to: $to, reason: $r) { id } }",
-            json!({ "id": r, "to": to, "r": reason })).await;
+            json!({ "id": id, "to": to, "r": reason })).await;
+    };
+    // Alamance 3 referrals; Alexander 6 (5 declined for capacity, 1 placed); Alleghany 10
+    // (5 declined, 5 placed).
+    for (county, count, declined) in [("37003", 6, 5), ("37005", 10, 5)] {
+        for i in 0..count {
+            let id = n.refer(&n.advocate, &format!("{county}-{i}"), json!({ "county": county })).await["data"]
+                ["createReferral"]["id"]
+                .clone();
+            if i < declined {
+                transition(&id, "DECLINED", json!("NO_CAPACITY")).await;
+            } else {
+                transition(&id, "ACCEPTED", Value::Null).await;
+            }
+        }
     }
-    let today = Utc::now().date_naive().to_string();
-    let data = n.app.data_as(&n.sender_mdt, "query($d: NaiveDate!) { countyDemand(from: $d, to: $d) { countyFips needCode sent declinedNoCapacity neverPlaced } }", json!({ "d": today })).await;
-    let cells = data["countyDemand"].as_array().unwrap();
-    let small = cells.iter().find(|c| c["countyFips"] == "37001").unwrap();
+    // The counts were kept by the trigger today; move them to a settled May to read them.
+    let year = settled_year();
+    n.app.sql().await.execute("UPDATE referral_demand SET sent_on = make_date($1, 5, 14)", &[&year]).await.unwrap();
+    let may = demand_cells(&n.app.data_as(&n.sender_mdt, DEMAND, period("MONTH", year, Some(5))).await);
+    let cell = |cells: &BTreeMap<(String, String), (Value, Value, Value)>, county: &str| {
+        cells[&(county.to_owned(), "acute.housing".to_owned())].clone()
+    };
+    let null = Value::Null;
+    assert_eq!(cell(&may, "37001"), (null.clone(), null.clone(), null.clone()), "3 referrals: suppressed");
     assert_eq!(
-        (small["sent"].clone(), small["neverPlaced"].clone()),
-        (Value::Null, Value::Null),
-        "3 referrals: suppressed"
+        cell(&may, "37003"),
+        (null.clone(), null.clone(), null.clone()),
+        "May cannot be shown in full, so the quarter is shown instead of its months"
     );
-    let big = cells.iter().find(|c| c["countyFips"] == "37003").unwrap();
-    assert_eq!(big["sent"], 6);
-    assert_eq!(big["declinedNoCapacity"], 5);
-    assert_eq!(big["neverPlaced"], 5);
-    assert!(!data.to_string().contains(&n.sender_org), "aggregates carry no organization or referral ids");
-    let anonymous =
-        n.app.gql("query($d: NaiveDate!) { countyDemand(from: $d, to: $d) { sent } }", json!({ "d": today })).await;
+    assert_eq!(cell(&may, "37005"), (json!(10), json!(5), json!(5)));
+    let q2 = n.app.data_as(&n.sender_mdt, DEMAND, period("QUARTER", year, Some(2))).await;
+    let quarter = demand_cells(&q2);
+    assert_eq!(
+        cell(&quarter, "37003"),
+        (json!(6), null.clone(), null.clone()),
+        "declined (5) and never placed (5) beside sent (6) would reveal the one placement"
+    );
+    assert_eq!(cell(&quarter, "37005"), (json!(10), json!(5), json!(5)));
+    let whole = demand_cells(&n.app.data_as(&n.sender_mdt, DEMAND, period("YEAR", year, None)).await);
+    assert_eq!(cell(&whole, "37005"), (json!(10), json!(5), json!(5)));
+    assert_eq!(cell(&whole, "37001"), (null.clone(), null.clone(), null.clone()));
+    assert!(!q2.to_string().contains(&n.sender_org), "aggregates carry no organization or referral ids");
+    let anonymous = n.app.gql(DEMAND, period("YEAR", year, None)).await;
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+}
+
+/// The true counts of one county × need, month by month: (declined, placed, neither).
+type Year = [[i64; 3]; 12];
+
+/// Whether `target` follows linearly from `rows` (exact rational elimination over i128).
+fn follows(rows: &[Vec<i128>], target: &[i128]) -> bool {
+    let mut basis: Vec<(Vec<i128>, usize)> = Vec::new();
+    let reduce = |basis: &[(Vec<i128>, usize)], v: &[i128]| -> Vec<i128> {
+        let mut v = v.to_vec();
+        for (row, p) in basis {
+            if v[*p] != 0 {
+                let (a, b) = (row[*p], v[*p]);
+                v = v.iter().zip(row).map(|(x, r)| x * a - b * r).collect();
+                let g = v.iter().fold(0i128, |g, x| num_gcd(g, x.abs()));
+                if g > 1 {
+                    v.iter_mut().for_each(|x| *x /= g);
+                }
+            }
+        }
+        v
+    };
+    for r in rows {
+        let red = reduce(&basis, r);
+        if let Some(p) = red.iter().position(|x| *x != 0) {
+            basis.push((red, p));
+        }
+    }
+    reduce(&basis, target).iter().all(|x| *x == 0)
+}
+
+fn num_gcd(a: i128, b: i128) -> i128 {
+    if b == 0 { a } else { num_gcd(b, a % b) }
+}
+
+#[tokio::test]
+async fn demand_is_published_only_for_fixed_periods_and_no_combination_reveals_a_small_count() {
+    let n = network().await;
+    let year = settled_year();
+    // The attack that worked: two overlapping windows differ by one day's exact count.
+    let window = n
+        .app
+        .gql_as(&n.sender_mdt, "{ countyDemand(from: \"2026-01-01\", to: \"2026-01-31\") { sent } }", json!({}))
+        .await
+        .1;
+    assert_eq!(error_code(&window), "GRAPHQL_VALIDATION_FAILED", "no arbitrary windows: {window}");
+
+    // Counts as the trigger keeps them (per day and connection), for a settled year.
+    let mut rng = StdRng::seed_from_u64(5);
+    let mut truth: BTreeMap<&str, Year> = BTreeMap::new();
+    let mut one_day_alone = [[1, 5, 1]; 12];
+    one_day_alone[0] = [0, 1, 0];
+    truth.insert("37001", one_day_alone); // one referral in January, busy after
+    truth.insert("37003", [[0, 6, 0]; 12]); // steady: every month can be shown
+    let mut sparse = [[0; 3]; 12];
+    sparse[3] = [1, 0, 0];
+    sparse[8] = [0, 1, 1];
+    truth.insert("37005", sparse); // 3 in the whole year
+    for county in ["37007", "37009", "37011", "37013", "37015"] {
+        let busy = rng.random_range(1..=8);
+        let mut months = [[0; 3]; 12];
+        for m in months.iter_mut() {
+            for a in m.iter_mut() {
+                *a = if rng.random_bool(0.4) { 0 } else { rng.random_range(0..=busy) };
+            }
+        }
+        truth.insert(county, months);
+    }
+    let db = n.app.sql().await;
+    for (county, months) in &truth {
+        for (m, [d, p, o]) in months.iter().enumerate() {
+            // Split each month over two days and two connections' counters.
+            let parts = [(*d, *p, *o / 2), (0, 0, *o - *o / 2)];
+            for (i, (d, p, o)) in parts.into_iter().enumerate() {
+                if d + p + o == 0 {
+                    continue;
+                }
+                db.execute(
+                    "INSERT INTO referral_demand (county_fips, need_code, sent_on, counter, sent, declined_no_capacity, placed)
+                     VALUES ($1, 'acute.housing', make_date($2, $3, $4), $5, $6, $7, $8)",
+                    &[county, &year, &(m as i32 + 1), &(3 + 10 * i as i32), &(100 + i as i32),
+                      &((d + p + o) as i32), &(d as i32), &(p as i32)],
+                )
+                .await
+                .unwrap();
+            }
+        }
+    }
+
+    // Everything an MDT viewer may ask about that year: 12 months, 4 quarters, the year.
+    let mut asks: Vec<(Vec<usize>, Value)> =
+        (1..=12).map(|m| (vec![m - 1], period("MONTH", year, Some(m as u32)))).collect();
+    asks.extend((1..=4).map(|q| ((3 * q - 3..3 * q).collect(), period("QUARTER", year, Some(q as u32)))));
+    asks.push(((0..12).collect(), period("YEAR", year, None)));
+    let mut answers = Vec::new();
+    for (months, p) in &asks {
+        answers.push((months.clone(), demand_cells(&n.app.data_as(&n.sender_mdt, DEMAND, p.clone()).await)));
+    }
+    let mut published_months = 0;
+    for (county, months) in &truth {
+        let key = (county.to_string(), "acute.housing".to_string());
+        // Every published figure is an equation over the 36 unknowns (3 per month).
+        let mut rows: Vec<Vec<i128>> = Vec::new();
+        for (covered, cells) in &answers {
+            let (s, d, np) = cells.get(&key).cloned().unwrap_or((json!(0), json!(0), json!(0)));
+            for (figure, atoms) in [(s, [1, 1, 1]), (d, [1, 0, 0]), (np, [1, 0, 1])] {
+                if let Some(value) = figure.as_i64() {
+                    let truth: i64 =
+                        covered.iter().map(|&m| (0..3).map(|a| atoms[a] * months[m][a]).sum::<i64>()).sum();
+                    assert_eq!(value, truth, "{county} {covered:?}: published figures are exact");
+                    let mut row = vec![0i128; 36];
+                    for &m in covered {
+                        for a in 0..3 {
+                            row[3 * m + a] = i128::from(atoms[a]);
+                        }
+                    }
+                    rows.push(row);
+                    published_months += usize::from(covered.len() == 1);
+                }
+            }
+        }
+        // No run of months, and no combination of the outcomes in it, whose count is 1
+        // to 4 follows from them (sums, differences, across kinds and figures).
+        for start in 0..12 {
+            for end in start + 1..=12 {
+                for subset in 1..8usize {
+                    let mut target = vec![0i128; 36];
+                    let mut count = 0;
+                    for m in start..end {
+                        for a in 0..3 {
+                            if subset >> a & 1 == 1 {
+                                target[3 * m + a] = 1;
+                                count += months[m][a];
+                            }
+                        }
+                    }
+                    if (1..=4).contains(&count) {
+                        assert!(
+                            !follows(&rows, &target),
+                            "{county}: the count {count} of months {start}..{end} (outcomes {subset}) can be worked out"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(published_months > 0, "some months are published month by month");
+    let cells = &answers[16].1;
+    assert_eq!(cells[&("37003".into(), "acute.housing".into())], (json!(72), json!(0), json!(0)));
+    let january = &answers[0].1;
+    assert_eq!(january[&("37001".into(), "acute.housing".into())].0, Value::Null, "the lone January referral");
+
+    // Published figures never change: outcomes arriving later, and referrals counted on
+    // days of that year, leave every answer as it was.
+    db.execute("UPDATE referral_demand SET placed = sent, declined_no_capacity = 0 WHERE sent_on BETWEEN make_date($1, 1, 1) AND make_date($1, 12, 31)", &[&year])
+        .await
+        .unwrap();
+    db.execute(
+        "INSERT INTO referral_demand (county_fips, need_code, sent_on, counter, sent) VALUES ('37003', 'acute.housing', make_date($1, 2, 2), 999, 1)",
+        &[&year],
+    )
+    .await
+    .unwrap();
+    for ((_, p), (_, before)) in asks.iter().zip(&answers) {
+        let again = demand_cells(&n.app.data_as(&n.sender_mdt, DEMAND, p.clone()).await);
+        assert_eq!(&again, before, "{p}: figures are frozen once published");
+    }
+
+    // A period still going on, or not yet settled, is not published.
+    let today = Utc::now().date_naive();
+    let current_quarter = today.month0() / 3 + 1;
+    for p in [
+        period("QUARTER", today.year(), Some(current_quarter)),
+        period("MONTH", today.year(), Some(today.month())),
+        period("YEAR", today.year(), None),
+    ] {
+        let body = n.app.gql_as(&n.sender_mdt, DEMAND, p.clone()).await.1;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{p}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], "period");
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains("published from"), "{body}");
+    }
+    for (p, field) in [
+        (period("MONTH", year, Some(13)), "period.number"),
+        (period("QUARTER", year, None), "period.number"),
+        (period("YEAR", year, Some(1)), "period.number"),
+        (period("YEAR", 1999, None), "period.year"),
+    ] {
+        let body = n.app.gql_as(&n.sender_mdt, DEMAND, p.clone()).await.1;
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{p}: {body}");
+    }
+
+    // The service role reads frozen figures only: not the daily counters, and it cannot
+    // write a published figure.
+    let (service, connection) = tokio_postgres::connect(&n.app.app_db_url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    for statement in [
+        "SELECT count(*) FROM referral_demand",
+        "UPDATE demand_months SET sent = sent + 1",
+        "INSERT INTO demand_frozen_quarters (quarter_start) VALUES ('2001-01-01')",
+        "DELETE FROM demand_months",
+    ] {
+        let refused = service.batch_execute(statement).await.expect_err(statement);
+        assert_eq!(refused.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{statement}");
+    }
 }
 
 #[tokio::test]
@@ -495,4 +743,65 @@ async fn mous_are_recorded_by_admins_and_by_coordinators_of_a_party() {
         .await;
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED", "details of partnerships and people are for members");
     assert!(!anonymous.to_string().contains("Partnership"), "no MOU detail leaked: {anonymous}");
+}
+
+#[tokio::test]
+async fn only_parties_of_an_mou_as_it_stands_may_change_it() {
+    let n = network().await;
+    let (_, _, outsider_coordinator) = n.app.member(&n.admin, &n.outsider_org, "COORDINATOR").await;
+    let provider = fixture_provider(&n.app, &n.admin).await;
+    let made = n
+        .app
+        .data_as(&n.admin, "mutation($i: MouInput!) { createMou(input: $i) { id version } }",
+            json!({ "i": { "providerId": provider, "title": "Sender partnership", "scopeNeeds": ["long_term.child_care"],
+                "effectiveOn": "2026-01-01", "expiresOn": "2027-12-31", "status": "ACTIVE",
+                "parties": [{ "organizationId": n.sender_org }] } }))
+        .await;
+    let id = made["createMou"]["id"].as_str().unwrap().to_owned();
+    let update = async |token: Option<&str>, version: i64, input: Value| -> Value {
+        let q = "mutation($id: ID!, $v: Int!, $i: MouInput!) { updateMou(id: $id, version: $v, input: $i) { version status parties { organizationId } } }";
+        let vars = json!({ "id": id, "v": version, "i": input });
+        match token {
+            Some(t) => n.app.gql_as(t, q, vars).await.1,
+            None => n.app.gql(q, vars).await,
+        }
+    };
+    let hijack = json!({ "status": "TERMINATED",
+        "parties": [{ "organizationId": n.sender_org }, { "organizationId": n.outsider_org }] });
+    assert_eq!(
+        error_code(&update(Some(&outsider_coordinator), 1, hijack.clone()).await),
+        "FORBIDDEN",
+        "a coordinator of an unrelated organization cannot add itself and terminate"
+    );
+    let takeover = json!({ "scopeNeeds": ["acute.housing"], "parties": [{ "organizationId": n.outsider_org }] });
+    assert_eq!(error_code(&update(Some(&outsider_coordinator), 1, takeover).await), "FORBIDDEN");
+    assert_eq!(
+        error_code(&update(Some(&outsider_coordinator), 1, json!({ "status": "TERMINATED" })).await),
+        "FORBIDDEN"
+    );
+    assert_eq!(error_code(&update(Some(&n.advocate), 1, hijack.clone()).await), "FORBIDDEN", "a lower role of a party");
+    assert_eq!(error_code(&update(None, 1, hijack.clone()).await), "UNAUTHENTICATED");
+    let unchanged = n
+        .app
+        .data_as(
+            &n.admin,
+            "query($p: ID!) { provider(id: $p) { mous { id version status scopeNeeds parties { organizationId } } } }",
+            json!({ "p": provider }),
+        )
+        .await;
+    assert_eq!(
+        unchanged["provider"]["mous"][0],
+        json!({ "id": id, "version": 1, "status": "ACTIVE", "scopeNeeds": ["long_term.child_care"],
+            "parties": [{ "organizationId": n.sender_org }] }),
+        "nothing was written"
+    );
+    // A party's coordinator may change it (and bring in another party); a network admin may too.
+    let by_party = update(Some(&n.coordinator), 1, hijack).await;
+    assert!(by_party.get("errors").is_none(), "{by_party}");
+    assert_eq!(by_party["data"]["updateMou"]["status"], "TERMINATED");
+    let by_admin = update(Some(&n.admin), 2, json!({ "status": "ACTIVE" })).await;
+    assert_eq!(by_admin["data"]["updateMou"]["version"], 3, "{by_admin}");
+    // Now a party, the outsider's coordinator may change it too.
+    let by_new_party = update(Some(&outsider_coordinator), 3, json!({ "title": "Joint partnership" })).await;
+    assert!(by_new_party.get("errors").is_none(), "{by_new_party}");
 }

@@ -159,6 +159,74 @@ async fn the_audit_log_is_append_only_for_the_service() {
     }
 }
 
+/// A SECURITY DEFINER function runs with its owner's rights, so every name in it must
+/// mean what its owner meant: the search path is pinned, pg_catalog first and the
+/// caller's temporary schema last (unlisted, it is searched first for tables).
+#[tokio::test]
+async fn security_definer_functions_pin_their_search_path() {
+    let n = crate::referrals::network().await;
+    let db = n.app.sql().await;
+    let rows = db
+        .query(
+            // Ours, that is: PostGIS ships one of its own (ST_EstimatedExtent, in C).
+            "SELECT p.oid::regprocedure::text, coalesce(p.proconfig, '{}') FROM pg_proc p
+             WHERE p.prosecdef AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                 WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+             ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let functions: Vec<(String, Vec<String>)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let names: Vec<&str> = functions.iter().map(|(f, _)| f.as_str()).collect();
+    assert!(names.contains(&"referral_demand_count()") && names.contains(&"demand_freeze_quarter(date)"), "{names:?}");
+    for (function, config) in &functions {
+        let path = config
+            .iter()
+            .find_map(|c| c.strip_prefix("search_path="))
+            .unwrap_or_else(|| panic!("{function} sets no search_path: {config:?}"));
+        let schemas: Vec<&str> = path.split(',').map(|s| s.trim().trim_matches('"')).collect();
+        assert_eq!(schemas.first(), Some(&"pg_catalog"), "{function}: {path}");
+        assert_eq!(schemas.last(), Some(&"pg_temp"), "{function}: {path}");
+    }
+
+    // The attack it stops: the service role shadows the demand counters with a temporary
+    // table, and its referrals are counted there instead.
+    let (service, connection) = tokio_postgres::connect(&n.app.app_db_url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    service
+        .batch_execute(
+            "CREATE TEMPORARY TABLE referral_demand (county_fips text, need_code text, sent_on date, counter integer,
+                 sent integer, declined_no_capacity integer, placed integer,
+                 PRIMARY KEY (county_fips, need_code, sent_on, counter))",
+        )
+        .await
+        .expect("the service role may create temporary tables");
+    service
+        .batch_execute(&format!(
+            "BEGIN;
+             SELECT set_config('app.org_id', '{sender}', true);
+             INSERT INTO referrals (sender_organization_id, recipient_organization_id, provider_id, service_id,
+                                    need_code, urgency, status, sent_at, county_fips)
+             SELECT '{sender}', '{recipient}', provider_id, id, 'acute.housing', 'URGENT', 'SENT', now(), '37001'
+             FROM services WHERE id = '{service}';
+             COMMIT;",
+            sender = n.sender_org,
+            recipient = n.recipient_org,
+            service = n.service
+        ))
+        .await
+        .expect("a referral sent as the service");
+    let shadowed: i64 = service.query_one("SELECT count(*) FROM pg_temp.referral_demand", &[]).await.unwrap().get(0);
+    assert_eq!(shadowed, 0, "nothing was counted in the caller's temporary table");
+    let counted: i64 = db
+        .query_one("SELECT coalesce(sum(sent), 0)::bigint FROM public.referral_demand WHERE county_fips = '37001'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(counted, 1, "the referral counts where it should");
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }

@@ -4,9 +4,11 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use actix_web::HttpMessage;
 use actix_web::dev::{Server, Service};
 use actix_web::{App, HttpServer, middleware, web};
 use futures_util::FutureExt;
+use tracing::Instrument;
 
 use crate::config::{self, Config, DatabaseSource, Mode, RateLimits, SessionPolicy};
 use crate::crypto::{Keyring, KeyringError};
@@ -135,10 +137,18 @@ pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions)
                     .add(("Referrer-Policy", "no-referrer")),
             )
             .wrap_fn(|req, srv| {
+                // Every request gets its id here, and a span carrying it around all its
+                // work (the GraphQL layer adds the operation), so each log line written
+                // while serving it names the id the caller was given.
+                let request_id = uuid::Uuid::new_v4().to_string();
+                req.extensions_mut().insert(http::RequestId(request_id.clone()));
+                let span = tracing::info_span!("request", id = %request_id, operation = tracing::field::Empty);
                 // Path only: query strings are never logged.
                 let (method, path, started) = (req.method().clone(), req.path().to_owned(), Instant::now());
-                srv.call(req).map(move |res| {
+                let access = span.clone();
+                srv.call(req).instrument(span).map(move |res| {
                     if let Ok(res) = &res {
+                        let _in_request = access.enter();
                         tracing::info!(%method, %path, status = res.status().as_u16(),
                             ms = started.elapsed().as_millis() as u64, "request");
                     }

@@ -48,26 +48,34 @@ impl Loaders {
         let db = Db(pool);
         let actor: Actor = caller.actor.clone();
         Loaders {
-            services: DataLoader::new(ServicesByProvider(db.clone()), tokio::spawn),
-            phones: DataLoader::new(PhonesByProvider(db.clone()), tokio::spawn),
-            locations: DataLoader::new(LocationsByProvider(db.clone(), actor.clone()), tokio::spawn),
-            service_areas: DataLoader::new(ServiceAreaByProvider(db.clone()), tokio::spawn),
-            needs: DataLoader::new(NeedsByService(db.clone()), tokio::spawn),
-            counties: DataLoader::new(CountyByFips(db.clone()), tokio::spawn),
-            providers: DataLoader::new(ProvidersById(db.clone()), tokio::spawn),
-            flags: DataLoader::new(FlagsByProvider(db.clone()), tokio::spawn),
-            contacts: DataLoader::new(ContactsByProvider(db.clone(), actor.clone()), tokio::spawn),
-            trainings: DataLoader::new(TrainingsByProvider(db.clone(), actor.clone()), tokio::spawn),
-            mous: DataLoader::new(MousByProvider(db.clone(), actor.clone()), tokio::spawn),
-            needs_by_code: DataLoader::new(NeedByCode(db.clone()), tokio::spawn),
+            services: DataLoader::new(ServicesByProvider(db.clone()), spawner()),
+            phones: DataLoader::new(PhonesByProvider(db.clone()), spawner()),
+            locations: DataLoader::new(LocationsByProvider(db.clone(), actor.clone()), spawner()),
+            service_areas: DataLoader::new(ServiceAreaByProvider(db.clone()), spawner()),
+            needs: DataLoader::new(NeedsByService(db.clone()), spawner()),
+            counties: DataLoader::new(CountyByFips(db.clone()), spawner()),
+            providers: DataLoader::new(ProvidersById(db.clone()), spawner()),
+            flags: DataLoader::new(FlagsByProvider(db.clone()), spawner()),
+            contacts: DataLoader::new(ContactsByProvider(db.clone(), actor.clone()), spawner()),
+            trainings: DataLoader::new(TrainingsByProvider(db.clone(), actor.clone()), spawner()),
+            mous: DataLoader::new(MousByProvider(db.clone(), actor.clone()), spawner()),
+            needs_by_code: DataLoader::new(NeedByCode(db.clone()), spawner()),
             referral_clients: DataLoader::new(
                 ClientsByReferral(db.clone(), caller.clone(), Arc::clone(&keyring)),
-                tokio::spawn,
+                spawner(),
             ),
-            referral_events: DataLoader::new(EventsByReferral(db.clone(), caller.clone(), keyring), tokio::spawn),
-            referral_follow_ups: DataLoader::new(FollowUpsByReferral(db, caller), tokio::spawn),
+            referral_events: DataLoader::new(EventsByReferral(db.clone(), caller.clone(), keyring), spawner()),
+            referral_follow_ups: DataLoader::new(FollowUpsByReferral(db, caller), spawner()),
         }
     }
+}
+
+/// Runs a loader's batches as tasks inside the span of the request that made them, so
+/// their log lines carry its id.
+fn spawner()
+-> impl Fn(futures_util::future::BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> + Send + Sync + 'static {
+    let span = tracing::Span::current();
+    move |batch| tokio::spawn(tracing::Instrument::instrument(batch, span.clone()))
 }
 
 #[derive(Clone)]

@@ -7,6 +7,7 @@ mod confidentiality;
 mod consent_matrix;
 mod directory;
 mod drift;
+mod errors;
 mod futures;
 mod hardening;
 mod http;

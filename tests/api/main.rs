@@ -16,5 +16,6 @@ mod notifications;
 mod permissions;
 mod reference;
 mod referrals;
+mod request_logs;
 mod search;
 mod search_index;

@@ -167,22 +167,52 @@ async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) ->
         Ok(mut conn) => auth::sessions::authenticate(&mut conn, state.settings.auth, &token).await,
         Err(e) => Err(e.into()),
     };
+    let verified = &state.settings.verified_tokens;
     match authenticated {
-        Ok(actor) => Ok(actor),
-        Err(crate::error::AppError::Unauthenticated) => Err(error_response(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
-            "the token is invalid, expired or revoked",
-            request_id,
-        )),
+        Ok(actor) => {
+            verified.remember(&token, &actor);
+            Ok(actor)
+        }
+        Err(crate::error::AppError::Unauthenticated) => {
+            verified.forget(&token);
+            Err(error_response(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                "the token is invalid, expired or revoked",
+                request_id,
+            ))
+        }
         Err(e) => {
             graphql::log_internal(&e);
+            // While the database cannot answer, a token it verified moments ago still
+            // stands (see `auth::grace` for why revocation stays prompt). Any database
+            // failure counts: a check cut off by a shutdown arrives without a kind.
+            if let Some(actor) = verified.recall(&token) {
+                tracing::warn!("token honoured from a recent check while the database cannot answer");
+                return Ok(actor);
+            }
             Err(match e {
                 crate::error::AppError::Unavailable(_) => unavailable(request_id),
                 _ => error_response(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.public_message(), request_id),
             })
         }
     }
+}
+
+/// Mutations that end or change credentials: after one succeeds through this instance,
+/// no earlier token check is honoured without the database (`auth::grace`).
+const ENDS_CREDENTIALS: &[&str] =
+    &["logout", "revokeUserTokens", "revokeApiKey", "setMembership", "removeMembership", "acceptInvitation"];
+
+/// Whether the document runs a mutation of [`ENDS_CREDENTIALS`].
+fn ends_credentials(doc: &ExecutableDocument) -> bool {
+    doc.operations.iter().any(|(_, op)| {
+        op.node.ty == async_graphql::parser::types::OperationType::Mutation
+            && op.node.selection_set.node.items.iter().any(|item| match &item.node {
+                Selection::Field(f) => ENDS_CREDENTIALS.contains(&f.node.name.node.as_str()),
+                _ => false,
+            })
+    })
 }
 
 /// The state-wide gap matrix as a download: `/exports/gap-matrix.csv` or `.geojson`.
@@ -335,7 +365,12 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
         Err(response) => return response,
     };
     let caller = Caller { actor, request_id: request_id.clone() };
-    let request = graphql::with_request_data(request, &state.pool, &state.settings.keyring, caller, ClientAddr(ip));
+    let request = graphql::with_request_data(request, &state.pool, &state.settings, caller, ClientAddr(ip));
+    let ends_credentials = doc.as_ref().is_some_and(ends_credentials);
+    if ends_credentials {
+        // Before and after running it, so no check made before it commits is honoured.
+        state.settings.verified_tokens.forget_all();
+    }
     let execution = state.schema.execute(request).instrument(tracing::Span::current());
     let Ok(response) = tokio::time::timeout(state.request_timeout, execution).await else {
         tracing::warn!(request_id, "request timed out");
@@ -346,21 +381,36 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
             &request_id,
         );
     };
+    if ends_credentials {
+        state.settings.verified_tokens.forget_all();
+    }
     // Only the errors are rewritten; `data` is written straight from the executor's
     // value (a gap matrix is thousands of objects, and a detour through a JSON tree
     // doubled its cost).
     let mut errors: Vec<Value> = response.errors.iter().map(|e| serde_json::to_value(e).unwrap_or_default()).collect();
+    // diesel keeps no SQLSTATE, so a statement PostgreSQL refused for a reason diesel
+    // does not name is told apart by its circumstances: a NUL in the request is the
+    // input's fault (22021: PostgreSQL refuses valid UTF-8 text only for a NUL); a
+    // database that then fails a fresh round trip was shutting down or unreachable
+    // (57P01 and kin cut a statement off mid-flight); anything else stays internal.
+    let unclassified = response.errors.iter().filter_map(|e| e.source::<graphql::HiddenCause>());
+    let unreachable = nul_at.is_none()
+        && unclassified.into_iter().any(|c| c.unclassified_database_refusal)
+        && !database_answers(&state.pool).await;
     for (error, json) in response.errors.iter().zip(errors.iter_mut()) {
-        if let Some(cause) = error.source::<graphql::HiddenCause>() {
-            log_hidden_cause(cause, &operation, &error.path);
-            if cause.unclassified_database_refusal
-                && let Some(field) = &nul_at
-            {
-                // diesel keeps no SQLSTATE; PostgreSQL refuses valid UTF-8 text only
-                // for a NUL (22021), and this request carries one: it is the input.
-                *json = json!({ "message": format!("{field} must not contain NUL characters"), "path": json["path"],
-                    "extensions": { "code": "BAD_USER_INPUT", "field": field } });
-            }
+        let Some(cause) = error.source::<graphql::HiddenCause>() else { continue };
+        if !cause.unclassified_database_refusal {
+            log_hidden_cause(cause.code, cause, &operation, &error.path);
+        } else if let Some(field) = &nul_at {
+            log_hidden_cause("BAD_USER_INPUT", cause, &operation, &error.path);
+            *json = json!({ "message": format!("{field} must not contain NUL characters"), "path": json["path"],
+                "extensions": { "code": "BAD_USER_INPUT", "field": field } });
+        } else if unreachable {
+            log_hidden_cause("UNAVAILABLE", cause, &operation, &error.path);
+            *json = json!({ "message": crate::error::UNAVAILABLE_MESSAGE, "path": json["path"],
+                "extensions": { "code": "UNAVAILABLE" } });
+        } else {
+            log_hidden_cause(cause.code, cause, &operation, &error.path);
         }
     }
     finish_errors(&mut errors, &query_text, &request_id);
@@ -383,7 +433,12 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
 
 /// One log line for an error whose cause the caller did not see: the operation, the
 /// field's path and the cause (the request's span adds the request id).
-fn log_hidden_cause(cause: &graphql::HiddenCause, operation: &str, path: &[async_graphql::PathSegment]) {
+fn log_hidden_cause(
+    answered: &str,
+    cause: &graphql::HiddenCause,
+    operation: &str,
+    path: &[async_graphql::PathSegment],
+) {
     let path: Vec<String> = path
         .iter()
         .map(|segment| match segment {
@@ -392,11 +447,21 @@ fn log_hidden_cause(cause: &graphql::HiddenCause, operation: &str, path: &[async
         })
         .collect();
     let path = path.join(".");
-    if cause.code == "UNAVAILABLE" {
-        tracing::warn!(operation, path, cause = %cause.description, "database unavailable");
-    } else {
-        tracing::error!(operation, path, cause = %cause.description, "internal error");
+    match answered {
+        "INTERNAL" => tracing::error!(operation, path, cause = %cause.description, "internal error"),
+        _ => {
+            tracing::warn!(operation, path, code = answered, cause = %cause.description, "database refused or unavailable")
+        }
     }
+}
+
+/// Whether the database answers a fresh round trip now (within a second).
+async fn database_answers(pool: &DbPool) -> bool {
+    let round_trip = async {
+        let mut conn = pool.get().await.ok()?;
+        diesel_async::RunQueryDsl::execute(diesel::sql_query("SELECT 1"), &mut *conn).await.ok()
+    };
+    matches!(tokio::time::timeout(Duration::from_secs(1), round_trip).await, Ok(Some(_)))
 }
 
 /// Whether GraphQL text holds a NUL character, raw or escaped in a string literal
@@ -515,15 +580,14 @@ fn finish_errors(errors: &mut [Value], query: &str, request_id: &str) {
 }
 
 async fn healthz(state: web::Data<HttpState>) -> HttpResponse {
-    let ok = match state.pool.get().await {
-        Ok(mut conn) => diesel_async::RunQueryDsl::execute(diesel::sql_query("SELECT 1"), &mut *conn).await.is_ok(),
-        Err(_) => false,
-    };
+    let ok = database_answers(&state.pool).await;
     let index = state.settings.directory.state().as_str();
     if ok {
         HttpResponse::Ok().json(json!({ "status": "ok", "searchIndex": index }))
     } else {
-        HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "database": "unreachable" }))
+        // Public searches may still be answered from the index's last snapshot.
+        HttpResponse::ServiceUnavailable()
+            .json(json!({ "status": "unavailable", "database": "unreachable", "searchIndex": index }))
     }
 }
 

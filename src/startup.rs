@@ -54,6 +54,12 @@ pub struct ServerOptions {
     pub webhook_allow_loopback: bool,
     /// Serve searches and the gap matrix from the in-memory directory index.
     pub search_index: bool,
+    /// How long the index's last snapshot answers public searches while the database
+    /// cannot.
+    pub search_stale_limit: Duration,
+    /// How long a verified token is honoured without the database while it cannot
+    /// answer (zero: never).
+    pub session_grace: Duration,
 }
 
 impl ServerOptions {
@@ -72,6 +78,8 @@ impl ServerOptions {
             )),
             webhook_allow_loopback: config.webhook_allow_loopback,
             search_index: config.search_index,
+            search_stale_limit: Duration::from_secs(config.search_stale_seconds.into()),
+            session_grace: Duration::from_secs(config.session_grace_seconds.into()),
         }
     }
 }
@@ -89,6 +97,8 @@ impl Default for ServerOptions {
             geocoder: Arc::new(Geocoder::new("http://127.0.0.1:9", Duration::from_millis(500), false)),
             webhook_allow_loopback: false,
             search_index: true,
+            search_stale_limit: Duration::from_secs(config::DEFAULT_SEARCH_STALE_SECONDS.into()),
+            session_grace: Duration::from_secs(config::DEFAULT_SESSION_GRACE_SECONDS.into()),
         }
     }
 }
@@ -110,11 +120,13 @@ pub fn keyring(config: &Config) -> Result<Keyring, KeyringError> {
 
 /// Starts the HTTP server on an already bound listener (tests bind port 0).
 pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions) -> std::io::Result<Server> {
-    let directory = if options.search_index { DirectoryIndex::new() } else { DirectoryIndex::disabled() };
+    let directory =
+        if options.search_index { DirectoryIndex::new(options.search_stale_limit) } else { DirectoryIndex::disabled() };
     directory.start(pool.clone());
     let settings = ServiceSettings {
         directory,
         auth: options.sessions.into(),
+        verified_tokens: Arc::new(crate::auth::grace::VerifiedTokens::new(options.session_grace)),
         rate_limits: options.rate_limits,
         limiter: Arc::new(RateLimiter::default()),
         keyring: options.keyring,

@@ -53,6 +53,8 @@ pub struct ServiceSettings {
     /// The in-memory directory search and the gap matrix read when it is ready.
     pub directory: Arc<crate::directory_index::DirectoryIndex>,
     pub auth: AuthSettings,
+    /// Tokens verified recently, honoured briefly while the database cannot answer.
+    pub verified_tokens: Arc<crate::auth::grace::VerifiedTokens>,
     pub rate_limits: RateLimits,
     pub limiter: Arc<RateLimiter>,
     pub keyring: Arc<Keyring>,
@@ -94,11 +96,12 @@ pub fn sdl() -> String {
 pub fn with_request_data(
     request: async_graphql::Request,
     pool: &DbPool,
-    keyring: &Arc<Keyring>,
+    settings: &ServiceSettings,
     caller: Caller,
     client: ClientAddr,
 ) -> async_graphql::Request {
-    let loaders = Loaders::new(pool.clone(), caller.clone(), Arc::clone(keyring));
+    let loaders =
+        Loaders::new(pool.clone(), caller.clone(), Arc::clone(&settings.keyring), Arc::clone(&settings.directory));
     request.data(caller).data(client).data(loaders)
 }
 

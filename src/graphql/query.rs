@@ -165,7 +165,22 @@ impl DirectoryQuery {
         if let Some(page) = search::search_indexed(directory, actor, &request) {
             return Ok(page.gql()?.into());
         }
-        let page = search::search(&mut *conn(ctx).await.gql()?, actor, request).await.gql()?;
-        Ok(page.into())
+        let from_database = async { search::search(&mut *conn(ctx).await?, actor, request.clone()).await }.await;
+        let page = match from_database {
+            // The directory index's last snapshot holds the answer: a crisis line is
+            // still found while the database restarts or fails over.
+            // (Any database failure: see `Db::public` in loaders.rs.)
+            Err(err @ (AppError::Unavailable(_) | AppError::Internal(_))) => {
+                match search::search_last_snapshot(directory, actor, &request) {
+                    Some(page) => {
+                        super::loaders::log_snapshot_answer(&err);
+                        page
+                    }
+                    None => Err(err),
+                }
+            }
+            other => other,
+        };
+        Ok(page.gql()?.into())
     }
 }

@@ -13,6 +13,7 @@ mod hardening;
 mod http;
 mod identity;
 mod notifications;
+mod outage;
 mod permissions;
 mod reference;
 mod referrals;

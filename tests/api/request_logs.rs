@@ -87,7 +87,7 @@ async fn an_errored_request_is_found_in_the_log_by_its_id() {
     let binary = Binary::start(&app).await;
     // A fault an operator would have to find: the service role loses a grant.
     let db = app.sql().await;
-    db.batch_execute("REVOKE SELECT ON need_categories, provider_phones FROM lantern_app").await.unwrap();
+    db.batch_execute("REVOKE SELECT ON need_categories, services FROM lantern_app").await.unwrap();
 
     let (needs_id, needs) = binary
         .post(
@@ -99,7 +99,7 @@ async fn an_errored_request_is_found_in_the_log_by_its_id() {
     assert_eq!(needs["errors"][0]["extensions"]["requestId"], needs_id.as_str(), "header and body agree");
     // The same fault reached through a DataLoader (a batch run as a task of its own).
     let (phones_id, phones) = binary
-        .post(&app, json!({ "query": "query CrisisLines { searchProviders(filter: { near: { lat: 35.78, lon: -78.64 } }, first: 2) { nodes { provider { name phones { number } } } } }" }))
+        .post(&app, json!({ "query": "query CrisisLines { searchProviders(filter: { near: { lat: 35.78, lon: -78.64 } }, first: 2) { nodes { provider { name services { name } } } } }" }))
         .await;
     assert_eq!(error_code(&phones), "INTERNAL", "{phones}");
     let (fine_id, fine) = binary.post(&app, json!({ "query": "{ county(fips: \"37183\") { name } }" })).await;
@@ -120,7 +120,7 @@ async fn an_errored_request_is_found_in_the_log_by_its_id() {
     assert!(
         phones_lines.iter().any(|l| l.contains("internal error")
             && l.contains("CrisisLines")
-            && l.contains("searchProviders.nodes.0.provider.phones")),
+            && l.contains("searchProviders.nodes.0.provider.services")),
         "a DataLoader's error is found by the request's id: {phones_lines:#?}\n{log}"
     );
     assert!(lines_of(&fine_id).iter().any(|l| l.contains("status=200")));

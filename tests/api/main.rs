@@ -9,6 +9,7 @@ mod directory;
 mod drift;
 mod errors;
 mod futures;
+mod fuzz;
 mod hardening;
 mod http;
 mod identity;

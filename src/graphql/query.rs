@@ -121,7 +121,21 @@ impl DirectoryQuery {
     /// A provider by id, or null if there is none (or it is archived).
     async fn provider(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ProviderGql>> {
         let id = parse_uuid(&id, "id").gql()?;
-        Ok(providers::get(&mut *conn(ctx).await.gql()?, id).await.gql()?.map(ProviderGql))
+        let from_database = async { providers::get(&mut *conn(ctx).await?, id).await }.await;
+        let provider = match from_database {
+            // The listing is in the directory index too (see `Db::public` in loaders.rs).
+            Err(err @ (AppError::Unavailable(_) | AppError::Internal(_))) => {
+                match settings(ctx).directory.read_last(|s| s.provider_by_id(&id).map(|p| p.to_provider())) {
+                    Some(provider) => {
+                        super::loaders::log_snapshot_answer(&err);
+                        Ok(provider)
+                    }
+                    None => Err(err),
+                }
+            }
+            other => other,
+        };
+        Ok(provider.gql()?.map(ProviderGql))
     }
 
     /// Find providers. With `filter.near`, ranked by distance to each provider's nearest

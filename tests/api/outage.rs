@@ -171,7 +171,7 @@ async fn stopped_database() {
     let (_, before_admin) = drill.post(Some(&admin), NEAR_SEARCH, raleigh.clone()).await;
     assert!(before["data"]["searchProviders"]["nodes"].as_array().is_some_and(|n| !n.is_empty()), "{before}");
     let hit = &before["data"]["searchProviders"]["nodes"][0]["provider"];
-    let provider_query = "query($id: ID!) { provider(id: $id) { name } }";
+    let provider_query = "query($id: ID!) { provider(id: $id) { name htTrained phones { number twentyFourHour } } }";
 
     drill.stop_database().await;
     // The listener notices; from now on the snapshot is stale and answers only because
@@ -199,8 +199,15 @@ async fn stopped_database() {
     let (status, needs) = drill.post(None, "{ needCategories { code } }", json!({})).await;
     assert_eq!((status, error_code(&needs)), (503, "UNAVAILABLE"), "{needs}");
     assert_eq!(needs["errors"][0]["message"], lantern::error::UNAVAILABLE_MESSAGE);
+    // Opening a result: the listing, its phones and flags come from the snapshot too;
+    // its services' details need the database.
     let (status, provider) = drill.post(None, provider_query, json!({ "id": hit["id"] })).await;
-    assert_eq!((status, error_code(&provider)), (503, "UNAVAILABLE"), "{provider}");
+    assert_eq!(failure(status, &provider), "", "{provider}");
+    assert_eq!(provider["data"]["provider"]["phones"], hit["phones"]);
+    let (status, services) = drill
+        .post(None, "query($id: ID!) { provider(id: $id) { services { name } } }", json!({ "id": hit["id"] }))
+        .await;
+    assert_eq!((status, error_code(&services)), (503, "UNAVAILABLE"), "{services}");
     let (status, me) = drill.post(Some(&admin), "{ me { role } }", json!({})).await;
     assert_eq!(failure(status, &me), "", "the role comes with the verified token: {me}");
     let (status, orgs) = drill.post(Some(&admin), "{ organizations { id } }", json!({})).await;

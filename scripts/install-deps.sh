@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Lantern needs on a Debian/Ubuntu machine, skipping what is already there:
 # PostgreSQL 15 + PostGIS 3 (Debian's packages), a C toolchain, and with --test the
-# diesel CLI (the schema-drift test runs `diesel print-schema`).
+# diesel CLI (the schema-drift test runs `diesel print-schema`) and schemathesis (the
+# fuzz check, tests/api/fuzz.rs) in a Python venv under .lantern/.
 set -euo pipefail
 
 with_test_tools=false
@@ -18,7 +19,7 @@ fi
 # version with its PostGIS package (the service finds any /usr/lib/postgresql/*/bin).
 pg_packages=(postgresql-15 postgresql-client-15 postgresql-15-postgis-3)
 wanted=(build-essential pkg-config ca-certificates)
-$with_test_tools && wanted+=(libpq-dev)
+$with_test_tools && wanted+=(libpq-dev python3 python3-venv)
 missing=()
 for pkg in "${pg_packages[@]}" "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -41,4 +42,16 @@ fi
 if $with_test_tools && ! command -v diesel >/dev/null 2>&1; then
   echo "installing diesel_cli (for the schema-drift test)"
   cargo install diesel_cli --version 2.3.14 --no-default-features --features postgres --locked
+fi
+
+# schemathesis, pinned, in a venv of the project's own: Debian's Python refuses
+# system-wide pip installs (externally managed), and a venv keeps the version exact.
+schemathesis_version=4.32.5
+root="$(cd "$(dirname "$0")/.." && pwd)"
+venv="$root/.lantern/fuzz-venv"
+if $with_test_tools && ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$schemathesis_version"; then
+  echo "installing schemathesis $schemathesis_version (for the fuzz check) into $venv"
+  mkdir -p "$root/.lantern"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi

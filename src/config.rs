@@ -90,6 +90,12 @@ pub struct Config {
     /// in-memory directory index (`LANTERN_SEARCH_INDEX`, default true); false sends
     /// every one to PostgreSQL.
     pub search_index: bool,
+    /// How long after the database was last in step the in-memory directory may still
+    /// answer public searches while the database cannot (`LANTERN_SEARCH_STALE_SECONDS`).
+    pub search_stale_seconds: u32,
+    /// How long a verified token is honoured without the database while it cannot
+    /// answer (`LANTERN_SESSION_GRACE_SECONDS`; 0 turns this off).
+    pub session_grace_seconds: u32,
 }
 
 /// A setting that could not be understood. Names the variable, never echoes secrets.
@@ -106,6 +112,8 @@ pub const DEFAULT_LOCAL_PG_DIR: &str = ".lantern/postgres";
 pub const DEFAULT_POOL_SIZE: usize = 16;
 pub const DEFAULT_STATEMENT_TIMEOUT_MS: u32 = 5_000;
 pub const DEFAULT_REQUEST_TIMEOUT_MS: u32 = 15_000;
+pub const DEFAULT_SEARCH_STALE_SECONDS: u32 = 15 * 60;
+pub const DEFAULT_SESSION_GRACE_SECONDS: u32 = 60;
 pub const DEFAULT_SESSION_POLICY: SessionPolicy = SessionPolicy { lifetime_minutes: 12 * 60, idle_minutes: 30 };
 pub const DEFAULT_RATE_LIMITS: RateLimits =
     RateLimits { api_per_ip: 600, api_per_token: 1200, login_per_ip: 20, login_per_email_ip: 10, login_per_email: 100 };
@@ -176,6 +184,8 @@ impl Config {
             webhook_allow_loopback: flag("LANTERN_WEBHOOK_ALLOW_LOOPBACK", &lookup, false)?,
             relay: flag("LANTERN_RELAY", &lookup, true)?,
             search_index: flag("LANTERN_SEARCH_INDEX", &lookup, true)?,
+            search_stale_seconds: minutes("LANTERN_SEARCH_STALE_SECONDS", DEFAULT_SEARCH_STALE_SECONDS)?,
+            session_grace_seconds: minutes("LANTERN_SESSION_GRACE_SECONDS", DEFAULT_SESSION_GRACE_SECONDS)?,
         })
     }
 }

@@ -11,10 +11,11 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use serde_json::{Value, json};
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::auth::{self, Actor, Caller};
@@ -50,6 +51,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
+/// The id of the request being served, given by the request middleware (`startup.rs`)
+/// before anything else runs, so every log line of the request can carry it.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// The id the middleware gave this request (a fresh one if it somehow has none).
+fn request_id(req: &HttpRequest) -> String {
+    req.extensions().get::<RequestId>().map_or_else(|| Uuid::new_v4().to_string(), |id| id.0.clone())
+}
+
+/// A 503 for a database that cannot serve now, with a hint when to retry.
+fn unavailable(request_id: &str) -> HttpResponse {
+    let mut response =
+        error_response(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", crate::error::UNAVAILABLE_MESSAGE, request_id);
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_UNAVAILABLE_AFTER));
+    response
+}
+
+/// Seconds a caller is asked to wait after `UNAVAILABLE`.
+const RETRY_UNAVAILABLE_AFTER: &str = "2";
+
 fn error_body(code: &str, message: &str, request_id: &str) -> Value {
     json!({ "errors": [{ "message": message, "extensions": { "code": code, "requestId": request_id } }] })
 }
@@ -76,8 +98,8 @@ fn with_request_id(mut response: HttpResponse, request_id: &str) -> HttpResponse
     response
 }
 
-async fn method_not_allowed() -> HttpResponse {
-    let id = Uuid::new_v4().to_string();
+async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let id = request_id(&req);
     with_request_id(
         HttpResponse::MethodNotAllowed().insert_header((header::ALLOW, "POST")).json(error_body(
             "METHOD_NOT_ALLOWED",
@@ -89,12 +111,12 @@ async fn method_not_allowed() -> HttpResponse {
 }
 
 /// GraphiQL in development; otherwise nothing is served (and nothing executes) on GET.
-async fn graphql_get(state: web::Data<HttpState>) -> HttpResponse {
+async fn graphql_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
     match state.mode {
         Mode::Development => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .body(GraphiQLSource::build().endpoint("/graphql").finish()),
-        Mode::Production => method_not_allowed().await,
+        Mode::Production => method_not_allowed(req).await,
     }
 }
 
@@ -131,7 +153,7 @@ async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) ->
                 StatusCode::UNAUTHORIZED,
                 "UNAUTHENTICATED",
                 "Authorization must be: Bearer <token>",
-                &request_id,
+                request_id,
             ));
         }
         Ok(None) => return Ok(Actor::Anonymous),
@@ -145,25 +167,58 @@ async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) ->
         Ok(mut conn) => auth::sessions::authenticate(&mut conn, state.settings.auth, &token).await,
         Err(e) => Err(e.into()),
     };
+    let verified = &state.settings.verified_tokens;
     match authenticated {
-        Ok(actor) => Ok(actor),
-        Err(crate::error::AppError::Unauthenticated) => Err(error_response(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
-            "the token is invalid, expired or revoked",
-            &request_id,
-        )),
+        Ok(actor) => {
+            verified.remember(&token, &actor);
+            Ok(actor)
+        }
+        Err(crate::error::AppError::Unauthenticated) => {
+            verified.forget(&token);
+            Err(error_response(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                "the token is invalid, expired or revoked",
+                request_id,
+            ))
+        }
         Err(e) => {
             graphql::log_internal(&e);
-            Err(error_response(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", "internal error", &request_id))
+            // While the database cannot answer, a token it verified moments ago still
+            // stands (see `auth::grace` for why revocation stays prompt). Any database
+            // failure counts: a check cut off by a shutdown arrives without a kind.
+            if let Some(actor) = verified.recall(&token) {
+                tracing::warn!("token honoured from a recent check while the database cannot answer");
+                return Ok(actor);
+            }
+            Err(match e {
+                crate::error::AppError::Unavailable(_) => unavailable(request_id),
+                _ => error_response(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.public_message(), request_id),
+            })
         }
     }
+}
+
+/// Mutations that end or change credentials: after one succeeds through this instance,
+/// no earlier token check is honoured without the database (`auth::grace`).
+const ENDS_CREDENTIALS: &[&str] =
+    &["logout", "revokeUserTokens", "revokeApiKey", "setMembership", "removeMembership", "acceptInvitation"];
+
+/// Whether the document runs a mutation of [`ENDS_CREDENTIALS`].
+fn ends_credentials(doc: &ExecutableDocument) -> bool {
+    doc.operations.iter().any(|(_, op)| {
+        op.node.ty == async_graphql::parser::types::OperationType::Mutation
+            && op.node.selection_set.node.items.iter().any(|item| match &item.node {
+                Selection::Field(f) => ENDS_CREDENTIALS.contains(&f.node.name.node.as_str()),
+                _ => false,
+            })
+    })
 }
 
 /// The state-wide gap matrix as a download: `/exports/gap-matrix.csv` or `.geojson`.
 /// For network members (Bearer token); aggregates only.
 async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format: web::Path<String>) -> HttpResponse {
-    let request_id = Uuid::new_v4().to_string();
+    let request_id = request_id(&req);
     let ip = req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
     if let Err(retry) = state.settings.limiter.check(&format!("api-ip:{ip}"), state.settings.rate_limits.api_per_ip) {
         return rate_limited(retry, &request_id);
@@ -209,6 +264,7 @@ async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format
             let status = match e {
                 crate::error::AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
                 crate::error::AppError::Forbidden => StatusCode::FORBIDDEN,
+                crate::error::AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             };
             let (code, message) = (e.code(), e.public_message());
@@ -236,7 +292,7 @@ fn count_aliases(doc: &ExecutableDocument) -> usize {
 }
 
 async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpState>) -> HttpResponse {
-    let request_id = Uuid::new_v4().to_string();
+    let request_id = request_id(&req);
     let ip = req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
     let limits = state.settings.rate_limits;
     if let Err(retry) = state.settings.limiter.check(&format!("api-ip:{ip}"), limits.api_per_ip) {
@@ -273,6 +329,8 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
             &request_id,
         );
     }
+    // Where the request carries a NUL character, if it does (see `finish_errors`).
+    let nul_at = nul_path(&raw);
     let request: async_graphql::Request = match serde_json::from_value(raw) {
         Ok(r) => r,
         Err(_) => {
@@ -285,8 +343,16 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
         }
     };
     let query_text = request.query.clone();
-    if let Ok(doc) = async_graphql::parser::parse_query(&request.query) {
-        if count_aliases(&doc) > MAX_ALIASES {
+    let doc = async_graphql::parser::parse_query(&request.query).ok();
+    // The request's span (opened by the middleware) names the operation for the log.
+    let operation = request
+        .operation_name
+        .clone()
+        .or_else(|| doc.as_ref().and_then(|d| d.operations.iter().find_map(|(name, _)| name.map(|n| n.to_string()))))
+        .unwrap_or_else(|| "-".into());
+    tracing::Span::current().record("operation", operation.as_str());
+    if let Some(doc) = &doc {
+        if count_aliases(doc) > MAX_ALIASES {
             let message = format!("an operation may use at most {MAX_ALIASES} aliases");
             return with_request_id(
                 HttpResponse::Ok().json(error_body("GRAPHQL_VALIDATION_FAILED", &message, &request_id)),
@@ -296,7 +362,7 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
         // Every text and list input, before anything runs (and before the token costs a
         // database round trip): see `graphql::inputs`.
         if let Err(crate::error::AppError::BadUserInput { field, message }) =
-            graphql::inputs::check(&doc, &request.variables)
+            graphql::inputs::check(doc, &request.variables)
         {
             return with_request_id(
                 HttpResponse::Ok().json(json!({ "data": null, "errors": [{ "message": message,
@@ -310,8 +376,14 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
         Err(response) => return response,
     };
     let caller = Caller { actor, request_id: request_id.clone() };
-    let request = graphql::with_request_data(request, &state.pool, &state.settings.keyring, caller, ClientAddr(ip));
-    let Ok(response) = tokio::time::timeout(state.request_timeout, state.schema.execute(request)).await else {
+    let request = graphql::with_request_data(request, &state.pool, &state.settings, caller, ClientAddr(ip));
+    let ends_credentials = doc.as_ref().is_some_and(ends_credentials);
+    if ends_credentials {
+        // Before and after running it, so no check made before it commits is honoured.
+        state.settings.verified_tokens.forget_all();
+    }
+    let execution = state.schema.execute(request).instrument(tracing::Span::current());
+    let Ok(response) = tokio::time::timeout(state.request_timeout, execution).await else {
         tracing::warn!(request_id, "request timed out");
         return error_response(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -320,18 +392,131 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
             &request_id,
         );
     };
+    if ends_credentials {
+        state.settings.verified_tokens.forget_all();
+    }
     // Only the errors are rewritten; `data` is written straight from the executor's
     // value (a gap matrix is thousands of objects, and a detour through a JSON tree
     // doubled its cost).
     let mut errors: Vec<Value> = response.errors.iter().map(|e| serde_json::to_value(e).unwrap_or_default()).collect();
+    // diesel keeps no SQLSTATE, so a statement PostgreSQL refused for a reason diesel
+    // does not name is told apart by its circumstances: a NUL in the request is the
+    // input's fault (22021: PostgreSQL refuses valid UTF-8 text only for a NUL); a
+    // database that then fails a fresh round trip was shutting down or unreachable
+    // (57P01 and kin cut a statement off mid-flight); anything else stays internal.
+    let unclassified = response.errors.iter().filter_map(|e| e.source::<graphql::HiddenCause>());
+    let unreachable = nul_at.is_none()
+        && unclassified.into_iter().any(|c| c.unclassified_database_refusal)
+        && !database_answers(&state.pool).await;
+    for (error, json) in response.errors.iter().zip(errors.iter_mut()) {
+        let Some(cause) = error.source::<graphql::HiddenCause>() else { continue };
+        if !cause.unclassified_database_refusal {
+            log_hidden_cause(cause.code, cause, &operation, &error.path);
+        } else if let Some(field) = &nul_at {
+            log_hidden_cause("BAD_USER_INPUT", cause, &operation, &error.path);
+            *json = json!({ "message": format!("{field} must not contain NUL characters"), "path": json["path"],
+                "extensions": { "code": "BAD_USER_INPUT", "field": field } });
+        } else if unreachable {
+            log_hidden_cause("UNAVAILABLE", cause, &operation, &error.path);
+            *json = json!({ "message": crate::error::UNAVAILABLE_MESSAGE, "path": json["path"],
+                "extensions": { "code": "UNAVAILABLE" } });
+        } else {
+            log_hidden_cause(cause.code, cause, &operation, &error.path);
+        }
+    }
     finish_errors(&mut errors, &query_text, &request_id);
-    let rate_limited = errors.iter().any(|e| e["extensions"]["code"] == "RATE_LIMITED");
-    let status = if rate_limited { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::OK };
+    let has_code = |code: &str| errors.iter().any(|e| e["extensions"]["code"] == code);
+    let status = if has_code("RATE_LIMITED") {
+        StatusCode::TOO_MANY_REQUESTS
+    } else if has_code("UNAVAILABLE") {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    let mut builder = HttpResponse::build(status);
+    builder.insert_header((header::CACHE_CONTROL, "no-store"));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        builder.insert_header((header::RETRY_AFTER, RETRY_UNAVAILABLE_AFTER));
+    }
     let body = ResponseBody { data: &response.data, extensions: &response.extensions, errors };
-    with_request_id(
-        HttpResponse::build(status).insert_header((header::CACHE_CONTROL, "no-store")).json(body),
-        &request_id,
-    )
+    with_request_id(builder.json(body), &request_id)
+}
+
+/// One log line for an error whose cause the caller did not see: the operation, the
+/// field's path and the cause (the request's span adds the request id).
+fn log_hidden_cause(
+    answered: &str,
+    cause: &graphql::HiddenCause,
+    operation: &str,
+    path: &[async_graphql::PathSegment],
+) {
+    let path: Vec<String> = path
+        .iter()
+        .map(|segment| match segment {
+            async_graphql::PathSegment::Field(name) => name.clone(),
+            async_graphql::PathSegment::Index(i) => i.to_string(),
+        })
+        .collect();
+    let path = path.join(".");
+    match answered {
+        "INTERNAL" => tracing::error!(operation, path, cause = %cause.description, "internal error"),
+        _ => {
+            tracing::warn!(operation, path, code = answered, cause = %cause.description, "database refused or unavailable")
+        }
+    }
+}
+
+/// Whether the database answers a fresh round trip now (within a second).
+async fn database_answers(pool: &DbPool) -> bool {
+    let round_trip = async {
+        let mut conn = pool.get().await.ok()?;
+        diesel_async::RunQueryDsl::execute(diesel::sql_query("SELECT 1"), &mut *conn).await.ok()
+    };
+    matches!(tokio::time::timeout(Duration::from_secs(1), round_trip).await, Ok(Some(_)))
+}
+
+/// Whether GraphQL text holds a NUL character, raw or escaped in a string literal
+/// (`\u0000`, `\u{0}`).
+fn spells_nul(query: &str) -> bool {
+    query.contains('\0')
+        || query.match_indices("\\u").any(|(i, _)| {
+            let rest = &query[i + 2..];
+            rest.get(..4) == Some("0000")
+                || rest
+                    .strip_prefix('{')
+                    .and_then(|r| r.split_once('}'))
+                    .is_some_and(|(digits, _)| !digits.is_empty() && digits.chars().all(|c| c == '0'))
+        })
+}
+
+/// Where in a GraphQL request body a NUL character is, as a field path: `$i.name` for
+/// a variable's field, `query` for the document itself. `None` when there is none.
+fn nul_path(body: &Value) -> Option<String> {
+    fn find(value: &Value, path: &mut Vec<String>) -> bool {
+        match value {
+            Value::String(s) => s.contains('\0'),
+            Value::Array(items) => items.iter().enumerate().any(|(i, v)| {
+                path.push(i.to_string());
+                find(v, path) || {
+                    path.pop();
+                    false
+                }
+            }),
+            Value::Object(fields) => fields.iter().any(|(k, v)| {
+                path.push(k.clone());
+                find(v, path) || {
+                    path.pop();
+                    false
+                }
+            }),
+            _ => false,
+        }
+    }
+    if body["query"].as_str().is_some_and(spells_nul) {
+        return Some("query".into());
+    }
+    let mut path = Vec::new();
+    find(&body["variables"], &mut path).then(|| format!("${}", path.join(".")))
 }
 
 /// A GraphQL response as it leaves: the shape of `async_graphql::Response`, with the
@@ -406,21 +591,31 @@ fn finish_errors(errors: &mut [Value], query: &str, request_id: &str) {
 }
 
 async fn healthz(state: web::Data<HttpState>) -> HttpResponse {
-    let ok = match state.pool.get().await {
-        Ok(mut conn) => diesel_async::RunQueryDsl::execute(diesel::sql_query("SELECT 1"), &mut *conn).await.is_ok(),
-        Err(_) => false,
-    };
+    let ok = database_answers(&state.pool).await;
     let index = state.settings.directory.state().as_str();
     if ok {
         HttpResponse::Ok().json(json!({ "status": "ok", "searchIndex": index }))
     } else {
-        HttpResponse::ServiceUnavailable().json(json!({ "status": "unavailable", "database": "unreachable" }))
+        // Public searches may still be answered from the index's last snapshot.
+        HttpResponse::ServiceUnavailable()
+            .json(json!({ "status": "unavailable", "database": "unreachable", "searchIndex": index }))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::name_before;
+
+    #[test]
+    fn finds_a_nul_raw_or_escaped() {
+        use super::{nul_path, spells_nul};
+        assert!(spells_nul("{ a(x: \"a\\u0000b\") }"));
+        assert!(spells_nul("{ a(x: \"\\u{00}\") }"));
+        assert!(!spells_nul("{ a(x: \"\\u0041 \\u{41}\") }"));
+        let body = serde_json::json!({ "query": "q", "variables": { "i": { "tags": ["ok", "b\u{0}"] } } });
+        assert_eq!(nul_path(&body).as_deref(), Some("$i.tags.1"));
+        assert_eq!(nul_path(&serde_json::json!({ "query": "q", "variables": { "i": "fine" } })), None);
+    }
 
     #[test]
     fn names_the_argument_before_a_position() {

@@ -4,9 +4,11 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use actix_web::HttpMessage;
 use actix_web::dev::{Server, Service};
 use actix_web::{App, HttpServer, middleware, web};
 use futures_util::FutureExt;
+use tracing::Instrument;
 
 use crate::auth::credentials::PasswordHashing;
 use crate::config::{self, Config, DatabaseSource, Mode, RateLimits, SessionPolicy};
@@ -56,6 +58,12 @@ pub struct ServerOptions {
     pub search_index: bool,
     /// Where passwords are hashed and verified (bounded, off the async workers).
     pub passwords: Arc<PasswordHashing>,
+    /// How long the index's last snapshot answers public searches while the database
+    /// cannot.
+    pub search_stale_limit: Duration,
+    /// How long a verified token is honoured without the database while it cannot
+    /// answer (zero: never).
+    pub session_grace: Duration,
 }
 
 impl ServerOptions {
@@ -75,6 +83,8 @@ impl ServerOptions {
             webhook_allow_loopback: config.webhook_allow_loopback,
             search_index: config.search_index,
             passwords: Arc::new(PasswordHashing::per_core()),
+            search_stale_limit: Duration::from_secs(config.search_stale_seconds.into()),
+            session_grace: Duration::from_secs(config.session_grace_seconds.into()),
         }
     }
 }
@@ -93,6 +103,8 @@ impl Default for ServerOptions {
             webhook_allow_loopback: false,
             search_index: true,
             passwords: Arc::new(PasswordHashing::per_core()),
+            search_stale_limit: Duration::from_secs(config::DEFAULT_SEARCH_STALE_SECONDS.into()),
+            session_grace: Duration::from_secs(config::DEFAULT_SESSION_GRACE_SECONDS.into()),
         }
     }
 }
@@ -114,11 +126,13 @@ pub fn keyring(config: &Config) -> Result<Keyring, KeyringError> {
 
 /// Starts the HTTP server on an already bound listener (tests bind port 0).
 pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions) -> std::io::Result<Server> {
-    let directory = if options.search_index { DirectoryIndex::new() } else { DirectoryIndex::disabled() };
+    let directory =
+        if options.search_index { DirectoryIndex::new(options.search_stale_limit) } else { DirectoryIndex::disabled() };
     directory.start(pool.clone());
     let settings = ServiceSettings {
         directory,
         auth: options.sessions.into(),
+        verified_tokens: Arc::new(crate::auth::grace::VerifiedTokens::new(options.session_grace)),
         rate_limits: options.rate_limits,
         limiter: Arc::new(RateLimiter::default()),
         keyring: options.keyring,
@@ -142,10 +156,18 @@ pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions)
                     .add(("Referrer-Policy", "no-referrer")),
             )
             .wrap_fn(|req, srv| {
+                // Every request gets its id here, and a span carrying it around all its
+                // work (the GraphQL layer adds the operation), so each log line written
+                // while serving it names the id the caller was given.
+                let request_id = uuid::Uuid::new_v4().to_string();
+                req.extensions_mut().insert(http::RequestId(request_id.clone()));
+                let span = tracing::info_span!("request", id = %request_id, operation = tracing::field::Empty);
                 // Path only: query strings are never logged.
                 let (method, path, started) = (req.method().clone(), req.path().to_owned(), Instant::now());
-                srv.call(req).map(move |res| {
+                let access = span.clone();
+                srv.call(req).instrument(span).map(move |res| {
                     if let Ok(res) = &res {
+                        let _in_request = access.enter();
                         tracing::info!(%method, %path, status = res.status().as_u16(),
                             ms = started.elapsed().as_millis() as u64, "request");
                     }

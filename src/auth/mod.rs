@@ -4,6 +4,7 @@
 //! proceed. Resolvers never make access decisions.
 
 pub mod credentials;
+pub mod grace;
 mod repo;
 pub mod sessions;
 

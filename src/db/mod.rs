@@ -81,6 +81,13 @@ pub async fn resolve(source: &DatabaseSource) -> Result<DbUrls, DbSetupError> {
 /// same bypass window HikariCP uses by default).
 pub const VERIFY_AFTER_IDLE: std::time::Duration = std::time::Duration::from_millis(500);
 
+/// Longest wait for a free pooled connection before the request is answered
+/// `UNAVAILABLE` (every connection busy: the database is overloaded or stalled).
+pub const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// Longest a new connection (or the check of an idle one) may take: a database host
+/// that does not answer at all must not hold requests until TCP gives up (minutes).
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Builds the connection pool (connections are opened lazily). Every connection gets
 /// `statement_timeout` so no query can hold a connection indefinitely.
 ///
@@ -120,6 +127,10 @@ pub fn pool(url: &str, size: usize, statement_timeout_ms: u32) -> Result<DbPool,
     Pool::builder(manager)
         .max_size(size)
         .pre_recycle(verify_if_idle)
+        .runtime(deadpool::Runtime::Tokio1)
+        .wait_timeout(Some(POOL_WAIT))
+        .create_timeout(Some(CONNECT_TIMEOUT))
+        .recycle_timeout(Some(CONNECT_TIMEOUT))
         .build()
         .map_err(|e| DbSetupError::Pool(e.to_string()))
 }

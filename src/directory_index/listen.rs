@@ -1,7 +1,7 @@
 //! The listener: LISTEN on the directory channel, load everything, then apply each
-//! committed change as it is announced. A lost connection drops the snapshot (searches
-//! go to PostgreSQL) and starts over, because notifications sent while nobody listened
-//! are gone.
+//! committed change as it is announced. A lost connection marks the snapshot stale
+//! (searches go to PostgreSQL, and to the stale snapshot only while PostgreSQL cannot
+//! answer) and starts over, because notifications sent while nobody listened are gone.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -31,7 +31,9 @@ pub(super) async fn run(index: Arc<DirectoryIndex>, pool: DbPool) {
         if let Some(err) = err {
             crate::graphql::log_internal(&err);
         }
-        tracing::warn!("directory index listener stopped; searches use PostgreSQL until it reloads");
+        tracing::warn!(
+            "directory index listener stopped; searches use PostgreSQL (or this snapshot while it cannot answer) until it reloads"
+        );
         if started.elapsed() > Duration::from_secs(60) {
             backoff = Duration::from_millis(200);
         }
@@ -64,7 +66,7 @@ async fn session(index: &DirectoryIndex, pool: &DbPool) -> AppResult<()> {
                 index.update(|s| s.set_today(today));
             }
         }
-        if index.state() == IndexState::Loading {
+        if index.state() != IndexState::Ready {
             // A writer gave up waiting and dropped the snapshot.
             reload(index, pool).await?;
         }

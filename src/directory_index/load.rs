@@ -105,6 +105,18 @@ struct MouRow {
 }
 
 #[derive(QueryableByName)]
+struct PhoneRow {
+    #[diesel(sql_type = SqlUuid)]
+    provider_id: Uuid,
+    #[diesel(sql_type = Text)]
+    number: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    label: Option<String>,
+    #[diesel(sql_type = Bool)]
+    twenty_four_hour: bool,
+}
+
+#[derive(QueryableByName)]
 struct TodayRow {
     #[diesel(sql_type = Date)]
     today: NaiveDate,
@@ -131,6 +143,8 @@ WHERE archived_at IS NULL AND ($1::uuid[] IS NULL OR provider_id = ANY($1))";
 const TRAINING_SQL: &str = "SELECT provider_id, trained_on, (trained_on + interval '3 years')::date AS lapses_on
 FROM training_records WHERE archived_at IS NULL AND kind = 'BASIC' AND ($1::uuid[] IS NULL OR provider_id = ANY($1))
 ORDER BY provider_id";
+const PHONES_SQL: &str = "SELECT provider_id, number, label, twenty_four_hour FROM provider_phones
+WHERE $1::uuid[] IS NULL OR provider_id = ANY($1) ORDER BY provider_id, position";
 const MOUS_SQL: &str = "SELECT provider_id, effective_on, expires_on, scope_needs FROM mous
 WHERE status = 'ACTIVE' AND ($1::uuid[] IS NULL OR provider_id = ANY($1)) ORDER BY provider_id";
 
@@ -283,6 +297,11 @@ async fn providers(conn: &mut AsyncPgConnection, catalog: &Catalog, ids: Option<
     each_row(conn, TRAINING_SQL, &ids, |t: TrainingRow| {
         let Some(slot) = store.slot(&t.provider_id) else { return Ok(()) };
         Ok(store.push_training(slot, (t.trained_on, t.lapses_on))?)
+    })
+    .await?;
+    each_row(conn, PHONES_SQL, &ids, |p: PhoneRow| {
+        let Some(slot) = store.slot(&p.provider_id) else { return Ok(()) };
+        Ok(store.push_phone(slot, &p.number, p.label.as_deref(), p.twenty_four_hour)?)
     })
     .await?;
     each_row(conn, MOUS_SQL, &ids, |m: MouRow| {

@@ -13,7 +13,15 @@
 //! for its own change to be applied before it answers (`caught_up`), so a client always
 //! finds what it just wrote. While the listener is not connected and loaded — at start,
 //! after a lost connection — the index is not ready and every search goes to
-//! PostgreSQL, so an answer is never served from a stale index.
+//! PostgreSQL, so an answer is never served from a stale index while PostgreSQL can
+//! give a current one.
+//!
+//! When PostgreSQL cannot answer (down, restarting, failing over), the last snapshot is
+//! kept and public searches are answered from it (`read_last`), for at most the
+//! configured stale limit after the listener lost its connection. Nothing can be
+//! written while the database is down, so the snapshot is what the database last held;
+//! the limit bounds what an instance cut off from a database others still write to
+//! could miss.
 
 pub mod geometry;
 mod listen;
@@ -25,7 +33,7 @@ mod trees;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::sql_types::Text;
 use diesel_async::RunQueryDsl;
@@ -45,8 +53,11 @@ const CATCH_UP_WAIT: Duration = Duration::from_secs(2);
 pub enum IndexState {
     /// Turned off by configuration (`LANTERN_SEARCH_INDEX=false`).
     Disabled,
-    /// Loading, or reconnecting after a lost connection: searches use PostgreSQL.
+    /// Loading, with no snapshot yet: searches use PostgreSQL.
     Loading,
+    /// The listener lost its connection (or a write was not confirmed): searches use
+    /// PostgreSQL, and the last snapshot only while PostgreSQL cannot answer.
+    Stale,
     Ready,
 }
 
@@ -55,6 +66,7 @@ impl IndexState {
         match self {
             IndexState::Disabled => "disabled",
             IndexState::Loading => "loading",
+            IndexState::Stale => "stale",
             IndexState::Ready => "ready",
         }
     }
@@ -64,6 +76,10 @@ impl IndexState {
 pub struct DirectoryIndex {
     enabled: bool,
     snapshot: RwLock<Option<Snapshot>>,
+    /// Since when the snapshot may miss changes (`None`: it is current).
+    stale_since: Mutex<Option<Instant>>,
+    /// How long after that a snapshot may still answer while PostgreSQL cannot.
+    stale_limit: Duration,
     /// Tells this instance's own catch-up markers from other instances'.
     instance: Uuid,
     next_marker: AtomicU64,
@@ -71,20 +87,23 @@ pub struct DirectoryIndex {
 }
 
 impl DirectoryIndex {
-    /// An index that will be loaded once `start` runs.
-    pub fn new() -> Arc<Self> {
-        Arc::new(Self::with(true))
+    /// An index that will be loaded once `start` runs; its last snapshot answers
+    /// public searches for up to `stale_limit` while PostgreSQL cannot.
+    pub fn new(stale_limit: Duration) -> Arc<Self> {
+        Arc::new(Self::with(true, stale_limit))
     }
 
     /// An index that never loads: every search goes to PostgreSQL.
     pub fn disabled() -> Arc<Self> {
-        Arc::new(Self::with(false))
+        Arc::new(Self::with(false, Duration::ZERO))
     }
 
-    fn with(enabled: bool) -> Self {
+    fn with(enabled: bool, stale_limit: Duration) -> Self {
         DirectoryIndex {
             enabled,
             snapshot: RwLock::new(None),
+            stale_since: Mutex::new(None),
+            stale_limit,
             instance: Uuid::new_v4(),
             next_marker: AtomicU64::new(1),
             waiting: Mutex::new(HashMap::new()),
@@ -99,15 +118,35 @@ impl DirectoryIndex {
     }
 
     pub fn state(&self) -> IndexState {
-        match (self.enabled, self.snapshot.read().map(|s| s.is_some()).unwrap_or(false)) {
-            (false, _) => IndexState::Disabled,
-            (true, false) => IndexState::Loading,
-            (true, true) => IndexState::Ready,
+        let held = self.snapshot.read().map(|s| s.is_some()).unwrap_or(false);
+        match (self.enabled, held, self.stale_for()) {
+            (false, _, _) => IndexState::Disabled,
+            (true, false, _) => IndexState::Loading,
+            (true, true, Some(_)) => IndexState::Stale,
+            (true, true, None) => IndexState::Ready,
         }
+    }
+
+    /// How long the snapshot has been possibly behind the database (`None`: current).
+    fn stale_for(&self) -> Option<Duration> {
+        self.stale_since.lock().ok()?.map(|since| since.elapsed())
     }
 
     /// Runs `read` on the current snapshot; `None` when the index is not ready.
     pub fn read<R>(&self, read: impl FnOnce(&Snapshot) -> R) -> Option<R> {
+        if self.stale_for().is_some() {
+            return None;
+        }
+        let guard = self.snapshot.read().ok()?;
+        guard.as_ref().map(read)
+    }
+
+    /// Runs `read` on the last snapshot, current or stale within the limit: for
+    /// answering public reads while PostgreSQL cannot. `None` without one.
+    pub fn read_last<R>(&self, read: impl FnOnce(&Snapshot) -> R) -> Option<R> {
+        if self.stale_for().is_some_and(|age| age > self.stale_limit) {
+            return None;
+        }
         let guard = self.snapshot.read().ok()?;
         guard.as_ref().map(read)
     }
@@ -115,6 +154,10 @@ impl DirectoryIndex {
     fn install(&self, snapshot: Snapshot) {
         if let Ok(mut guard) = self.snapshot.write() {
             *guard = Some(snapshot);
+            // Cleared under the snapshot's lock, so no reader sees the old one as current.
+            if let Ok(mut stale) = self.stale_since.lock() {
+                *stale = None;
+            }
         }
     }
 
@@ -126,10 +169,13 @@ impl DirectoryIndex {
         }
     }
 
-    /// Drops the snapshot: searches go to PostgreSQL until the listener has reloaded.
+    /// Marks the snapshot stale: searches go to PostgreSQL until the listener has
+    /// reloaded; the snapshot is kept for when PostgreSQL cannot answer.
     fn invalidate(&self) {
-        if let Ok(mut guard) = self.snapshot.write() {
-            *guard = None;
+        if let Ok(_guard) = self.snapshot.write()
+            && let Ok(mut stale) = self.stale_since.lock()
+        {
+            stale.get_or_insert_with(Instant::now);
         }
         // Writers waiting on a marker answer now; their reads go to PostgreSQL.
         if let Ok(mut waiting) = self.waiting.lock() {

@@ -257,3 +257,46 @@ impl Snapshot {
             .collect()
     }
 }
+
+/// Public reads of single providers and reference data, for answering while
+/// PostgreSQL cannot (each as the SQL it stands in for answers it).
+impl Snapshot {
+    /// Providers matching `filter` by name in byte order, then id, after `after`, at
+    /// most `limit` — `search::providers_by_name` without an area.
+    pub fn by_name(&self, filter: &ProviderFilter, after: Option<(&str, Uuid)>, limit: usize) -> Vec<ProviderRef<'_>> {
+        let mut matches: Vec<ProviderRef<'_>> = self
+            .store
+            .iter()
+            .filter(|p| after.is_none_or(|(name, id)| (p.name(), p.id()) > (name, id)))
+            .filter(|p| filter.matches(*p, self.today))
+            .collect();
+        matches.sort_by(|a, b| (a.name(), a.id()).cmp(&(b.name(), b.id())));
+        matches.truncate(limit);
+        matches
+    }
+
+    /// A listed (not archived) provider.
+    pub fn provider_by_id(&self, id: &Uuid) -> Option<ProviderRef<'_>> {
+        self.store.get(self.store.slot(id)?)
+    }
+
+    /// The `provider_flags` answers of a provider: has a contact, HT-trained, an MOU
+    /// in force (on the snapshot's date).
+    pub fn flags_of(&self, p: ProviderRef<'_>) -> (bool, bool, bool) {
+        (p.has_contact(), p.ht_trained(self.today), p.has_active_mou(self.today))
+    }
+
+    /// FIPS codes of the counties a provider is located in or serves
+    /// (`provider_counties`), in FIPS order.
+    pub fn counties_of(&self, p: ProviderRef<'_>) -> Vec<String> {
+        let mut fips: Vec<String> =
+            p.counties().iter().map(|&c| self.catalog.counties[usize::from(c)].fips.clone()).collect();
+        fips.sort();
+        fips
+    }
+
+    /// A county's name by FIPS code.
+    pub fn county_name(&self, fips: &str) -> Option<&str> {
+        self.catalog.county_slot(fips).map(|slot| self.catalog.counties[usize::from(slot)].name.as_str())
+    }
+}

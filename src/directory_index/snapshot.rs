@@ -139,6 +139,16 @@ pub struct LocationEntry {
     pub confidential: bool,
 }
 
+/// A phone number of a provider: its number and label in the store's text, so a
+/// crisis line can be given while the database cannot answer.
+#[derive(Clone, Copy, Debug)]
+pub struct PhoneEntry {
+    number: Span,
+    /// `None` without a label.
+    label: Option<Span>,
+    pub twenty_four_hour: bool,
+}
+
 /// An MOU with status ACTIVE: in force from `effective_on` to `expires_on` inclusive.
 #[derive(Clone, Copy, Debug)]
 pub struct MouEntry {
@@ -175,6 +185,8 @@ struct Record {
     training: Span,
     /// MOUs with status ACTIVE.
     mous: Span,
+    /// Phone numbers, in their listed order.
+    phones: Span,
 }
 
 /// The parts of a provider that arrive one row at a time.
@@ -185,6 +197,7 @@ pub enum Part {
     Counties,
     Training,
     Mous,
+    Phones,
 }
 
 /// Rows of one provider's parts did not arrive together (they must be ordered by
@@ -231,6 +244,7 @@ pub struct Store {
     counties: Vec<u16>,
     training: Vec<(NaiveDate, NaiveDate)>,
     mous: Vec<MouEntry>,
+    phones: Vec<PhoneEntry>,
     /// Bytes of the arrays no record points at any more (left by replaced providers).
     stale_bytes: usize,
 }
@@ -264,6 +278,7 @@ impl Store {
             counties: Span::default(),
             training: Span::default(),
             mous: Span::default(),
+            phones: Span::default(),
         };
         self.install(record)
     }
@@ -323,6 +338,7 @@ impl Store {
             Part::Counties => &mut record.counties,
             Part::Training => &mut record.training,
             Part::Mous => &mut record.mous,
+            Part::Phones => &mut record.phones,
         };
         if span.len == 0 {
             span.start = at as u32;
@@ -374,6 +390,26 @@ impl Store {
         self.extend_span(slot, Part::Mous, self.mous.len() - 1)
     }
 
+    /// Appends a phone number of the provider in `slot` (in listed order).
+    pub fn push_phone(
+        &mut self,
+        slot: u32,
+        number: &str,
+        label: Option<&str>,
+        twenty_four_hour: bool,
+    ) -> Result<(), NotGrouped> {
+        let number = self.push_text(number);
+        let label = label.map(|l| self.push_text(l));
+        self.phones.push(PhoneEntry { number, label, twenty_four_hour });
+        self.extend_span(slot, Part::Phones, self.phones.len() - 1)
+    }
+
+    fn push_text(&mut self, text: &str) -> Span {
+        let start = self.text.len() as u32;
+        self.text.push_str(text);
+        Span { start, len: text.len() as u32 }
+    }
+
     /// Marks the provider in `slot` as having a contact known to the network.
     pub fn set_has_contact(&mut self, slot: u32) {
         if let Some(Some(record)) = self.records.get_mut(slot as usize) {
@@ -411,6 +447,14 @@ impl Store {
                 ..*s
             })
             .collect::<Vec<_>>();
+        let phones = from.phones[r.phones.range()]
+            .iter()
+            .map(|phone| PhoneEntry {
+                number: self.push_text(&from.text[phone.number.range()]),
+                label: phone.label.map(|l| self.push_text(&from.text[l.range()])),
+                ..*phone
+            })
+            .collect::<Vec<_>>();
         Record {
             text: Span { start: text_start, len: r.text.len },
             services: append(&mut self.services, &services),
@@ -418,6 +462,7 @@ impl Store {
             counties: append(&mut self.counties, &from.counties[r.counties.range()]),
             training: append(&mut self.training, &from.training[r.training.range()]),
             mous: append(&mut self.mous, &from.mous[r.mous.range()]),
+            phones: append(&mut self.phones, &phones),
             ..r.clone()
         }
     }
@@ -432,7 +477,11 @@ impl Store {
         let languages: usize =
             self.services[r.services.range()].iter().map(|s| s.languages.len as usize).sum::<usize>()
                 * size_of::<u32>();
+        let phone_text: usize =
+            self.phones[r.phones.range()].iter().map(|p| (p.number.len + p.label.map_or(0, |l| l.len)) as usize).sum();
         self.stale_bytes += r.text.len as usize
+            + phone_text
+            + r.phones.len as usize * size_of::<PhoneEntry>()
             + languages
             + r.services.len as usize * size_of::<ServiceEntry>()
             + r.locations.len as usize * size_of::<LocationEntry>()
@@ -450,6 +499,7 @@ impl Store {
             + self.counties.len() * size_of::<u16>()
             + self.training.len() * size_of::<(NaiveDate, NaiveDate)>()
             + self.mous.len() * size_of::<MouEntry>()
+            + self.phones.len() * size_of::<PhoneEntry>()
     }
 
     /// Rewrites the arrays without stale bytes once those outgrow the live ones; slots
@@ -486,6 +536,7 @@ impl Store {
         self.counties.shrink_to_fit();
         self.training.shrink_to_fit();
         self.mous.shrink_to_fit();
+        self.phones.shrink_to_fit();
     }
 }
 
@@ -542,6 +593,14 @@ impl<'a> ProviderRef<'a> {
             organization_id: self.record.organization_id,
             version: self.record.version,
         }
+    }
+
+    /// Phone numbers in listed order: number, label, answered around the clock.
+    pub fn phones(self) -> impl Iterator<Item = (&'a str, Option<&'a str>, bool)> + 'a {
+        let store = self.store;
+        store.phones[self.record.phones.range()]
+            .iter()
+            .map(move |p| (&store.text[p.number.range()], p.label.map(|l| &store.text[l.range()]), p.twenty_four_hour))
     }
 
     /// Active services.

@@ -16,6 +16,7 @@ use crate::clients::ClientView;
 use crate::counties::{self, County};
 use crate::crypto::Keyring;
 use crate::db::DbPool;
+use crate::directory_index::{DirectoryIndex, Snapshot};
 use crate::error::AppError;
 use crate::follow_ups::FollowUp;
 use crate::needs::{self, NeedCategory};
@@ -43,39 +44,89 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    /// Loaders for one request made by `caller`.
-    pub fn new(pool: DbPool, caller: Caller, keyring: Arc<Keyring>) -> Self {
-        let db = Db(pool);
+    /// Loaders for one request made by `caller`; the public directory's children come
+    /// from `directory`'s last snapshot while the database cannot answer.
+    pub fn new(pool: DbPool, caller: Caller, keyring: Arc<Keyring>, directory: Arc<DirectoryIndex>) -> Self {
+        let db = Db(pool, directory);
         let actor: Actor = caller.actor.clone();
         Loaders {
-            services: DataLoader::new(ServicesByProvider(db.clone()), tokio::spawn),
-            phones: DataLoader::new(PhonesByProvider(db.clone()), tokio::spawn),
-            locations: DataLoader::new(LocationsByProvider(db.clone(), actor.clone()), tokio::spawn),
-            service_areas: DataLoader::new(ServiceAreaByProvider(db.clone()), tokio::spawn),
-            needs: DataLoader::new(NeedsByService(db.clone()), tokio::spawn),
-            counties: DataLoader::new(CountyByFips(db.clone()), tokio::spawn),
-            providers: DataLoader::new(ProvidersById(db.clone()), tokio::spawn),
-            flags: DataLoader::new(FlagsByProvider(db.clone()), tokio::spawn),
-            contacts: DataLoader::new(ContactsByProvider(db.clone(), actor.clone()), tokio::spawn),
-            trainings: DataLoader::new(TrainingsByProvider(db.clone(), actor.clone()), tokio::spawn),
-            mous: DataLoader::new(MousByProvider(db.clone(), actor.clone()), tokio::spawn),
-            needs_by_code: DataLoader::new(NeedByCode(db.clone()), tokio::spawn),
+            services: DataLoader::new(ServicesByProvider(db.clone()), spawner()),
+            phones: DataLoader::new(PhonesByProvider(db.clone()), spawner()),
+            locations: DataLoader::new(LocationsByProvider(db.clone(), actor.clone()), spawner()),
+            service_areas: DataLoader::new(ServiceAreaByProvider(db.clone()), spawner()),
+            needs: DataLoader::new(NeedsByService(db.clone()), spawner()),
+            counties: DataLoader::new(CountyByFips(db.clone()), spawner()),
+            providers: DataLoader::new(ProvidersById(db.clone()), spawner()),
+            flags: DataLoader::new(FlagsByProvider(db.clone()), spawner()),
+            contacts: DataLoader::new(ContactsByProvider(db.clone(), actor.clone()), spawner()),
+            trainings: DataLoader::new(TrainingsByProvider(db.clone(), actor.clone()), spawner()),
+            mous: DataLoader::new(MousByProvider(db.clone(), actor.clone()), spawner()),
+            needs_by_code: DataLoader::new(NeedByCode(db.clone()), spawner()),
             referral_clients: DataLoader::new(
                 ClientsByReferral(db.clone(), caller.clone(), Arc::clone(&keyring)),
-                tokio::spawn,
+                spawner(),
             ),
-            referral_events: DataLoader::new(EventsByReferral(db.clone(), caller.clone(), keyring), tokio::spawn),
-            referral_follow_ups: DataLoader::new(FollowUpsByReferral(db, caller), tokio::spawn),
+            referral_events: DataLoader::new(EventsByReferral(db.clone(), caller.clone(), keyring), spawner()),
+            referral_follow_ups: DataLoader::new(FollowUpsByReferral(db, caller), spawner()),
         }
     }
 }
 
+/// Runs a loader's batches as tasks inside the span of the request that made them, so
+/// their log lines carry its id.
+fn spawner()
+-> impl Fn(futures_util::future::BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> + Send + Sync + 'static {
+    let span = tracing::Span::current();
+    move |batch| tokio::spawn(tracing::Instrument::instrument(batch, span.clone()))
+}
+
+/// The database, and the directory index to fall back on for public reads.
 #[derive(Clone)]
-pub struct Db(DbPool);
+pub struct Db(DbPool, Arc<DirectoryIndex>);
 
 impl Db {
     async fn conn(&self) -> async_graphql::Result<Object<AsyncPgConnection>> {
         self.0.get().await.map_err(AppError::from).gql()
+    }
+
+    /// A public read: from the database, or — when the database fails it — from what
+    /// the directory index's last snapshot holds (`from_index`): the same data as of
+    /// the last change the index applied. Any database failure counts, not only one
+    /// classified as unavailable: a statement cut off by a shutdown reaches diesel
+    /// without a kind, and the snapshot's answer is right whatever the cause (which is
+    /// logged).
+    async fn public<T>(
+        &self,
+        from_database: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, AppError>,
+        from_index: impl FnOnce(&Snapshot) -> T,
+    ) -> async_graphql::Result<T> {
+        let answer = match self.0.get().await {
+            Ok(mut conn) => from_database(&mut conn).await,
+            Err(e) => Err(e.into()),
+        };
+        match answer {
+            Err(err @ (AppError::Unavailable(_) | AppError::Internal(_))) => match self.1.read_last(from_index) {
+                Some(value) => {
+                    log_snapshot_answer(&err);
+                    Ok(value)
+                }
+                None => Err(err).gql(),
+            },
+            other => other.gql(),
+        }
+    }
+}
+
+/// Logs why a public read was answered from the directory index's last snapshot.
+pub(super) fn log_snapshot_answer(err: &AppError) {
+    match err {
+        AppError::Unavailable(cause) => {
+            tracing::warn!(cause = %cause.log_description(), "database unavailable; answered from the directory snapshot")
+        }
+        AppError::Internal(cause) => {
+            tracing::error!(cause = %cause.log_description(), "database failed; answered from the directory snapshot")
+        }
+        _ => {}
     }
 }
 
@@ -107,7 +158,24 @@ impl Loader<Uuid> for PhonesByProvider {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = providers::phones_of(&mut *self.0.conn().await?, keys).await.gql()?;
+        let rows = self
+            .0
+            .public(
+                async |conn| providers::phones_of(conn, keys).await,
+                |s| {
+                    let held = keys.iter().filter_map(|id| s.provider_by_id(id));
+                    held.flat_map(|p| {
+                        p.phones().map(move |(number, label, twenty_four_hour)| Phone {
+                            provider_id: p.id(),
+                            number: number.to_owned(),
+                            label: label.map(str::to_owned),
+                            twenty_four_hour,
+                        })
+                    })
+                    .collect()
+                },
+            )
+            .await?;
         Ok(group(keys, rows.into_iter().map(|p| (p.provider_id, p)).collect()))
     }
 }
@@ -131,7 +199,16 @@ impl Loader<Uuid> for ServiceAreaByProvider {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = providers::service_areas_of(&mut *self.0.conn().await?, keys).await.gql()?;
+        let rows = self
+            .0
+            .public(
+                async |conn| providers::service_areas_of(conn, keys).await,
+                |s| {
+                    let held = keys.iter().filter_map(|id| s.provider_by_id(id));
+                    held.flat_map(|p| s.counties_of(p).into_iter().map(move |fips| (p.id(), fips))).collect()
+                },
+            )
+            .await?;
         Ok(group(keys, rows))
     }
 }
@@ -155,7 +232,16 @@ impl Loader<String> for CountyByFips {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
-        let rows = counties::by_fips(&mut *self.0.conn().await?, keys).await.gql()?;
+        let rows = self
+            .0
+            .public(
+                async |conn| counties::by_fips(conn, keys).await,
+                |s| {
+                    let named = keys.iter().filter_map(|fips| Some((fips, s.county_name(fips)?)));
+                    named.map(|(fips, name)| County { fips: fips.clone(), name: name.to_owned() }).collect()
+                },
+            )
+            .await?;
         Ok(rows.into_iter().map(|c| (c.fips.clone(), c)).collect())
     }
 }
@@ -167,7 +253,13 @@ impl Loader<Uuid> for ProvidersById {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = providers::by_ids(&mut *self.0.conn().await?, keys).await.gql()?;
+        let rows = self
+            .0
+            .public(
+                async |conn| providers::by_ids(conn, keys).await,
+                |s| keys.iter().filter_map(|id| s.provider_by_id(id)).map(|p| p.to_provider()).collect(),
+            )
+            .await?;
         Ok(rows.into_iter().map(|p| (p.id, p)).collect())
     }
 }
@@ -215,7 +307,20 @@ impl Loader<Uuid> for FlagsByProvider {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = crate::network::flags_of(&mut *self.0.conn().await?, keys).await.gql()?;
+        let rows = self
+            .0
+            .public(
+                async |conn| crate::network::flags_of(conn, keys).await,
+                |s| {
+                    let held = keys.iter().filter_map(|id| s.provider_by_id(id));
+                    held.map(|p| {
+                        let (has_contact, ht_trained, has_active_mou) = s.flags_of(p);
+                        crate::network::Flags { provider_id: p.id(), has_contact, ht_trained, has_active_mou }
+                    })
+                    .collect()
+                },
+            )
+            .await?;
         Ok(rows.into_iter().map(|f| (f.provider_id, f)).collect())
     }
 }
@@ -266,7 +371,23 @@ impl Loader<String> for NeedByCode {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
-        let all = needs::list(&mut *self.0.conn().await?, None).await.gql()?;
+        let all = self
+            .0
+            .public(
+                async |conn| needs::list(conn, None).await,
+                |s| {
+                    let needs = s.catalog.needs.iter();
+                    needs
+                        .map(|n| NeedCategory {
+                            code: n.code.clone(),
+                            phase: n.phase,
+                            label: n.label.clone(),
+                            position: n.position,
+                        })
+                        .collect()
+                },
+            )
+            .await?;
         Ok(all.into_iter().filter(|n| keys.contains(&n.code)).map(|n| (n.code.clone(), n)).collect())
     }
 }

@@ -54,6 +54,8 @@ pub struct ServiceSettings {
     /// The in-memory directory search and the gap matrix read when it is ready.
     pub directory: Arc<crate::directory_index::DirectoryIndex>,
     pub auth: AuthSettings,
+    /// Tokens verified recently, honoured briefly while the database cannot answer.
+    pub verified_tokens: Arc<crate::auth::grace::VerifiedTokens>,
     pub rate_limits: RateLimits,
     pub limiter: Arc<RateLimiter>,
     pub keyring: Arc<Keyring>,
@@ -97,18 +99,32 @@ pub fn sdl() -> String {
 pub fn with_request_data(
     request: async_graphql::Request,
     pool: &DbPool,
-    keyring: &Arc<Keyring>,
+    settings: &ServiceSettings,
     caller: Caller,
     client: ClientAddr,
 ) -> async_graphql::Request {
-    let loaders = Loaders::new(pool.clone(), caller.clone(), Arc::clone(keyring));
+    let loaders =
+        Loaders::new(pool.clone(), caller.clone(), Arc::clone(&settings.keyring), Arc::clone(&settings.directory));
     request.data(caller).data(client).data(loaders)
 }
 
+/// What the server log needs to know of an error it did not show the caller: carried
+/// beside the GraphQL error (as its `source`, which is never serialized) so the HTTP
+/// layer logs it once, with the request's operation and the field's path.
+#[derive(Debug)]
+pub struct HiddenCause {
+    /// The code the caller saw (`INTERNAL` or `UNAVAILABLE`).
+    pub code: &'static str,
+    /// The cause, fit for the log (no row values).
+    pub description: String,
+    /// PostgreSQL refused a statement for a reason diesel does not name.
+    pub unclassified_database_refusal: bool,
+}
+
 /// Turns a domain error into a GraphQL error with a stable `extensions.code` (and the
-/// offending `field` for bad input). Internal causes are logged here, never returned.
+/// offending `field` for bad input). Internal causes travel beside the error, for the
+/// log, never in it.
 pub fn to_gql(err: AppError) -> async_graphql::Error {
-    log_internal(&err);
     let field = match &err {
         AppError::BadUserInput { field, .. } => Some(field.clone()),
         _ => None,
@@ -118,7 +134,7 @@ pub fn to_gql(err: AppError) -> async_graphql::Error {
         _ => None,
     };
     let code = err.code();
-    async_graphql::Error::new(err.public_message()).extend_with(|_, ext| {
+    let mut error = async_graphql::Error::new(err.public_message()).extend_with(|_, ext| {
         ext.set("code", code);
         if let Some(field) = &field {
             ext.set("field", field.as_str());
@@ -126,14 +142,28 @@ pub fn to_gql(err: AppError) -> async_graphql::Error {
         if let Some(seconds) = retry_after {
             ext.set("retryAfter", seconds);
         }
-    })
+    });
+    if let AppError::Internal(cause) | AppError::Unavailable(cause) = &err {
+        error.source = Some(Arc::new(HiddenCause {
+            code,
+            description: cause.log_description(),
+            unclassified_database_refusal: cause.is_unclassified_database_refusal(),
+        }));
+    }
+    error
 }
 
-/// Logs the hidden cause of an internal error (without row values); other errors are
-/// the caller's and are not logged.
+/// Logs the hidden cause of an internal or unavailable error (without row values);
+/// other errors are the caller's and are not logged. For errors outside GraphQL
+/// execution (authentication, downloads, background tasks); the request's span, when
+/// there is one, adds its id.
 pub fn log_internal(err: &AppError) {
-    if let AppError::Internal(cause) = err {
-        tracing::error!(cause = %cause.log_description(), "internal error");
+    match err {
+        AppError::Internal(cause) => tracing::error!(cause = %cause.log_description(), "internal error"),
+        AppError::Unavailable(cause) => {
+            tracing::warn!(cause = %cause.log_description(), "database unavailable")
+        }
+        _ => {}
     }
 }
 

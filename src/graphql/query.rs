@@ -121,7 +121,21 @@ impl DirectoryQuery {
     /// A provider by id, or null if there is none (or it is archived).
     async fn provider(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ProviderGql>> {
         let id = parse_uuid(&id, "id").gql()?;
-        Ok(providers::get(&mut *conn(ctx).await.gql()?, id).await.gql()?.map(ProviderGql))
+        let from_database = async { providers::get(&mut *conn(ctx).await?, id).await }.await;
+        let provider = match from_database {
+            // The listing is in the directory index too (see `Db::public` in loaders.rs).
+            Err(err @ (AppError::Unavailable(_) | AppError::Internal(_))) => {
+                match settings(ctx).directory.read_last(|s| s.provider_by_id(&id).map(|p| p.to_provider())) {
+                    Some(provider) => {
+                        super::loaders::log_snapshot_answer(&err);
+                        Ok(provider)
+                    }
+                    None => Err(err),
+                }
+            }
+            other => other,
+        };
+        Ok(provider.gql()?.map(ProviderGql))
     }
 
     /// Find providers. With `filter.near`, ranked by distance to each provider's nearest
@@ -165,7 +179,22 @@ impl DirectoryQuery {
         if let Some(page) = search::search_indexed(directory, actor, &request) {
             return Ok(page.gql()?.into());
         }
-        let page = search::search(&mut *conn(ctx).await.gql()?, actor, request).await.gql()?;
-        Ok(page.into())
+        let from_database = async { search::search(&mut *conn(ctx).await?, actor, request.clone()).await }.await;
+        let page = match from_database {
+            // The directory index's last snapshot holds the answer: a crisis line is
+            // still found while the database restarts or fails over.
+            // (Any database failure: see `Db::public` in loaders.rs.)
+            Err(err @ (AppError::Unavailable(_) | AppError::Internal(_))) => {
+                match search::search_last_snapshot(directory, actor, &request) {
+                    Some(page) => {
+                        super::loaders::log_snapshot_answer(&err);
+                        page
+                    }
+                    None => Err(err),
+                }
+            }
+            other => other,
+        };
+        Ok(page.gql()?.into())
     }
 }

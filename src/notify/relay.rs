@@ -379,6 +379,9 @@ fn log_error(what: &str, e: AppError) {
         AppError::Internal(cause) => {
             tracing::error!(task = what, cause = %cause.log_description(), "background task failed")
         }
+        AppError::Unavailable(cause) => {
+            tracing::warn!(task = what, cause = %cause.log_description(), "background task waits for the database")
+        }
         other => tracing::error!(task = what, code = other.code(), "background task failed"),
     }
 }

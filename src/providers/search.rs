@@ -121,10 +121,31 @@ pub fn search_indexed(
     })
 }
 
-/// `by_distance`, answered from the index.
-fn by_distance_indexed(snapshot: &Snapshot, q: &SearchQuery, at: Coordinates, exact: bool) -> SearchPage {
-    let f = &q.filters;
-    let filter = ProviderFilter::new(
+/// Runs a search, with or without a point, on the index's last snapshot (current, or
+/// stale within its limit): the answer while PostgreSQL cannot give one. `None` when
+/// there is no snapshot to answer from.
+pub fn search_last_snapshot(
+    index: &DirectoryIndex,
+    viewer: &Actor,
+    request: &SearchRequest,
+) -> Option<AppResult<SearchPage>> {
+    let query = match parse(request.clone()) {
+        Ok(query) => query,
+        Err(err) => return Some(Err(err)),
+    };
+    let exact = viewer.may_locate_all_confidential_locations();
+    index.read_last(|snapshot| {
+        check_references_in(snapshot, &query)?;
+        Ok(match query.near {
+            Some(at) => by_distance_indexed(snapshot, &query, at, exact),
+            None => by_name_indexed(snapshot, &query),
+        })
+    })
+}
+
+/// The search's provider-level conditions, compiled against the snapshot's catalog.
+fn compile_filter(snapshot: &Snapshot, f: &Filters) -> ProviderFilter {
+    ProviderFilter::new(
         &snapshot.catalog,
         &f.needs,
         f.phase,
@@ -133,7 +154,34 @@ fn by_distance_indexed(snapshot: &Snapshot, q: &SearchQuery, at: Coordinates, ex
         &f.populations,
         f.open_24h,
         (f.ht_trained, f.has_contact, f.has_active_mou),
-    );
+    )
+}
+
+/// `by_name`, answered from the index.
+fn by_name_indexed(snapshot: &Snapshot, q: &SearchQuery) -> SearchPage {
+    let after = match &q.after {
+        Some(Cursor::Name { name, id }) => Some((name.as_str(), *id)),
+        _ => None,
+    };
+    let mut hits: Vec<SearchHit> = snapshot
+        .by_name(&compile_filter(snapshot, &q.filters), after, q.limit + 1)
+        .into_iter()
+        .map(|p| SearchHit {
+            cursor: Cursor::Name { name: p.name().to_owned(), id: p.id() }.encode(),
+            provider: p.to_provider(),
+            distance_km: None,
+            distance_approximate: false,
+            service_area_match: false,
+        })
+        .collect();
+    let has_next_page = hits.len() > q.limit;
+    hits.truncate(q.limit);
+    SearchPage { hits, has_next_page }
+}
+
+/// `by_distance`, answered from the index.
+fn by_distance_indexed(snapshot: &Snapshot, q: &SearchQuery, at: Coordinates, exact: bool) -> SearchPage {
+    let filter = compile_filter(snapshot, &q.filters);
     let point = (at.lon(), at.lat());
     let mut hits = Vec::new();
     if !matches!(q.after, Some(Cursor::ServiceArea { .. })) {

@@ -132,8 +132,16 @@ async fn flush(
         let Some(catalog) = index.read(|s| Arc::clone(&s.catalog)) else {
             return reload(index, pool).await;
         };
+        let read = std::time::Instant::now();
         let fresh = load::some(&mut *pool.get().await.map_err(AppError::internal)?, &catalog, &ids).await?;
+        let applied = std::time::Instant::now();
         index.update(|s| s.replace_providers(&ids, &fresh));
+        tracing::debug!(
+            providers = ids.len(),
+            read_us = (applied - read).as_micros() as u64,
+            apply_us = applied.elapsed().as_micros() as u64,
+            "directory index updated"
+        );
     }
     changed.clear();
     *everything = false;

@@ -329,3 +329,58 @@ async fn a_lost_listener_reconnects_and_reloads_what_it_missed() {
         .get::<_, i64>(0);
     assert_eq!(listeners, 1, "a new listener took over");
 }
+
+/// Milliseconds at the given share (0..=1) of sorted samples.
+fn percentile_ms(sorted: &[f64], share: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * share).round() as usize]
+}
+
+/// A measurement, not a check (run it alone, in release):
+/// `cargo test --release --locked --test api update_cost -- --ignored --nocapture`.
+/// What a write through the API costs while the index holds a large directory
+/// (`LANTERN_UPDATE_COST_PROVIDERS`, default 100 000): the same mutation timed against a
+/// server without the index (no catch-up) and one with it (the write waits until the
+/// index has applied it). Set `LANTERN_LOG_INDEX=1` to print each update's own time.
+#[tokio::test]
+#[ignore = "a measurement; see its doc comment"]
+async fn update_cost_at_scale() {
+    if std::env::var_os("LANTERN_LOG_INDEX").is_some() {
+        let _ =
+            tracing_subscriber::fmt().with_env_filter("lantern::directory_index=debug").with_test_writer().try_init();
+    }
+    let providers: i64 =
+        std::env::var("LANTERN_UPDATE_COST_PROVIDERS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    let postgres = TestApp::spawn_with(options(false)).await;
+    let mut conn = AsyncPgConnection::establish(&postgres.db_url).await.expect("owner connection");
+    lantern::bench::generate(&mut conn, providers).await.expect("bench data");
+    let started = std::time::Instant::now();
+    let indexed = postgres.spawn_beside(options(true)).await;
+    eprintln!("index of {providers} bench providers loaded in {:?}", started.elapsed());
+    let admin = postgres.network_admin().await;
+    let id: String = postgres
+        .sql()
+        .await
+        .query_one("SELECT id::text FROM providers WHERE kind = 'bench' ORDER BY id LIMIT 1", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let write = "mutation($p: ID!) { recordTraining(providerId: $p, input: { trainedOn: \"2026-01-05\", kind: ADVANCED }) { id } }";
+    for (label, app) in [("without the index", &postgres), ("with the index", &indexed)] {
+        let mut ms = Vec::new();
+        for round in 0..60 {
+            let started = std::time::Instant::now();
+            app.data_as(&admin, write, json!({ "p": id })).await;
+            if round >= 10 {
+                ms.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        ms.sort_by(f64::total_cmp);
+        eprintln!(
+            "recordTraining {label}: p50 {:.2} ms, p90 {:.2} ms, max {:.2} ms",
+            percentile_ms(&ms, 0.5),
+            percentile_ms(&ms, 0.9),
+            percentile_ms(&ms, 1.0)
+        );
+    }
+    assert_eq!(indexed.search_index_state().await, "ready");
+}

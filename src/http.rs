@@ -183,7 +183,7 @@ async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) ->
             ))
         }
         Err(e) => {
-            graphql::log_internal(&e);
+            crate::error::log_internal(&e);
             // While the database cannot answer, a token it verified moments ago still
             // stands (see `auth::grace` for why revocation stays prompt). Any database
             // failure counts: a check cut off by a shutdown arrives without a kind.
@@ -268,7 +268,7 @@ async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             };
             let (code, message) = (e.code(), e.public_message());
-            graphql::log_internal(&e);
+            crate::error::log_internal(&e);
             error_response(status, code, &message, &request_id)
         }
     }

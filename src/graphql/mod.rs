@@ -153,20 +153,6 @@ pub fn to_gql(err: AppError) -> async_graphql::Error {
     error
 }
 
-/// Logs the hidden cause of an internal or unavailable error (without row values);
-/// other errors are the caller's and are not logged. For errors outside GraphQL
-/// execution (authentication, downloads, background tasks); the request's span, when
-/// there is one, adds its id.
-pub fn log_internal(err: &AppError) {
-    match err {
-        AppError::Internal(cause) => tracing::error!(cause = %cause.log_description(), "internal error"),
-        AppError::Unavailable(cause) => {
-            tracing::warn!(cause = %cause.log_description(), "database unavailable")
-        }
-        _ => {}
-    }
-}
-
 /// `?`-friendly conversion of domain results in resolvers.
 pub(crate) trait GqlResultExt<T> {
     fn gql(self) -> async_graphql::Result<T>;

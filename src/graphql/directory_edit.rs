@@ -3,8 +3,8 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 
-use super::GqlResultExt;
-use super::query::{caller, conn, directory_written, parse_uuid, settings};
+use super::context::{caller, conn, directory_written, parse_uuid, settings};
+use super::errors::GqlResultExt;
 use super::types::{LocationGql, PopulationGql, ProviderGql, ServiceGql};
 use crate::providers::edit::{self, LocationInput, PhoneInput, ProviderInput, ServiceInput};
 

@@ -4,8 +4,8 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::GqlResultExt;
-use super::query::{caller, conn, directory_written, parse_uuid, settings};
+use super::context::{caller, conn, directory_written, parse_uuid, settings};
+use super::errors::GqlResultExt;
 use super::types::{CountyGql, NeedCategoryGql};
 use crate::counties::Fips;
 use crate::error::AppError;

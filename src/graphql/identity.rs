@@ -3,10 +3,9 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::query::{caller, conn, parse_uuid};
-use super::{ClientAddr, GqlResultExt, ServiceSettings};
+use super::context::{caller, client_ip, conn, parse_uuid, pool, settings};
+use super::errors::GqlResultExt;
 use crate::auth::{self, Role};
-use crate::db::DbPool;
 use crate::error::AppError;
 use crate::organizations::grants::{self, AccessGrant};
 use crate::organizations::{self, Membership, Organization, User};
@@ -240,8 +239,7 @@ impl IdentityMutation {
         password: String,
         organization_id: Option<ID>,
     ) -> async_graphql::Result<LoginPayload> {
-        let settings = ctx.data_unchecked::<ServiceSettings>();
-        let ip = ctx.data_unchecked::<ClientAddr>().0;
+        let (settings, ip) = (settings(ctx), client_ip(ctx));
         settings
             .limiter
             .login_attempt(&settings.rate_limits, ip, &email)
@@ -249,7 +247,7 @@ impl IdentityMutation {
             .gql()?;
         let organization = organization_id.map(|id| parse_uuid(&id, "organizationId")).transpose().gql()?;
         let outcome = auth::sessions::login(
-            ctx.data_unchecked::<DbPool>(),
+            pool(ctx),
             &settings.passwords,
             settings.auth,
             &email,
@@ -282,22 +280,15 @@ impl IdentityMutation {
         token: String,
         password: String,
     ) -> async_graphql::Result<bool> {
-        let settings = ctx.data_unchecked::<ServiceSettings>();
-        let ip = ctx.data_unchecked::<ClientAddr>().0;
+        let (settings, ip) = (settings(ctx), client_ip(ctx));
         settings
             .limiter
             .invitation_attempt(&settings.rate_limits, ip)
             .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
             .gql()?;
-        organizations::accept_invitation(
-            ctx.data_unchecked::<DbPool>(),
-            &settings.passwords,
-            &token,
-            &password,
-            &caller(ctx).request_id,
-        )
-        .await
-        .gql()?;
+        organizations::accept_invitation(pool(ctx), &settings.passwords, &token, &password, &caller(ctx).request_id)
+            .await
+            .gql()?;
         Ok(true)
     }
 

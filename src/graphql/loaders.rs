@@ -8,7 +8,7 @@ use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::Object;
 use uuid::Uuid;
 
-use super::GqlResultExt;
+use super::errors::GqlResultExt;
 use std::sync::Arc;
 
 use crate::auth::{Actor, Caller};

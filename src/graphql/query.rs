@@ -1,17 +1,13 @@
 //! Read operations of the public directory (no login needed).
 
 use async_graphql::{Context, ID, InputObject, Object};
-use diesel_async::AsyncPgConnection;
-use diesel_async::pooled_connection::deadpool::Object as PooledConnection;
-use uuid::Uuid;
 
-use super::GqlResultExt;
+use super::context::{caller, conn, parse_uuid, settings};
+use super::errors::GqlResultExt;
 use super::types::{CountyGql, NeedCategoryGql, PhaseGql, PopulationGql, ProviderGql, SearchConnectionGql};
-use crate::auth::Caller;
 use crate::coords::Coordinates;
 use crate::counties::{self, Fips};
-use crate::db::DbPool;
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
 use crate::needs;
 use crate::providers::{self, search};
 
@@ -59,33 +55,6 @@ pub struct ProviderFilter {
     pub has_contact: Option<bool>,
     /// Providers with an MOU in force (true), or without (false).
     pub has_active_mou: Option<bool>,
-}
-
-/// A pooled connection for a resolver.
-pub(super) async fn conn(ctx: &Context<'_>) -> AppResult<PooledConnection<AsyncPgConnection>> {
-    Ok(ctx.data_unchecked::<DbPool>().get().await?)
-}
-
-/// The service's settings.
-pub(super) fn settings<'a>(ctx: &Context<'a>) -> &'a super::ServiceSettings {
-    ctx.data_unchecked::<super::ServiceSettings>()
-}
-
-/// Called after a write to what search reads (providers, services, locations, service
-/// areas, contacts, training, MOUs) has committed: waits until this instance's
-/// directory index has it, so the caller's next search finds the write.
-pub(super) async fn directory_written(ctx: &Context<'_>) {
-    settings(ctx).directory.caught_up(ctx.data_unchecked::<DbPool>()).await;
-}
-
-/// The caller of the current request.
-pub(super) fn caller<'a>(ctx: &Context<'a>) -> &'a Caller {
-    ctx.data_unchecked::<Caller>()
-}
-
-/// Parses an `ID` argument as a UUID; `field` names it in the error.
-pub(super) fn parse_uuid(id: &ID, field: &str) -> AppResult<Uuid> {
-    id.parse().map_err(|_| AppError::bad_input(field, format!("{field} is not a valid id")))
 }
 
 #[Object]

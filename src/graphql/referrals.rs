@@ -5,9 +5,10 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::query::{caller, conn, parse_uuid};
+use super::context::{caller, conn, parse_uuid, settings};
+use super::errors::GqlResultExt;
+use super::loaders::Loaders;
 use super::types::{NeedCategoryGql, PopulationGql, ProviderGql};
-use super::{GqlResultExt, Loaders, ServiceSettings};
 use crate::clients::{self, ClientInput, ClientView, SafeContact};
 use crate::consent::{self, Consent, ConsentInput, GuardianConsent};
 use crate::error::AppError;
@@ -472,10 +473,6 @@ pub struct SettingsUpdate {
     pub follow_up_acute_days: Option<i32>,
     pub follow_up_transitional_days: Option<i32>,
     pub follow_up_long_term_days: Option<i32>,
-}
-
-fn settings<'a>(ctx: &Context<'a>) -> &'a ServiceSettings {
-    ctx.data_unchecked::<ServiceSettings>()
 }
 
 fn ids(list: &[ID], field: &str) -> Result<Vec<Uuid>, AppError> {

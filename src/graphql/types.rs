@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 
-use super::Loaders;
+use super::loaders::Loaders;
 use crate::counties::County;
 use crate::needs::NeedCategory;
 use crate::providers::{LocationView, Phone, Provider, Service, search};

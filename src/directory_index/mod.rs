@@ -23,6 +23,7 @@
 //! the limit bounds what an instance cut off from a database others still write to
 //! could miss.
 
+mod change;
 pub mod geometry;
 mod listen;
 mod load;

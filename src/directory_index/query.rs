@@ -9,7 +9,8 @@ use geo::{Intersects, Point};
 use uuid::Uuid;
 
 use super::geometry::{F32_ORDER_ERROR_M, chord_squared_for, sphere_distance_m};
-use super::snapshot::{Catalog, LocationEntry, ProviderRef, Snapshot, pack_language};
+use super::snapshot::{Catalog, CellCounts, ProviderRef, Snapshot, pack_language};
+use super::trees::LocationEntry;
 use crate::needs::Phase;
 use crate::providers::Population;
 
@@ -201,17 +202,6 @@ impl Snapshot {
             county.bounds.is_some_and(|b| b.intersects(&point)) && county.boundary.intersects(&point)
         })
     }
-}
-
-/// Counts of one county × need cell, as the gap matrix's SQL computes them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CellCounts {
-    pub provider_count: i64,
-    pub with_contact: i64,
-    pub with_active_mou: i64,
-    pub ht_trained: i64,
-    pub partners: i64,
-    pub trained_partners: i64,
 }
 
 impl CellCounts {

@@ -16,7 +16,15 @@ use rstar::RTree;
 use rstar::primitives::GeomWithData;
 
 use super::geometry::unit_vector;
-use super::snapshot::LocationEntry;
+
+/// A location's two positions as `(lon, lat)`: the real one, and the one shown to
+/// viewers who may not locate confidential places (the county's interior point).
+#[derive(Clone, Copy, Debug)]
+pub struct LocationEntry {
+    pub exact: (f64, f64),
+    pub public: (f64, f64),
+    pub confidential: bool,
+}
 
 /// An R-tree entry: one location at one of its positions, with its provider's slot.
 pub type TreeEntry = GeomWithData<[f32; 3], u32>;

@@ -7,12 +7,14 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::panic::AssertUnwindSafe;
+
 use diesel_async::RunQueryDsl;
 use diesel_async::pooled_connection::deadpool::Object;
 use futures_util::{FutureExt, StreamExt};
 use uuid::Uuid;
 
-use super::{CHANNEL, DirectoryIndex, IndexState, load};
+use super::{CHANNEL, DirectoryIndex, IndexState, View, load};
 use crate::db::DbPool;
 use crate::error::{AppError, AppResult};
 
@@ -23,16 +25,28 @@ const DATE_CHECK: Duration = Duration::from_secs(30);
 
 /// Runs for the life of the process.
 pub(super) async fn run(index: Arc<DirectoryIndex>, pool: DbPool) {
+    supervise(&index, || session(&index, &pool)).await
+}
+
+/// Runs `session` again and again: one that ends (a lost connection, an error, even a
+/// panic while loading or applying) leaves the view stale, and the next one reloads
+/// everything, after a pause that grows while sessions keep failing fast.
+async fn supervise<F>(index: &DirectoryIndex, mut session: impl FnMut() -> F)
+where
+    F: Future<Output = AppResult<()>>,
+{
     let mut backoff = Duration::from_millis(200);
     loop {
         let started = std::time::Instant::now();
-        let err = session(&index, &pool).await.err();
+        let ended = AssertUnwindSafe(session()).catch_unwind().await;
         index.invalidate();
-        if let Some(err) = err {
-            crate::error::log_internal(&err);
+        match ended {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => crate::error::log_internal(&err),
+            Err(_) => tracing::error!("directory index listener panicked"),
         }
         tracing::warn!(
-            "directory index listener stopped; searches use PostgreSQL (or this snapshot while it cannot answer) until it reloads"
+            "directory index listener stopped; searches use PostgreSQL (or the last view while it cannot answer) until it reloads"
         );
         if started.elapsed() > Duration::from_secs(60) {
             backoff = Duration::from_millis(200);
@@ -63,7 +77,7 @@ async fn session(index: &DirectoryIndex, pool: &DbPool) -> AppResult<()> {
             }
             _ = date_check.tick() => {
                 let today = load::current_date(&mut *pool.get().await.map_err(AppError::internal)?).await?;
-                index.update(|s| s.set_today(today));
+                index.update(|view| view.on(today));
             }
         }
         if index.state() != IndexState::Ready {
@@ -83,7 +97,7 @@ async fn reload(index: &DirectoryIndex, pool: &DbPool) -> AppResult<()> {
         bytes = ?snapshot.approximate_bytes(),
         "directory index loaded"
     );
-    index.install(snapshot);
+    index.install(View::new(snapshot));
     release_freed_memory();
     Ok(())
 }
@@ -129,13 +143,13 @@ async fn flush(
         reload(index, pool).await?;
     } else if !changed.is_empty() {
         let ids: Vec<Uuid> = changed.iter().copied().collect();
-        let Some(catalog) = index.read(|s| Arc::clone(&s.catalog)) else {
+        let Some(catalog) = index.current().map(|view| Arc::clone(&view.catalog)) else {
             return reload(index, pool).await;
         };
         let read = std::time::Instant::now();
         let fresh = load::some(&mut *pool.get().await.map_err(AppError::internal)?, &catalog, &ids).await?;
         let applied = std::time::Instant::now();
-        index.update(|s| s.replace_providers(&ids, &fresh));
+        index.update(|view| view.with_replaced(&ids, &fresh));
         tracing::debug!(
             providers = ids.len(),
             read_us = (applied - read).as_micros() as u64,
@@ -146,4 +160,44 @@ async fn flush(
     changed.clear();
     *everything = false;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_listener_that_panics_is_started_again_and_reloads() {
+        let index = Arc::new(DirectoryIndex::new(Duration::from_secs(60)));
+        let sessions = Arc::new(AtomicUsize::new(0));
+        let supervisor = {
+            let (index, sessions) = (Arc::clone(&index), Arc::clone(&sessions));
+            tokio::spawn(async move {
+                let held = Arc::clone(&index);
+                supervise(&held, || {
+                    let (index, sessions) = (Arc::clone(&index), Arc::clone(&sessions));
+                    async move {
+                        if sessions.fetch_add(1, Ordering::SeqCst) == 0 {
+                            panic!("a bug while loading the directory");
+                        }
+                        index.install(super::super::tests::view_of(2));
+                        std::future::pending::<AppResult<()>>().await
+                    }
+                })
+                .await
+            })
+        };
+        for _ in 0..100 {
+            if index.state() == IndexState::Ready {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(index.state(), IndexState::Ready, "the listener came back after its panic");
+        assert_eq!(AtomicUsize::load(&sessions, Ordering::SeqCst), 2);
+        assert!(!supervisor.is_finished());
+        supervisor.abort();
+    }
 }

@@ -223,7 +223,7 @@ fn make_room<T>(items: &mut Vec<T>, extra: usize) {
 
 /// Providers packed for memory: a record per provider by slot, their parts in shared
 /// arrays. Slots are stable while a provider stays; a freed slot is reused.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Store {
     records: Vec<Option<Record>>,
     slots: HashMap<Uuid, u32>,
@@ -655,7 +655,10 @@ pub struct CellCounts {
     pub trained_partners: i64,
 }
 
-/// The whole directory in memory.
+/// A directory in memory: the providers of a store, where their locations are, which
+/// counties each serves, and the gap-matrix counts. Once readers hold it (see `view`) it
+/// is never changed; changes are made to a copy.
+#[derive(Clone)]
 pub struct Snapshot {
     pub catalog: Arc<Catalog>,
     pub(super) store: Store,

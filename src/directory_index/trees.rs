@@ -38,6 +38,7 @@ fn entry(slot: u32, at: (f64, f64)) -> TreeEntry {
 }
 
 /// Every location of one set, and per need bit the locations of providers meeting it.
+#[derive(Clone)]
 pub(super) struct LocationTrees {
     all: RTree<TreeEntry>,
     by_need: Vec<RTree<TreeEntry>>,
@@ -87,6 +88,7 @@ impl LocationTrees {
 }
 
 /// The locations of the directory, by who may see which position.
+#[derive(Clone)]
 pub(super) struct Positions {
     /// Not confidential: the real position is the public one.
     open: LocationTrees,

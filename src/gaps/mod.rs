@@ -12,7 +12,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::auth::Actor;
 use crate::counties::Fips;
-use crate::directory_index::{DirectoryIndex, Snapshot};
+use crate::directory_index::{DirectoryIndex, View};
 use crate::error::{AppError, AppResult};
 
 /// Counts from 1 to this are suppressed in demand figures.
@@ -142,7 +142,7 @@ pub async fn matrix(
 }
 
 /// The matrix counted over the index, with the same definitions as [`MATRIX_SQL`].
-fn matrix_from_index(snapshot: &Snapshot, county: Option<&Fips>) -> AppResult<Vec<GapCell>> {
+fn matrix_from_index(snapshot: &View, county: Option<&Fips>) -> AppResult<Vec<GapCell>> {
     let slot = match county {
         None => None,
         Some(fips) => Some(

@@ -16,7 +16,7 @@ use crate::clients::ClientView;
 use crate::counties::{self, County};
 use crate::crypto::Keyring;
 use crate::db::DbPool;
-use crate::directory_index::{DirectoryIndex, Snapshot};
+use crate::directory_index::{DirectoryIndex, View};
 use crate::error::AppError;
 use crate::follow_ups::FollowUp;
 use crate::needs::{self, NeedCategory};
@@ -98,7 +98,7 @@ impl Db {
     async fn public<T>(
         &self,
         from_database: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, AppError>,
-        from_index: impl FnOnce(&Snapshot) -> T,
+        from_index: impl FnOnce(&View) -> T,
     ) -> async_graphql::Result<T> {
         let answer = match self.0.get().await {
             Ok(mut conn) => from_database(&mut conn).await,

@@ -26,7 +26,7 @@ use crate::auth::Actor;
 use crate::coords::Coordinates;
 use crate::counties::{self, Fips};
 use crate::directory_index::query::ProviderFilter;
-use crate::directory_index::{DirectoryIndex, Snapshot};
+use crate::directory_index::{DirectoryIndex, View};
 use crate::error::{AppError, AppResult};
 use crate::needs::{self, Phase};
 
@@ -144,7 +144,7 @@ pub fn search_last_snapshot(
 }
 
 /// The search's provider-level conditions, compiled against the snapshot's catalog.
-fn compile_filter(snapshot: &Snapshot, f: &Filters) -> ProviderFilter {
+fn compile_filter(snapshot: &View, f: &Filters) -> ProviderFilter {
     ProviderFilter::new(
         &snapshot.catalog,
         &f.needs,
@@ -158,7 +158,7 @@ fn compile_filter(snapshot: &Snapshot, f: &Filters) -> ProviderFilter {
 }
 
 /// `by_name`, answered from the index.
-fn by_name_indexed(snapshot: &Snapshot, q: &SearchQuery) -> SearchPage {
+fn by_name_indexed(snapshot: &View, q: &SearchQuery) -> SearchPage {
     let after = match &q.after {
         Some(Cursor::Name { name, id }) => Some((name.as_str(), *id)),
         _ => None,
@@ -180,7 +180,7 @@ fn by_name_indexed(snapshot: &Snapshot, q: &SearchQuery) -> SearchPage {
 }
 
 /// `by_distance`, answered from the index.
-fn by_distance_indexed(snapshot: &Snapshot, q: &SearchQuery, at: Coordinates, exact: bool) -> SearchPage {
+fn by_distance_indexed(snapshot: &View, q: &SearchQuery, at: Coordinates, exact: bool) -> SearchPage {
     let filter = compile_filter(snapshot, &q.filters);
     let point = (at.lon(), at.lat());
     let mut hits = Vec::new();
@@ -322,7 +322,7 @@ async fn check_references(conn: &mut AsyncPgConnection, q: &SearchQuery) -> AppR
 }
 
 /// The same check against the in-memory catalog.
-fn check_references_in(snapshot: &Snapshot, q: &SearchQuery) -> AppResult<()> {
+fn check_references_in(snapshot: &View, q: &SearchQuery) -> AppResult<()> {
     let unknown: Vec<String> =
         q.filters.needs.iter().filter(|c| snapshot.catalog.need_bit(c).is_none()).cloned().collect();
     let county_known = q.filters.county.as_ref().is_none_or(|f| snapshot.catalog.county_slot(f.as_str()).is_some());

@@ -11,6 +11,7 @@ pub mod coords;
 pub mod counties;
 pub mod crypto;
 pub mod db;
+pub mod directory;
 pub mod directory_index;
 pub mod error;
 pub mod follow_ups;

@@ -14,6 +14,7 @@ use crate::auth::credentials::PasswordHashing;
 use crate::config::{self, Config, DatabaseSource, Mode, RateLimits, SessionPolicy};
 use crate::crypto::{Keyring, KeyringError};
 use crate::db::{self, DbPool, DbSetupError, DbUrls};
+use crate::directory::Directory;
 use crate::directory_index::DirectoryIndex;
 use crate::geocode::Geocoder;
 use crate::graphql::{self, ServiceSettings};
@@ -126,11 +127,10 @@ pub fn keyring(config: &Config) -> Result<Keyring, KeyringError> {
 
 /// Starts the HTTP server on an already bound listener (tests bind port 0).
 pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions) -> std::io::Result<Server> {
-    let directory =
+    let index =
         if options.search_index { DirectoryIndex::new(options.search_stale_limit) } else { DirectoryIndex::disabled() };
-    directory.start(pool.clone());
     let settings = ServiceSettings {
-        directory,
+        directory: Directory::new(index, pool.clone()),
         auth: options.sessions.into(),
         verified_tokens: Arc::new(crate::auth::grace::VerifiedTokens::new(options.session_grace)),
         rate_limits: options.rate_limits,

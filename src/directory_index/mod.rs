@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
 use diesel::sql_types::Text;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
@@ -217,22 +217,19 @@ impl DirectoryIndex {
     /// it (or at once when the index is not serving), so the writer's next search sees
     /// its write. Sends a marker on the channel after the commit; notifications arrive
     /// in commit order, so when the listener reaches the marker the write is applied.
-    pub async fn caught_up(&self, pool: &DbPool) {
+    pub async fn caught_up(&self, conn: &mut AsyncPgConnection) {
         if self.state() != IndexState::Ready {
             return;
         }
         let marker = self.next_marker.fetch_add(1, Ordering::Relaxed);
         let (done, applied) = oneshot::channel();
         self.waiting().insert(marker, done);
-        let sent = match pool.get().await {
-            Ok(mut conn) => diesel::sql_query("SELECT pg_notify($1, $2)")
-                .bind::<Text, _>(CHANNEL)
-                .bind::<Text, _>(format!("sync:{}:{marker}", self.instance))
-                .execute(&mut conn)
-                .await
-                .is_ok(),
-            Err(_) => false,
-        };
+        let sent = diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<Text, _>(CHANNEL)
+            .bind::<Text, _>(format!("sync:{}:{marker}", self.instance))
+            .execute(conn)
+            .await
+            .is_ok();
         if !sent || tokio::time::timeout(CATCH_UP_WAIT, applied).await.is_err() {
             tracing::warn!(sent, "directory index did not confirm a write in time");
             // Serve from PostgreSQL until the listener has reloaded, rather than risk

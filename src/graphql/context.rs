@@ -14,14 +14,16 @@ use crate::auth::{AuthSettings, Caller};
 use crate::config::RateLimits;
 use crate::crypto::Keyring;
 use crate::db::DbPool;
+use crate::directory::Directory;
 use crate::error::{AppError, AppResult};
 use crate::rate_limit::RateLimiter;
 
 /// Settings the resolvers need beside the pool.
 #[derive(Clone)]
 pub struct ServiceSettings {
-    /// The in-memory directory search and the gap matrix read when it is ready.
-    pub directory: Arc<crate::directory_index::DirectoryIndex>,
+    /// The directory: where search and the gap matrix are answered, and the write path
+    /// that makes a directory write visible to its writer's next search.
+    pub directory: Directory,
     pub auth: AuthSettings,
     /// Tokens verified recently, honoured briefly while the database cannot answer.
     pub verified_tokens: Arc<crate::auth::grace::VerifiedTokens>,
@@ -53,6 +55,11 @@ pub(super) async fn conn(ctx: &Context<'_>) -> AppResult<PooledConnection<AsyncP
     Ok(pool(ctx).get().await?)
 }
 
+/// The directory (reads decided in one place, and the write path).
+pub(super) fn directory<'a>(ctx: &Context<'a>) -> &'a Directory {
+    &settings(ctx).directory
+}
+
 /// The caller of the current request.
 pub(super) fn caller<'a>(ctx: &Context<'a>) -> &'a Caller {
     ctx.data_unchecked::<Caller>()
@@ -67,7 +74,7 @@ pub(super) fn client_ip(ctx: &Context<'_>) -> IpAddr {
 /// areas, contacts, training, MOUs) has committed: waits until this instance's
 /// directory index has it, so the caller's next search finds the write.
 pub(super) async fn directory_written(ctx: &Context<'_>) {
-    settings(ctx).directory.caught_up(pool(ctx)).await;
+    settings(ctx).directory.written().await;
 }
 
 /// Parses an `ID` argument as a UUID; `field` names it in the error.

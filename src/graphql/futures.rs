@@ -4,7 +4,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::context::{caller, conn, directory_written, parse_uuid, settings};
+use super::context::{caller, conn, directory, directory_written, parse_uuid};
 use super::errors::GqlResultExt;
 use super::types::{CountyGql, NeedCategoryGql};
 use crate::counties::Fips;
@@ -353,10 +353,7 @@ impl WorksheetGql {
     /// The FUTURES matrix for this county, live.
     async fn needs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GapCellGql>> {
         let fips = Fips::parse(&self.0.county_fips, "fips").gql()?;
-        let cells =
-            gaps::matrix(&mut *conn(ctx).await.gql()?, &settings(ctx).directory, &caller(ctx).actor, Some(&fips))
-                .await
-                .gql()?;
+        let cells = gaps::matrix(directory(ctx), &caller(ctx).actor, Some(&fips)).await.gql()?;
         Ok(cells.into_iter().map(GapCellGql).collect())
     }
     async fn action_items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ActionItemGql>> {
@@ -498,7 +495,7 @@ impl FuturesQuery {
     /// The FUTURES matrix for one county: every need category with its figures and status.
     async fn county_needs(&self, ctx: &Context<'_>, fips: String) -> async_graphql::Result<Vec<GapCellGql>> {
         let f = self::fips(&fips).gql()?;
-        Ok(gaps::matrix(&mut *conn(ctx).await.gql()?, &settings(ctx).directory, &caller(ctx).actor, Some(&f))
+        Ok(gaps::matrix(directory(ctx), &caller(ctx).actor, Some(&f))
             .await
             .gql()?
             .into_iter()
@@ -509,12 +506,7 @@ impl FuturesQuery {
     /// Every county × need cell of the state (computed in one query).
     #[graphql(complexity = "3300 * child_complexity / 10")]
     async fn gap_matrix(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GapCellGql>> {
-        Ok(gaps::matrix(&mut *conn(ctx).await.gql()?, &settings(ctx).directory, &caller(ctx).actor, None)
-            .await
-            .gql()?
-            .into_iter()
-            .map(GapCellGql)
-            .collect())
+        Ok(gaps::matrix(directory(ctx), &caller(ctx).actor, None).await.gql()?.into_iter().map(GapCellGql).collect())
     }
 
     /// Referral demand per county × need for referrals sent in a reporting period (a

@@ -82,7 +82,6 @@ pub fn with_request_data(
     caller: Caller,
     client: ClientAddr,
 ) -> async_graphql::Request {
-    let loaders =
-        Loaders::new(pool.clone(), caller.clone(), Arc::clone(&settings.keyring), Arc::clone(&settings.directory));
+    let loaders = Loaders::new(pool.clone(), caller.clone(), Arc::clone(&settings.keyring), settings.directory.clone());
     request.data(caller).data(client).data(loaders)
 }

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 
-use super::context::{caller, conn, parse_uuid, settings};
+use super::context::{caller, conn, directory, parse_uuid};
 use super::errors::GqlResultExt;
 use super::types::{CountyGql, NeedCategoryGql, PhaseGql, PopulationGql, ProviderGql, SearchConnectionGql};
 use crate::coords::Coordinates;
@@ -90,21 +90,7 @@ impl DirectoryQuery {
     /// A provider by id, or null if there is none (or it is archived).
     async fn provider(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ProviderGql>> {
         let id = parse_uuid(&id, "id").gql()?;
-        let from_database = async { providers::get(&mut *conn(ctx).await?, id).await }.await;
-        let provider = match from_database {
-            // The listing is in the directory index too (see `Db::public` in loaders.rs).
-            Err(err @ (AppError::Unavailable(_) | AppError::Internal(_))) => {
-                match settings(ctx).directory.read_last(|s| s.provider_by_id(&id).map(|p| p.to_provider())) {
-                    Some(provider) => {
-                        super::loaders::log_snapshot_answer(&err);
-                        Ok(provider)
-                    }
-                    None => Err(err),
-                }
-            }
-            other => other,
-        };
-        Ok(provider.gql()?.map(ProviderGql))
+        Ok(providers::listed(directory(ctx), id).await.gql()?.map(ProviderGql))
     }
 
     /// Find providers. With `filter.near`, ranked by distance to each provider's nearest
@@ -143,27 +129,6 @@ impl DirectoryQuery {
             first,
             after,
         };
-        let actor = &caller(ctx).actor;
-        let directory = &settings(ctx).directory;
-        if let Some(page) = search::search_indexed(directory, actor, &request) {
-            return Ok(page.gql()?.into());
-        }
-        let from_database = async { search::search(&mut *conn(ctx).await?, actor, request.clone()).await }.await;
-        let page = match from_database {
-            // The directory index's last snapshot holds the answer: a crisis line is
-            // still found while the database restarts or fails over.
-            // (Any database failure: see `Db::public` in loaders.rs.)
-            Err(err @ (AppError::Unavailable(_) | AppError::Internal(_))) => {
-                match search::search_last_snapshot(directory, actor, &request) {
-                    Some(page) => {
-                        super::loaders::log_snapshot_answer(&err);
-                        page
-                    }
-                    None => Err(err),
-                }
-            }
-            other => other,
-        };
-        Ok(page.gql()?.into())
+        Ok(search::search(directory(ctx), &caller(ctx).actor, request).await.gql()?.into())
     }
 }

@@ -65,6 +65,11 @@ pub struct ServerOptions {
     /// How long a verified token is honoured without the database while it cannot
     /// answer (zero: never).
     pub session_grace: Duration,
+    /// For tests only (zero otherwise, and not configurable): how long the index's
+    /// listener waits before applying each batch of changes, as a busy instance
+    /// would, so a test can tell a write that waited for the index from one that did
+    /// not.
+    pub search_index_lag: Duration,
 }
 
 impl ServerOptions {
@@ -86,6 +91,7 @@ impl ServerOptions {
             passwords: Arc::new(PasswordHashing::per_core()),
             search_stale_limit: Duration::from_secs(config.search_stale_seconds.into()),
             session_grace: Duration::from_secs(config.session_grace_seconds.into()),
+            search_index_lag: Duration::ZERO,
         }
     }
 }
@@ -106,6 +112,7 @@ impl Default for ServerOptions {
             passwords: Arc::new(PasswordHashing::per_core()),
             search_stale_limit: Duration::from_secs(config::DEFAULT_SEARCH_STALE_SECONDS.into()),
             session_grace: Duration::from_secs(config::DEFAULT_SESSION_GRACE_SECONDS.into()),
+            search_index_lag: Duration::ZERO,
         }
     }
 }
@@ -127,8 +134,11 @@ pub fn keyring(config: &Config) -> Result<Keyring, KeyringError> {
 
 /// Starts the HTTP server on an already bound listener (tests bind port 0).
 pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions) -> std::io::Result<Server> {
-    let index =
-        if options.search_index { DirectoryIndex::new(options.search_stale_limit) } else { DirectoryIndex::disabled() };
+    let index = if options.search_index {
+        DirectoryIndex::new(options.search_stale_limit, options.search_index_lag)
+    } else {
+        DirectoryIndex::disabled()
+    };
     let settings = ServiceSettings {
         directory: Directory::new(index, pool.clone()),
         auth: options.sessions.into(),

@@ -112,14 +112,6 @@ impl Directory {
         }
     }
 
-    /// Called after a write to what search reads has committed: waits until this
-    /// instance's index has it.
-    pub async fn written(&self) {
-        if let Ok(mut conn) = self.pool.get().await {
-            self.index.caught_up(&mut conn).await;
-        }
-    }
-
     /// Runs `write`, a domain operation that writes what search reads, on a connection
     /// of its own; once it has succeeded, waits until this instance's index has the
     /// write, so the writer's next search finds it. The operations that write those

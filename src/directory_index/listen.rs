@@ -117,6 +117,9 @@ fn release_freed_memory() {
 /// Applies one batch of payloads in order: provider ids (comma-separated), `*` for
 /// everything, or a writer's `sync:` marker, answered once what came before it is in.
 async fn apply(index: &DirectoryIndex, pool: &DbPool, batch: Vec<String>) -> AppResult<()> {
+    if !index.apply_lag.is_zero() {
+        tokio::time::sleep(index.apply_lag).await;
+    }
     let mut changed: HashSet<Uuid> = HashSet::new();
     let mut everything = false;
     for payload in batch {
@@ -170,7 +173,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_listener_that_panics_is_started_again_and_reloads() {
-        let index = Arc::new(DirectoryIndex::new(Duration::from_secs(60)));
+        let index = DirectoryIndex::new(Duration::from_secs(60), Duration::ZERO);
         let sessions = Arc::new(AtomicUsize::new(0));
         let supervisor = {
             let (index, sessions) = (Arc::clone(&index), Arc::clone(&sessions));

@@ -97,6 +97,9 @@ pub struct DirectoryIndex {
     held: ArcSwapOption<Held>,
     /// How long after losing step a view may still answer while PostgreSQL cannot.
     stale_limit: Duration,
+    /// How long the listener waits before applying each batch of changes (zero but in
+    /// tests, which make it lag as a busy instance would).
+    apply_lag: Duration,
     /// Tells this instance's own catch-up markers from other instances'.
     instance: Uuid,
     next_marker: AtomicU64,
@@ -105,9 +108,10 @@ pub struct DirectoryIndex {
 
 impl DirectoryIndex {
     /// An index that will be loaded once `start` runs; its last view answers public
-    /// searches for up to `stale_limit` while PostgreSQL cannot.
-    pub fn new(stale_limit: Duration) -> Arc<Self> {
-        Arc::new(Self::with(true, stale_limit))
+    /// searches for up to `stale_limit` while PostgreSQL cannot. `apply_lag` delays
+    /// applying each batch of changes: zero, except in tests of read-your-writes.
+    pub fn new(stale_limit: Duration, apply_lag: Duration) -> Arc<Self> {
+        Arc::new(DirectoryIndex { apply_lag, ..Self::with(true, stale_limit) })
     }
 
     /// An index that never loads: every search goes to PostgreSQL.
@@ -120,6 +124,7 @@ impl DirectoryIndex {
             enabled,
             held: ArcSwapOption::empty(),
             stale_limit,
+            apply_lag: Duration::ZERO,
             instance: Uuid::new_v4(),
             next_marker: AtomicU64::new(1),
             waiting: Mutex::new(HashMap::new()),

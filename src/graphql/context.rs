@@ -70,13 +70,6 @@ pub(super) fn client_ip(ctx: &Context<'_>) -> IpAddr {
     ctx.data_unchecked::<ClientAddr>().0
 }
 
-/// Called after a write to what search reads (providers, services, locations, service
-/// areas, contacts, training, MOUs) has committed: waits until this instance's
-/// directory index has it, so the caller's next search finds the write.
-pub(super) async fn directory_written(ctx: &Context<'_>) {
-    settings(ctx).directory.written().await;
-}
-
 /// Parses an `ID` argument as a UUID; `field` names it in the error.
 pub(super) fn parse_uuid(id: &ID, field: &str) -> AppResult<Uuid> {
     id.parse().map_err(|_| AppError::bad_input(field, format!("{field} is not a valid id")))

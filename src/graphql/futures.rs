@@ -4,7 +4,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::context::{caller, conn, directory, directory_written, parse_uuid};
+use super::context::{caller, conn, directory, parse_uuid};
 use super::errors::GqlResultExt;
 use super::types::{CountyGql, NeedCategoryGql};
 use crate::counties::Fips;
@@ -585,23 +585,27 @@ impl FuturesMutation {
             email: input.email,
             last_verified_on: input.last_verified_on,
         };
-        let contact = network::add_contact(&mut *conn(ctx).await.gql()?, caller(ctx), p, input).await.gql()?;
-        directory_written(ctx).await;
+        let contact =
+            directory(ctx).write(async |conn| network::add_contact(conn, caller(ctx), p, input).await).await.gql()?;
         Ok(ContactGql(contact))
     }
 
     /// Marks a contact verified today.
     async fn verify_contact(&self, ctx: &Context<'_>, id: ID, version: i32) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id").gql()?;
-        network::touch_contact(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, false).await.gql()?;
-        directory_written(ctx).await;
+        directory(ctx)
+            .write(async |conn| network::touch_contact(conn, caller(ctx), id, version, false).await)
+            .await
+            .gql()?;
         Ok(true)
     }
 
     async fn archive_contact(&self, ctx: &Context<'_>, id: ID, version: i32) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id").gql()?;
-        network::touch_contact(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, true).await.gql()?;
-        directory_written(ctx).await;
+        directory(ctx)
+            .write(async |conn| network::touch_contact(conn, caller(ctx), id, version, true).await)
+            .await
+            .gql()?;
         Ok(true)
     }
 
@@ -613,27 +617,30 @@ impl FuturesMutation {
         input: TrainingEdit,
     ) -> async_graphql::Result<TrainingGql> {
         let p = parse_uuid(&provider_id, "providerId").gql()?;
-        let t = network::record_training(
-            &mut *conn(ctx).await.gql()?,
-            caller(ctx),
-            p,
-            input.trained_on,
-            input.kind.into(),
-            input.topic,
-            input.staff_share_percent,
-            input.evidence_ref,
-        )
-        .await
-        .gql()?;
-        directory_written(ctx).await;
+        let t = directory(ctx)
+            .write(async |conn| {
+                network::record_training(
+                    conn,
+                    caller(ctx),
+                    p,
+                    input.trained_on,
+                    input.kind.into(),
+                    input.topic,
+                    input.staff_share_percent,
+                    input.evidence_ref,
+                )
+                .await
+            })
+            .await
+            .gql()?;
         Ok(TrainingGql(t))
     }
 
     /// Records an MOU (network admins; coordinators of a party organization).
     async fn create_mou(&self, ctx: &Context<'_>, input: MouEdit) -> async_graphql::Result<MouGql> {
         let input = mou_input(input).gql()?;
-        let mou = network::save_mou(&mut *conn(ctx).await.gql()?, caller(ctx), None, input).await.gql()?;
-        directory_written(ctx).await;
+        let mou =
+            directory(ctx).write(async |conn| network::save_mou(conn, caller(ctx), None, input).await).await.gql()?;
         Ok(MouGql(mou))
     }
 
@@ -646,9 +653,10 @@ impl FuturesMutation {
     ) -> async_graphql::Result<MouGql> {
         let id = parse_uuid(&id, "id").gql()?;
         let input = mou_input(input).gql()?;
-        let mou =
-            network::save_mou(&mut *conn(ctx).await.gql()?, caller(ctx), Some((id, version)), input).await.gql()?;
-        directory_written(ctx).await;
+        let mou = directory(ctx)
+            .write(async |conn| network::save_mou(conn, caller(ctx), Some((id, version)), input).await)
+            .await
+            .gql()?;
         Ok(MouGql(mou))
     }
 

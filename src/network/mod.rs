@@ -11,6 +11,7 @@ use crate::audit;
 use crate::auth::{Actor, Caller, Role};
 use crate::counties::Fips;
 use crate::db::schema::{mou_parties, mous, provider_contacts, providers, training_records};
+use crate::directory::Writer;
 use crate::error::{AppError, AppResult};
 use crate::{needs, validate};
 
@@ -185,7 +186,7 @@ pub async fn contacts_of(conn: &mut AsyncPgConnection, actor: &Actor, providers:
 
 /// Adds a contact (network admins; provider staff for their own listing).
 pub async fn add_contact(
-    conn: &mut AsyncPgConnection,
+    conn: &mut Writer,
     caller: &Caller,
     provider: Uuid,
     input: ContactInput,
@@ -223,13 +224,7 @@ pub async fn add_contact(
 }
 
 /// Marks a contact verified today, or archives it when `archive` is true.
-pub async fn touch_contact(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    id: Uuid,
-    version: i32,
-    archive: bool,
-) -> AppResult<()> {
+pub async fn touch_contact(conn: &mut Writer, caller: &Caller, id: Uuid, version: i32, archive: bool) -> AppResult<()> {
     conn.transaction(async |conn| {
         let row: Option<(Uuid, i32)> = provider_contacts::table
             .find(id)
@@ -311,7 +306,7 @@ pub async fn trainings_of(conn: &mut AsyncPgConnection, actor: &Actor, providers
 
 /// Records a training (network admins; provider staff for their own listing).
 pub async fn record_training(
-    conn: &mut AsyncPgConnection,
+    conn: &mut Writer,
     caller: &Caller,
     provider: Uuid,
     trained_on: NaiveDate,
@@ -472,7 +467,7 @@ pub async fn expiring_mous(conn: &mut AsyncPgConnection, actor: &Actor, days: i3
 /// only MOUs its own organization is a party to, both before (on update) and after the
 /// change.
 pub async fn save_mou(
-    conn: &mut AsyncPgConnection,
+    conn: &mut Writer,
     caller: &Caller,
     existing: Option<(Uuid, i32)>,
     input: MouInput,

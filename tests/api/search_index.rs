@@ -384,3 +384,274 @@ async fn update_cost_at_scale() {
     }
     assert_eq!(indexed.search_index_state().await, "ready");
 }
+
+/// Every mutation that writes what search reads (providers, services and their needs,
+/// locations, service areas, phones, contacts, training, MOUs). Each goes through the
+/// directory's write path and has a scenario in the test below.
+const DIRECTORY_WRITES: [&str; 16] = [
+    "createProvider",
+    "updateProvider",
+    "archiveProvider",
+    "setServiceArea",
+    "createService",
+    "updateService",
+    "archiveService",
+    "createLocation",
+    "updateLocation",
+    "archiveLocation",
+    "addContact",
+    "verifyContact",
+    "archiveContact",
+    "recordTraining",
+    "createMou",
+    "updateMou",
+];
+
+/// Every other mutation, and why search cannot see what it writes.
+const OTHER_MUTATIONS: [(&str, &str); 27] = [
+    ("login", "sessions"),
+    ("logout", "sessions"),
+    ("acceptInvitation", "users and sessions"),
+    ("createOrganization", "organizations"),
+    ("inviteUser", "users and memberships"),
+    ("setMembership", "memberships"),
+    ("removeMembership", "memberships"),
+    ("revokeUserTokens", "sessions"),
+    ("createApiKey", "API keys"),
+    ("revokeApiKey", "API keys"),
+    ("createClient", "clients"),
+    ("recordConsent", "consents"),
+    ("revokeConsent", "consents"),
+    ("createReferral", "referrals"),
+    ("transitionReferral", "referrals"),
+    ("assignFollowUp", "follow-ups"),
+    ("completeFollowUp", "follow-ups"),
+    ("rescheduleFollowUp", "follow-ups"),
+    ("updateNetworkSettings", "network settings"),
+    ("setMinorSelfConsent", "a service column search does not read"),
+    ("setCountyTeam", "county teams"),
+    ("updateCountyWorksheet", "county worksheets"),
+    ("createActionItem", "county worksheets"),
+    ("updateActionItem", "county worksheets"),
+    ("createWebhookSubscription", "webhook subscriptions"),
+    ("deleteWebhookSubscription", "webhook subscriptions"),
+    ("redeliverWebhook", "webhook deliveries"),
+];
+
+/// The mutation fields of an SDL.
+fn mutation_names(sdl: &str) -> std::collections::BTreeSet<String> {
+    let block = sdl.split("type Mutation {").nth(1).expect("a Mutation type").split("\n}").next().unwrap();
+    let mut in_description = false;
+    let mut names = std::collections::BTreeSet::new();
+    for line in block.lines().map(str::trim) {
+        if line.starts_with("\"\"\"") {
+            in_description = !(in_description || line.len() > 3 && line.ends_with("\"\"\""));
+            continue;
+        }
+        if in_description || line.is_empty() || line.starts_with('"') {
+            continue;
+        }
+        let name: String = line.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        if !name.is_empty() {
+            names.insert(name);
+        }
+    }
+    names
+}
+
+/// Ids (with names, and whether they matched by service area) a search finds.
+async fn found(app: &TestApp, filter: Value) -> Vec<(String, String, bool)> {
+    let data = app.data(SEARCH, json!({ "filter": filter, "first": 40 })).await;
+    data["searchProviders"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let p = &n["provider"];
+            (
+                p["id"].as_str().unwrap().to_owned(),
+                p["name"].as_str().unwrap().to_owned(),
+                n["serviceAreaMatch"] == true,
+            )
+        })
+        .collect()
+}
+
+fn ids(hits: &[(String, String, bool)]) -> Vec<&str> {
+    hits.iter().map(|h| h.0.as_str()).collect()
+}
+
+#[tokio::test]
+async fn every_directory_write_is_searchable_by_its_writer_at_once() {
+    // Every mutation of the API is placed: a new one must be, before this passes.
+    let classified: std::collections::BTreeSet<String> = DIRECTORY_WRITES
+        .iter()
+        .copied()
+        .chain(OTHER_MUTATIONS.iter().map(|(name, _)| *name))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(mutation_names(&lantern::graphql::sdl()), classified, "place each mutation in one of the lists");
+
+    // The index applies every change 400 ms late, as a busy instance would: a write
+    // that did not wait for it would not be found by the search right after it.
+    let app =
+        TestApp::spawn_with(ServerOptions { search_index_lag: Duration::from_millis(400), ..options(true) }).await;
+    let admin = app.network_admin().await;
+    let mut written = std::collections::BTreeSet::new();
+    let mut write = async |mutation: &'static str, query: &str, variables: Value| -> Value {
+        written.insert(mutation);
+        app.data_as(&admin, query, variables).await[mutation].clone()
+    };
+    let today = chrono::Utc::now().date_naive();
+    let (a, b) = (json!({ "lat": 35.3512, "lon": -81.9523 }), json!({ "lat": 35.5951, "lon": -82.5515 }));
+    let near = |at: &Value, more: Value| {
+        let mut f = json!({ "near": at, "radiusKm": 1.0 });
+        f.as_object_mut().unwrap().extend(more.as_object().unwrap().clone());
+        f
+    };
+
+    let p = write(
+        "createProvider",
+        "mutation { createProvider(input: { name: \"0000 Read Your Writes (synthetic)\", kind: \"legal_aid\" }) { id } }",
+        json!({}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Without a point PostgreSQL answers.
+    assert_eq!(ids(&found(&app, json!({})).await).first(), Some(&p.as_str()), "createProvider");
+    let location = write(
+        "createLocation",
+        "mutation($p: ID!, $at: Float!, $lon: Float!) { createLocation(providerId: $p, input: { latitude: $at, longitude: $lon }) { id version } }",
+        json!({ "p": p, "at": a["lat"], "lon": a["lon"] }),
+    )
+    .await;
+    assert!(ids(&found(&app, near(&a, json!({}))).await).contains(&p.as_str()), "createLocation");
+    let service = write(
+        "createService",
+        "mutation($p: ID!) { createService(providerId: $p, input: { name: \"Legal help\", needs: [\"transitional.legal\"] }) { id version } }",
+        json!({ "p": p }),
+    )
+    .await;
+    assert!(
+        ids(&found(&app, near(&a, json!({ "needs": ["transitional.legal"] }))).await).contains(&p.as_str()),
+        "createService"
+    );
+    let service = write(
+        "updateService",
+        "mutation($id: ID!, $v: Int!) { updateService(id: $id, version: $v, input: { needs: [\"long_term.child_care\"] }) { id version } }",
+        json!({ "id": service["id"], "v": service["version"] }),
+    )
+    .await;
+    let child_care = near(&a, json!({ "needs": ["long_term.child_care"] }));
+    assert!(ids(&found(&app, child_care.clone()).await).contains(&p.as_str()), "updateService");
+    write(
+        "archiveService",
+        "mutation($id: ID!, $v: Int!) { archiveService(id: $id, version: $v) }",
+        json!({ "id": service["id"], "v": service["version"] }),
+    )
+    .await;
+    assert!(!ids(&found(&app, child_care).await).contains(&p.as_str()), "archiveService");
+    let version =
+        app.data("query($p: ID!) { provider(id: $p) { version } }", json!({ "p": p })).await["provider"]["version"]
+            .clone();
+    write(
+        "updateProvider",
+        "mutation($p: ID!, $v: Int!) { updateProvider(id: $p, version: $v, input: { name: \"0000 Read Your Writes, renamed (synthetic)\" }) { id } }",
+        json!({ "p": p, "v": version }),
+    )
+    .await;
+    let renamed = found(&app, near(&a, json!({}))).await;
+    assert!(
+        renamed.iter().any(|h| h.0 == p && h.1 == "0000 Read Your Writes, renamed (synthetic)"),
+        "updateProvider: {renamed:?}"
+    );
+    let version =
+        app.data("query($p: ID!) { provider(id: $p) { version } }", json!({ "p": p })).await["provider"]["version"]
+            .clone();
+    write(
+        "setServiceArea",
+        "mutation($p: ID!, $v: Int!) { setServiceArea(providerId: $p, version: $v, counties: [\"37131\"]) { id } }",
+        json!({ "p": p, "v": version }),
+    )
+    .await;
+    let northampton = near(&json!({ "lat": 36.42, "lon": -77.42 }), json!({}));
+    assert!(found(&app, northampton.clone()).await.iter().any(|h| h.0 == p && h.2), "setServiceArea");
+    let location = write(
+        "updateLocation",
+        "mutation($id: ID!, $v: Int!, $at: Float!, $lon: Float!) { updateLocation(id: $id, version: $v, input: { latitude: $at, longitude: $lon }) { id version } }",
+        json!({ "id": location["id"], "v": location["version"], "at": b["lat"], "lon": b["lon"] }),
+    )
+    .await;
+    assert!(ids(&found(&app, near(&b, json!({}))).await).contains(&p.as_str()), "updateLocation");
+    assert!(!ids(&found(&app, near(&a, json!({}))).await).contains(&p.as_str()), "updateLocation moved it");
+    let with_contact = near(&b, json!({ "hasContact": true }));
+    assert!(!ids(&found(&app, with_contact.clone()).await).contains(&p.as_str()));
+    let contact = write(
+        "addContact",
+        "mutation($p: ID!) { addContact(providerId: $p, input: { name: \"Pat Placeholder (synthetic)\" }) { id version } }",
+        json!({ "p": p }),
+    )
+    .await;
+    assert!(ids(&found(&app, with_contact.clone()).await).contains(&p.as_str()), "addContact");
+    write(
+        "verifyContact",
+        "mutation($id: ID!, $v: Int!) { verifyContact(id: $id, version: $v) }",
+        json!({ "id": contact["id"], "v": contact["version"] }),
+    )
+    .await;
+    assert!(ids(&found(&app, with_contact.clone()).await).contains(&p.as_str()), "verifyContact");
+    write(
+        "archiveContact",
+        "mutation($id: ID!, $v: Int!) { archiveContact(id: $id, version: $v) }",
+        json!({ "id": contact["id"], "v": contact["version"].as_i64().unwrap() + 1 }),
+    )
+    .await;
+    assert!(!ids(&found(&app, with_contact).await).contains(&p.as_str()), "archiveContact");
+    write(
+        "recordTraining",
+        "mutation($p: ID!, $on: NaiveDate!) { recordTraining(providerId: $p, input: { trainedOn: $on, kind: BASIC }) { id } }",
+        json!({ "p": p, "on": (today - chrono::Days::new(10)).to_string() }),
+    )
+    .await;
+    assert!(ids(&found(&app, near(&b, json!({ "htTrained": true }))).await).contains(&p.as_str()), "recordTraining");
+    let mou = write(
+        "createMou",
+        "mutation($i: MouInput!) { createMou(input: $i) { id version } }",
+        json!({ "i": { "providerId": p, "title": "Partnership (synthetic)", "scopeNeeds": ["transitional.legal"],
+            "effectiveOn": (today - chrono::Days::new(30)).to_string(), "expiresOn": (today + chrono::Days::new(300)).to_string(),
+            "status": "ACTIVE", "parties": [{ "countyFips": "37131" }] } }),
+    )
+    .await;
+    let with_mou = near(&b, json!({ "hasActiveMou": true }));
+    assert!(ids(&found(&app, with_mou.clone()).await).contains(&p.as_str()), "createMou");
+    write(
+        "updateMou",
+        "mutation($id: ID!, $v: Int!) { updateMou(id: $id, version: $v, input: { status: TERMINATED }) { id } }",
+        json!({ "id": mou["id"], "v": mou["version"] }),
+    )
+    .await;
+    assert!(!ids(&found(&app, with_mou).await).contains(&p.as_str()), "updateMou");
+    write(
+        "archiveLocation",
+        "mutation($id: ID!, $v: Int!) { archiveLocation(id: $id, version: $v) }",
+        json!({ "id": location["id"], "v": location["version"] }),
+    )
+    .await;
+    assert!(!ids(&found(&app, near(&b, json!({}))).await).contains(&p.as_str()), "archiveLocation");
+    let version =
+        app.data("query($p: ID!) { provider(id: $p) { version } }", json!({ "p": p })).await["provider"]["version"]
+            .clone();
+    write(
+        "archiveProvider",
+        "mutation($p: ID!, $v: Int!) { archiveProvider(id: $p, version: $v) }",
+        json!({ "p": p, "v": version }),
+    )
+    .await;
+    assert!(!ids(&found(&app, northampton).await).contains(&p.as_str()), "archiveProvider");
+
+    let every: std::collections::BTreeSet<&str> = DIRECTORY_WRITES.into_iter().collect();
+    assert_eq!(written, every, "each directory write has its scenario");
+    assert_eq!(app.search_index_state().await, "ready", "and every search with a point was the index's");
+}

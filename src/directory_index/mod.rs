@@ -11,15 +11,17 @@
 //! `lantern_directory` channel; one listener per instance re-reads the providers named
 //! (or everything, for `*`) and swaps in a new view with them (`view`): readers never
 //! wait for an update, and an update that fails half-way, even by panicking, leaves
-//! the view they read as it was. A write made through this instance waits
-//! for its own change to be applied before it answers (`caught_up`), so a client always
-//! finds what it just wrote. While the listener is not connected and loaded — at start,
+//! the view they read as it was. A write made through this instance waits for its own
+//! change to be applied before it answers (`caught_up`, run by the directory's write
+//! path, `crate::directory::Directory::write`), so a client always finds what it just
+//! wrote. While the listener is not connected and loaded — at start,
 //! after a lost connection — the index is not ready and every search goes to
 //! PostgreSQL, so an answer is never served from a stale index while PostgreSQL can
-//! give a current one.
+//! give a current one. Which reads the index answers is decided in one place,
+//! `crate::directory`.
 //!
-//! When PostgreSQL cannot answer (down, restarting, failing over), the last snapshot is
-//! kept and public searches are answered from it (`read_last`), for at most the
+//! When PostgreSQL cannot answer (down, restarting, failing over), the last view is
+//! kept and public searches are answered from it (`last`), for at most the
 //! configured stale limit after the listener lost its connection. Nothing can be
 //! written while the database is down, so the snapshot is what the database last held;
 //! the limit bounds what an instance cut off from a database others still write to
@@ -47,8 +49,22 @@ use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use crate::db::DbPool;
+use crate::error::AppResult;
 pub use snapshot::Snapshot;
 pub use view::View;
+
+/// Loads the whole directory from PostgreSQL into a view, as the listener does when it
+/// starts (for the contract test of the directory's two implementations).
+pub async fn load_view(conn: &mut AsyncPgConnection) -> AppResult<View> {
+    Ok(View::new(load::everything(conn).await?))
+}
+
+/// `view` with `ids` read again from PostgreSQL, as the listener does when they change
+/// (for the contract test: a view with changes of its own).
+pub async fn refresh_view(view: &View, conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<View> {
+    let fresh = load::some(conn, &view.catalog, ids).await?;
+    Ok(view.with_replaced(ids, &fresh))
+}
 
 /// The notification channel the triggers announce changes on.
 pub const CHANNEL: &str = "lantern_directory";
@@ -158,16 +174,6 @@ impl DirectoryIndex {
     pub fn last(&self) -> Option<Arc<View>> {
         let held = self.held.load_full()?;
         held.stale_since.is_none_or(|since| since.elapsed() <= self.stale_limit).then(|| Arc::clone(&held.view))
-    }
-
-    /// Runs `read` on the current view; `None` when the index is not ready.
-    pub fn read<R>(&self, read: impl FnOnce(&View) -> R) -> Option<R> {
-        self.current().map(|view| read(&view))
-    }
-
-    /// Runs `read` on the last view (see [`DirectoryIndex::last`]).
-    pub fn read_last<R>(&self, read: impl FnOnce(&View) -> R) -> Option<R> {
-        self.last().map(|view| read(&view))
     }
 
     /// Makes `view` the current one.
@@ -293,11 +299,11 @@ mod tests {
         assert!(index.current().is_none());
         // ...but it is whole, for answering while PostgreSQL cannot.
         assert_eq!(index.last().map(|view| view.provider_count()), Some(3));
-        assert!(index.read_last(|view| view.provider_by_id(&Uuid::from_u128(2)).is_some()).unwrap_or(false));
+        assert!(index.last().is_some_and(|view| view.provider_by_id(&Uuid::from_u128(2)).is_some()));
         // And the next reload serves again.
         index.install(view_of(4));
         assert_eq!(index.state(), IndexState::Ready);
-        assert_eq!(index.read(|view| view.provider_count()), Some(4));
+        assert_eq!(index.current().map(|view| view.provider_count()), Some(4));
     }
 
     #[test]

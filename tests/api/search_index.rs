@@ -1,12 +1,21 @@
 //! The in-memory directory index against PostgreSQL: the same searches and gap matrix,
 //! answered by a server reading the index and by one reading PostGIS, on one database
-//! must be identical to the byte (ranks, distances, cursors, pages). And the index keeps
+//! must be identical to the byte (ranks, distances, cursors, pages). The same random
+//! cases are the contract between the directory's two implementations
+//! (`lantern::directory::Source`), run against each of them directly. And the index keeps
 //! in step: writes through the API are searchable at once, writes from elsewhere arrive
 //! by notification, and a lost listener sends searches to PostgreSQL until it reloads.
 
 use std::time::Duration;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use lantern::auth::{Actor, Member, Role};
+use lantern::directory::Source;
+use lantern::directory_index::View;
+use lantern::gaps;
+use lantern::needs::Phase;
+use lantern::providers::Population;
+use lantern::providers::search::{self, SearchRequest};
 use lantern::startup::ServerOptions;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -32,6 +41,14 @@ fn options(search_index: bool) -> ServerOptions {
 /// by PostgreSQL alone and from the index.
 async fn two_servers() -> (TestApp, TestApp) {
     let postgres = TestApp::spawn_with(options(false)).await;
+    varied_directory(&postgres).await;
+    let indexed = postgres.spawn_beside(options(true)).await;
+    (postgres, indexed)
+}
+
+/// The sample directory plus 3 000 generated providers, some service areas and
+/// archived rows.
+async fn varied_directory(postgres: &TestApp) {
     let mut conn = AsyncPgConnection::establish(&postgres.db_url).await.expect("owner connection");
     lantern::bench::generate(&mut conn, 3_000).await.expect("bench data");
     let sql = postgres.sql().await;
@@ -48,8 +65,6 @@ async fn two_servers() -> (TestApp, TestApp) {
     )
     .await
     .expect("variety");
-    let indexed = postgres.spawn_beside(options(true)).await;
-    (postgres, indexed)
 }
 
 fn random_filter(rng: &mut StdRng, need_codes: &[String]) -> Value {
@@ -654,4 +669,99 @@ async fn every_directory_write_is_searchable_by_its_writer_at_once() {
     let every: std::collections::BTreeSet<&str> = DIRECTORY_WRITES.into_iter().collect();
     assert_eq!(written, every, "each directory write has its scenario");
     assert_eq!(app.search_index_state().await, "ready", "and every search with a point was the index's");
+}
+
+/// A random case of the tests above as the domain takes it.
+fn request(filter: &Value, first: i64, after: &Value) -> SearchRequest {
+    let strings = |key: &str| {
+        filter.get(key).map(|list| list.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect())
+    };
+    let flag = |key: &str| filter.get(key).and_then(Value::as_bool);
+    SearchRequest {
+        needs: strings("needs"),
+        phase: filter.get("phase").map(|p| Phase::from_db(p.as_str().unwrap()).unwrap()),
+        county: filter.get("county").map(|c| c.as_str().unwrap().to_owned()),
+        near: filter.get("near").map(|n| (n["lat"].as_f64().unwrap(), n["lon"].as_f64().unwrap())),
+        radius_km: filter.get("radiusKm").and_then(Value::as_f64),
+        languages: strings("languages"),
+        populations: strings("populations")
+            .map(|ps: Vec<String>| ps.iter().map(|p| Population::from_db(p).unwrap()).collect()),
+        open_24h: flag("open24h"),
+        ht_trained: flag("htTrained"),
+        has_contact: flag("hasContact"),
+        has_active_mou: flag("hasActiveMou"),
+        first: Some(first as i32),
+        after: after.as_str().map(str::to_owned),
+    }
+}
+
+/// Runs the random cases against both implementations; returns pages compared.
+async fn both_answer_alike(view: &View, conn: &mut AsyncPgConnection, needs: &[String], label: &str) -> usize {
+    let admin = Actor::Member(Member {
+        user_id: None,
+        api_key_id: None,
+        session_id: None,
+        organization_id: uuid::Uuid::nil(),
+        role: Role::NetworkAdmin,
+    });
+    let seed = 14_2026_1202;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut pages = 0;
+    for round in 0..100 {
+        let filter = random_filter(&mut rng, needs);
+        let viewer = if rng.random_bool(0.4) { &admin } else { &Actor::Anonymous };
+        let first = [3, 10, 40][rng.random_range(0..3)];
+        let mut after = Value::Null;
+        for page_number in 0..4 {
+            let query = search::parse(request(&filter, first, &after)).expect("a valid case");
+            let from_index = search::answer(Source::Index(view), viewer, &query).await.expect("the index answers");
+            let from_database =
+                search::answer(Source::Database(conn), viewer, &query).await.expect("PostgreSQL answers");
+            assert_eq!(from_index, from_database, "{label}: seed {seed} round {round} page {page_number}: {filter}");
+            pages += 1;
+            match from_database.end_cursor() {
+                Some(cursor) if from_database.has_next_page => after = json!(cursor),
+                _ => break,
+            }
+        }
+    }
+    let from_index = gaps::matrix_on(Source::Index(view), None).await.unwrap();
+    assert_eq!(from_index, gaps::matrix_on(Source::Database(conn), None).await.unwrap(), "{label}: the gap matrix");
+    pages
+}
+
+#[tokio::test]
+async fn the_index_and_postgresql_implementations_answer_alike() {
+    let app = TestApp::spawn_with(options(false)).await;
+    varied_directory(&app).await;
+    let mut conn = AsyncPgConnection::establish(&app.app_db_url).await.expect("a service connection");
+    let needs: Vec<String> = lantern::needs::list(&mut conn, None).await.unwrap().into_iter().map(|n| n.code).collect();
+    let loaded = lantern::directory_index::load_view(&mut conn).await.unwrap();
+    let pages = both_answer_alike(&loaded, &mut conn, &needs, "a loaded view").await;
+
+    // Changes of every kind, applied as the listener applies them: the view then holds
+    // a layer of changed providers over its base.
+    let changed: Vec<uuid::Uuid> = app
+        .sql()
+        .await
+        .query(
+            "WITH picked AS (SELECT id FROM providers WHERE kind = 'bench' AND abs(hashtext(id::text || 'c')) % 15 = 0),
+                  moved AS (UPDATE locations SET geog = ST_Project(geog, 4000, radians(45)), public_geog = ST_Project(public_geog, 4000, radians(45))
+                            WHERE provider_id IN (SELECT id FROM picked) AND abs(hashtext(provider_id::text)) % 3 = 0 RETURNING provider_id),
+                  renamed AS (UPDATE providers SET name = 'Aa changed ' || name WHERE id IN (SELECT id FROM picked) AND abs(hashtext(id::text)) % 3 = 1 RETURNING id),
+                  archived AS (UPDATE providers SET archived_at = now() WHERE id IN (SELECT id FROM picked) AND abs(hashtext(id::text)) % 3 = 2 RETURNING id),
+                  trained AS (INSERT INTO training_records (provider_id, trained_on, kind) SELECT id, current_date - 5, 'BASIC' FROM picked RETURNING provider_id)
+             SELECT id FROM picked",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert!(changed.len() > 100, "{} providers changed", changed.len());
+    let with_changes = lantern::directory_index::refresh_view(&loaded, &mut conn, &changed).await.unwrap();
+    assert!(with_changes.provider_count() < loaded.provider_count(), "some were archived");
+    let more = both_answer_alike(&with_changes, &mut conn, &needs, "a view with changes").await;
+    assert!(pages + more > 300, "{pages} + {more} pages compared");
 }

@@ -33,7 +33,7 @@ pub struct SearchRequest {
 }
 
 /// One result: a provider, and how it matched.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SearchHit {
     pub provider: Provider,
     /// Kilometres to the provider's nearest matching location; `None` without a point,
@@ -49,7 +49,7 @@ pub struct SearchHit {
 }
 
 /// A page of results.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SearchPage {
     pub hits: Vec<SearchHit>,
     pub has_next_page: bool,

@@ -90,7 +90,7 @@ impl DirectoryQuery {
     /// A provider by id, or null if there is none (or it is archived).
     async fn provider(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ProviderGql>> {
         let id = parse_uuid(&id, "id").gql()?;
-        Ok(providers::listed(directory(ctx), id).await.gql()?.map(ProviderGql))
+        Ok(providers::listing::listed(directory(ctx), id).await.gql()?.map(ProviderGql))
     }
 
     /// Find providers. With `filter.near`, ranked by distance to each provider's nearest

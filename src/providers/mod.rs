@@ -3,6 +3,7 @@
 //! the counties they serve.
 
 pub mod edit;
+pub mod listing;
 mod repo;
 pub mod search;
 
@@ -10,7 +11,6 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::directory::{Directory, Read, Source};
 use crate::error::{AppError, AppResult};
 
 /// Groups of people a service is for, after the FUTURES matrix's note on differing needs.
@@ -195,17 +195,6 @@ impl Location {
 /// The provider with this id, unless it is archived.
 pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Provider>> {
     Ok(repo::providers_by_id(conn, &[id]).await?.pop())
-}
-
-/// A listed provider by id, for anyone ([`Read::PUBLIC_LISTING`]: from PostgreSQL, or
-/// the index's last view while PostgreSQL cannot answer).
-pub async fn listed(directory: &Directory, id: Uuid) -> AppResult<Option<Provider>> {
-    directory
-        .read(Read::PUBLIC_LISTING, async |source| match source {
-            Source::Database(conn) => get(conn, id).await,
-            Source::Index(view) => Ok(view.provider_by_id(&id).map(|p| p.to_provider())),
-        })
-        .await
 }
 
 /// Providers by id (archived ones left out), for batched loading.

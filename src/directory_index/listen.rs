@@ -14,7 +14,7 @@ use diesel_async::pooled_connection::deadpool::Object;
 use futures_util::{FutureExt, StreamExt};
 use uuid::Uuid;
 
-use super::{CHANNEL, DirectoryIndex, IndexState, View, load};
+use super::{CHANNEL, DirectoryIndex, IndexState, Snapshot, View, load};
 use crate::db::DbPool;
 use crate::error::{AppError, AppResult};
 
@@ -64,8 +64,23 @@ async fn session(index: &DirectoryIndex, pool: &DbPool) -> AppResult<()> {
     reload(index, pool).await?;
     let mut notifications = std::pin::pin!(listener.notifications_stream());
     let mut date_check = tokio::time::interval(DATE_CHECK);
+    // A merge of the current view's changes into a new base, running on a thread of
+    // its own, and the view it started from.
+    let mut merging: Option<(Arc<View>, tokio::task::JoinHandle<Snapshot>)> = None;
     loop {
         tokio::select! {
+            merged = async { match merging.as_mut() { Some((_, task)) => task.await, None => std::future::pending().await } } => {
+                let (from, _) = merging.take().expect("a merge was running");
+                match merged {
+                    // Changes applied meanwhile are replayed onto the new base; a view
+                    // reloaded meanwhile makes the merge moot.
+                    Ok(base) => index.update(|now| now.rebased(&from, base).unwrap_or_else(|| now.clone())),
+                    Err(err) => {
+                        tracing::error!(%err, "merging the directory index's changes failed");
+                        index.invalidate();
+                    }
+                }
+            }
             next = notifications.next() => {
                 let Some(first) = next else { return Ok(()) };
                 let mut batch = vec![first?.payload];
@@ -81,8 +96,20 @@ async fn session(index: &DirectoryIndex, pool: &DbPool) -> AppResult<()> {
             }
         }
         if index.state() != IndexState::Ready {
-            // A writer gave up waiting and dropped the snapshot.
+            // A writer gave up waiting and dropped the snapshot (or an update failed).
             reload(index, pool).await?;
+        }
+        if merging.is_none()
+            && let Some(view) = index.current().filter(|view| view.wants_merge())
+        {
+            let from = Arc::clone(&view);
+            let merge = move || {
+                let started = std::time::Instant::now();
+                let base = from.merged();
+                tracing::debug!(merge_us = started.elapsed().as_micros() as u64, "directory index changes merged");
+                base
+            };
+            merging = Some((view, tokio::task::spawn_blocking(merge)));
         }
     }
 }

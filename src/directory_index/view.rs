@@ -7,7 +7,9 @@
 //! reader keeps the view it started with. Copying the whole directory instead would
 //! cost every write tens of milliseconds at 100 000 providers. Once the changed
 //! providers outgrow a share of the base they are merged into a new base, a copy of
-//! the old one, so the small part stays small.
+//! the old one, so the small part stays small; the listener does that off its path
+//! (it takes ~200 ms at 100 000 providers) and then replays onto the new base what
+//! changed meanwhile (`rebased`).
 //!
 //! Every answer is the base's (without the providers it replaced) merged with the
 //! changes', in the same order one snapshot of everything would give; the contract
@@ -22,7 +24,7 @@ use uuid::Uuid;
 use super::query::{DistanceCursor, Nearest, ProviderFilter, count_provider};
 use super::snapshot::{Catalog, CellCounts, ProviderRef, Snapshot, Store};
 
-/// The changes are merged into a new base once they hold more than this share of the
+/// The changes want merging into a new base once they hold more than this share of the
 /// base's providers (1/`MERGE_SHARE`) and at least [`MERGE_FLOOR`] providers: merging
 /// copies the whole base, keeping the changes small keeps each update's copy small.
 const MERGE_SHARE: usize = 64;
@@ -40,6 +42,8 @@ pub struct View {
     replaced: Arc<HashSet<u32>>,
     /// Gap-matrix counts of the view as a whole, county slot × need.
     cells: Arc<Vec<CellCounts>>,
+    /// The ids changed since the base was made, in the order they were applied.
+    log: Arc<Vec<Uuid>>,
     /// The date the FUTURES flags are evaluated on (the base's and the changes').
     today: NaiveDate,
 }
@@ -55,6 +59,7 @@ impl View {
             base: Arc::new(base),
             changes: Arc::new(changes),
             replaced: Arc::new(HashSet::new()),
+            log: Arc::new(Vec::new()),
         }
     }
 
@@ -82,14 +87,29 @@ impl View {
             }
         }
         changes.replace_providers(ids, fresh);
-        let view =
-            View { changes: Arc::new(changes), replaced: Arc::new(replaced), cells: Arc::new(cells), ..self.clone() };
-        let changed = view.changes.provider_count().max(view.replaced.len());
-        if changed > MERGE_FLOOR && changed > view.base.provider_count() / MERGE_SHARE {
-            View::new(view.merged_base())
-        } else {
-            view
+        let mut log = Vec::clone(&self.log);
+        log.extend_from_slice(ids);
+        View {
+            changes: Arc::new(changes),
+            replaced: Arc::new(replaced),
+            cells: Arc::new(cells),
+            log: Arc::new(log),
+            ..self.clone()
         }
+    }
+
+    /// Whether the changes have grown enough to be merged into a new base.
+    pub(super) fn wants_merge(&self) -> bool {
+        let changed = self.changes.provider_count().max(self.replaced.len());
+        changed > MERGE_FLOOR && changed > self.base.provider_count() / MERGE_SHARE
+    }
+
+    /// This view on `base`, the merge of `from` (an earlier view of the same base),
+    /// with what was applied since `from` applied again. `None` when this view no
+    /// longer grows from `from` (reloaded or merged meanwhile): the merge is stale.
+    pub(super) fn rebased(&self, from: &View, base: Snapshot) -> Option<View> {
+        let same_line = Arc::ptr_eq(&self.base, &from.base) && self.log.starts_with(&from.log);
+        same_line.then(|| View::new(base).with_replaced(&self.log[from.log.len()..], &self.changes.store))
     }
 
     /// This view on another date: training and MOUs may have lapsed or begun, so every
@@ -98,13 +118,14 @@ impl View {
         if today == self.today {
             return self.clone();
         }
-        let mut base = self.merged_base();
+        let mut base = self.merged();
         base.set_today(today);
         View::new(base)
     }
 
-    /// A copy of the base with the changes applied to it.
-    fn merged_base(&self) -> Snapshot {
+    /// A copy of the base with the changes applied to it (slow: run it off the
+    /// listener's path).
+    pub(super) fn merged(&self) -> Snapshot {
         let mut ids: Vec<Uuid> =
             self.replaced.iter().filter_map(|&slot| self.base.provider(slot)).map(|p| p.id()).collect();
         ids.extend(self.changes.store.iter().map(|p| p.id()));
@@ -335,7 +356,7 @@ mod tests {
             model.insert(id, random_spec(&mut rng, id));
         }
         let mut view = View::new(Snapshot::build(catalog(), store_of(model.values()), today()));
-        let mut merges = 0;
+        let (mut merges, mut merging) = (0, None::<View>);
         for round in 0..40 {
             // Change some providers, remove some, add some.
             let mut ids: Vec<Uuid> = model.keys().copied().filter(|_| rng.random_bool(0.02)).collect();
@@ -348,9 +369,15 @@ mod tests {
                 }
             }
             let fresh = store_of(ids.iter().filter_map(|id| model.get(id)));
-            let before = Arc::as_ptr(&view.base);
             view = view.with_replaced(&ids, &fresh);
-            merges += usize::from(!std::ptr::eq(before, Arc::as_ptr(&view.base)));
+            if let Some(from) = merging.take() {
+                // A merge started a round ago finishes: what changed since is replayed.
+                let merged = from.merged();
+                view = view.rebased(&from, merged).expect("the same line of views");
+                merges += 1;
+            } else if view.wants_merge() {
+                merging = Some(view.clone());
+            }
             let whole = View::new(Snapshot::build(catalog(), store_of(model.values()), today()));
             assert_eq!(answers(&view), answers(&whole), "round {round}");
             for id in &ids {
@@ -359,6 +386,20 @@ mod tests {
         }
         assert!(merges > 0, "the changes were never merged into a new base");
         assert!(!view.replaced.is_empty() || view.changes.provider_count() > 0, "the last view has changes of its own");
+    }
+
+    #[test]
+    fn a_merge_of_a_view_that_was_since_replaced_is_moot() {
+        let mut rng = StdRng::seed_from_u64(5);
+        let specs: Vec<Spec> = (0..20).map(|i| random_spec(&mut rng, Uuid::from_u128(i))).collect();
+        let view = View::new(Snapshot::build(catalog(), store_of(&specs), today()));
+        let from = view.with_replaced(&[specs[0].provider.id], &Store::default());
+        let merged = from.merged();
+        let reloaded = View::new(Snapshot::build(catalog(), store_of(&specs), today()));
+        assert!(reloaded.rebased(&from, merged).is_none(), "a reload came between");
+        let later = from.with_replaced(&[specs[1].provider.id], &Store::default());
+        let rebased = later.rebased(&from, from.merged()).expect("the same line");
+        assert_eq!((rebased.provider_count(), rebased.log.len()), (18, 1), "only what came after is replayed");
     }
 
     #[test]

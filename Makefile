@@ -5,7 +5,7 @@
 # on LANTERN_ADDR (default 127.0.0.1:8080) in development mode (GraphiQL on).
 run: deps
 	cargo build --locked
-	./target/debug/lantern seed
+	LANTERN_ENV=$${LANTERN_ENV:-development} ./target/debug/lantern seed
 	LANTERN_ENV=$${LANTERN_ENV:-development} ./target/debug/lantern serve
 
 # Install what is missing and run the whole test suite against a real PostGIS.

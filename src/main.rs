@@ -5,7 +5,7 @@ use std::net::TcpListener;
 
 use anyhow::{Context, bail};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use lantern::config::Config;
+use lantern::config::{Config, ExposeSecret};
 use lantern::db::seed::{self, SeedSet};
 use lantern::startup::{self, ServerOptions};
 use lantern::{graphql, organizations, telemetry};
@@ -113,11 +113,12 @@ async fn owner_connection() -> anyhow::Result<AsyncPgConnection> {
     let config = Config::from_env()?;
     let urls = startup::migrate(&config).await.context("preparing the database")?;
     let url = urls.owner.unwrap_or(urls.app);
-    AsyncPgConnection::establish(&url).await.context("connecting")
+    AsyncPgConnection::establish(url.expose_secret()).await.context("connecting")
 }
 
 async fn serve() -> anyhow::Result<()> {
     let config = Config::from_env()?;
+    startup::check_database_source(&config)?;
     let keyring = startup::keyring(&config)?;
     let (_, pool) = startup::prepare_database(&config).await.context("preparing the database")?;
     let listener = TcpListener::bind(config.addr).with_context(|| format!("binding {}", config.addr))?;

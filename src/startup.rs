@@ -11,7 +11,7 @@ use futures_util::FutureExt;
 use tracing::Instrument;
 
 use crate::auth::credentials::PasswordHashing;
-use crate::config::{self, Config, DatabaseSource, Mode, RateLimits, SessionPolicy};
+use crate::config::{self, Config, DatabaseSource, ExposeSecret, Mode, RateLimits, SessionPolicy};
 use crate::crypto::{Keyring, KeyringError};
 use crate::db::{self, DbPool, DbSetupError, DbUrls};
 use crate::directory_index::DirectoryIndex;
@@ -20,12 +20,22 @@ use crate::graphql::{self, ServiceSettings};
 use crate::http::{self, HttpState};
 use crate::rate_limit::RateLimiter;
 
+/// Refuses to go on without `DATABASE_URL` unless this process may use the local
+/// development cluster (see [`Config::local_cluster_allowed`]).
+pub fn check_database_source(config: &Config) -> Result<(), DbSetupError> {
+    match config.database {
+        DatabaseSource::LocalCluster(_) if !config.local_cluster_allowed => Err(DbSetupError::NoDatabaseUrl),
+        _ => Ok(()),
+    }
+}
+
 /// Finds (or starts) the database and applies pending migrations with the owner's
 /// connection, if there is one.
 pub async fn migrate(config: &Config) -> Result<DbUrls, DbSetupError> {
+    check_database_source(config)?;
     let urls = db::resolve(&config.database).await?;
     if let Some(owner) = &urls.owner {
-        db::migrate(owner).await?;
+        db::migrate(owner.expose_secret()).await?;
     }
     Ok(urls)
 }
@@ -34,7 +44,7 @@ pub async fn migrate(config: &Config) -> Result<DbUrls, DbSetupError> {
 /// bypass the database's guards. Refuses an unsafe role or a schema behind the build.
 pub async fn prepare_database(config: &Config) -> Result<(DbUrls, DbPool), DbSetupError> {
     let urls = migrate(config).await?;
-    let pool = db::pool(&urls.app, config.pool_size, config.statement_timeout_ms)?;
+    let pool = db::pool(urls.app.expose_secret(), config.pool_size, config.statement_timeout_ms)?;
     // The role first: an unsafe one is refused whatever else is wrong.
     db::check_service_role(&pool).await?;
     if !db::schema_is_current(&pool).await? {
@@ -113,13 +123,13 @@ impl Default for ServerOptions {
 /// development key kept beside it. A deployment without keys refuses to start.
 pub fn keyring(config: &Config) -> Result<Keyring, KeyringError> {
     match (&config.pii_keys, &config.database) {
-        (Some(spec), _) => Keyring::parse(spec),
-        (None, DatabaseSource::LocalCluster(cluster)) => {
+        (Some(spec), _) => Keyring::parse(spec.expose_secret()),
+        (None, DatabaseSource::LocalCluster(cluster)) if config.local_cluster_allowed => {
             std::fs::create_dir_all(&cluster.dir).map_err(|e| KeyringError::from(e.to_string()))?;
             Keyring::development(&cluster.dir.join("pii-dev.key"))
         }
-        (None, DatabaseSource::Urls { .. }) => {
-            Err(KeyringError::from("LANTERN_PII_KEYS is required with DATABASE_URL".to_owned()))
+        (None, _) => {
+            Err(KeyringError::from("LANTERN_PII_KEYS is required outside the local development cluster".to_owned()))
         }
     }
 }

@@ -16,7 +16,7 @@ use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, Ru
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
 
-use crate::config::DatabaseSource;
+use crate::config::{DatabaseSource, SecretString};
 
 /// The pool every request borrows connections from.
 pub type DbPool = Pool<AsyncPgConnection>;
@@ -45,13 +45,18 @@ pub enum DbSetupError {
         "the database schema is behind this build and no owner connection was given to migrate it: run `lantern migrate` with LANTERN_MIGRATION_DATABASE_URL"
     )]
     PendingMigrations,
+    #[error(
+        "DATABASE_URL is required in production mode; for the project-local development cluster set LANTERN_ENV=development (or LANTERN_LOCAL_CLUSTER=true)"
+    )]
+    NoDatabaseUrl,
 }
 
 /// Connection URLs: the service's, and the owner's for migrations and seeding.
+/// Secret: a URL may carry a password (`Debug` shows neither).
 #[derive(Clone, Debug)]
 pub struct DbUrls {
-    pub app: String,
-    pub owner: Option<String>,
+    pub app: SecretString,
+    pub owner: Option<SecretString>,
 }
 
 /// The role the service connects as (created by the service-role migration).
@@ -69,8 +74,8 @@ pub async fn resolve(source: &DatabaseSource) -> Result<DbUrls, DbSetupError> {
                 .await
                 .map_err(|e| DbSetupError::Pool(e.to_string()))??;
             Ok(DbUrls {
-                app: url.database_url_as(APP_ROLE, local_cluster::APP_DATABASE),
-                owner: Some(url.database_url(local_cluster::APP_DATABASE)),
+                app: url.database_url_as(APP_ROLE, local_cluster::APP_DATABASE).into(),
+                owner: Some(url.database_url(local_cluster::APP_DATABASE).into()),
             })
         }
     }

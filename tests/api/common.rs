@@ -8,7 +8,7 @@
 use std::net::TcpListener;
 use std::path::Path;
 
-use lantern::config::{Config, DatabaseSource, Mode, RateLimits};
+use lantern::config::{Config, DatabaseSource, ExposeSecret, Mode, RateLimits};
 use lantern::db::{self, local_cluster, seed};
 use lantern::startup::ServerOptions;
 use serde_json::{Value, json};
@@ -104,7 +104,9 @@ async fn template() -> Template {
         .get_or_init(|| async {
             let config = Config::from_env().expect("configuration");
             let admin_url = match &config.database {
-                DatabaseSource::Urls { owner, app } => url_with_database(owner.as_ref().unwrap_or(app), "postgres"),
+                DatabaseSource::Urls { owner, app } => {
+                    url_with_database(owner.as_ref().unwrap_or(app).expose_secret(), "postgres")
+                }
                 DatabaseSource::LocalCluster(cluster) => {
                     let cluster = cluster.clone();
                     tokio::task::spawn_blocking(move || local_cluster::ensure_running(&cluster))

@@ -1,5 +1,6 @@
 //! HTTP routes: `POST /graphql` (JSON only), GraphiQL at `GET /graphql` in development,
-//! and `GET /healthz`.
+//! `GET /healthz`, the gap-matrix exports, `/session` (see [`crate::http_session`]) and
+//! the web app for everything else (see [`crate::web_app`]).
 //!
 //! The GraphQL route does its own request handling instead of a permissive extractor:
 //! only `POST` with `application/json` executes (so no cross-site form or GET can run an
@@ -35,6 +36,10 @@ pub struct HttpState {
     pub mode: Mode,
     pub settings: ServiceSettings,
     pub request_timeout: Duration,
+    /// Whether the session cookie is marked `Secure`.
+    pub cookie_secure: crate::config::CookieSecure,
+    /// The built web app, served for every path no route claims.
+    pub web_app: crate::web_app::WebApp,
 }
 
 /// Registers Lantern's routes.
@@ -47,7 +52,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(graphql_post))
                 .route(web::get().to(graphql_get))
                 .default_service(web::to(method_not_allowed)),
-        );
+        )
+        .configure(crate::http_session::routes)
+        .default_service(web::to(web_app));
+}
+
+async fn web_app(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
+    state.web_app.respond(&req).await
+}
+
+/// The client's IP address: the TCP peer.
+pub(crate) fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
+    req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))
 }
 
 fn error_body(code: &str, message: &str, request_id: &str) -> Value {
@@ -55,12 +71,12 @@ fn error_body(code: &str, message: &str, request_id: &str) -> Value {
 }
 
 /// A JSON error answer with the request id, in body and header.
-fn error_response(status: StatusCode, code: &str, message: &str, request_id: &str) -> HttpResponse {
+pub(crate) fn error_response(status: StatusCode, code: &str, message: &str, request_id: &str) -> HttpResponse {
     with_request_id(HttpResponse::build(status).json(error_body(code, message, request_id)), request_id)
 }
 
 /// 429 with `Retry-After`.
-fn rate_limited(retry_after_secs: u64, request_id: &str) -> HttpResponse {
+pub(crate) fn rate_limited(retry_after_secs: u64, request_id: &str) -> HttpResponse {
     let mut response =
         error_response(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down", request_id);
     if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
@@ -98,7 +114,7 @@ async fn graphql_get(state: web::Data<HttpState>) -> HttpResponse {
     }
 }
 
-fn is_json(req: &HttpRequest) -> bool {
+pub(crate) fn is_json(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -122,10 +138,11 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ()> {
     }
 }
 
-/// The actor of a request from its bearer token (anonymous without one), or the error
-/// response to send: 401 for a bad token, 429 past the per-token rate limit.
+/// The actor of a request from its bearer token, or else its session cookie (anonymous
+/// with neither), or the error response to send: 401 for a bad token (clearing a dead
+/// cookie), 403 for a cookie sent from another site, 429 past the per-token rate limit.
 async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) -> Result<Actor, HttpResponse> {
-    let token = match bearer_token(req) {
+    let (token, from_cookie) = match bearer_token(req) {
         Err(()) => {
             return Err(error_response(
                 StatusCode::UNAUTHORIZED,
@@ -134,8 +151,19 @@ async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) ->
                 &request_id,
             ));
         }
-        Ok(None) => return Ok(Actor::Anonymous),
-        Ok(Some(token)) => token,
+        Ok(Some(token)) => (token, false),
+        Ok(None) => match crate::http_session::cookie_token(req) {
+            None => return Ok(Actor::Anonymous),
+            Some(_) if !crate::http_session::same_origin(req) => {
+                return Err(error_response(
+                    StatusCode::FORBIDDEN,
+                    "FORBIDDEN",
+                    "cross-site requests may not use the session cookie",
+                    request_id,
+                ));
+            }
+            Some(token) => (token, true),
+        },
     };
     let key = format!("api-token:{}", crate::auth::credentials::token_fingerprint(&token));
     if let Err(retry) = state.settings.limiter.check(&key, state.settings.rate_limits.api_per_token) {
@@ -147,12 +175,21 @@ async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) ->
     };
     match authenticated {
         Ok(actor) => Ok(actor),
-        Err(crate::error::AppError::Unauthenticated) => Err(error_response(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
-            "the token is invalid, expired or revoked",
-            &request_id,
-        )),
+        Err(crate::error::AppError::Unauthenticated) => {
+            let message = if from_cookie {
+                "your session has ended; sign in again"
+            } else {
+                "the token is invalid, expired or revoked"
+            };
+            let mut response = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message, request_id);
+            if from_cookie {
+                // The browser drops the dead cookie; the app then shows the sign-in page.
+                response
+                    .headers_mut()
+                    .append(header::SET_COOKIE, crate::http_session::clearing_cookie(req, state.cookie_secure));
+            }
+            Err(response)
+        }
         Err(e) => {
             graphql::log_internal(&e);
             Err(error_response(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", "internal error", &request_id))
@@ -161,10 +198,10 @@ async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) ->
 }
 
 /// The state-wide gap matrix as a download: `/exports/gap-matrix.csv` or `.geojson`.
-/// For network members (Bearer token); aggregates only.
+/// For network members (bearer token or session cookie); aggregates only.
 async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format: web::Path<String>) -> HttpResponse {
     let request_id = Uuid::new_v4().to_string();
-    let ip = req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    let ip = client_ip(&req);
     if let Err(retry) = state.settings.limiter.check(&format!("api-ip:{ip}"), state.settings.rate_limits.api_per_ip) {
         return rate_limited(retry, &request_id);
     }
@@ -237,7 +274,7 @@ fn count_aliases(doc: &ExecutableDocument) -> usize {
 
 async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpState>) -> HttpResponse {
     let request_id = Uuid::new_v4().to_string();
-    let ip = req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    let ip = client_ip(&req);
     let limits = state.settings.rate_limits;
     if let Err(retry) = state.settings.limiter.check(&format!("api-ip:{ip}"), limits.api_per_ip) {
         return rate_limited(retry, &request_id);

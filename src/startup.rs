@@ -52,6 +52,9 @@ pub struct ServerOptions {
     pub webhook_allow_loopback: bool,
     /// Serve searches and the gap matrix from the in-memory directory index.
     pub search_index: bool,
+    /// Folder of the built web app; `None` serves the "not built" notice.
+    pub web_dir: Option<std::path::PathBuf>,
+    pub cookie_secure: config::CookieSecure,
 }
 
 impl ServerOptions {
@@ -70,6 +73,8 @@ impl ServerOptions {
             )),
             webhook_allow_loopback: config.webhook_allow_loopback,
             search_index: config.search_index,
+            web_dir: Some(config.web_dir.clone()),
+            cookie_secure: config.cookie_secure,
         }
     }
 }
@@ -87,6 +92,8 @@ impl Default for ServerOptions {
             geocoder: Arc::new(Geocoder::new("http://127.0.0.1:9", Duration::from_millis(500), false)),
             webhook_allow_loopback: false,
             search_index: true,
+            web_dir: None,
+            cookie_secure: config::CookieSecure::Auto,
         }
     }
 }
@@ -125,6 +132,8 @@ pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions)
         mode: options.mode,
         settings,
         request_timeout: Duration::from_millis(u64::from(options.request_timeout_ms)),
+        cookie_secure: options.cookie_secure,
+        web_app: crate::web_app::WebApp::new(options.web_dir.as_deref()),
     };
     let server = HttpServer::new(move || {
         App::new()

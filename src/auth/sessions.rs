@@ -43,6 +43,24 @@ fn bad_credentials() -> AppError {
     AppError::Unauthenticated
 }
 
+/// One of the organizations a person may act for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrganizationChoice {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+}
+
+/// What a correct password leads to.
+#[derive(Clone, Debug)]
+pub enum SignIn {
+    /// A session was opened.
+    Session(LoginOutcome),
+    /// The person belongs to several organizations and named none: they choose one and
+    /// sign in again with it. Only ever told after the password was checked.
+    ChooseOrganization(Vec<OrganizationChoice>),
+}
+
 /// Checks a password and opens a session acting for one organization: the one named,
 /// or the user's only one. A user of several organizations must name one.
 pub async fn login(
@@ -53,6 +71,25 @@ pub async fn login(
     organization: Option<Uuid>,
     request_id: &str,
 ) -> AppResult<LoginOutcome> {
+    match sign_in(conn, settings, email, password, organization, request_id).await? {
+        SignIn::Session(outcome) => Ok(outcome),
+        SignIn::ChooseOrganization(_) => Err(AppError::bad_input(
+            "organizationId",
+            "organizationId is required: you belong to several organizations",
+        )),
+    }
+}
+
+/// Like [`login`], but a user of several organizations who names none gets the list to
+/// choose from (the web app's sign-in) instead of an error.
+pub async fn sign_in(
+    conn: &mut AsyncPgConnection,
+    settings: AuthSettings,
+    email: &str,
+    password: &str,
+    organization: Option<Uuid>,
+    request_id: &str,
+) -> AppResult<SignIn> {
     let user = repo::user_by_email(conn, email.trim()).await?;
     let hash = user.as_ref().and_then(|u| u.password_hash.as_deref()).unwrap_or(credentials::decoy_hash());
     // Verify even when there is no such user, so both take the same time.
@@ -63,18 +100,18 @@ pub async fn login(
     };
     let memberships = repo::memberships_of(conn, user.id).await?;
     let (organization_id, role) = match organization {
-        Some(org) => memberships
-            .into_iter()
-            .find(|(o, _)| *o == org)
-            .ok_or_else(|| AppError::bad_input("organizationId", "organizationId is not one of your organizations"))?,
+        Some(org) => {
+            memberships.into_iter().find(|(o, _, _)| *o == org).map(|(o, _, role)| (o, role)).ok_or_else(|| {
+                AppError::bad_input("organizationId", "organizationId is not one of your organizations")
+            })?
+        }
         None => match memberships.as_slice() {
-            [only] => *only,
+            [(only, _, role)] => (*only, *role),
             [] => return Err(AppError::Forbidden),
             _ => {
-                return Err(AppError::bad_input(
-                    "organizationId",
-                    "organizationId is required: you belong to several organizations",
-                ));
+                let choices =
+                    memberships.into_iter().map(|(id, name, role)| OrganizationChoice { id, name, role }).collect();
+                return Ok(SignIn::ChooseOrganization(choices));
             }
         },
     };
@@ -88,7 +125,7 @@ pub async fn login(
         audit::record(conn, &caller, "session.login", "session", Some(session)).await
     })
     .await?;
-    Ok(LoginOutcome { token, expires_at, user_id: user.id, organization_id, role })
+    Ok(SignIn::Session(LoginOutcome { token, expires_at, user_id: user.id, organization_id, role }))
 }
 
 /// The actor a bearer token stands for. Unknown, expired, idle, revoked or disabled

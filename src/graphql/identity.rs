@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use super::query::{caller, conn, parse_uuid};
 use super::{ClientAddr, GqlResultExt, ServiceSettings};
 use crate::auth::{self, Role};
-use crate::error::AppError;
 use crate::organizations::{self, Membership, Organization, User};
 
 /// What a member may do for an organization.
@@ -187,17 +186,7 @@ impl IdentityMutation {
     ) -> async_graphql::Result<LoginPayload> {
         let settings = ctx.data_unchecked::<ServiceSettings>();
         let ip = ctx.data_unchecked::<ClientAddr>().0;
-        let limits = settings.rate_limits;
-        for (key, limit) in [
-            (format!("login-ip:{ip}"), limits.login_per_ip),
-            (format!("login-email:{}", email.trim().to_lowercase()), limits.login_per_email),
-        ] {
-            settings
-                .limiter
-                .check(&key, limit)
-                .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
-                .gql()?;
-        }
+        settings.check_login_limits(ip, &email).gql()?;
         let organization = organization_id.map(|id| parse_uuid(&id, "organizationId")).transpose().gql()?;
         let outcome = auth::sessions::login(
             &mut *conn(ctx).await.gql()?,

@@ -60,6 +60,21 @@ pub struct ServiceSettings {
     pub webhook_allow_loopback: bool,
 }
 
+impl ServiceSettings {
+    /// Counts a sign-in attempt against the per-IP and per-email login limits (the
+    /// `login` mutation and `POST /session` share them).
+    pub fn check_login_limits(&self, ip: IpAddr, email: &str) -> Result<(), AppError> {
+        let limits = self.rate_limits;
+        for (key, limit) in [
+            (format!("login-ip:{ip}"), limits.login_per_ip),
+            (format!("login-email:{}", email.trim().to_lowercase()), limits.login_per_email),
+        ] {
+            self.limiter.check(&key, limit).map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+        }
+        Ok(())
+    }
+}
+
 /// Where a request came from (for login rate limits).
 #[derive(Clone, Copy, Debug)]
 pub struct ClientAddr(pub IpAddr);

@@ -17,3 +17,4 @@ mod reference;
 mod referrals;
 mod search;
 mod search_index;
+mod web;

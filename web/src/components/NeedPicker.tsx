@@ -12,7 +12,8 @@ export function NeedPicker({ needs, value, onChange, id = 'need' }: { needs: Nee
   const filtered = useMemo(() => searchNeeds(needs, text), [needs, text]);
   const groups = useMemo(() => groupByPhase(filtered), [filtered]);
   // Downshift indexes the options in the order they are drawn: "Any need", then by group.
-  const items = useMemo(() => [ANY, ...groups.flatMap((g) => g.items)], [groups]);
+  // While words are typed, only matching needs are offered (the first is one arrow away).
+  const items = useMemo(() => [...(text ? [] : [ANY]), ...groups.flatMap((g) => g.items)], [groups, text]);
   const display = (n: Need | null) => (n && n.code ? n.label : '');
 
   const { isOpen, getLabelProps, getMenuProps, getInputProps, getItemProps, getToggleButtonProps, highlightedIndex, selectItem, setInputValue } = useCombobox<Need>({
@@ -65,7 +66,7 @@ export function NeedPicker({ needs, value, onChange, id = 'need' }: { needs: Nee
       <ul {...getMenuProps({ 'aria-labelledby': undefined, 'aria-label': 'Choices' })} className={isOpen ? 'combo-menu open' : 'combo-menu'}>
         {isOpen && (
           <>
-            {option(ANY)}
+            {!text && option(ANY)}
             {groups.map((g) => (
               <li key={g.phase} role="presentation">
                 <div className="group-title" id={`${id}-group-${g.phase}`} aria-hidden="true">

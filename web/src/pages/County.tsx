@@ -97,6 +97,7 @@ export function CountyPage() {
   const [error, setError] = useState('');
   const [demandError, setDemandError] = useState('');
   const [reload, setReload] = useState(0);
+  const [saved, setSaved] = useState(false);
 
   useEffect(() => {
     if (!me) return;
@@ -173,7 +174,18 @@ export function CountyPage() {
           </table>
         </div>
       </section>
-      <WorksheetForm key={sheet.version} fips={fips} name={name} sheet={sheet} canEdit={canEdit} onSaved={() => setReload((r) => r + 1)} />
+      <WorksheetForm
+        key={sheet.version}
+        fips={fips}
+        name={name}
+        sheet={sheet}
+        canEdit={canEdit}
+        saved={saved}
+        onSaved={() => {
+          setSaved(true);
+          setReload((r) => r + 1);
+        }}
+      />
       <ActionItems fips={fips} sheet={sheet} canEdit={canEdit} onAdded={() => setReload((r) => r + 1)} />
       <section aria-labelledby="demand-heading">
         <h2 id="demand-heading">Referral demand in the last 12 months</h2>
@@ -196,14 +208,15 @@ export function CountyPage() {
   );
 }
 
-function WorksheetForm({ fips, name, sheet, canEdit, onSaved }: { fips: string; name: string; sheet: Sheet; canEdit: boolean; onSaved: () => void }) {
+function WorksheetForm({ fips, name, sheet, canEdit, saved, onSaved }: { fips: string; name: string; sheet: Sheet; canEdit: boolean; saved: boolean; onSaved: () => void }) {
   const [values, setValues] = useState<Record<NarrativeKey, string>>(() => ({
     communityNeeds: sheet.communityNeeds ?? '',
     capacities: sheet.capacities ?? '',
     gaps: sheet.gaps ?? '',
     howToFill: sheet.howToFill ?? '',
   }));
-  const [message, setMessage] = useState('');
+  // The form is drawn anew from each saved version, so "Saved." comes from the page.
+  const [message, setMessage] = useState(saved ? 'Saved.' : '');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
 

@@ -148,7 +148,7 @@ async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) ->
                 StatusCode::UNAUTHORIZED,
                 "UNAUTHENTICATED",
                 "Authorization must be: Bearer <token>",
-                &request_id,
+                request_id,
             ));
         }
         Ok(Some(token)) => (token, false),
@@ -192,7 +192,7 @@ async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) ->
         }
         Err(e) => {
             graphql::log_internal(&e);
-            Err(error_response(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", "internal error", &request_id))
+            Err(error_response(StatusCode::SERVICE_UNAVAILABLE, "INTERNAL", "internal error", request_id))
         }
     }
 }

@@ -92,6 +92,8 @@ export function SearchMap({ counties, locations, near, label: mapLabel, onDrawn 
       label(here, { role: 'img', 'aria-label': `Searched from ${near.label}` });
       points.push(L.latLng(near.lat, near.lon));
     }
+    // Dots above the shaded counties (SVG draws in the order shapes were added).
+    group.eachLayer((l) => (l as L.Path).bringToFront());
     if (points.length > 1) m.fitBounds(L.latLngBounds(points), { padding: [24, 24], maxZoom: 12, animate: false });
     else if (points.length === 1) m.setView(points[0]!, 11, { animate: false });
     onDrawn?.();

@@ -204,6 +204,8 @@ test.describe('county gaps', () => {
     await expect(page).toHaveURL(/\/gaps\/37183$/);
     const assessment = page.getByRole('table').first();
     await expect(assessment.locator('tbody th[scope="row"]')).toHaveCount(33);
+    // Who can meet it: providers by name, as on the paper form.
+    await expect(assessment.locator('tr[data-need="acute.housing"] a[href^="/providers/"]').first()).toBeVisible();
     for (const column of ['Need', 'Who can meet it?', 'Have a contact?', 'Partner with them?', 'Trained on HT?', 'Status']) {
       await expect(assessment.getByRole('columnheader', { name: column, exact: true })).toBeVisible();
     }

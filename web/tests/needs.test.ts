@@ -44,3 +44,16 @@ describe('searching needs by words', () => {
     expect(needWithPhase(needs[2]!)).toBe('Housing (acute / crisis needs)');
   });
 });
+
+describe('who can meet each need in a county', () => {
+  it('lists each provider once per need it meets, in the order found', async () => {
+    const { namesByNeed } = await import('../src/pages/County');
+    const byNeed = namesByNeed([
+      { id: '1', name: 'Shelter A', services: [{ needs: [{ code: 'acute.housing' }] }, { needs: [{ code: 'acute.housing' }, { code: 'acute.medical' }] }] },
+      { id: '2', name: 'Clinic B', services: [{ needs: [{ code: 'acute.medical' }] }] },
+    ]);
+    expect(byNeed.get('acute.housing')).toEqual([{ id: '1', name: 'Shelter A' }]);
+    expect(byNeed.get('acute.medical')?.map((p) => p.name)).toEqual(['Shelter A', 'Clinic B']);
+    expect(byNeed.get('long_term.child_care')).toBeUndefined();
+  });
+});

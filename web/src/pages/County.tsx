@@ -5,7 +5,7 @@ import { errorSentence } from '../api/errors';
 import { useSession } from '../api/session';
 import { ErrorMessage, Page } from '../components/Page';
 import { graphql } from '../gql';
-import type { CountyDemandQuery, CountyWorksheetQuery } from '../gql/graphql';
+import type { CountyDemandQuery, CountyProvidersQuery, CountyWorksheetQuery } from '../gql/graphql';
 import { demandCount, ofTotal, statusInfo } from '../lib/gaps';
 import { groupByPhase } from '../lib/needs';
 import { searchToParams, EMPTY_SEARCH } from '../lib/searchState';
@@ -48,6 +48,42 @@ const Demand = graphql(`
     countyDemand(from: $from, to: $to) { countyFips needCode sent declinedNoCapacity neverPlaced }
   }
 `);
+
+const CountyProviders = graphql(`
+  query CountyProviders($fips: String!, $after: String) {
+    searchProviders(filter: { county: $fips }, first: 100, after: $after) {
+      nodes { provider { id name services { needs { code } } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+
+/** Most providers listed by name in one cell; the rest are a link to the search. */
+const NAMES_PER_NEED = 3;
+/** Pages of 100 read for the names (a county with more lists the first ones). */
+const PROVIDER_PAGES = 3;
+
+/** Provider names per need code, from the providers located in or serving the county. */
+export function namesByNeed(providers: { id: string; name: string; services: { needs: { code: string }[] }[] }[]): Map<string, { id: string; name: string }[]> {
+  const byNeed = new Map<string, { id: string; name: string }[]>();
+  for (const p of providers) {
+    const codes = new Set(p.services.flatMap((s) => s.needs.map((n) => n.code)));
+    for (const code of codes) byNeed.set(code, [...(byNeed.get(code) ?? []), { id: p.id, name: p.name }]);
+  }
+  return byNeed;
+}
+
+async function loadCountyProviders(fips: string) {
+  const all: CountyProvidersQuery['searchProviders']['nodes'][number]['provider'][] = [];
+  let after: string | null = null;
+  for (let page = 0; page < PROVIDER_PAGES; page++) {
+    const data: CountyProvidersQuery = await gql(CountyProviders, { fips, after });
+    all.push(...data.searchProviders.nodes.map((n) => n.provider));
+    if (!data.searchProviders.pageInfo.hasNextPage) break;
+    after = data.searchProviders.pageInfo.endCursor ?? null;
+  }
+  return namesByNeed(all);
+}
 
 const SaveWorksheet = graphql(`
   mutation SaveCountyWorksheet($fips: String!, $version: Int!, $input: CountyWorksheetInput!) {
@@ -98,6 +134,7 @@ export function CountyPage() {
   const [demandError, setDemandError] = useState('');
   const [reload, setReload] = useState(0);
   const [saved, setSaved] = useState(false);
+  const [names, setNames] = useState<Map<string, { id: string; name: string }[]> | null>(null);
 
   useEffect(() => {
     if (!me) return;
@@ -108,6 +145,7 @@ export function CountyPage() {
       },
       (e) => setError(errorSentence(e, 'see this county')),
     );
+    loadCountyProviders(fips).then(setNames, () => setNames(null));
     gql(Demand, lastYear()).then(
       (d) => setDemand(d.countyDemand.filter((c) => c.countyFips === fips)),
       (e) => setDemandError(errorSentence(e, 'see referral demand')),
@@ -161,7 +199,11 @@ export function CountyPage() {
                   <tr key={c.need.code} data-need={c.need.code} data-status={c.status}>
                     <th scope="row">{c.need.label}</th>
                     <td>
-                      {c.providerCount === 0 ? 'No provider' : <Link to={searchLink(c.need.code)}>{c.providerCount} provider{c.providerCount === 1 ? '' : 's'}</Link>}
+                      {c.providerCount === 0 ? (
+                        'No provider'
+                      ) : (
+                        <WhoCanMeetIt names={names?.get(c.need.code) ?? []} count={c.providerCount} href={searchLink(c.need.code)} />
+                      )}
                     </td>
                     <td>{ofTotal(c.withContact, c.providerCount)}</td>
                     <td>{ofTotal(c.withActiveMou, c.providerCount)}</td>
@@ -205,6 +247,27 @@ export function CountyPage() {
         </section>
       )}
     </Page>
+  );
+}
+
+function WhoCanMeetIt({ names, count, href }: { names: { id: string; name: string }[]; count: number; href: string }) {
+  const shown = names.slice(0, NAMES_PER_NEED);
+  const rest = count - shown.length;
+  return (
+    <>
+      {shown.map((p, i) => (
+        <span key={p.id}>
+          {i > 0 && '; '}
+          <Link to={`/providers/${p.id}`}>{p.name}</Link>
+        </span>
+      ))}
+      {rest > 0 && (
+        <>
+          {shown.length > 0 && '; '}
+          <Link to={href}>{shown.length > 0 ? `${rest} more` : `${count} provider${count === 1 ? '' : 's'}`}</Link>
+        </>
+      )}
+    </>
   );
 }
 

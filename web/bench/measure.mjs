@@ -24,14 +24,16 @@ const browser = await chromium.launch({ executablePath: process.env.LANTERN_CHRO
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 const page = await context.newPage();
 const assets = [];
-page.on('response', async (r) => {
+const onResponse = async (r) => {
   const type = r.request().resourceType();
   if (type === 'script' || type === 'stylesheet') {
     const headers = await r.allHeaders();
     assets.push({ url: r.url(), type, encoding: headers['content-encoding'] ?? 'identity', bytes: Number(headers['content-length'] ?? (await r.body()).length) });
   }
-});
+};
+page.on('response', onResponse);
 await page.goto(`${base}/`, { waitUntil: 'networkidle' });
+page.off('response', onResponse);
 const firstPageBytes = assets.reduce((n, a) => n + a.bytes, 0);
 if (assets.some((a) => a.encoding !== 'gzip')) throw new Error(`uncompressed asset: ${JSON.stringify(assets)}`);
 

@@ -65,6 +65,7 @@ test.describe('finding help (anonymous)', () => {
 
   test('keyboard only: choose a need, type a place, search, open a result', async ({ page }) => {
     await page.goto('/');
+    await expect(page.getByRole('heading', { name: 'Find help', level: 1 })).toBeVisible();
     await page.keyboard.press('Tab'); // skip link
     await expect(page.getByRole('link', { name: 'Skip to main content' })).toBeFocused();
     await page.getByLabel('Need').focus();

@@ -84,8 +84,18 @@ test.describe('finding help (anonymous)', () => {
   });
 
   test('works on a phone', async ({ browser }) => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+      geolocation: { latitude: 35.994, longitude: -78.8986 },
+      permissions: ['geolocation'],
+    });
     const page = await context.newPage();
+    // An advocate in the field: "Use my location" fills Near.
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Use my location' }).click();
+    await expect(page.getByLabel('Near')).toHaveValue('35.994, -78.899');
     await page.goto('/?need=acute.housing&near=Durham');
     await expect(page.getByRole('list', { name: 'Results' }).getByRole('listitem').first()).toBeVisible();
     await expect(page.getByRole('region', { name: 'Map' })).toBeVisible();
@@ -192,6 +202,8 @@ test.describe('county gaps', () => {
     const csv = await page.request.get('/exports/gap-matrix.csv');
     expect(csv.status()).toBe(200);
     expect(await csv.text()).toContain('NO_PROVIDER');
+    const geojson = await page.request.get('/exports/gap-matrix.geojson');
+    expect((await geojson.json()).features).toHaveLength(100);
     await expect(page.getByRole('table').getByRole('row')).toHaveCount(101);
     await expectAccessible(page);
 

@@ -72,6 +72,16 @@ pub struct SessionPolicy {
     pub idle_minutes: u32,
 }
 
+/// Whether the session cookie carries `Secure` (sent over HTTPS only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CookieSecure {
+    /// When the request came over TLS (directly, or as a proxy reports it with
+    /// `X-Forwarded-Proto`/`Forwarded`).
+    Auto,
+    Always,
+    Never,
+}
+
 /// All settings of a Lantern process.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -114,6 +124,10 @@ pub struct Config {
     /// How long a verified token is honoured without the database while it cannot
     /// answer (`LANTERN_SESSION_GRACE_SECONDS`; 0 turns this off).
     pub session_grace_seconds: u32,
+    /// Folder of the built web app served at `/` (`LANTERN_WEB_DIR`, default `web/dist`).
+    pub web_dir: PathBuf,
+    /// `LANTERN_COOKIE_SECURE`: `auto` (default), `true` or `false`.
+    pub cookie_secure: CookieSecure,
 }
 
 /// A setting that could not be understood. Names the variable, never echoes secrets.
@@ -124,6 +138,7 @@ pub struct ConfigError {
     pub reason: String,
 }
 
+pub const DEFAULT_WEB_DIR: &str = "web/dist";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_LOCAL_PG_PORT: u16 = 54329;
 pub const DEFAULT_LOCAL_PG_DIR: &str = ".lantern/postgres";
@@ -205,6 +220,18 @@ impl Config {
             search_index: flag("LANTERN_SEARCH_INDEX", &lookup, true)?,
             search_stale_seconds: minutes("LANTERN_SEARCH_STALE_SECONDS", DEFAULT_SEARCH_STALE_SECONDS)?,
             session_grace_seconds: minutes("LANTERN_SESSION_GRACE_SECONDS", DEFAULT_SESSION_GRACE_SECONDS)?,
+            web_dir: PathBuf::from(lookup("LANTERN_WEB_DIR").unwrap_or_else(|| DEFAULT_WEB_DIR.to_owned())),
+            cookie_secure: match lookup("LANTERN_COOKIE_SECURE").as_deref() {
+                None | Some("auto") => CookieSecure::Auto,
+                Some("1" | "true" | "on" | "yes") => CookieSecure::Always,
+                Some("0" | "false" | "off" | "no") => CookieSecure::Never,
+                Some(_) => {
+                    return Err(ConfigError {
+                        variable: "LANTERN_COOKIE_SECURE",
+                        reason: "expected auto, true or false".into(),
+                    });
+                }
+            },
         })
     }
 }

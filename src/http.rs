@@ -1,5 +1,6 @@
 //! HTTP routes: `POST /graphql` (JSON only), GraphiQL at `GET /graphql` in development,
-//! and `GET /healthz`.
+//! `GET /healthz`, the gap-matrix exports, `/session` (see [`crate::http_session`]) and
+//! the web app for everything else (see [`crate::web_app`]).
 //!
 //! The GraphQL route does its own request handling instead of a permissive extractor:
 //! only `POST` with `application/json` executes (so no cross-site form or GET can run an
@@ -21,6 +22,7 @@ use uuid::Uuid;
 use crate::auth::{self, Actor, Caller};
 use crate::config::Mode;
 use crate::db::DbPool;
+use crate::error::AppError;
 use crate::graphql::{self, ClientAddr, LanternSchema, ServiceSettings};
 
 /// Largest accepted GraphQL request body.
@@ -36,6 +38,10 @@ pub struct HttpState {
     pub mode: Mode,
     pub settings: ServiceSettings,
     pub request_timeout: Duration,
+    /// Whether the session cookie is marked `Secure`.
+    pub cookie_secure: crate::config::CookieSecure,
+    /// The built web app, served for every path no route claims.
+    pub web_app: crate::web_app::WebApp,
 }
 
 /// Registers Lantern's routes.
@@ -48,7 +54,33 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(graphql_post))
                 .route(web::get().to(graphql_get))
                 .default_service(web::to(method_not_allowed)),
-        );
+        )
+        .configure(crate::http_session::routes)
+        .default_service(web::to(web_app));
+}
+
+async fn web_app(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
+    state.web_app.respond(&req).await
+}
+
+/// The client's IP address: the TCP peer.
+pub(crate) fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
+    req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))
+}
+
+/// The HTTP status of a domain error, for the routes that answer in plain HTTP (the
+/// exports, the session); GraphQL answers carry the error in the body with 200.
+pub(crate) fn status_of(e: &AppError) -> StatusCode {
+    match e {
+        AppError::BadUserInput { .. } | AppError::ConsentRequired { .. } => StatusCode::BAD_REQUEST,
+        AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }
 
 /// The id of the request being served, given by the request middleware (`startup.rs`)
@@ -57,7 +89,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub struct RequestId(pub String);
 
 /// The id the middleware gave this request (a fresh one if it somehow has none).
-fn request_id(req: &HttpRequest) -> String {
+pub(crate) fn request_id(req: &HttpRequest) -> String {
     req.extensions().get::<RequestId>().map_or_else(|| Uuid::new_v4().to_string(), |id| id.0.clone())
 }
 
@@ -77,12 +109,12 @@ fn error_body(code: &str, message: &str, request_id: &str) -> Value {
 }
 
 /// A JSON error answer with the request id, in body and header.
-fn error_response(status: StatusCode, code: &str, message: &str, request_id: &str) -> HttpResponse {
+pub(crate) fn error_response(status: StatusCode, code: &str, message: &str, request_id: &str) -> HttpResponse {
     with_request_id(HttpResponse::build(status).json(error_body(code, message, request_id)), request_id)
 }
 
 /// 429 with `Retry-After`.
-fn rate_limited(retry_after_secs: u64, request_id: &str) -> HttpResponse {
+pub(crate) fn rate_limited(retry_after_secs: u64, request_id: &str) -> HttpResponse {
     let mut response =
         error_response(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down", request_id);
     if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
@@ -120,7 +152,7 @@ async fn graphql_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpRespo
     }
 }
 
-fn is_json(req: &HttpRequest) -> bool {
+pub(crate) fn is_json(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -144,10 +176,11 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ()> {
     }
 }
 
-/// The actor of a request from its bearer token (anonymous without one), or the error
-/// response to send: 401 for a bad token, 429 past the per-token rate limit.
+/// The actor of a request from its bearer token, or else its session cookie (anonymous
+/// with neither), or the error response to send: 401 for a bad token (clearing a dead
+/// cookie), 403 for a cookie sent from another site, 429 past the per-token rate limit.
 async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) -> Result<Actor, HttpResponse> {
-    let token = match bearer_token(req) {
+    let (token, from_cookie) = match bearer_token(req) {
         Err(()) => {
             return Err(error_response(
                 StatusCode::UNAUTHORIZED,
@@ -156,8 +189,19 @@ async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) ->
                 request_id,
             ));
         }
-        Ok(None) => return Ok(Actor::Anonymous),
-        Ok(Some(token)) => token,
+        Ok(Some(token)) => (token, false),
+        Ok(None) => match crate::http_session::cookie_token(req) {
+            None => return Ok(Actor::Anonymous),
+            Some(_) if !crate::http_session::same_origin(req) => {
+                return Err(error_response(
+                    StatusCode::FORBIDDEN,
+                    "FORBIDDEN",
+                    "cross-site requests may not use the session cookie",
+                    request_id,
+                ));
+            }
+            Some(token) => (token, true),
+        },
     };
     let key = format!("api-token:{}", crate::auth::credentials::token_fingerprint(&token));
     if let Err(retry) = state.settings.limiter.check(&key, state.settings.rate_limits.api_per_token) {
@@ -175,12 +219,19 @@ async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) ->
         }
         Err(crate::error::AppError::Unauthenticated) => {
             verified.forget(&token);
-            Err(error_response(
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHENTICATED",
-                "the token is invalid, expired or revoked",
-                request_id,
-            ))
+            let message = if from_cookie {
+                "your session has ended; sign in again"
+            } else {
+                "the token is invalid, expired or revoked"
+            };
+            let mut response = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message, request_id);
+            if from_cookie {
+                // The browser drops the dead cookie; the app then shows the sign-in page.
+                response
+                    .headers_mut()
+                    .append(header::SET_COOKIE, crate::http_session::clearing_cookie(req, state.cookie_secure));
+            }
+            Err(response)
         }
         Err(e) => {
             graphql::log_internal(&e);
@@ -216,10 +267,10 @@ fn ends_credentials(doc: &ExecutableDocument) -> bool {
 }
 
 /// The state-wide gap matrix as a download: `/exports/gap-matrix.csv` or `.geojson`.
-/// For network members (Bearer token); aggregates only.
+/// For network members (bearer token or session cookie); aggregates only.
 async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format: web::Path<String>) -> HttpResponse {
     let request_id = request_id(&req);
-    let ip = req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    let ip = client_ip(&req);
     if let Err(retry) = state.settings.limiter.check(&format!("api-ip:{ip}"), state.settings.rate_limits.api_per_ip) {
         return rate_limited(retry, &request_id);
     }
@@ -261,12 +312,7 @@ async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format
             &request_id,
         ),
         Err(e) => {
-            let status = match e {
-                crate::error::AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-                crate::error::AppError::Forbidden => StatusCode::FORBIDDEN,
-                crate::error::AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
+            let status = status_of(&e);
             let (code, message) = (e.code(), e.public_message());
             graphql::log_internal(&e);
             error_response(status, code, &message, &request_id)
@@ -293,7 +339,7 @@ fn count_aliases(doc: &ExecutableDocument) -> usize {
 
 async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpState>) -> HttpResponse {
     let request_id = request_id(&req);
-    let ip = req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    let ip = client_ip(&req);
     let limits = state.settings.rate_limits;
     if let Err(retry) = state.settings.limiter.check(&format!("api-ip:{ip}"), limits.api_per_ip) {
         return rate_limited(retry, &request_id);

@@ -74,6 +74,9 @@ pub struct ServerOptions {
     /// How long a verified token is honoured without the database while it cannot
     /// answer (zero: never).
     pub session_grace: Duration,
+    /// Folder of the built web app; `None` serves the "not built" notice.
+    pub web_dir: Option<std::path::PathBuf>,
+    pub cookie_secure: config::CookieSecure,
 }
 
 impl ServerOptions {
@@ -95,6 +98,8 @@ impl ServerOptions {
             passwords: Arc::new(PasswordHashing::per_core()),
             search_stale_limit: Duration::from_secs(config.search_stale_seconds.into()),
             session_grace: Duration::from_secs(config.session_grace_seconds.into()),
+            web_dir: Some(config.web_dir.clone()),
+            cookie_secure: config.cookie_secure,
         }
     }
 }
@@ -115,6 +120,8 @@ impl Default for ServerOptions {
             passwords: Arc::new(PasswordHashing::per_core()),
             search_stale_limit: Duration::from_secs(config::DEFAULT_SEARCH_STALE_SECONDS.into()),
             session_grace: Duration::from_secs(config::DEFAULT_SESSION_GRACE_SECONDS.into()),
+            web_dir: None,
+            cookie_secure: config::CookieSecure::Auto,
         }
     }
 }
@@ -156,6 +163,8 @@ pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions)
         mode: options.mode,
         settings,
         request_timeout: Duration::from_millis(u64::from(options.request_timeout_ms)),
+        cookie_secure: options.cookie_secure,
+        web_app: crate::web_app::WebApp::new(options.web_dir.as_deref()),
     };
     let server = HttpServer::new(move || {
         App::new()

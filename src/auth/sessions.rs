@@ -45,6 +45,24 @@ fn bad_credentials() -> AppError {
     AppError::Unauthenticated
 }
 
+/// One of the organizations a person may act for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrganizationChoice {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+}
+
+/// What a correct password leads to.
+#[derive(Clone, Debug)]
+pub enum SignIn {
+    /// A session was opened.
+    Session(LoginOutcome),
+    /// The person belongs to several organizations and named none: they choose one and
+    /// sign in again with it. Only ever told after the password was checked.
+    ChooseOrganization(Vec<OrganizationChoice>),
+}
+
 /// Checks a password and opens a session acting for one organization: the one named,
 /// or the user's only one. A user of several organizations must name one.
 ///
@@ -59,6 +77,26 @@ pub async fn login(
     organization: Option<Uuid>,
     request_id: &str,
 ) -> AppResult<LoginOutcome> {
+    match sign_in(pool, passwords, settings, email, password, organization, request_id).await? {
+        SignIn::Session(outcome) => Ok(outcome),
+        SignIn::ChooseOrganization(_) => Err(AppError::bad_input(
+            "organizationId",
+            "organizationId is required: you belong to several organizations",
+        )),
+    }
+}
+
+/// Like [`login`], but a user of several organizations who names none gets the list to
+/// choose from (the web app's sign-in) instead of an error.
+pub async fn sign_in(
+    pool: &DbPool,
+    passwords: &PasswordHashing,
+    settings: AuthSettings,
+    email: &str,
+    password: &str,
+    organization: Option<Uuid>,
+    request_id: &str,
+) -> AppResult<SignIn> {
     let user = repo::user_by_email(&mut *pool.get().await?, email.trim()).await?;
     // Verify even when there is no such user (against a decoy), so both take the same time.
     let password_ok = passwords.verify(password, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?;
@@ -70,18 +108,18 @@ pub async fn login(
     let conn = &mut *conn;
     let memberships = repo::memberships_of(conn, user.id).await?;
     let (organization_id, role) = match organization {
-        Some(org) => memberships
-            .into_iter()
-            .find(|(o, _)| *o == org)
-            .ok_or_else(|| AppError::bad_input("organizationId", "organizationId is not one of your organizations"))?,
+        Some(org) => {
+            memberships.into_iter().find(|(o, _, _)| *o == org).map(|(o, _, role)| (o, role)).ok_or_else(|| {
+                AppError::bad_input("organizationId", "organizationId is not one of your organizations")
+            })?
+        }
         None => match memberships.as_slice() {
-            [only] => *only,
+            [(only, _, role)] => (*only, *role),
             [] => return Err(AppError::Forbidden),
             _ => {
-                return Err(AppError::bad_input(
-                    "organizationId",
-                    "organizationId is required: you belong to several organizations",
-                ));
+                let choices =
+                    memberships.into_iter().map(|(id, name, role)| OrganizationChoice { id, name, role }).collect();
+                return Ok(SignIn::ChooseOrganization(choices));
             }
         },
     };
@@ -95,7 +133,7 @@ pub async fn login(
         audit::record(conn, &caller, "session.login", "session", Some(session)).await
     })
     .await?;
-    Ok(LoginOutcome { token, expires_at, user_id: user.id, organization_id, role })
+    Ok(SignIn::Session(LoginOutcome { token, expires_at, user_id: user.id, organization_id, role }))
 }
 
 /// The actor a bearer token stands for. Unknown, expired, idle, revoked or disabled

@@ -242,11 +242,7 @@ impl IdentityMutation {
     ) -> async_graphql::Result<LoginPayload> {
         let settings = ctx.data_unchecked::<ServiceSettings>();
         let ip = ctx.data_unchecked::<ClientAddr>().0;
-        settings
-            .limiter
-            .login_attempt(&settings.rate_limits, ip, &email)
-            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
-            .gql()?;
+        settings.check_login_limits(ip, &email).gql()?;
         let organization = organization_id.map(|id| parse_uuid(&id, "organizationId")).transpose().gql()?;
         let outcome = auth::sessions::login(
             ctx.data_unchecked::<DbPool>(),

@@ -65,6 +65,16 @@ pub struct ServiceSettings {
     pub passwords: Arc<crate::auth::credentials::PasswordHashing>,
 }
 
+impl ServiceSettings {
+    /// Counts a sign-in attempt against the per-IP and per-email login limits (the
+    /// `login` mutation and `POST /session` share them).
+    pub fn check_login_limits(&self, ip: IpAddr, email: &str) -> Result<(), AppError> {
+        self.limiter
+            .login_attempt(&self.rate_limits, ip, email)
+            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
+    }
+}
+
 /// Where a request came from (for login rate limits).
 #[derive(Clone, Copy, Debug)]
 pub struct ClientAddr(pub IpAddr);

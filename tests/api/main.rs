@@ -22,3 +22,4 @@ mod request_logs;
 mod rls;
 mod search;
 mod search_index;
+mod web;

@@ -28,8 +28,9 @@ export function isPublished(period: Period, today: Date): boolean {
   return quarterPublishedOn(period.year, lastQuarter).getTime() <= today.getTime();
 }
 
-/** The quarters and years published on `today`, newest first: `quarters` quarters back. */
-export function publishedPeriods(today: Date, quarters = 8): Period[] {
+/** The quarters and years published on `today`, newest first: `quarters` quarters back
+ * (at least one). */
+export function publishedPeriods(today: Date, quarters = 8): [Period, ...Period[]] {
   let year = today.getUTCFullYear();
   let quarter = Math.floor(today.getUTCMonth() / 3) + 1;
   const out: Period[] = [];
@@ -46,7 +47,11 @@ export function publishedPeriods(today: Date, quarters = 8): Period[] {
     }
   }
   // A year is listed before its own quarters.
-  return out.sort((a, b) => b.year - a.year || (a.kind === 'YEAR' ? -1 : b.kind === 'YEAR' ? 1 : (b.number ?? 0) - (a.number ?? 0)));
+  const [newest, ...older] = out.sort(
+    (a, b) => b.year - a.year || (a.kind === 'YEAR' ? -1 : b.kind === 'YEAR' ? 1 : (b.number ?? 0) - (a.number ?? 0)),
+  );
+  if (!newest) throw new Error('publishedPeriods needs quarters >= 1');
+  return [newest, ...older];
 }
 
 /** "July–September 2026" or "2026". */

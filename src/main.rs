@@ -125,11 +125,11 @@ async fn serve() -> anyhow::Result<()> {
     let options = ServerOptions::from_config(&config, keyring);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let relay = config.relay.then(|| {
-        let settings = lantern::notify::relay::RelaySettings {
+        let relay_options = lantern::notify::relay::RelayOptions {
             allow_loopback: config.webhook_allow_loopback,
             ..Default::default()
         };
-        let relay = lantern::notify::relay::Relay::new(pool.clone(), options.keyring.clone(), settings);
+        let relay = lantern::notify::relay::Relay::new(pool.clone(), options.keyring.clone(), relay_options);
         tokio::spawn(relay.run(stopped, Some(options.geocoder.clone())))
     });
     startup::build_server(listener, pool, options)?.await?;

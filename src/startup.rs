@@ -16,7 +16,7 @@ use crate::crypto::{Keyring, KeyringError};
 use crate::db::{self, DbPool, DbSetupError, DbUrls};
 use crate::directory_index::DirectoryIndex;
 use crate::geocode::Geocoder;
-use crate::graphql::{self, ServiceSettings};
+use crate::graphql::{self, Services};
 use crate::http::{self, HttpState};
 use crate::rate_limit::RateLimiter;
 
@@ -129,9 +129,9 @@ pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions)
     let directory =
         if options.search_index { DirectoryIndex::new(options.search_stale_limit) } else { DirectoryIndex::disabled() };
     directory.start(pool.clone());
-    let settings = ServiceSettings {
+    let services = Services {
         directory,
-        auth: options.sessions.into(),
+        sessions: options.sessions.into(),
         verified_tokens: Arc::new(crate::auth::grace::VerifiedTokens::new(options.session_grace)),
         rate_limits: options.rate_limits,
         limiter: Arc::new(RateLimiter::default()),
@@ -141,10 +141,10 @@ pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions)
         passwords: options.passwords,
     };
     let state = HttpState {
-        schema: graphql::build_schema(pool.clone(), options.mode, settings.clone()),
+        schema: graphql::build_schema(pool.clone(), options.mode, services.clone()),
         pool,
         mode: options.mode,
-        settings,
+        services,
         request_timeout: Duration::from_millis(u64::from(options.request_timeout_ms)),
     };
     let server = HttpServer::new(move || {

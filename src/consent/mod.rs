@@ -22,7 +22,7 @@ use crate::crypto::Keyring;
 use crate::db::rls;
 use crate::db::schema::{consent_recipients, consent_revocations, consents, referrals};
 use crate::error::{AppError, AppResult};
-use crate::{idempotency, settings, validate};
+use crate::{idempotency, network_settings, validate};
 
 /// How consent was obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -206,7 +206,7 @@ pub async fn record(
                     ));
                 }
             }
-            let settings = settings::get(conn).await?;
+            let settings = network_settings::get(conn).await?;
             let expires_at =
                 input.expires_at.unwrap_or(obtained_at + Duration::days(settings.consent_default_days.into()));
             if expires_at <= now {
@@ -228,7 +228,8 @@ pub async fn record(
                         "input.clientId: record the client's date of birth or whether they are a minor before consent",
                     ));
                 }
-                (Some(true), None, Some(service)) if settings::minor_may_consent_alone(conn, service).await? => {}
+                (Some(true), None, Some(service))
+                    if network_settings::minor_may_consent_alone(conn, service).await? => {}
                 (Some(true), None, _) => {
                     return Err(AppError::bad_input(
                         "input.guardian",

@@ -5,13 +5,13 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::GqlResultExt;
-use super::query::{caller, conn, directory_written, parse_uuid, settings};
+use super::query::{caller, conn, directory_written, parse_uuid, services};
 use super::types::{CountyGql, NeedCategoryGql};
 use crate::counties::Fips;
 use crate::error::AppError;
 use crate::gaps::{self, GapCell};
 use crate::needs::{NeedCategory, Phase};
-use crate::network::{self, Contact, ContactInput, Mou, MouInput, MouParty, MouStatus, Training, TrainingKind};
+use crate::partnerships::{self, Contact, ContactInput, Mou, MouInput, MouParty, MouStatus, Training, TrainingKind};
 use crate::worksheets::{self, ActionItem, ActionItemInput, Edit, Engagement, Worksheet, WorksheetInput};
 
 /// A county's standing on a need.
@@ -28,7 +28,7 @@ pub enum GapStatusGql {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "TrainingKind", remote = "crate::network::TrainingKind")]
+#[graphql(name = "TrainingKind", remote = "crate::partnerships::TrainingKind")]
 pub enum TrainingKindGql {
     /// Human-trafficking basics covering sex and labor trafficking (Standard 18).
     Basic,
@@ -36,7 +36,7 @@ pub enum TrainingKindGql {
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "MouStatus", remote = "crate::network::MouStatus")]
+#[graphql(name = "MouStatus", remote = "crate::partnerships::MouStatus")]
 pub enum MouStatusGql {
     Draft,
     Active,
@@ -354,7 +354,7 @@ impl WorksheetGql {
     async fn needs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GapCellGql>> {
         let fips = Fips::parse(&self.0.county_fips, "fips").gql()?;
         let cells =
-            gaps::matrix(&mut *conn(ctx).await.gql()?, &settings(ctx).directory, &caller(ctx).actor, Some(&fips))
+            gaps::matrix(&mut *conn(ctx).await.gql()?, &services(ctx).directory, &caller(ctx).actor, Some(&fips))
                 .await
                 .gql()?;
         Ok(cells.into_iter().map(GapCellGql).collect())
@@ -498,7 +498,7 @@ impl FuturesQuery {
     /// The FUTURES matrix for one county: every need category with its figures and status.
     async fn county_needs(&self, ctx: &Context<'_>, fips: String) -> async_graphql::Result<Vec<GapCellGql>> {
         let f = self::fips(&fips).gql()?;
-        Ok(gaps::matrix(&mut *conn(ctx).await.gql()?, &settings(ctx).directory, &caller(ctx).actor, Some(&f))
+        Ok(gaps::matrix(&mut *conn(ctx).await.gql()?, &services(ctx).directory, &caller(ctx).actor, Some(&f))
             .await
             .gql()?
             .into_iter()
@@ -509,7 +509,7 @@ impl FuturesQuery {
     /// Every county × need cell of the state (computed in one query).
     #[graphql(complexity = "3300 * child_complexity / 10")]
     async fn gap_matrix(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GapCellGql>> {
-        Ok(gaps::matrix(&mut *conn(ctx).await.gql()?, &settings(ctx).directory, &caller(ctx).actor, None)
+        Ok(gaps::matrix(&mut *conn(ctx).await.gql()?, &services(ctx).directory, &caller(ctx).actor, None)
             .await
             .gql()?
             .into_iter()
@@ -546,7 +546,7 @@ impl FuturesQuery {
 
     /// MOUs in force that expire within `withinDays`, soonest first.
     async fn expiring_mous(&self, ctx: &Context<'_>, within_days: i32) -> async_graphql::Result<Vec<MouGql>> {
-        Ok(network::expiring_mous(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, within_days)
+        Ok(partnerships::expiring_mous(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, within_days)
             .await
             .gql()?
             .into_iter()
@@ -560,8 +560,9 @@ impl FuturesQuery {
         ctx: &Context<'_>,
         within_days: i32,
     ) -> async_graphql::Result<Vec<LapsingTraining>> {
-        let list =
-            network::lapsing_training(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, within_days).await.gql()?;
+        let list = partnerships::lapsing_training(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, within_days)
+            .await
+            .gql()?;
         Ok(list.into_iter().map(|(p, d)| LapsingTraining { provider_id: ID(p.to_string()), lapses_on: d }).collect())
     }
 
@@ -593,7 +594,7 @@ impl FuturesMutation {
             email: input.email,
             last_verified_on: input.last_verified_on,
         };
-        let contact = network::add_contact(&mut *conn(ctx).await.gql()?, caller(ctx), p, input).await.gql()?;
+        let contact = partnerships::add_contact(&mut *conn(ctx).await.gql()?, caller(ctx), p, input).await.gql()?;
         directory_written(ctx).await;
         Ok(ContactGql(contact))
     }
@@ -601,14 +602,14 @@ impl FuturesMutation {
     /// Marks a contact verified today.
     async fn verify_contact(&self, ctx: &Context<'_>, id: ID, version: i32) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id").gql()?;
-        network::touch_contact(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, false).await.gql()?;
+        partnerships::touch_contact(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, false).await.gql()?;
         directory_written(ctx).await;
         Ok(true)
     }
 
     async fn archive_contact(&self, ctx: &Context<'_>, id: ID, version: i32) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id").gql()?;
-        network::touch_contact(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, true).await.gql()?;
+        partnerships::touch_contact(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, true).await.gql()?;
         directory_written(ctx).await;
         Ok(true)
     }
@@ -621,7 +622,7 @@ impl FuturesMutation {
         input: TrainingEdit,
     ) -> async_graphql::Result<TrainingGql> {
         let p = parse_uuid(&provider_id, "providerId").gql()?;
-        let t = network::record_training(
+        let t = partnerships::record_training(
             &mut *conn(ctx).await.gql()?,
             caller(ctx),
             p,
@@ -640,7 +641,7 @@ impl FuturesMutation {
     /// Records an MOU (network admins; coordinators of a party organization).
     async fn create_mou(&self, ctx: &Context<'_>, input: MouEdit) -> async_graphql::Result<MouGql> {
         let input = mou_input(input).gql()?;
-        let mou = network::save_mou(&mut *conn(ctx).await.gql()?, caller(ctx), None, input).await.gql()?;
+        let mou = partnerships::save_mou(&mut *conn(ctx).await.gql()?, caller(ctx), None, input).await.gql()?;
         directory_written(ctx).await;
         Ok(MouGql(mou))
     }
@@ -654,8 +655,9 @@ impl FuturesMutation {
     ) -> async_graphql::Result<MouGql> {
         let id = parse_uuid(&id, "id").gql()?;
         let input = mou_input(input).gql()?;
-        let mou =
-            network::save_mou(&mut *conn(ctx).await.gql()?, caller(ctx), Some((id, version)), input).await.gql()?;
+        let mou = partnerships::save_mou(&mut *conn(ctx).await.gql()?, caller(ctx), Some((id, version)), input)
+            .await
+            .gql()?;
         directory_written(ctx).await;
         Ok(MouGql(mou))
     }

@@ -303,19 +303,19 @@ impl Loader<Uuid> for FollowUpsByReferral {
 pub struct FlagsByProvider(Db);
 
 impl Loader<Uuid> for FlagsByProvider {
-    type Value = crate::network::Flags;
+    type Value = crate::partnerships::Flags;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let rows = self
             .0
             .public(
-                async |conn| crate::network::flags_of(conn, keys).await,
+                async |conn| crate::partnerships::flags_of(conn, keys).await,
                 |s| {
                     let held = keys.iter().filter_map(|id| s.provider_by_id(id));
                     held.map(|p| {
                         let (has_contact, ht_trained, has_active_mou) = s.flags_of(p);
-                        crate::network::Flags { provider_id: p.id(), has_contact, ht_trained, has_active_mou }
+                        crate::partnerships::Flags { provider_id: p.id(), has_contact, ht_trained, has_active_mou }
                     })
                     .collect()
                 },
@@ -329,11 +329,11 @@ impl Loader<Uuid> for FlagsByProvider {
 pub struct ContactsByProvider(Db, Actor);
 
 impl Loader<Uuid> for ContactsByProvider {
-    type Value = Vec<crate::network::Contact>;
+    type Value = Vec<crate::partnerships::Contact>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = crate::network::contacts_of(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
+        let rows = crate::partnerships::contacts_of(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
         Ok(group(keys, rows.into_iter().map(|c| (c.provider_id, c)).collect()))
     }
 }
@@ -341,11 +341,11 @@ impl Loader<Uuid> for ContactsByProvider {
 pub struct TrainingsByProvider(Db, Actor);
 
 impl Loader<Uuid> for TrainingsByProvider {
-    type Value = Vec<crate::network::Training>;
+    type Value = Vec<crate::partnerships::Training>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = crate::network::trainings_of(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
+        let rows = crate::partnerships::trainings_of(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
         Ok(group(keys, rows.into_iter().map(|t| (t.provider_id, t)).collect()))
     }
 }
@@ -354,11 +354,11 @@ impl Loader<Uuid> for TrainingsByProvider {
 pub struct MousByProvider(Db, Actor);
 
 impl Loader<Uuid> for MousByProvider {
-    type Value = Vec<crate::network::Mou>;
+    type Value = Vec<crate::partnerships::Mou>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = crate::network::mous_of(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
+        let rows = crate::partnerships::mous_of(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
         Ok(group(keys, rows.into_iter().map(|m| (m.provider_id, m)).collect()))
     }
 }

@@ -18,7 +18,7 @@ use async_graphql::{EmptySubscription, ErrorExtensions, MergedObject, Schema};
 
 pub use loaders::Loaders;
 
-use crate::auth::{AuthSettings, Caller};
+use crate::auth::{Caller, SessionLifetimes};
 use crate::config::{Mode, RateLimits};
 use crate::crypto::Keyring;
 use crate::db::DbPool;
@@ -48,12 +48,15 @@ pub struct Mutation(
 /// The executable schema.
 pub type LanternSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Settings the resolvers need beside the pool.
+/// The long-lived parts of the service every request may use beside the pool: the
+/// directory index, the network's clock, keys, limiters, the geocoder, password hashing,
+/// and the session lifetimes and limits they apply. (Not settings: the network's
+/// settings are `crate::network_settings`, kept in the database.)
 #[derive(Clone)]
-pub struct ServiceSettings {
+pub struct Services {
     /// The in-memory directory search and the gap matrix read when it is ready.
     pub directory: Arc<crate::directory_index::DirectoryIndex>,
-    pub auth: AuthSettings,
+    pub sessions: SessionLifetimes,
     /// Tokens verified recently, honoured briefly while the database cannot answer.
     pub verified_tokens: Arc<crate::auth::grace::VerifiedTokens>,
     pub rate_limits: RateLimits,
@@ -77,10 +80,10 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 
 /// Builds the schema. Production turns off introspection and field suggestions, which
 /// would otherwise map the API for an attacker; tools use `graphql/schema.graphql`.
-pub fn build_schema(pool: DbPool, mode: Mode, settings: ServiceSettings) -> LanternSchema {
+pub fn build_schema(pool: DbPool, mode: Mode, services: Services) -> LanternSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(pool)
-        .data(settings)
+        .data(services)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY);
     match mode {
@@ -99,12 +102,12 @@ pub fn sdl() -> String {
 pub fn with_request_data(
     request: async_graphql::Request,
     pool: &DbPool,
-    settings: &ServiceSettings,
+    services: &Services,
     caller: Caller,
     client: ClientAddr,
 ) -> async_graphql::Request {
     let loaders =
-        Loaders::new(pool.clone(), caller.clone(), Arc::clone(&settings.keyring), Arc::clone(&settings.directory));
+        Loaders::new(pool.clone(), caller.clone(), Arc::clone(&services.keyring), Arc::clone(&services.directory));
     request.data(caller).data(client).data(loaders)
 }
 
@@ -151,20 +154,6 @@ pub fn to_gql(err: AppError) -> async_graphql::Error {
         }));
     }
     error
-}
-
-/// Logs the hidden cause of an internal or unavailable error (without row values);
-/// other errors are the caller's and are not logged. For errors outside GraphQL
-/// execution (authentication, downloads, background tasks); the request's span, when
-/// there is one, adds its id.
-pub fn log_internal(err: &AppError) {
-    match err {
-        AppError::Internal(cause) => tracing::error!(cause = %cause.log_description(), "internal error"),
-        AppError::Unavailable(cause) => {
-            tracing::warn!(cause = %cause.log_description(), "database unavailable")
-        }
-        _ => {}
-    }
 }
 
 /// `?`-friendly conversion of domain results in resolvers.

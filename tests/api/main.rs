@@ -18,7 +18,7 @@ mod outage;
 mod permissions;
 mod reference;
 mod referrals;
-mod rls;
 mod request_logs;
+mod rls;
 mod search;
 mod search_index;

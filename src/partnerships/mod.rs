@@ -1,6 +1,7 @@
-//! The FUTURES columns kept as data: contacts at providers ("Have a contact?"), MOUs
-//! ("Partner with them?") and human-trafficking training ("Trained on HT?"). The yes/no
-//! answers are derived from these records (view `provider_flags`), never stored.
+//! The network's partnerships with providers, the FUTURES columns kept as data: contacts
+//! at providers ("Have a contact?"), MOUs ("Partner with them?") and human-trafficking
+//! training ("Trained on HT?"). The yes/no answers are derived from these records by the
+//! rules of the FUTURES columns, never stored.
 
 use chrono::{Duration, NaiveDate, Utc};
 use diesel::prelude::*;

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod bench;
 pub mod clients;
+pub mod clock;
 pub mod config;
 pub mod consent;
 pub mod coords;

@@ -113,7 +113,10 @@ async fn owner_connection() -> anyhow::Result<AsyncPgConnection> {
     let config = Config::from_env()?;
     let urls = startup::migrate(&config).await.context("preparing the database")?;
     let url = urls.owner.unwrap_or(urls.app);
-    AsyncPgConnection::establish(&url).await.context("connecting")
+    let mut conn = AsyncPgConnection::establish(&url).await.context("connecting")?;
+    // Seed dates (`current_date - …`) are the network's, like the service's.
+    lantern::db::use_clock(&mut conn, config.clock).await.context("setting the time zone")?;
+    Ok(conn)
 }
 
 async fn serve() -> anyhow::Result<()> {

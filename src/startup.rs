@@ -11,6 +11,7 @@ use futures_util::FutureExt;
 use tracing::Instrument;
 
 use crate::auth::credentials::PasswordHashing;
+use crate::clock::Clock;
 use crate::config::{self, Config, DatabaseSource, Mode, RateLimits, SessionPolicy};
 use crate::crypto::{Keyring, KeyringError};
 use crate::db::{self, DbPool, DbSetupError, DbUrls};
@@ -34,7 +35,7 @@ pub async fn migrate(config: &Config) -> Result<DbUrls, DbSetupError> {
 /// bypass the database's guards. Refuses an unsafe role or a schema behind the build.
 pub async fn prepare_database(config: &Config) -> Result<(DbUrls, DbPool), DbSetupError> {
     let urls = migrate(config).await?;
-    let pool = db::pool(&urls.app, config.pool_size, config.statement_timeout_ms)?;
+    let pool = db::pool_on(&urls.app, config.pool_size, config.statement_timeout_ms, config.clock)?;
     // The role first: an unsafe one is refused whatever else is wrong.
     db::check_service_role(&pool).await?;
     if !db::schema_is_current(&pool).await? {
@@ -64,6 +65,9 @@ pub struct ServerOptions {
     /// How long a verified token is honoured without the database while it cannot
     /// answer (zero: never).
     pub session_grace: Duration,
+    /// The network's clock; the pool's connections must be on the same one
+    /// (`db::pool_on`).
+    pub clock: Clock,
 }
 
 impl ServerOptions {
@@ -85,12 +89,14 @@ impl ServerOptions {
             passwords: Arc::new(PasswordHashing::per_core()),
             search_stale_limit: Duration::from_secs(config.search_stale_seconds.into()),
             session_grace: Duration::from_secs(config.session_grace_seconds.into()),
+            clock: config.clock,
         }
     }
 }
 
 impl Default for ServerOptions {
-    /// Defaults with a fresh random key: for tests, never for `serve`.
+    /// Defaults with a fresh random key and the UTC clock of `db::pool`: for tests, never
+    /// for `serve`.
     fn default() -> Self {
         ServerOptions {
             mode: Mode::Production,
@@ -105,6 +111,7 @@ impl Default for ServerOptions {
             passwords: Arc::new(PasswordHashing::per_core()),
             search_stale_limit: Duration::from_secs(config::DEFAULT_SEARCH_STALE_SECONDS.into()),
             session_grace: Duration::from_secs(config::DEFAULT_SESSION_GRACE_SECONDS.into()),
+            clock: Clock::UTC,
         }
     }
 }
@@ -139,6 +146,7 @@ pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions)
         geocoder: options.geocoder,
         webhook_allow_loopback: options.webhook_allow_loopback,
         passwords: options.passwords,
+        clock: options.clock,
     };
     let state = HttpState {
         schema: graphql::build_schema(pool.clone(), options.mode, services.clone()),

@@ -149,6 +149,7 @@ pub async fn record(
     caller: &Caller,
     key: &str,
     input: ConsentInput,
+    today: chrono::NaiveDate,
 ) -> AppResult<Consent> {
     let member = caller.actor.require(CLIENT_ROLES)?.clone();
     idempotency::check_key(key)?;
@@ -220,7 +221,7 @@ pub async fn record(
             }
             // A minor needs a guardian's consent unless the network lets minors consent
             // alone to the named service; an unknown age is not assumed to be adult.
-            let minor = clients::view(&keyring, client.clone(), &[ClientField::DateOfBirth])?.minor;
+            let minor = clients::view(&keyring, client.clone(), &[ClientField::DateOfBirth], today)?.minor;
             match (minor, &input.guardian, input.service_id) {
                 (None, _, _) => {
                     return Err(AppError::bad_input(

@@ -14,33 +14,13 @@ use crate::auth::Actor;
 use crate::counties::Fips;
 use crate::directory_index::{DirectoryIndex, Snapshot};
 use crate::error::{AppError, AppResult};
+use crate::needs::{NeedCategory, Phase};
+use crate::partnerships::rules;
+
+pub use crate::partnerships::rules::GapStatus;
 
 /// Counts from 1 to this are suppressed in demand figures.
 pub const SUPPRESS_UP_TO: i64 = 4;
-
-/// Where a county stands on a need.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GapStatus {
-    /// No provider located in or serving the county meets the need.
-    NoProvider,
-    /// Providers exist, none with a contact or an MOU in force.
-    NoPartner,
-    /// Partners exist (a contact or an MOU), none of them trained on HT.
-    Untrained,
-    /// A trained partner meets the need.
-    Covered,
-}
-
-impl GapStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GapStatus::NoProvider => "NO_PROVIDER",
-            GapStatus::NoPartner => "NO_PARTNER",
-            GapStatus::Untrained => "UNTRAINED",
-            GapStatus::Covered => "COVERED",
-        }
-    }
-}
 
 /// One county × need cell.
 #[derive(Clone, Debug, PartialEq, QueryableByName)]
@@ -72,16 +52,22 @@ pub struct GapCell {
 }
 
 impl GapCell {
+    /// Where the county stands on the need ([`rules::gap_status`]).
     pub fn status(&self) -> GapStatus {
-        if self.provider_count == 0 {
-            GapStatus::NoProvider
-        } else if self.partners == 0 {
-            GapStatus::NoPartner
-        } else if self.trained_partners == 0 {
-            GapStatus::Untrained
-        } else {
-            GapStatus::Covered
-        }
+        rules::gap_status(self.provider_count, self.partners, self.trained_partners)
+    }
+
+    /// The cell's need category. A phase this build does not know is an error, never
+    /// read as some other phase.
+    pub fn need(&self) -> AppResult<NeedCategory> {
+        let phase = Phase::from_db(&self.need_phase)
+            .ok_or_else(|| AppError::internal(std::io::Error::other("unknown need phase")))?;
+        Ok(NeedCategory {
+            code: self.need_code.clone(),
+            phase,
+            label: self.need_label.clone(),
+            position: self.need_position,
+        })
     }
 }
 

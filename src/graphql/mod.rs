@@ -2,14 +2,16 @@
 //! they parse arguments, call a domain function, and wrap the result.
 
 mod directory_edit;
-mod futures;
+mod gaps;
 mod identity;
 pub mod inputs;
 mod loaders;
 mod notify;
+mod partnerships;
 mod query;
 mod referrals;
 mod types;
+mod worksheets;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -31,7 +33,9 @@ pub struct Query(
     query::DirectoryQuery,
     identity::IdentityQuery,
     referrals::ReferralQuery,
-    futures::FuturesQuery,
+    gaps::GapQuery,
+    partnerships::PartnershipQuery,
+    worksheets::WorksheetQuery,
     notify::NotifyQuery,
 );
 
@@ -41,7 +45,8 @@ pub struct Mutation(
     identity::IdentityMutation,
     directory_edit::DirectoryMutation,
     referrals::ReferralMutation,
-    futures::FuturesMutation,
+    partnerships::PartnershipMutation,
+    worksheets::WorksheetMutation,
     notify::NotifyMutation,
 );
 
@@ -66,7 +71,13 @@ pub struct Services {
     pub webhook_allow_loopback: bool,
     /// Password hashing and verification, bounded and off the async workers.
     pub passwords: Arc<crate::auth::credentials::PasswordHashing>,
+    /// What day it is for the network (the pool's connections are on the same clock).
+    pub clock: crate::clock::Clock,
 }
+
+/// The network's date when a request began: what the request reads as "today".
+#[derive(Clone, Copy, Debug)]
+pub struct RequestDay(pub chrono::NaiveDate);
 
 /// Where a request came from (for login rate limits).
 #[derive(Clone, Copy, Debug)]
@@ -106,9 +117,16 @@ pub fn with_request_data(
     caller: Caller,
     client: ClientAddr,
 ) -> async_graphql::Request {
-    let loaders =
-        Loaders::new(pool.clone(), caller.clone(), Arc::clone(&services.keyring), Arc::clone(&services.directory));
-    request.data(caller).data(client).data(loaders)
+    // One date for the whole request, so all its answers agree on what is in force.
+    let today = RequestDay(services.clock.today());
+    let loaders = Loaders::new(
+        pool.clone(),
+        caller.clone(),
+        Arc::clone(&services.keyring),
+        Arc::clone(&services.directory),
+        today.0,
+    );
+    request.data(caller).data(client).data(loaders).data(today)
 }
 
 /// What the server log needs to know of an error it did not show the caller: carried

@@ -78,6 +78,11 @@ pub(super) async fn directory_written(ctx: &Context<'_>) {
     services(ctx).directory.caught_up(ctx.data_unchecked::<DbPool>()).await;
 }
 
+/// The network's date for this request (see [`super::RequestDay`]).
+pub(super) fn today(ctx: &Context<'_>) -> chrono::NaiveDate {
+    ctx.data_opt::<super::RequestDay>().map_or_else(|| services(ctx).clock.today(), |day| day.0)
+}
+
 /// The caller of the current request.
 pub(super) fn caller<'a>(ctx: &Context<'a>) -> &'a Caller {
     ctx.data_unchecked::<Caller>()

@@ -5,7 +5,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::query::{caller, conn, parse_uuid, services};
+use super::query::{caller, conn, parse_uuid, services, today};
 use super::types::{NeedCategoryGql, PopulationGql, ProviderGql};
 use super::{GqlResultExt, Loaders};
 use crate::clients::{self, ClientInput, ClientView, SafeContact};
@@ -495,7 +495,7 @@ impl ReferralQuery {
     /// A client of your organization (every read is audited).
     async fn client(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ClientGql>> {
         let id = parse_uuid(&id, "id").gql()?;
-        Ok(clients::get(&mut *conn(ctx).await.gql()?, &services(ctx).keyring, caller(ctx), id)
+        Ok(clients::get(&mut *conn(ctx).await.gql()?, &services(ctx).keyring, caller(ctx), id, today(ctx))
             .await
             .gql()?
             .map(ClientGql))
@@ -504,8 +504,9 @@ impl ReferralQuery {
     /// Your organization's clients, newest first (every read is audited).
     async fn clients(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<ClientGql>> {
         let limit = page(first).gql()?;
-        let list =
-            clients::list(&mut *conn(ctx).await.gql()?, &services(ctx).keyring, caller(ctx), limit).await.gql()?;
+        let list = clients::list(&mut *conn(ctx).await.gql()?, &services(ctx).keyring, caller(ctx), limit, today(ctx))
+            .await
+            .gql()?;
         Ok(list.into_iter().map(ClientGql).collect())
     }
 
@@ -562,7 +563,7 @@ impl ReferralQuery {
     /// Network settings (any member).
     async fn network_settings(&self, ctx: &Context<'_>) -> async_graphql::Result<NetworkSettingsGql> {
         caller(ctx).actor.member().gql()?;
-        Ok(NetworkSettingsGql(network_settings::get(&mut *conn(ctx).await.gql()?).await.gql()?))
+        Ok(NetworkSettingsGql(network_settings::get(&*conn(ctx).await.gql()?).await.gql()?))
     }
 }
 
@@ -592,7 +593,9 @@ impl ReferralMutation {
             }),
         };
         let view =
-            clients::create(&mut *conn(ctx).await.gql()?, &services(ctx).keyring, caller(ctx), input).await.gql()?;
+            clients::create(&mut *conn(ctx).await.gql()?, &services(ctx).keyring, caller(ctx), input, today(ctx))
+                .await
+                .gql()?;
         Ok(ClientGql(view))
     }
 
@@ -619,10 +622,16 @@ impl ReferralMutation {
             }),
             service_id: input.service_id.map(|s| parse_uuid(&s, "input.serviceId")).transpose().gql()?,
         };
-        let c =
-            consent::record(&mut *conn(ctx).await.gql()?, &services(ctx).keyring, caller(ctx), &idempotency_key, input)
-                .await
-                .gql()?;
+        let c = consent::record(
+            &mut *conn(ctx).await.gql()?,
+            &services(ctx).keyring,
+            caller(ctx),
+            &idempotency_key,
+            input,
+            today(ctx),
+        )
+        .await
+        .gql()?;
         Ok(ConsentGql(c))
     }
 

@@ -804,6 +804,7 @@ pub async fn clients_of(
     keyring: &Keyring,
     caller: &Caller,
     ids: &[Uuid],
+    today: chrono::NaiveDate,
 ) -> AppResult<HashMap<Uuid, ClientView>> {
     let member = caller.actor.require(CLIENT_ROLES)?.clone();
     let (caller2, ids) = (caller.clone(), ids.to_vec());
@@ -828,5 +829,8 @@ pub async fn clients_of(
         })
     })
     .await?;
-    readable.into_iter().map(|(referral, row, fields)| Ok((referral, clients::view(keyring, row, &fields)?))).collect()
+    readable
+        .into_iter()
+        .map(|(referral, row, fields)| Ok((referral, clients::view(keyring, row, &fields, today)?)))
+        .collect()
 }

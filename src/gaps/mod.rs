@@ -88,7 +88,7 @@ WITH need_services AS (
 ), mou_needs AS (
     SELECT DISTINCT m.provider_id, n.need_code
     FROM mous m, unnest(m.scope_needs) AS n(need_code)
-    WHERE m.status = 'ACTIVE' AND m.effective_on <= current_date AND m.expires_on >= current_date
+    WHERE futures_mou_in_force(m.status, m.effective_on, m.expires_on, current_date)
 ), flagged AS (
     SELECT c.county_fips, c.need_code, c.provider_id, f.has_contact, f.ht_trained,
            (mn.provider_id IS NOT NULL) AS has_mou
@@ -102,8 +102,8 @@ SELECT co.fips AS county_fips, co.name AS county_name, n.code AS need_code, n.la
        count(*) FILTER (WHERE fl.has_contact) AS with_contact,
        count(*) FILTER (WHERE fl.has_mou) AS with_active_mou,
        count(*) FILTER (WHERE fl.ht_trained) AS ht_trained,
-       count(*) FILTER (WHERE fl.has_contact OR fl.has_mou) AS partners,
-       count(*) FILTER (WHERE (fl.has_contact OR fl.has_mou) AND fl.ht_trained) AS trained_partners
+       count(*) FILTER (WHERE futures_partner(fl.has_contact, fl.has_mou)) AS partners,
+       count(*) FILTER (WHERE futures_partner(fl.has_contact, fl.has_mou) AND fl.ht_trained) AS trained_partners
 FROM counties co
 CROSS JOIN need_categories n
 LEFT JOIN flagged fl ON fl.county_fips = co.fips AND fl.need_code = n.code

@@ -12,5 +12,6 @@ DROP FUNCTION IF EXISTS futures_partner(boolean, boolean);
 DROP FUNCTION IF EXISTS futures_contact_counts(timestamptz);
 DROP FUNCTION IF EXISTS futures_mou_in_force(text, date, date, date);
 DROP FUNCTION IF EXISTS futures_ht_trained_by(text, date, date);
+DROP FUNCTION IF EXISTS futures_training_current(date, date);
 DROP FUNCTION IF EXISTS futures_training_lapses_on(date);
 DROP FUNCTION IF EXISTS futures_counts_as_ht_training(text);

@@ -19,11 +19,15 @@ CREATE FUNCTION futures_training_lapses_on(trained_on date) RETURNS date
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN (trained_on + interval '3 years')::date;
 
--- "Trained on HT?": a basic training already given and not yet at its third anniversary.
+-- A training that can count is current: already given, not yet at its third anniversary.
+CREATE FUNCTION futures_training_current(trained_on date, today date) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN trained_on <= today AND today < futures_training_lapses_on(trained_on);
+
+-- "Trained on HT?": a training that can count, and is current.
 CREATE FUNCTION futures_ht_trained_by(kind text, trained_on date, today date) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN futures_counts_as_ht_training(kind) AND trained_on <= today
-           AND today < futures_training_lapses_on(trained_on);
+    RETURN futures_counts_as_ht_training(kind) AND futures_training_current(trained_on, today);
 
 -- "Partner with them?": an MOU in force: recorded ACTIVE, effective, and not past its
 -- expiry day (the expiry day is the last day in force).

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::query::{CellCounts, count_provider};
 use super::trees::{Positions, TreeEntry};
 use crate::needs::Phase;
-use crate::partnerships::rules::{self, MouStatus, TrainingKind};
+use crate::partnerships::rules::{self, MouStatus};
 use crate::providers::Provider;
 
 /// Need categories beyond this many cannot be held as a 64-bit set; the index then
@@ -632,10 +632,11 @@ impl<'a> ProviderRef<'a> {
         self.record.has_contact
     }
 
-    /// "Trained on HT?" on `today` ([`rules::ht_trained_by`]).
+    /// "Trained on HT?" on `today`: one of its trainings that can count is current
+    /// ([`rules::training_current`]).
     pub fn ht_trained(&self, today: NaiveDate) -> bool {
         let trained_on = &self.store.training[self.record.training.range()];
-        trained_on.iter().any(|&on| rules::ht_trained_by(TrainingKind::Basic, on, today))
+        trained_on.iter().any(|&on| rules::training_current(on, today))
     }
 
     fn mous(&self) -> &'a [MouEntry] {

@@ -39,7 +39,8 @@ pub async fn tick(conn: &mut AsyncPgConnection) -> AppResult<usize> {
     .bind::<diesel::sql_types::Integer, _>(EXPIRY_NOTICE_DAYS)
     .execute(conn)
     .await?;
-    // Basic HT training lapsing soon: to the organization keeping the listing.
+    // HT training lapsing soon (the latest training that can count, still current): to
+    // the organization keeping the listing.
     emitted += diesel::sql_query(
         "INSERT INTO outbox_events (event_type, organization_id, payload, dedupe_key)
          SELECT 'training.expiring', p.organization_id, jsonb_build_object('providerId', p.id),
@@ -50,7 +51,7 @@ pub async fn tick(conn: &mut AsyncPgConnection) -> AppResult<usize> {
                GROUP BY provider_id) t
            ON t.provider_id = p.id
          WHERE p.organization_id IS NOT NULL AND p.archived_at IS NULL
-           AND futures_ht_trained_by('BASIC', t.latest, current_date) AND t.lapses_on <= current_date + $1
+           AND futures_training_current(t.latest, current_date) AND t.lapses_on <= current_date + $1
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .bind::<diesel::sql_types::Integer, _>(EXPIRY_NOTICE_DAYS)

@@ -356,7 +356,7 @@ pub async fn lapsing_training(
     }
     let mut lapsing: Vec<(Uuid, NaiveDate)> = latest
         .into_iter()
-        .filter(|&(_, on)| rules::ht_trained_by(TrainingKind::Basic, on, today))
+        .filter(|&(_, on)| rules::training_current(on, today))
         .map(|(p, on)| (p, rules::training_lapses_on(on)))
         .filter(|(_, lapses)| *lapses <= horizon)
         .collect();

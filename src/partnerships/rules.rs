@@ -11,6 +11,7 @@
 //! |---|---|---|
 //! | which training counts | [`counts_as_ht_training`] | `futures_counts_as_ht_training(kind)` |
 //! | when training lapses | [`training_lapses_on`] | `futures_training_lapses_on(trained_on)` |
+//! | a training is current | [`training_current`] | `futures_training_current(trained_on, today)` |
 //! | trained on HT | [`ht_trained_by`] | `futures_ht_trained_by(kind, trained_on, today)` |
 //! | MOU status, in force | [`mou_status`], [`mou_in_force`] | `futures_mou_in_force(status, effective_on, expires_on, today)` |
 //! | has a contact | (SQL only: the index reads the answer) | `futures_contact_counts(archived_at)` |
@@ -61,10 +62,16 @@ pub fn training_lapses_on(trained_on: NaiveDate) -> NaiveDate {
     trained_on.checked_add_months(Months::new(12 * TRAINING_VALID_YEARS)).unwrap_or(NaiveDate::MAX)
 }
 
-/// "Trained on HT?": whether a training of `kind` on `trained_on` counts on `today`:
-/// basic training, already given, and not yet at its third anniversary.
+/// Whether a training that can count ([`counts_as_ht_training`]) given on `trained_on`
+/// counts on `today`: already given, and not yet at its third anniversary.
+pub fn training_current(trained_on: NaiveDate, today: NaiveDate) -> bool {
+    trained_on <= today && today < training_lapses_on(trained_on)
+}
+
+/// "Trained on HT?": whether a training of `kind` on `trained_on` makes a provider
+/// trained on `today`: one that can count, and is current.
 pub fn ht_trained_by(kind: TrainingKind, trained_on: NaiveDate, today: NaiveDate) -> bool {
-    counts_as_ht_training(kind) && trained_on <= today && today < training_lapses_on(trained_on)
+    counts_as_ht_training(kind) && training_current(trained_on, today)
 }
 
 /// What an MOU's record says, and (for an active one past its last day) what follows

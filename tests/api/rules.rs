@@ -36,7 +36,8 @@ async fn the_sql_twins_agree_with_the_rust_rules_over_boundary_dates() {
     }
     let rows = db
         .query(
-            "SELECT futures_training_lapses_on(t), futures_ht_trained_by(k, t, d), futures_counts_as_ht_training(k)
+            "SELECT futures_training_lapses_on(t), futures_ht_trained_by(k, t, d), futures_counts_as_ht_training(k),
+                    futures_training_current(t, d)
              FROM unnest($1::text[], $2::date[], $3::date[]) WITH ORDINALITY AS x(k, t, d, i) ORDER BY i",
             &[&kinds, &on, &today],
         )
@@ -49,6 +50,7 @@ async fn the_sql_twins_agree_with_the_rust_rules_over_boundary_dates() {
         assert_eq!(row.get::<_, NaiveDate>(0), rules::training_lapses_on(on[i]), "lapse date, {case}");
         assert_eq!(row.get::<_, bool>(1), rules::ht_trained_by(kind, on[i], today[i]), "trained, {case}");
         assert_eq!(row.get::<_, bool>(2), rules::counts_as_ht_training(kind), "counts, {case}");
+        assert_eq!(row.get::<_, bool>(3), rules::training_current(on[i], today[i]), "current, {case}");
     }
     assert!(
         rows.iter().any(|r| r.get::<_, bool>(1)) && rows.iter().any(|r| !r.get::<_, bool>(1)),

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 pub use secrecy::{ExposeSecret, SecretString};
 
+use crate::clock::{self, Clock};
+
 /// Whether development conveniences (GraphiQL, introspection, field suggestions) are on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -128,6 +130,9 @@ pub struct Config {
     pub web_dir: PathBuf,
     /// `LANTERN_COOKIE_SECURE`: `auto` (default), `true` or `false`.
     pub cookie_secure: CookieSecure,
+    /// The network's time zone (`LANTERN_TIME_ZONE`, an IANA name; default
+    /// America/New_York): what day it is, for Rust and every database connection.
+    pub clock: Clock,
 }
 
 /// A setting that could not be understood. Names the variable, never echoes secrets.
@@ -201,6 +206,13 @@ impl Config {
             login_per_email_ip: minutes("LANTERN_RATE_LOGIN_PER_EMAIL_IP", DEFAULT_RATE_LIMITS.login_per_email_ip)?,
             login_per_email: minutes("LANTERN_RATE_LOGIN_PER_EMAIL", DEFAULT_RATE_LIMITS.login_per_email)?,
         };
+        let clock = match lookup("LANTERN_TIME_ZONE") {
+            None => Clock::network_default(),
+            Some(name) => Clock::named(&name).ok_or_else(|| ConfigError {
+                variable: "LANTERN_TIME_ZONE",
+                reason: format!("expected an IANA time zone name, e.g. {}", clock::DEFAULT_TIME_ZONE),
+            })?,
+        };
         Ok(Config {
             addr,
             mode,
@@ -232,6 +244,7 @@ impl Config {
                     });
                 }
             },
+            clock,
         })
     }
 }
@@ -266,6 +279,15 @@ mod tests {
         assert_eq!(config.addr.to_string(), DEFAULT_ADDR);
         assert_eq!(config.mode, Mode::Production);
         assert!(matches!(config.database, DatabaseSource::LocalCluster(ref c) if c.port == DEFAULT_LOCAL_PG_PORT));
+        assert_eq!(config.clock.zone_name(), "America/New_York", "North Carolina's");
+    }
+
+    #[test]
+    fn the_time_zone_is_an_iana_name() {
+        let config = Config::from_lookup(|k| (k == "LANTERN_TIME_ZONE").then(|| "America/Chicago".to_owned())).unwrap();
+        assert_eq!(config.clock.zone_name(), "America/Chicago");
+        let err = Config::from_lookup(|k| (k == "LANTERN_TIME_ZONE").then(|| "EST5EDT-ish".to_owned())).unwrap_err();
+        assert_eq!(err.variable, "LANTERN_TIME_ZONE");
     }
 
     #[test]

@@ -118,6 +118,20 @@ impl AppError {
     }
 }
 
+/// Logs the hidden cause of an internal or unavailable error (without row values);
+/// other errors are the caller's and are not logged. For errors outside GraphQL
+/// execution (authentication, downloads, background tasks such as the directory
+/// listener); the request's span, when there is one, adds its id.
+pub fn log_internal(err: &AppError) {
+    match err {
+        AppError::Internal(cause) => tracing::error!(cause = %cause.log_description(), "internal error"),
+        AppError::Unavailable(cause) => {
+            tracing::warn!(cause = %cause.log_description(), "database unavailable")
+        }
+        _ => {}
+    }
+}
+
 /// Shows only what a caller may see, so an accidental conversion can never leak a cause.
 impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

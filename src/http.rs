@@ -23,7 +23,7 @@ use crate::auth::{self, Actor, Caller};
 use crate::config::Mode;
 use crate::db::DbPool;
 use crate::error::AppError;
-use crate::graphql::{self, ClientAddr, LanternSchema, ServiceSettings};
+use crate::graphql::{self, ClientAddr, LanternSchema, Services};
 
 /// Largest accepted GraphQL request body.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -36,7 +36,7 @@ pub struct HttpState {
     pub schema: LanternSchema,
     pub pool: DbPool,
     pub mode: Mode,
-    pub settings: ServiceSettings,
+    pub services: Services,
     pub request_timeout: Duration,
     /// Whether the session cookie is marked `Secure`.
     pub cookie_secure: crate::config::CookieSecure,
@@ -204,14 +204,14 @@ async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) ->
         },
     };
     let key = format!("api-token:{}", crate::auth::credentials::token_fingerprint(&token));
-    if let Err(retry) = state.settings.limiter.check(&key, state.settings.rate_limits.api_per_token) {
+    if let Err(retry) = state.services.limiter.check(&key, state.services.rate_limits.api_per_token) {
         return Err(rate_limited(retry, request_id));
     }
     let authenticated = match state.pool.get().await {
-        Ok(mut conn) => auth::sessions::authenticate(&mut conn, state.settings.auth, &token).await,
+        Ok(mut conn) => auth::sessions::authenticate(&mut conn, state.services.sessions, &token).await,
         Err(e) => Err(e.into()),
     };
-    let verified = &state.settings.verified_tokens;
+    let verified = &state.services.verified_tokens;
     match authenticated {
         Ok(actor) => {
             verified.remember(&token, &actor);
@@ -234,7 +234,7 @@ async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) ->
             Err(response)
         }
         Err(e) => {
-            graphql::log_internal(&e);
+            crate::error::log_internal(&e);
             // While the database cannot answer, a token it verified moments ago still
             // stands (see `auth::grace` for why revocation stays prompt). Any database
             // failure counts: a check cut off by a shutdown arrives without a kind.
@@ -271,7 +271,7 @@ fn ends_credentials(doc: &ExecutableDocument) -> bool {
 async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format: web::Path<String>) -> HttpResponse {
     let request_id = request_id(&req);
     let ip = client_ip(&req);
-    if let Err(retry) = state.settings.limiter.check(&format!("api-ip:{ip}"), state.settings.rate_limits.api_per_ip) {
+    if let Err(retry) = state.services.limiter.check(&format!("api-ip:{ip}"), state.services.rate_limits.api_per_ip) {
         return rate_limited(retry, &request_id);
     }
     let actor = match authenticate(&req, &state, &request_id).await {
@@ -292,7 +292,7 @@ async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format
     };
     let body = async {
         let mut conn = state.pool.get().await?;
-        let cells = crate::gaps::matrix(&mut conn, &state.settings.directory, &actor, None).await?;
+        let cells = crate::gaps::matrix(&mut conn, &state.services.directory, &actor, None).await?;
         match extension {
             "csv" => Ok(crate::gaps::to_csv(&cells)),
             _ => crate::gaps::to_geojson(&mut conn, &cells).await,
@@ -314,7 +314,7 @@ async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format
         Err(e) => {
             let status = status_of(&e);
             let (code, message) = (e.code(), e.public_message());
-            graphql::log_internal(&e);
+            crate::error::log_internal(&e);
             error_response(status, code, &message, &request_id)
         }
     }
@@ -340,8 +340,8 @@ fn count_aliases(doc: &ExecutableDocument) -> usize {
 async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpState>) -> HttpResponse {
     let request_id = request_id(&req);
     let ip = client_ip(&req);
-    let limits = state.settings.rate_limits;
-    if let Err(retry) = state.settings.limiter.check(&format!("api-ip:{ip}"), limits.api_per_ip) {
+    let limits = state.services.rate_limits;
+    if let Err(retry) = state.services.limiter.check(&format!("api-ip:{ip}"), limits.api_per_ip) {
         return rate_limited(retry, &request_id);
     }
     if !is_json(&req) {
@@ -422,11 +422,11 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
         Err(response) => return response,
     };
     let caller = Caller { actor, request_id: request_id.clone() };
-    let request = graphql::with_request_data(request, &state.pool, &state.settings, caller, ClientAddr(ip));
+    let request = graphql::with_request_data(request, &state.pool, &state.services, caller, ClientAddr(ip));
     let ends_credentials = doc.as_ref().is_some_and(ends_credentials);
     if ends_credentials {
         // Before and after running it, so no check made before it commits is honoured.
-        state.settings.verified_tokens.forget_all();
+        state.services.verified_tokens.forget_all();
     }
     let execution = state.schema.execute(request).instrument(tracing::Span::current());
     let Ok(response) = tokio::time::timeout(state.request_timeout, execution).await else {
@@ -439,7 +439,7 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
         );
     };
     if ends_credentials {
-        state.settings.verified_tokens.forget_all();
+        state.services.verified_tokens.forget_all();
     }
     // Only the errors are rewritten; `data` is written straight from the executor's
     // value (a gap matrix is thousands of objects, and a detour through a JSON tree
@@ -638,7 +638,7 @@ fn finish_errors(errors: &mut [Value], query: &str, request_id: &str) {
 
 async fn healthz(state: web::Data<HttpState>) -> HttpResponse {
     let ok = database_answers(&state.pool).await;
-    let index = state.settings.directory.state().as_str();
+    let index = state.services.directory.state().as_str();
     if ok {
         HttpResponse::Ok().json(json!({ "status": "ok", "searchIndex": index }))
     } else {

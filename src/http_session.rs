@@ -106,7 +106,7 @@ struct SignInRequest {
 }
 
 fn app_error_response(e: &AppError, request_id: &str) -> HttpResponse {
-    crate::graphql::log_internal(e);
+    crate::error::log_internal(e);
     if let AppError::RateLimited { retry_after_secs } = e {
         return rate_limited(*retry_after_secs, request_id);
     }
@@ -136,8 +136,8 @@ fn no_store(mut response: HttpResponse) -> HttpResponse {
 async fn create_session(req: HttpRequest, body: web::Bytes, state: web::Data<HttpState>) -> HttpResponse {
     let request_id = request_id(&req);
     let ip = client_ip(&req);
-    let settings = &state.settings;
-    if let Err(retry) = settings.limiter.check(&format!("api-ip:{ip}"), settings.rate_limits.api_per_ip) {
+    let services = &state.services;
+    if let Err(retry) = services.limiter.check(&format!("api-ip:{ip}"), services.rate_limits.api_per_ip) {
         return rate_limited(retry, &request_id);
     }
     if !is_json(&req) {
@@ -159,7 +159,7 @@ async fn create_session(req: HttpRequest, body: web::Bytes, state: web::Data<Htt
             &request_id,
         );
     };
-    if let Err(e) = settings.check_login_limits(ip, &input.email) {
+    if let Err(e) = services.check_login_limits(ip, &input.email) {
         return app_error_response(&e, &request_id);
     }
     let outcome = async {
@@ -172,8 +172,8 @@ async fn create_session(req: HttpRequest, body: web::Bytes, state: web::Data<Htt
         };
         let signed_in = sessions::sign_in(
             &state.pool,
-            &settings.passwords,
-            settings.auth,
+            &services.passwords,
+            services.sessions,
             &input.email,
             &input.password,
             organization,
@@ -241,7 +241,7 @@ async fn end_session(req: HttpRequest, state: web::Data<HttpState>) -> HttpRespo
         }
         let ended = async {
             let mut conn = state.pool.get().await?;
-            let actor = sessions::authenticate(&mut conn, state.settings.auth, &token).await?;
+            let actor = sessions::authenticate(&mut conn, state.services.sessions, &token).await?;
             sessions::logout(&mut conn, &Caller { actor, request_id: request_id.clone() }).await
         }
         .await;

@@ -113,7 +113,10 @@ async fn owner_connection() -> anyhow::Result<AsyncPgConnection> {
     let config = Config::from_env()?;
     let urls = startup::migrate(&config).await.context("preparing the database")?;
     let url = urls.owner.unwrap_or(urls.app);
-    AsyncPgConnection::establish(url.expose_secret()).await.context("connecting")
+    let mut conn = AsyncPgConnection::establish(url.expose_secret()).await.context("connecting")?;
+    // Seed dates (`current_date - …`) are the network's, like the service's.
+    lantern::db::use_clock(&mut conn, config.clock).await.context("setting the time zone")?;
+    Ok(conn)
 }
 
 async fn serve() -> anyhow::Result<()> {
@@ -126,11 +129,11 @@ async fn serve() -> anyhow::Result<()> {
     let options = ServerOptions::from_config(&config, keyring);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let relay = config.relay.then(|| {
-        let settings = lantern::notify::relay::RelaySettings {
+        let relay_options = lantern::notify::relay::RelayOptions {
             allow_loopback: config.webhook_allow_loopback,
             ..Default::default()
         };
-        let relay = lantern::notify::relay::Relay::new(pool.clone(), options.keyring.clone(), settings);
+        let relay = lantern::notify::relay::Relay::new(pool.clone(), options.keyring.clone(), relay_options);
         tokio::spawn(relay.run(stopped, Some(options.geocoder.clone())))
     });
     startup::build_server(listener, pool, options)?.await?;

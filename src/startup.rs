@@ -11,12 +11,13 @@ use futures_util::FutureExt;
 use tracing::Instrument;
 
 use crate::auth::credentials::PasswordHashing;
+use crate::clock::Clock;
 use crate::config::{self, Config, DatabaseSource, ExposeSecret, Mode, RateLimits, SessionPolicy};
 use crate::crypto::{Keyring, KeyringError};
 use crate::db::{self, DbPool, DbSetupError, DbUrls};
 use crate::directory_index::DirectoryIndex;
 use crate::geocode::Geocoder;
-use crate::graphql::{self, ServiceSettings};
+use crate::graphql::{self, Services};
 use crate::http::{self, HttpState};
 use crate::rate_limit::RateLimiter;
 
@@ -44,7 +45,7 @@ pub async fn migrate(config: &Config) -> Result<DbUrls, DbSetupError> {
 /// bypass the database's guards. Refuses an unsafe role or a schema behind the build.
 pub async fn prepare_database(config: &Config) -> Result<(DbUrls, DbPool), DbSetupError> {
     let urls = migrate(config).await?;
-    let pool = db::pool(urls.app.expose_secret(), config.pool_size, config.statement_timeout_ms)?;
+    let pool = db::pool_on(urls.app.expose_secret(), config.pool_size, config.statement_timeout_ms, config.clock)?;
     // The role first: an unsafe one is refused whatever else is wrong.
     db::check_service_role(&pool).await?;
     if !db::schema_is_current(&pool).await? {
@@ -77,6 +78,9 @@ pub struct ServerOptions {
     /// Folder of the built web app; `None` serves the "not built" notice.
     pub web_dir: Option<std::path::PathBuf>,
     pub cookie_secure: config::CookieSecure,
+    /// The network's clock; the pool's connections must be on the same one
+    /// (`db::pool_on`).
+    pub clock: Clock,
 }
 
 impl ServerOptions {
@@ -100,12 +104,14 @@ impl ServerOptions {
             session_grace: Duration::from_secs(config.session_grace_seconds.into()),
             web_dir: Some(config.web_dir.clone()),
             cookie_secure: config.cookie_secure,
+            clock: config.clock,
         }
     }
 }
 
 impl Default for ServerOptions {
-    /// Defaults with a fresh random key: for tests, never for `serve`.
+    /// Defaults with a fresh random key and the UTC clock of `db::pool`: for tests, never
+    /// for `serve`.
     fn default() -> Self {
         ServerOptions {
             mode: Mode::Production,
@@ -122,6 +128,7 @@ impl Default for ServerOptions {
             session_grace: Duration::from_secs(config::DEFAULT_SESSION_GRACE_SECONDS.into()),
             web_dir: None,
             cookie_secure: config::CookieSecure::Auto,
+            clock: Clock::UTC,
         }
     }
 }
@@ -146,9 +153,9 @@ pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions)
     let directory =
         if options.search_index { DirectoryIndex::new(options.search_stale_limit) } else { DirectoryIndex::disabled() };
     directory.start(pool.clone());
-    let settings = ServiceSettings {
+    let services = Services {
         directory,
-        auth: options.sessions.into(),
+        sessions: options.sessions.into(),
         verified_tokens: Arc::new(crate::auth::grace::VerifiedTokens::new(options.session_grace)),
         rate_limits: options.rate_limits,
         limiter: Arc::new(RateLimiter::default()),
@@ -156,12 +163,13 @@ pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions)
         geocoder: options.geocoder,
         webhook_allow_loopback: options.webhook_allow_loopback,
         passwords: options.passwords,
+        clock: options.clock,
     };
     let state = HttpState {
-        schema: graphql::build_schema(pool.clone(), options.mode, settings.clone()),
+        schema: graphql::build_schema(pool.clone(), options.mode, services.clone()),
         pool,
         mode: options.mode,
-        settings,
+        services,
         request_timeout: Duration::from_millis(u64::from(options.request_timeout_ms)),
         cookie_secure: options.cookie_secure,
         web_app: crate::web_app::WebApp::new(options.web_dir.as_deref()),

@@ -13,16 +13,16 @@ use crate::db::DbPool;
 use crate::error::{AppError, AppResult};
 use crate::organizations::grants::{self, Grantee};
 
-/// Session lifetimes.
+/// How long a login token lasts, absolutely and unused (from `config::SessionPolicy`).
 #[derive(Clone, Copy, Debug)]
-pub struct AuthSettings {
+pub struct SessionLifetimes {
     pub lifetime: Duration,
     pub idle: Duration,
 }
 
-impl From<SessionPolicy> for AuthSettings {
+impl From<SessionPolicy> for SessionLifetimes {
     fn from(p: SessionPolicy) -> Self {
-        AuthSettings {
+        SessionLifetimes {
             lifetime: Duration::minutes(i64::from(p.lifetime_minutes)),
             idle: Duration::minutes(i64::from(p.idle_minutes)),
         }
@@ -71,13 +71,13 @@ pub enum SignIn {
 pub async fn login(
     pool: &DbPool,
     passwords: &PasswordHashing,
-    settings: AuthSettings,
+    lifetimes: SessionLifetimes,
     email: &str,
     password: &str,
     organization: Option<Uuid>,
     request_id: &str,
 ) -> AppResult<LoginOutcome> {
-    match sign_in(pool, passwords, settings, email, password, organization, request_id).await? {
+    match sign_in(pool, passwords, lifetimes, email, password, organization, request_id).await? {
         SignIn::Session(outcome) => Ok(outcome),
         SignIn::ChooseOrganization(_) => Err(AppError::bad_input(
             "organizationId",
@@ -91,7 +91,7 @@ pub async fn login(
 pub async fn sign_in(
     pool: &DbPool,
     passwords: &PasswordHashing,
-    settings: AuthSettings,
+    lifetimes: SessionLifetimes,
     email: &str,
     password: &str,
     organization: Option<Uuid>,
@@ -124,7 +124,7 @@ pub async fn sign_in(
         },
     };
     let token = credentials::new_token(SESSION_PREFIX);
-    let expires_at = Utc::now() + settings.lifetime;
+    let expires_at = Utc::now() + lifetimes.lifetime;
     let hash = credentials::token_hash(&token);
     let member = Member { user_id: Some(user.id), api_key_id: None, session_id: None, organization_id, role };
     let caller = Caller { actor: Actor::Member(member), request_id: request_id.to_owned() };
@@ -138,10 +138,10 @@ pub async fn sign_in(
 
 /// The actor a bearer token stands for. Unknown, expired, idle, revoked or disabled
 /// credentials are `UNAUTHENTICATED`; so is a user who lost the membership.
-pub async fn authenticate(conn: &mut AsyncPgConnection, settings: AuthSettings, bearer: &str) -> AppResult<Actor> {
+pub async fn authenticate(conn: &mut AsyncPgConnection, lifetimes: SessionLifetimes, bearer: &str) -> AppResult<Actor> {
     let hash = credentials::token_hash(bearer);
     if bearer.starts_with(SESSION_PREFIX) {
-        let session = repo::live_session(conn, &hash, settings.idle).await?.ok_or(AppError::Unauthenticated)?;
+        let session = repo::live_session(conn, &hash, lifetimes.idle).await?.ok_or(AppError::Unauthenticated)?;
         if session.last_used_at < Utc::now() - repo::TOUCH_EVERY {
             repo::touch_session(conn, session.id).await?;
         }

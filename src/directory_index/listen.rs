@@ -29,7 +29,7 @@ pub(super) async fn run(index: Arc<DirectoryIndex>, pool: DbPool) {
         let err = session(&index, &pool).await.err();
         index.invalidate();
         if let Some(err) = err {
-            crate::graphql::log_internal(&err);
+            crate::error::log_internal(&err);
         }
         tracing::warn!(
             "directory index listener stopped; searches use PostgreSQL (or this snapshot while it cannot answer) until it reloads"

@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, InputObject, Object};
 
 use super::GqlResultExt;
-use super::query::{caller, conn, directory_written, parse_uuid, settings};
+use super::query::{caller, conn, directory_written, parse_uuid, services};
 use super::types::{LocationGql, PopulationGql, ProviderGql, ServiceGql};
 use crate::providers::edit::{self, LocationInput, PhoneInput, ProviderInput, ServiceInput};
 
@@ -207,7 +207,7 @@ impl DirectoryMutation {
         let id = parse_uuid(&provider_id, "providerId").gql()?;
         let l = edit::create_location(
             &mut *conn(ctx).await.gql()?,
-            &settings(ctx).geocoder,
+            &services(ctx).geocoder,
             caller(ctx),
             id,
             location_input(input),
@@ -228,7 +228,7 @@ impl DirectoryMutation {
         let id = parse_uuid(&id, "id").gql()?;
         let l = edit::update_location(
             &mut *conn(ctx).await.gql()?,
-            &settings(ctx).geocoder,
+            &services(ctx).geocoder,
             caller(ctx),
             id,
             version,

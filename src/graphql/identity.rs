@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::query::{caller, conn, parse_uuid};
-use super::{ClientAddr, GqlResultExt, ServiceSettings};
+use super::{ClientAddr, GqlResultExt, Services};
 use crate::auth::{self, Role};
 use crate::db::DbPool;
 use crate::error::AppError;
@@ -240,14 +240,14 @@ impl IdentityMutation {
         password: String,
         organization_id: Option<ID>,
     ) -> async_graphql::Result<LoginPayload> {
-        let settings = ctx.data_unchecked::<ServiceSettings>();
+        let services = ctx.data_unchecked::<Services>();
         let ip = ctx.data_unchecked::<ClientAddr>().0;
-        settings.check_login_limits(ip, &email).gql()?;
+        services.check_login_limits(ip, &email).gql()?;
         let organization = organization_id.map(|id| parse_uuid(&id, "organizationId")).transpose().gql()?;
         let outcome = auth::sessions::login(
             ctx.data_unchecked::<DbPool>(),
-            &settings.passwords,
-            settings.auth,
+            &services.passwords,
+            services.sessions,
             &email,
             &password,
             organization,
@@ -278,16 +278,16 @@ impl IdentityMutation {
         token: String,
         password: String,
     ) -> async_graphql::Result<bool> {
-        let settings = ctx.data_unchecked::<ServiceSettings>();
+        let services = ctx.data_unchecked::<Services>();
         let ip = ctx.data_unchecked::<ClientAddr>().0;
-        settings
+        services
             .limiter
-            .invitation_attempt(&settings.rate_limits, ip)
+            .invitation_attempt(&services.rate_limits, ip)
             .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
             .gql()?;
         organizations::accept_invitation(
             ctx.data_unchecked::<DbPool>(),
-            &settings.passwords,
+            &services.passwords,
             &token,
             &password,
             &caller(ctx).request_id,

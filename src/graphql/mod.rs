@@ -2,14 +2,16 @@
 //! they parse arguments, call a domain function, and wrap the result.
 
 mod directory_edit;
-mod futures;
+mod gaps;
 mod identity;
 pub mod inputs;
 mod loaders;
 mod notify;
+mod partnerships;
 mod query;
 mod referrals;
 mod types;
+mod worksheets;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -18,7 +20,7 @@ use async_graphql::{EmptySubscription, ErrorExtensions, MergedObject, Schema};
 
 pub use loaders::Loaders;
 
-use crate::auth::{AuthSettings, Caller};
+use crate::auth::{Caller, SessionLifetimes};
 use crate::config::{Mode, RateLimits};
 use crate::crypto::Keyring;
 use crate::db::DbPool;
@@ -31,7 +33,9 @@ pub struct Query(
     query::DirectoryQuery,
     identity::IdentityQuery,
     referrals::ReferralQuery,
-    futures::FuturesQuery,
+    gaps::GapQuery,
+    partnerships::PartnershipQuery,
+    worksheets::WorksheetQuery,
     notify::NotifyQuery,
 );
 
@@ -41,19 +45,23 @@ pub struct Mutation(
     identity::IdentityMutation,
     directory_edit::DirectoryMutation,
     referrals::ReferralMutation,
-    futures::FuturesMutation,
+    partnerships::PartnershipMutation,
+    worksheets::WorksheetMutation,
     notify::NotifyMutation,
 );
 
 /// The executable schema.
 pub type LanternSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Settings the resolvers need beside the pool.
+/// The long-lived parts of the service every request may use beside the pool: the
+/// directory index, the network's clock, keys, limiters, the geocoder, password hashing,
+/// and the session lifetimes and limits they apply. (Not settings: the network's
+/// settings are `crate::network_settings`, kept in the database.)
 #[derive(Clone)]
-pub struct ServiceSettings {
+pub struct Services {
     /// The in-memory directory search and the gap matrix read when it is ready.
     pub directory: Arc<crate::directory_index::DirectoryIndex>,
-    pub auth: AuthSettings,
+    pub sessions: SessionLifetimes,
     /// Tokens verified recently, honoured briefly while the database cannot answer.
     pub verified_tokens: Arc<crate::auth::grace::VerifiedTokens>,
     pub rate_limits: RateLimits,
@@ -63,9 +71,11 @@ pub struct ServiceSettings {
     pub webhook_allow_loopback: bool,
     /// Password hashing and verification, bounded and off the async workers.
     pub passwords: Arc<crate::auth::credentials::PasswordHashing>,
+    /// What day it is for the network (the pool's connections are on the same clock).
+    pub clock: crate::clock::Clock,
 }
 
-impl ServiceSettings {
+impl Services {
     /// Counts a sign-in attempt against the per-IP and per-email login limits (the
     /// `login` mutation and `POST /session` share them).
     pub fn check_login_limits(&self, ip: IpAddr, email: &str) -> Result<(), AppError> {
@@ -74,6 +84,10 @@ impl ServiceSettings {
             .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
     }
 }
+
+/// The network's date when a request began: what the request reads as "today".
+#[derive(Clone, Copy, Debug)]
+pub struct RequestDay(pub chrono::NaiveDate);
 
 /// Where a request came from (for login rate limits).
 #[derive(Clone, Copy, Debug)]
@@ -87,10 +101,10 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 
 /// Builds the schema. Production turns off introspection and field suggestions, which
 /// would otherwise map the API for an attacker; tools use `graphql/schema.graphql`.
-pub fn build_schema(pool: DbPool, mode: Mode, settings: ServiceSettings) -> LanternSchema {
+pub fn build_schema(pool: DbPool, mode: Mode, services: Services) -> LanternSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(pool)
-        .data(settings)
+        .data(services)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY);
     match mode {
@@ -109,13 +123,20 @@ pub fn sdl() -> String {
 pub fn with_request_data(
     request: async_graphql::Request,
     pool: &DbPool,
-    settings: &ServiceSettings,
+    services: &Services,
     caller: Caller,
     client: ClientAddr,
 ) -> async_graphql::Request {
-    let loaders =
-        Loaders::new(pool.clone(), caller.clone(), Arc::clone(&settings.keyring), Arc::clone(&settings.directory));
-    request.data(caller).data(client).data(loaders)
+    // One date for the whole request, so all its answers agree on what is in force.
+    let today = RequestDay(services.clock.today());
+    let loaders = Loaders::new(
+        pool.clone(),
+        caller.clone(),
+        Arc::clone(&services.keyring),
+        Arc::clone(&services.directory),
+        today.0,
+    );
+    request.data(caller).data(client).data(loaders).data(today)
 }
 
 /// What the server log needs to know of an error it did not show the caller: carried
@@ -161,20 +182,6 @@ pub fn to_gql(err: AppError) -> async_graphql::Error {
         }));
     }
     error
-}
-
-/// Logs the hidden cause of an internal or unavailable error (without row values);
-/// other errors are the caller's and are not logged. For errors outside GraphQL
-/// execution (authentication, downloads, background tasks); the request's span, when
-/// there is one, adds its id.
-pub fn log_internal(err: &AppError) {
-    match err {
-        AppError::Internal(cause) => tracing::error!(cause = %cause.log_description(), "internal error"),
-        AppError::Unavailable(cause) => {
-            tracing::warn!(cause = %cause.log_description(), "database unavailable")
-        }
-        _ => {}
-    }
 }
 
 /// `?`-friendly conversion of domain results in resolvers.

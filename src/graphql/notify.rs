@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::query::{caller, conn, parse_uuid};
-use super::{GqlResultExt, ServiceSettings};
+use super::{GqlResultExt, Services};
 use crate::error::AppError;
 use crate::notify;
 
@@ -121,7 +121,7 @@ impl NotifyQuery {
 pub struct NotifyMutation;
 
 fn destinations(ctx: &Context<'_>) -> notify::Destinations {
-    notify::Destinations { allow_loopback: ctx.data_unchecked::<ServiceSettings>().webhook_allow_loopback }
+    notify::Destinations { allow_loopback: ctx.data_unchecked::<Services>().webhook_allow_loopback }
 }
 
 #[Object]
@@ -134,10 +134,10 @@ impl NotifyMutation {
         input: WebhookSubscriptionInput,
     ) -> async_graphql::Result<WebhookSubscriptionPayload> {
         let org = parse_uuid(&input.organization_id, "input.organizationId").gql()?;
-        let settings = ctx.data_unchecked::<ServiceSettings>();
+        let services = ctx.data_unchecked::<Services>();
         let created = notify::subscribe(
             &mut *conn(ctx).await.gql()?,
-            &settings.keyring,
+            &services.keyring,
             caller(ctx),
             org,
             &input.url,

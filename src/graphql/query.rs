@@ -66,16 +66,21 @@ pub(super) async fn conn(ctx: &Context<'_>) -> AppResult<PooledConnection<AsyncP
     Ok(ctx.data_unchecked::<DbPool>().get().await?)
 }
 
-/// The service's settings.
-pub(super) fn settings<'a>(ctx: &Context<'a>) -> &'a super::ServiceSettings {
-    ctx.data_unchecked::<super::ServiceSettings>()
+/// The service's long-lived parts (index, clock, keys, limiters).
+pub(super) fn services<'a>(ctx: &Context<'a>) -> &'a super::Services {
+    ctx.data_unchecked::<super::Services>()
 }
 
 /// Called after a write to what search reads (providers, services, locations, service
 /// areas, contacts, training, MOUs) has committed: waits until this instance's
 /// directory index has it, so the caller's next search finds the write.
 pub(super) async fn directory_written(ctx: &Context<'_>) {
-    settings(ctx).directory.caught_up(ctx.data_unchecked::<DbPool>()).await;
+    services(ctx).directory.caught_up(ctx.data_unchecked::<DbPool>()).await;
+}
+
+/// The network's date for this request (see [`super::RequestDay`]).
+pub(super) fn today(ctx: &Context<'_>) -> chrono::NaiveDate {
+    ctx.data_opt::<super::RequestDay>().map_or_else(|| services(ctx).clock.today(), |day| day.0)
 }
 
 /// The caller of the current request.
@@ -125,7 +130,7 @@ impl DirectoryQuery {
         let provider = match from_database {
             // The listing is in the directory index too (see `Db::public` in loaders.rs).
             Err(err @ (AppError::Unavailable(_) | AppError::Internal(_))) => {
-                match settings(ctx).directory.read_last(|s| s.provider_by_id(&id).map(|p| p.to_provider())) {
+                match services(ctx).directory.read_last(|s| s.provider_by_id(&id).map(|p| p.to_provider())) {
                     Some(provider) => {
                         super::loaders::log_snapshot_answer(&err);
                         Ok(provider)
@@ -175,7 +180,7 @@ impl DirectoryQuery {
             after,
         };
         let actor = &caller(ctx).actor;
-        let directory = &settings(ctx).directory;
+        let directory = &services(ctx).directory;
         if let Some(page) = search::search_indexed(directory, actor, &request) {
             return Ok(page.gql()?.into());
         }

@@ -5,15 +5,15 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::query::{caller, conn, parse_uuid};
+use super::query::{caller, conn, parse_uuid, services, today};
 use super::types::{NeedCategoryGql, PopulationGql, ProviderGql};
-use super::{GqlResultExt, Loaders, ServiceSettings};
+use super::{GqlResultExt, Loaders};
 use crate::clients::{self, ClientInput, ClientView, SafeContact};
 use crate::consent::{self, Consent, ConsentInput, GuardianConsent};
 use crate::error::AppError;
 use crate::follow_ups::{self, FollowUp, Outcome};
+use crate::network_settings::{self, NetworkSettings, NetworkSettingsChanges};
 use crate::referrals::{self, Referral, ReferralFilter, ReferralInput};
-use crate::settings::{self, NetworkSettings, SettingsChanges};
 
 /// A part of a client record that consent can cover.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -474,10 +474,6 @@ pub struct SettingsUpdate {
     pub follow_up_long_term_days: Option<i32>,
 }
 
-fn settings<'a>(ctx: &Context<'a>) -> &'a ServiceSettings {
-    ctx.data_unchecked::<ServiceSettings>()
-}
-
 fn ids(list: &[ID], field: &str) -> Result<Vec<Uuid>, AppError> {
     list.iter().map(|id| parse_uuid(id, field)).collect()
 }
@@ -499,7 +495,7 @@ impl ReferralQuery {
     /// A client of your organization (every read is audited).
     async fn client(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ClientGql>> {
         let id = parse_uuid(&id, "id").gql()?;
-        Ok(clients::get(&mut *conn(ctx).await.gql()?, &settings(ctx).keyring, caller(ctx), id)
+        Ok(clients::get(&mut *conn(ctx).await.gql()?, &services(ctx).keyring, caller(ctx), id, today(ctx))
             .await
             .gql()?
             .map(ClientGql))
@@ -508,8 +504,9 @@ impl ReferralQuery {
     /// Your organization's clients, newest first (every read is audited).
     async fn clients(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<ClientGql>> {
         let limit = page(first).gql()?;
-        let list =
-            clients::list(&mut *conn(ctx).await.gql()?, &settings(ctx).keyring, caller(ctx), limit).await.gql()?;
+        let list = clients::list(&mut *conn(ctx).await.gql()?, &services(ctx).keyring, caller(ctx), limit, today(ctx))
+            .await
+            .gql()?;
         Ok(list.into_iter().map(ClientGql).collect())
     }
 
@@ -566,7 +563,7 @@ impl ReferralQuery {
     /// Network settings (any member).
     async fn network_settings(&self, ctx: &Context<'_>) -> async_graphql::Result<NetworkSettingsGql> {
         caller(ctx).actor.member().gql()?;
-        Ok(NetworkSettingsGql(settings::get(&mut *conn(ctx).await.gql()?).await.gql()?))
+        Ok(NetworkSettingsGql(network_settings::get(&*conn(ctx).await.gql()?).await.gql()?))
     }
 }
 
@@ -596,7 +593,9 @@ impl ReferralMutation {
             }),
         };
         let view =
-            clients::create(&mut *conn(ctx).await.gql()?, &settings(ctx).keyring, caller(ctx), input).await.gql()?;
+            clients::create(&mut *conn(ctx).await.gql()?, &services(ctx).keyring, caller(ctx), input, today(ctx))
+                .await
+                .gql()?;
         Ok(ClientGql(view))
     }
 
@@ -623,10 +622,16 @@ impl ReferralMutation {
             }),
             service_id: input.service_id.map(|s| parse_uuid(&s, "input.serviceId")).transpose().gql()?,
         };
-        let c =
-            consent::record(&mut *conn(ctx).await.gql()?, &settings(ctx).keyring, caller(ctx), &idempotency_key, input)
-                .await
-                .gql()?;
+        let c = consent::record(
+            &mut *conn(ctx).await.gql()?,
+            &services(ctx).keyring,
+            caller(ctx),
+            &idempotency_key,
+            input,
+            today(ctx),
+        )
+        .await
+        .gql()?;
         Ok(ConsentGql(c))
     }
 
@@ -658,7 +663,7 @@ impl ReferralMutation {
         };
         let r = referrals::create(
             &mut *conn(ctx).await.gql()?,
-            &settings(ctx).keyring,
+            &services(ctx).keyring,
             caller(ctx),
             &idempotency_key,
             input,
@@ -686,7 +691,7 @@ impl ReferralMutation {
         let id = parse_uuid(&id, "id").gql()?;
         let r = referrals::transition(
             &mut *conn(ctx).await.gql()?,
-            &settings(ctx).keyring,
+            &services(ctx).keyring,
             caller(ctx),
             id,
             to.into(),
@@ -751,7 +756,7 @@ impl ReferralMutation {
         version: i32,
         input: SettingsUpdate,
     ) -> async_graphql::Result<NetworkSettingsGql> {
-        let changes = SettingsChanges {
+        let changes = NetworkSettingsChanges {
             consent_default_days: input.consent_default_days,
             consent_max_days: input.consent_max_days,
             follow_up_acute_days: input.follow_up_acute_days,
@@ -759,7 +764,7 @@ impl ReferralMutation {
             follow_up_long_term_days: input.follow_up_long_term_days,
         };
         Ok(NetworkSettingsGql(
-            settings::update(&mut *conn(ctx).await.gql()?, caller(ctx), version, changes).await.gql()?,
+            network_settings::update(&mut *conn(ctx).await.gql()?, caller(ctx), version, changes).await.gql()?,
         ))
     }
 
@@ -771,7 +776,7 @@ impl ReferralMutation {
         allowed: bool,
     ) -> async_graphql::Result<bool> {
         let id = parse_uuid(&service_id, "serviceId").gql()?;
-        settings::set_minor_self_consent(&mut *conn(ctx).await.gql()?, caller(ctx), id, allowed).await.gql()?;
+        network_settings::set_minor_self_consent(&mut *conn(ctx).await.gql()?, caller(ctx), id, allowed).await.gql()?;
         Ok(true)
     }
 }

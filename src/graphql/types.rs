@@ -134,24 +134,27 @@ impl ProviderGql {
         Ok(ctx.data_unchecked::<Loaders>().flags.load_one(self.0.id).await?.is_some_and(|f| f.has_active_mou))
     }
     /// Contact people (network members only).
-    async fn contacts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::futures::ContactGql>> {
+    async fn contacts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::partnerships::ContactGql>> {
         let list = ctx.data_unchecked::<Loaders>().contacts.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(list.into_iter().map(super::futures::ContactGql).collect())
+        Ok(list.into_iter().map(super::partnerships::ContactGql).collect())
     }
     /// HT training records, newest first (network members only).
-    async fn training_records(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::futures::TrainingGql>> {
+    async fn training_records(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::partnerships::TrainingGql>> {
         let list = ctx.data_unchecked::<Loaders>().trainings.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(list.into_iter().map(super::futures::TrainingGql).collect())
+        Ok(list.into_iter().map(super::partnerships::TrainingGql).collect())
     }
     /// MOUs with this provider; only those in force with `inForceOnly` (network members only).
     async fn mous(
         &self,
         ctx: &Context<'_>,
         #[graphql(default)] in_force_only: bool,
-    ) -> async_graphql::Result<Vec<super::futures::MouGql>> {
+    ) -> async_graphql::Result<Vec<super::partnerships::MouGql>> {
         let list = ctx.data_unchecked::<Loaders>().mous.load_one(self.0.id).await?.unwrap_or_default();
-        let today = chrono::Utc::now().date_naive();
-        Ok(list.into_iter().filter(|m| !in_force_only || m.in_force(today)).map(super::futures::MouGql).collect())
+        let shown = crate::partnerships::mous_shown(list, in_force_only, super::query::today(ctx));
+        Ok(shown.into_iter().map(super::partnerships::MouGql).collect())
     }
     /// Counties the provider serves: those it declares and those it has a location in.
     async fn service_area(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CountyGql>> {

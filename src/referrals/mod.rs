@@ -33,7 +33,7 @@ use crate::follow_ups::{self, FollowUp};
 use crate::needs::Phase;
 use crate::notify::{self, EventType};
 use crate::providers::{LanguageCode, Population};
-use crate::{audit, consent, idempotency, settings, validate};
+use crate::{audit, consent, idempotency, network_settings, validate};
 
 /// How soon the client needs the service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -320,7 +320,7 @@ async fn after_send(
 }
 
 /// When the sender's follow-up on a referral sent at `sent_at` falls due.
-fn follow_up_due(network: &settings::NetworkSettings, phase: Phase, sent_at: DateTime<Utc>) -> DateTime<Utc> {
+fn follow_up_due(network: &network_settings::NetworkSettings, phase: Phase, sent_at: DateTime<Utc>) -> DateTime<Utc> {
     sent_at + Duration::days(network.follow_up_days(phase).into())
 }
 
@@ -425,7 +425,7 @@ pub async fn create(
                 idempotency::claim(db, member.organization_id, OPERATION, &key, &hash, id),
                 target_of(db, input.service_id, &input.need_code, county.as_ref()),
                 client_and_grants,
-                settings::get(db),
+                network_settings::get(db),
             )?;
             if let idempotency::Claim::Done(existing) = claim {
                 return load(db, member.organization_id, &[existing])
@@ -585,7 +585,7 @@ pub async fn transition(
                     .execute(conn)
                     .await?;
                 let phase = phase_of(conn, &referral.need_code).await?;
-                let network = settings::get(conn).await?;
+                let network = network_settings::get(conn).await?;
                 after_send(conn, &member, id, referral.recipient_organization_id, follow_up_due(&network, phase, now))
                     .await?;
             } else {
@@ -804,6 +804,7 @@ pub async fn clients_of(
     keyring: &Keyring,
     caller: &Caller,
     ids: &[Uuid],
+    today: chrono::NaiveDate,
 ) -> AppResult<HashMap<Uuid, ClientView>> {
     let member = caller.actor.require(CLIENT_ROLES)?.clone();
     let (caller2, ids) = (caller.clone(), ids.to_vec());
@@ -828,5 +829,8 @@ pub async fn clients_of(
         })
     })
     .await?;
-    readable.into_iter().map(|(referral, row, fields)| Ok((referral, clients::view(keyring, row, &fields)?))).collect()
+    readable
+        .into_iter()
+        .map(|(referral, row, fields)| Ok((referral, clients::view(keyring, row, &fields, today)?)))
+        .collect()
 }

@@ -3,6 +3,7 @@
 mod common;
 
 mod bad_input;
+mod clock;
 mod confidentiality;
 mod consent_matrix;
 mod directory;
@@ -20,6 +21,7 @@ mod reference;
 mod referrals;
 mod request_logs;
 mod rls;
+mod rules;
 mod search;
 mod search_index;
 mod web;

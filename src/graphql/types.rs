@@ -222,6 +222,11 @@ impl ServiceGql {
         let needs = ctx.data_unchecked::<Loaders>().needs.load_one(self.0.id).await?;
         Ok(needs.unwrap_or_default().into_iter().map(NeedCategoryGql).collect())
     }
+    /// Whether a minor may consent alone to this service, with no parent's or
+    /// guardian's consent (a network admin decides, `setMinorSelfConsent`).
+    async fn minor_may_consent_alone(&self) -> bool {
+        self.0.minor_may_consent_alone
+    }
 }
 
 /// A postal address.

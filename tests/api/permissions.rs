@@ -317,3 +317,50 @@ async fn access_grants_are_read_by_the_organizations_coordinators() {
     assert_eq!(listed["organizations"].as_array().unwrap().len(), 1, "only B");
     assert_eq!(listed["organizations"][0]["id"], w.org_b.as_str());
 }
+
+#[tokio::test]
+async fn the_web_apps_reads_follow_the_rules_of_what_they_read() {
+    let w = world().await;
+    // Referral counts: those who work with referrals, for their own organization.
+    let referral_roles = expect(
+        &[
+            ("coordinator_a", "ok"),
+            ("advocate_a", "ok"),
+            ("staff_a", "ok"),
+            ("key_coordinator_a", "ok"),
+            ("staff_b", "ok"),
+            ("advocate_b", "ok"),
+        ],
+        "FORBIDDEN",
+    );
+    for actor in ACTORS {
+        let got = outcome(&w, actor, "{ referralCounts { side status count } }", json!({})).await;
+        assert_eq!(got, referral_roles[*actor], "referralCounts as {actor}");
+    }
+    // The organization's follow-ups, whoever holds them: coordinators.
+    let coordinators = expect(&[("coordinator_a", "ok"), ("key_coordinator_a", "ok")], "FORBIDDEN");
+    for actor in ACTORS {
+        let got = outcome(&w, actor, "{ dueFollowUps { id referral { id } } }", json!({})).await;
+        assert_eq!(got, coordinators[*actor], "dueFollowUps as {actor}");
+    }
+    // An organization's listings: wherever the organization itself may be read.
+    listing_of_a(&w).await;
+    let own_or_admin = expect(
+        &[
+            ("admin", "ok"),
+            ("coordinator_a", "ok"),
+            ("advocate_a", "ok"),
+            ("staff_a", "ok"),
+            ("mdt_a", "ok"),
+            ("key_coordinator_a", "ok"),
+        ],
+        "FORBIDDEN",
+    );
+    let query = "query($a: ID!) { organization(id: $a) { providers { id name } } }";
+    for actor in ACTORS {
+        let got = outcome(&w, actor, query, json!({ "a": w.org_a })).await;
+        assert_eq!(got, own_or_admin[*actor], "organization(A).providers as {actor}");
+    }
+    let listed = w.app.data_as(&w.tokens["staff_a"], query, json!({ "a": w.org_a })).await;
+    assert_eq!(listed["organization"]["providers"][0]["name"], "Fixture Provider (synthetic)");
+}

@@ -363,4 +363,21 @@ async fn the_web_apps_reads_follow_the_rules_of_what_they_read() {
     }
     let listed = w.app.data_as(&w.tokens["staff_a"], query, json!({ "a": w.org_a })).await;
     assert_eq!(listed["organization"]["providers"][0]["name"], "Fixture Provider (synthetic)");
+    // A listing names its keeper to network members (whom a consent for it would name);
+    // anonymous callers get null, and the keeper's people stay behind their own check.
+    let (p, _, _) = listing_of_a(&w).await;
+    let keeper = "query($p: ID!) { provider(id: $p) { organization { id name } } }";
+    for actor in ACTORS {
+        let body = match w.tokens.get(actor) {
+            None => w.app.gql(keeper, json!({ "p": p })).await,
+            Some(token) => w.app.gql_as(token, keeper, json!({ "p": p })).await.1,
+        };
+        assert!(body.get("errors").is_none(), "{actor}: {body}");
+        let expected =
+            if *actor == "anonymous" { Value::Null } else { json!({ "id": w.org_a, "name": "Org A (test)" }) };
+        assert_eq!(body["data"]["provider"]["organization"], expected, "provider.organization as {actor}");
+    }
+    let people = "query($p: ID!) { provider(id: $p) { organization { members { role } } } }";
+    assert_eq!(outcome(&w, "advocate_b", people, json!({ "p": p })).await, "FORBIDDEN");
+    assert_eq!(outcome(&w, "staff_a", people, json!({ "p": p })).await, "ok");
 }

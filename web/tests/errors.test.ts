@@ -23,6 +23,8 @@ describe('errors as sentences', () => {
     expect(sentence('UNAUTHENTICATED', { status: 401 })).toBe('Your session has ended. Sign in again to continue.');
     expect(sentence('BAD_USER_INPUT', { field: 'filter.radiusKm', message: 'radiusKm must be at most 1000' })).toBe('Check the distance: RadiusKm must be at most 1000.');
     expect(errorSentence(new TypeError('fetch failed'))).toMatch(/could not be reached/);
+    // What the client makes of a failed fetch (a dropped connection, a lost answer).
+    expect(errorSentence(new ApiError('NETWORK', 'network error', 0))).toMatch(/could not be reached/);
   });
 
   it('turns a refused note on a referral without personal data into what to do', () => {

@@ -113,7 +113,7 @@ export const NOTE_WITH_CONTACT_DETAILS =
 
 /** What to tell a person about an error, and what they can do. */
 export function errorSentence(error: unknown, doing = 'do that'): string {
-  if (!(error instanceof ApiError)) {
+  if (!(error instanceof ApiError) || error.code === 'NETWORK') {
     return 'Lantern could not be reached. Check your internet connection and try again.';
   }
   switch (error.code) {

@@ -57,6 +57,10 @@ describe('the consent summary', () => {
     expect(describeFieldValue('NAME', record)).toBe('Jordan Fake');
     expect(describeFieldValue('CONTACT', record)).toBe('phone 919-555-0100; contact by text message; no voicemail; do not name the agency');
     expect(describeFieldValue('DATE_OF_BIRTH', record)).toBe('(nothing recorded)');
+    expect(describeFieldValue('CONTACT', { safeContact: { channel: 'NONE', voicemailOk: true, mayNameAgency: true, doNotContact: false } })).toBe(
+      'no preferred way of contact recorded; voicemail is OK; the agency may be named',
+    );
+    expect(describeFieldValue('CONTACT', { phone: '919-555-0100', safeContact: { channel: 'PHONE', voicemailOk: true, mayNameAgency: true, doNotContact: true } })).toBe('phone 919-555-0100; do not contact');
     expect(fieldList(['DATE_OF_BIRTH', 'NAME', 'CONTACT'])).toBe('name, contact and date of birth');
   });
 });

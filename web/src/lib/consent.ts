@@ -187,7 +187,7 @@ export function describeFieldValue(field: ClientField, client: ClientRecord, lan
       if (s) {
         if (s.doNotContact) parts.push('do not contact');
         else {
-          parts.push(`contact by ${channelLabel(s.channel).toLowerCase()}`);
+          parts.push(s.channel === 'NONE' ? 'no preferred way of contact recorded' : `contact by ${channelLabel(s.channel).toLowerCase()}`);
           parts.push(s.voicemailOk ? 'voicemail is OK' : 'no voicemail');
           parts.push(s.mayNameAgency ? 'the agency may be named' : 'do not name the agency');
         }

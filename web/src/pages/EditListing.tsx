@@ -563,7 +563,11 @@ function LocationEditor({ location, counties, latest, onArchived }: { location: 
     event.preventDefault();
     void f.save(
       async (version, draft) => {
-        await gql(UpdateLocation, { id: location.id, version, input: locationInput(draft) });
+        // Only what changed: an address sent again would be geocoded again.
+        const was = locationInput(locationDraft(f.base));
+        const now = locationInput(draft);
+        const input = Object.fromEntries(Object.entries(now).filter(([k, v]) => was[k as keyof typeof was] !== v));
+        await gql(UpdateLocation, { id: location.id, version, input });
         return (await latest()) ?? location;
       },
       latest,

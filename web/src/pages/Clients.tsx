@@ -119,7 +119,7 @@ function ClientsView() {
           Add a client
         </button>
       ) : (
-        <form onSubmit={add} noValidate aria-labelledby="add-client-heading">
+        <form onSubmit={add} noValidate autoComplete="off" aria-labelledby="add-client-heading">
           <h2 id="add-client-heading">Add a client</h2>
           <p className="hint">Record only what you need. Personal fields are encrypted, and no one outside your organization sees them without the client’s consent.</p>
           <NewClientFields value={fresh} onChange={setFresh} />

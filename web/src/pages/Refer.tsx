@@ -157,6 +157,7 @@ function ReferForm() {
   const [fresh, setFresh] = useState<NewClient>(EMPTY_CLIENT);
   const [shareFields, setShareFields] = useState<ClientField[]>(['NAME', 'CONTACT']);
   const [purpose, setPurpose] = useState('');
+  const [purposeEdited, setPurposeEdited] = useState(false);
   const [days, setDays] = useState(90);
   const [contactMode, setContactMode] = useState<ContactMode>('IN_PERSON');
   const [method, setMethod] = useState<ConsentMethod>('WRITTEN_SIGNED');
@@ -200,9 +201,10 @@ function ReferForm() {
 
   const service = target?.services.find((s) => s.id === serviceId);
   const need = needs.find((n) => n.code === needCode) ?? service?.needs.find((n) => n.code === needCode);
+  // The purpose follows the need chosen until the person words it themselves.
   useEffect(() => {
-    if (target && service && need && !purpose) setPurpose(`Referral for ${need.label.toLowerCase()} to ${target.name}`);
-  }, [target, service, need, purpose]);
+    if (target && need && !purposeEdited) setPurpose(`Referral for ${need.label.toLowerCase()} to ${target.name}`);
+  }, [target, need, purposeEdited]);
 
   const existing = clients?.find((c) => c.id === clientChoice) ?? null;
   const isNew = clientChoice === 'new';
@@ -333,7 +335,8 @@ function ReferForm() {
       <p>
         The referral goes to <strong>{organization}</strong>, which keeps this listing. <Link to={`/providers/${target.id}`}>Back to the provider</Link>
       </p>
-      <form onSubmit={onSubmit} noValidate>
+      {/* No autofill memory of clients' details in the browser. */}
+      <form onSubmit={onSubmit} noValidate autoComplete="off">
         <fieldset className="field">
           <legend>Service and need</legend>
           <div className="field">
@@ -462,7 +465,15 @@ function ReferForm() {
               <legend>Consent</legend>
               <div className="field">
                 <label htmlFor="consent-purpose">Purpose</label>
-                <input id="consent-purpose" type="text" value={purpose} onChange={(e) => setPurpose(e.target.value)} />
+                <input
+                  id="consent-purpose"
+                  type="text"
+                  value={purpose}
+                  onChange={(e) => {
+                    setPurposeEdited(true);
+                    setPurpose(e.target.value);
+                  }}
+                />
               </div>
               <div className="field">
                 <label htmlFor="consent-days">Days until consent expires</label>

@@ -27,21 +27,24 @@ test.describe('keeping a listing current', () => {
 
     // Someone else saves the service while the form is open.
     const bearer = await token(request, f.providerStaff);
-    const current = await api(request, bearer, 'query($p: ID!) { provider(id: $p) { services { id version } } }', { p: f.haven.providerId });
-    const version = current.provider.services.find((s: { id: string }) => s.id === f.haven.serviceId).version as number;
-    await api(request, bearer, 'mutation($s: ID!, $v: Int!) { updateService(id: $s, version: $v, input: { eligibility: "Adults and minors with a guardian" }) { version } }', { s: f.haven.serviceId, v: version });
+    const current = await api(request, bearer, 'query($p: ID!) { provider(id: $p) { services { id version eligibility } } }', { p: f.haven.providerId });
+    const before = current.provider.services.find((s: { id: string }) => s.id === f.haven.serviceId) as { version: number; eligibility: string | null };
+    const version = before.version;
+    const theirs = `Adults, and minors with a guardian (${Date.now()})`;
+    await api(request, bearer, 'mutation($s: ID!, $v: Int!, $e: String!) { updateService(id: $s, version: $v, input: { eligibility: $e }) { version } }', { s: f.haven.serviceId, v: version, e: theirs });
 
-    await service.getByLabel('Cost').fill('Free');
+    const mine = `Free (${Date.now()})`;
+    await service.getByLabel('Cost').fill(mine);
     await service.getByRole('button', { name: 'Save the service' }).click();
     const conflict = service.getByRole('alert');
-    await expect(conflict).toContainText('Someone else changed this while you were editing: Eligibility from “(empty)” to “Adults and minors with a guardian”');
+    await expect(conflict).toContainText(`Someone else changed this while you were editing: Eligibility from “${before.eligibility ?? '(empty)'}” to “${theirs}”`);
     // Their change is in the form now, with the person's own edit on top.
-    await expect(service.getByLabel('Who can use it (eligibility)')).toHaveValue('Adults and minors with a guardian');
-    await expect(service.getByLabel('Cost')).toHaveValue('Free');
+    await expect(service.getByLabel('Who can use it (eligibility)')).toHaveValue(theirs);
+    await expect(service.getByLabel('Cost')).toHaveValue(mine);
     await service.getByRole('button', { name: 'Save the service' }).click();
     await expect(service.getByRole('status')).toHaveText('Saved.');
     const saved = await api(request, bearer, 'query($p: ID!) { provider(id: $p) { services { id cost eligibility } } }', { p: f.haven.providerId });
-    expect(saved.provider.services.find((s: { id: string }) => s.id === f.haven.serviceId)).toMatchObject({ cost: 'Free', eligibility: 'Adults and minors with a guardian' });
+    expect(saved.provider.services.find((s: { id: string }) => s.id === f.haven.serviceId)).toMatchObject({ cost: mine, eligibility: theirs });
 
     // A location from an address the geocoder cannot place yet: at its county, approximate.
     await page.getByRole('button', { name: 'Add a location' }).click();

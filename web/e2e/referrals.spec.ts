@@ -319,6 +319,8 @@ test.describe('privacy in the browser', () => {
     await expect(page).toHaveURL(/\/login\?ended=1/);
     await expect(page.getByText('Your session has ended. Sign in again to continue.')).toBeVisible();
     await expect(page.locator('body')).not.toContainText('Sam Idlefake');
+    // The session itself is ended too: the cookie is gone.
+    await expect.poll(async () => (await context.cookies()).some((c) => c.name === 'lantern_session')).toBe(false);
     // Back goes to the client's address, which asks to sign in and shows nothing.
     await page.goto(clientUrl);
     await expect(page.getByText('You need to sign in to see clients.')).toBeVisible();

@@ -44,8 +44,12 @@ LANTERN_ADMIN_PASSWORD=$LANTERN_E2E_ADMIN_PASSWORD "$bin" admin create-user \
 port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 export LANTERN_E2E_URL="http://127.0.0.1:$port"
 log=$(mktemp)
+# Webhook receivers and the geocoder are on this machine and never answer (port 9): the
+# relay is off, and an address that cannot be geocoded is placed at its county.
+export LANTERN_E2E_PSQL=$psql_bin
 LANTERN_ADDR="127.0.0.1:$port" LANTERN_ENV=production LANTERN_WEB_DIR=web/dist LANTERN_RELAY=false \
-  LANTERN_RATE_LOGIN_PER_IP=0 LANTERN_RATE_LOGIN_PER_EMAIL=0 LANTERN_RATE_API_PER_IP=0 LANTERN_LOG=warn \
+  LANTERN_WEBHOOK_ALLOW_LOOPBACK=true LANTERN_GEOCODER_URL=http://127.0.0.1:9 LANTERN_GEOCODER_TIMEOUT_MS=500 \
+  LANTERN_RATE_LOGIN_PER_IP=0 LANTERN_RATE_LOGIN_PER_EMAIL=0 LANTERN_RATE_LOGIN_PER_EMAIL_IP=0 LANTERN_RATE_API_PER_IP=0 LANTERN_LOG=warn \
   "$bin" serve >"$log" 2>&1 &
 server=$!
 for _ in $(seq 1 200); do

@@ -7,8 +7,10 @@
 //!   Paths that belong to the server (`/graphql`, `/healthz`, `/exports/`, `/session`,
 //!   `/hsds/`) and missing `/assets/` files are `404` instead: a wrong API path or a
 //!   stale script must not come back as a page.
-//! - Hashed files under `/assets/` are cached for a year; `index.html` is revalidated
-//!   every time (`no-cache`), so a new build is picked up at once.
+//! - Hashed files under `/assets/` are cached for a year; `index.html` (the page of
+//!   every app route) is `no-store`: the app shows clients and referrals in it, so no
+//!   copy may stay in a cache or be restored from the back/forward cache after signing
+//!   out, and a new build is picked up at once.
 //! - Every response carries a strict Content-Security-Policy: the app loads scripts,
 //!   styles, images and data from this origin only and runs no inline script.
 //!
@@ -114,7 +116,7 @@ fn serve_file(req: &HttpRequest, file: &Path, immutable: bool) -> Option<HttpRes
         NamedFile::open(file).ok()?
     };
     let mut response = named.disable_content_disposition().prefer_utf8(true).into_response(req);
-    let cache = if immutable { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let cache = if immutable { "public, max-age=31536000, immutable" } else { "no-store" };
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));

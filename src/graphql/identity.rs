@@ -46,6 +46,12 @@ impl OrganizationGql {
         let list = organizations::members(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, self.0.id).await.gql()?;
         Ok(list.into_iter().map(MembershipGql).collect())
     }
+    /// The directory listings this organization keeps, by name (public, as every
+    /// listing's keeper is).
+    async fn providers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::types::ProviderGql>> {
+        let list = crate::providers::kept_by(&mut *conn(ctx).await.gql()?, self.0.id).await.gql()?;
+        Ok(list.into_iter().map(super::types::ProviderGql).collect())
+    }
     /// Memberships and API keys granted in this organization by someone outside it (a
     /// network admin of another organization, or the operator's command line), newest
     /// first; each is also sent as an `access.granted` webhook event. For the

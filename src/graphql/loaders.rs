@@ -41,6 +41,8 @@ pub struct Loaders {
     pub referral_clients: DataLoader<ClientsByReferral>,
     pub referral_events: DataLoader<EventsByReferral>,
     pub referral_follow_ups: DataLoader<FollowUpsByReferral>,
+    pub referrals: DataLoader<ReferralsById>,
+    pub organizations: DataLoader<OrganizationsById>,
 }
 
 impl Loaders {
@@ -74,7 +76,9 @@ impl Loaders {
                 spawner(),
             ),
             referral_events: DataLoader::new(EventsByReferral(db.clone(), caller.clone(), keyring), spawner()),
-            referral_follow_ups: DataLoader::new(FollowUpsByReferral(db, caller), spawner()),
+            referral_follow_ups: DataLoader::new(FollowUpsByReferral(db.clone(), caller.clone()), spawner()),
+            referrals: DataLoader::new(ReferralsById(db.clone(), caller), spawner()),
+            organizations: DataLoader::new(OrganizationsById(db), spawner()),
         }
     }
 }
@@ -304,6 +308,32 @@ impl Loader<Uuid> for FollowUpsByReferral {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let rows = referrals::follow_ups_of(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
         Ok(group(keys, rows.into_iter().map(|f| (f.referral_id, f)).collect()))
+    }
+}
+
+/// Referrals by id, as far as the caller's organization may see them.
+pub struct ReferralsById(Db, Caller);
+
+impl Loader<Uuid> for ReferralsById {
+    type Value = referrals::Referral;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = referrals::by_ids(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
+        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+/// Organizations by id, to name the parties of what the caller already sees.
+pub struct OrganizationsById(Db);
+
+impl Loader<Uuid> for OrganizationsById {
+    type Value = crate::organizations::Organization;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = crate::organizations::by_ids(&mut *self.0.conn().await?, keys).await.gql()?;
+        Ok(rows.into_iter().map(|o| (o.id, o)).collect())
     }
 }
 

@@ -5,6 +5,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use super::identity::OrganizationGql;
 use super::query::{caller, conn, parse_uuid, services, today};
 use super::types::{NeedCategoryGql, PopulationGql, ProviderGql};
 use super::{GqlResultExt, Loaders};
@@ -183,6 +184,11 @@ impl ConsentGql {
     async fn recipients(&self) -> Vec<ID> {
         self.0.recipients.iter().map(|r| ID(r.to_string())).collect()
     }
+    /// The recipient organizations, named (an archived one is left out).
+    async fn recipient_organizations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrganizationGql>> {
+        let found = ctx.data_unchecked::<Loaders>().organizations.load_many(self.0.recipients.iter().copied()).await?;
+        Ok(self.0.recipients.iter().filter_map(|id| found.get(id).cloned()).map(OrganizationGql).collect())
+    }
     async fn fields(&self) -> Vec<ClientFieldGql> {
         self.0.fields.iter().map(|&f| f.into()).collect()
     }
@@ -253,6 +259,10 @@ impl FollowUpGql {
     async fn referral_id(&self) -> ID {
         ID(self.0.referral_id.to_string())
     }
+    /// The referral it checks on (its sender's, like the follow-up).
+    async fn referral(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ReferralGql>> {
+        Ok(ctx.data_unchecked::<Loaders>().referrals.load_one(self.0.referral_id).await?.map(ReferralGql))
+    }
     async fn due_at(&self) -> DateTime<Utc> {
         self.0.due_at
     }
@@ -309,6 +319,16 @@ impl ReferralGql {
     async fn recipient_organization_id(&self) -> ID {
         ID(self.0.recipient_organization_id.to_string())
     }
+    /// The organization that sent it (either side sees the other's name).
+    async fn sender_organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrganizationGql>> {
+        let org = ctx.data_unchecked::<Loaders>().organizations.load_one(self.0.sender_organization_id).await?;
+        Ok(org.map(OrganizationGql))
+    }
+    /// The organization it went to: the one keeping the service's listing.
+    async fn recipient_organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrganizationGql>> {
+        let org = ctx.data_unchecked::<Loaders>().organizations.load_one(self.0.recipient_organization_id).await?;
+        Ok(org.map(OrganizationGql))
+    }
     async fn decline_reason(&self) -> Option<DeclineReasonGql> {
         self.0.decline_reason.map(Into::into)
     }
@@ -362,6 +382,15 @@ impl ReferralGql {
         let list = ctx.data_unchecked::<Loaders>().referral_follow_ups.load_one(self.0.id).await?.unwrap_or_default();
         Ok(list.into_iter().map(FollowUpGql).collect())
     }
+}
+
+/// How many referrals of one side are in one status.
+#[derive(SimpleObject)]
+#[graphql(name = "ReferralCount")]
+pub struct ReferralCountGql {
+    pub side: SideGql,
+    pub status: StatusGql,
+    pub count: i32,
 }
 
 /// Network settings.
@@ -543,6 +572,20 @@ impl ReferralQuery {
         Ok(list.into_iter().map(ReferralGql).collect())
     }
 
+    /// How many referrals your organization sent and received are in each status
+    /// (drafts only your own; received ones once sent). Statuses with none are left out.
+    async fn referral_counts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReferralCountGql>> {
+        let list = referrals::counts(&mut *conn(ctx).await.gql()?, caller(ctx)).await.gql()?;
+        Ok(list
+            .into_iter()
+            .map(|(side, status, n)| ReferralCountGql {
+                side: side.into(),
+                status: status.into(),
+                count: i32::try_from(n).unwrap_or(i32::MAX),
+            })
+            .collect())
+    }
+
     /// Your open follow-ups due before `dueBefore` (default: within a day), soonest first.
     async fn my_follow_ups(
         &self,
@@ -551,6 +594,19 @@ impl ReferralQuery {
     ) -> async_graphql::Result<Vec<FollowUpGql>> {
         let before = due_before.unwrap_or_else(|| Utc::now() + chrono::Duration::days(1));
         let list = follow_ups::mine(&mut *conn(ctx).await.gql()?, caller(ctx), before).await.gql()?;
+        Ok(list.into_iter().map(FollowUpGql).collect())
+    }
+
+    /// Your organization's open follow-ups due before `dueBefore` (default: within a
+    /// day), overdue ones included, soonest first, whoever they are assigned to
+    /// (coordinators).
+    async fn due_follow_ups(
+        &self,
+        ctx: &Context<'_>,
+        due_before: Option<DateTime<Utc>>,
+    ) -> async_graphql::Result<Vec<FollowUpGql>> {
+        let before = due_before.unwrap_or_else(|| Utc::now() + chrono::Duration::days(1));
+        let list = follow_ups::due(&mut *conn(ctx).await.gql()?, caller(ctx), before).await.gql()?;
         Ok(list.into_iter().map(FollowUpGql).collect())
     }
 

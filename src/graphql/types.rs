@@ -107,6 +107,17 @@ impl ProviderGql {
     async fn organization_id(&self) -> Option<ID> {
         self.0.organization_id.map(|id| ID(id.to_string()))
     }
+    /// The organization keeping this listing — the one a referral to it goes to and a
+    /// consent for it names — for signed-in network members; null for anonymous callers
+    /// and for network-kept listings. Its members stay behind their own check.
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::identity::OrganizationGql>> {
+        let Some(org) = self.0.organization_id else { return Ok(None) };
+        if super::query::caller(ctx).actor.member().is_err() {
+            return Ok(None);
+        }
+        let found = ctx.data_unchecked::<Loaders>().organizations.load_one(org).await?;
+        Ok(found.map(super::identity::OrganizationGql))
+    }
     async fn phones(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PhoneGql>> {
         let phones = ctx.data_unchecked::<Loaders>().phones.load_one(self.0.id).await?;
         Ok(phones.unwrap_or_default().into_iter().map(PhoneGql).collect())
@@ -224,6 +235,11 @@ impl ServiceGql {
     async fn needs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<NeedCategoryGql>> {
         let needs = ctx.data_unchecked::<Loaders>().needs.load_one(self.0.id).await?;
         Ok(needs.unwrap_or_default().into_iter().map(NeedCategoryGql).collect())
+    }
+    /// Whether a minor may consent alone to this service, with no parent's or
+    /// guardian's consent (a network admin decides, `setMinorSelfConsent`).
+    async fn minor_may_consent_alone(&self) -> bool {
+        self.0.minor_may_consent_alone
     }
 }
 

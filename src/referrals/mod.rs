@@ -632,6 +632,42 @@ pub async fn get(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid) -> App
     rls::in_org(conn, &member, move |conn| Box::pin(async move { Ok(load(conn, org, &[id]).await?.pop()) })).await
 }
 
+/// Referrals by id, those the caller's organization may see (for batched loading).
+pub async fn by_ids(conn: &mut AsyncPgConnection, caller: &Caller, ids: &[Uuid]) -> AppResult<Vec<Referral>> {
+    let member = caller.actor.require(CLIENT_ROLES)?.clone();
+    let (org, ids) = (member.organization_id, ids.to_vec());
+    rls::in_org(conn, &member, move |conn| Box::pin(async move { load(conn, org, &ids).await })).await
+}
+
+/// How many referrals of the caller's organization are in each status, on each side:
+/// those it sent (drafts included) and those it received (once sent, as it sees them).
+/// Statuses with none are left out.
+pub async fn counts(conn: &mut AsyncPgConnection, caller: &Caller) -> AppResult<Vec<(Side, Status, i64)>> {
+    let member = caller.actor.require(CLIENT_ROLES)?.clone();
+    let org = member.organization_id;
+    rls::in_org(conn, &member, move |conn| {
+        Box::pin(async move {
+            let sent: Vec<(String, i64)> = referrals::table
+                .filter(referrals::sender_organization_id.eq(org))
+                .group_by(referrals::status)
+                .select((referrals::status, dsl::count_star()))
+                .load(conn)
+                .await?;
+            let received: Vec<(String, i64)> = referrals::table
+                .filter(referrals::recipient_organization_id.eq(org))
+                .filter(referrals::sent_at.is_not_null())
+                .group_by(referrals::status)
+                .select((referrals::status, dsl::count_star()))
+                .load(conn)
+                .await?;
+            let sides =
+                sent.into_iter().map(|r| (Side::Sender, r)).chain(received.into_iter().map(|r| (Side::Recipient, r)));
+            Ok(sides.filter_map(|(side, (status, n))| Some((side, Status::from_db(&status)?, n))).collect())
+        })
+    })
+    .await
+}
+
 /// Which referrals to list.
 #[derive(Clone, Debug, Default)]
 pub struct ReferralFilter {

@@ -342,10 +342,13 @@ async fn serves_the_built_app_with_a_strict_policy() {
         ..ServerOptions::default()
     })
     .await;
-    for path in ["/", "/login", "/providers/6fe61bac-c274-504f-9724-41ef348af033", "/gaps/37183", "/sheet?x=1"] {
+    // The page of every route is no-store: client and referral pages show personal data.
+    let routes = ["/", "/login", "/providers/6fe61bac-c274-504f-9724-41ef348af033", "/gaps/37183", "/sheet?x=1"];
+    let client_routes = ["/clients/6fe61bac-c274-504f-9724-41ef348af033", "/referrals", "/follow-ups"];
+    for path in routes.into_iter().chain(client_routes) {
         let response = get(&app, path, &[]).await;
         assert_eq!(response.status(), 200, "{path}");
-        assert_eq!(header(&response, "cache-control"), "no-cache", "{path}");
+        assert_eq!(header(&response, "cache-control"), "no-store", "{path}");
         let csp = header(&response, "content-security-policy");
         assert!(csp.starts_with("default-src 'self'") && !csp.contains("unsafe"), "{csp}");
         assert!(header(&response, "content-type").starts_with("text/html"));

@@ -38,6 +38,25 @@ export default async function setup(config: FullConfig) {
     if (token) await call(base, null, 'mutation($t: String!, $p: String!) { acceptInvitation(token: $t, password: $p) }', { t: token, p: PASSWORD });
     return { email, userId: invited.inviteUser.userId as string, name };
   };
+  // A provider that is a network member: its staff keep its listing and receive referrals.
+  const havenName = `Haven House (test) ${run}`;
+  const haven = await org('Haven House (test)');
+  const providerStaff = await person('staff', 'Pat Provider', haven, 'PROVIDER_STAFF');
+  const staffToken = (await call(base, null, 'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }', { e: providerStaff.email, p: PASSWORD })).login.token as string;
+  const providerName = 'Haven House Shelter (synthetic)';
+  const providerId = (await call(base, staffToken, 'mutation($n: String!) { createProvider(input: { name: $n, kind: "dv_sa_agency", description: "An invented shelter for the browser tests." }) { id } }', { n: providerName })).createProvider.id as string;
+  const serviceName = 'Emergency shelter';
+  const serviceId = (
+    await call(base, staffToken, 'mutation($p: ID!, $n: String!) { createService(providerId: $p, input: { name: $n, needs: ["acute.housing", "transitional.legal"], languages: ["en", "es"], populations: [ADULTS, MINORS], open24h: true }) { id } }', {
+      p: providerId,
+      n: serviceName,
+    })
+  ).createService.id as string;
+  await call(base, staffToken, 'mutation($p: ID!) { createLocation(providerId: $p, input: { latitude: 35.7796, longitude: -78.6382, city: "Raleigh", state: "NC" }) { id } }', { p: providerId });
+  // Webhook receivers on this machine (the server allows loopback for the tests); the relay
+  // is off, so deliveries wait, and one is made a dead letter by the test that needs it.
+  await call(base, admin, 'mutation($o: ID!) { createWebhookSubscription(input: { organizationId: $o, url: "http://127.0.0.1:9/lantern-hook", eventTypes: ["referral.sent", "referral.accepted"] }) { id } }', { o: haven });
+
   const fixtures: Fixtures = {
     adminEmail,
     adminPassword,
@@ -45,7 +64,11 @@ export default async function setup(config: FullConfig) {
     teamMember: await person('team', 'Taylor Team', wakeTeam, 'MDT_VIEWER'),
     outsider: await person('outsider', 'Olu Outsider', durhamTeam, 'MDT_VIEWER'),
     multi: await person('multi', 'Morgan Multi', advocates, 'ADVOCATE'),
-    organizations: { advocates, wakeTeam, durhamTeam },
+    coordinator: await person('coordinator', 'Casey Coordinator', advocates, 'COORDINATOR'),
+    providerStaff,
+    nonMember: await person('nonmember', 'Nia Nonmember', durhamTeam, 'ADVOCATE'),
+    organizations: { advocates, wakeTeam, durhamTeam, haven },
+    haven: { providerId, providerName, serviceId, serviceName, organizationName: havenName },
   };
   await person('multi', 'Morgan Multi', wakeTeam, 'COORDINATOR');
   await call(base, admin, 'mutation($f: String!, $o: [ID!]!) { setCountyTeam(fips: $f, organizationIds: $o) }', { f: '37183', o: [wakeTeam] });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, errorFromBody, errorSentence } from '../src/api/errors';
+import { ApiError, errorFromBody, errorSentence, NOTE_WITH_CONTACT_DETAILS } from '../src/api/errors';
 import { countByStatus, demandCount, ofTotal } from '../src/lib/gaps';
 import { safeNext } from '../src/pages/Login';
 
@@ -8,7 +8,7 @@ describe('errors as sentences', () => {
     errorSentence(new ApiError(code, extra.message ?? '', extra.status ?? 200, extra.field, extra.retryAfter), 'edit this worksheet');
 
   it('never shows a code alone', () => {
-    for (const code of ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'BAD_USER_INPUT', 'INTERNAL', 'TIMEOUT', 'SOMETHING_NEW']) {
+    for (const code of ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'BAD_USER_INPUT', 'INTERNAL', 'TIMEOUT', 'CONSENT_REQUIRED', 'UNAVAILABLE', 'SOMETHING_NEW']) {
       const s = sentence(code, { message: 'x' });
       expect(s).not.toContain(code);
       expect(s.length).toBeGreaterThan(10);
@@ -23,6 +23,25 @@ describe('errors as sentences', () => {
     expect(sentence('UNAUTHENTICATED', { status: 401 })).toBe('Your session has ended. Sign in again to continue.');
     expect(sentence('BAD_USER_INPUT', { field: 'filter.radiusKm', message: 'radiusKm must be at most 1000' })).toBe('Check the distance: RadiusKm must be at most 1000.');
     expect(errorSentence(new TypeError('fetch failed'))).toMatch(/could not be reached/);
+    // What the client makes of a failed fetch (a dropped connection, a lost answer).
+    expect(errorSentence(new ApiError('NETWORK', 'network error', 0))).toMatch(/could not be reached/);
+  });
+
+  it('turns a refused note on a referral without personal data into what to do', () => {
+    const s = sentence('BAD_USER_INPUT', { field: 'input.note', message: 'input.note must hold no personal data on a referral without a client; it holds what looks like a phone number' });
+    expect(s).toBe(NOTE_WITH_CONTACT_DETAILS);
+    expect(s).toMatch(/Take it out/);
+    expect(sentence('BAD_USER_INPUT', { field: 'note', message: 'note must hold no personal data on a referral without a client; it holds what looks like an e-mail address' })).toBe(NOTE_WITH_CONTACT_DETAILS);
+  });
+
+  it('words the field a message starts with', () => {
+    expect(sentence('BAD_USER_INPUT', { field: 'input.expiresAt', message: "input.expiresAt is beyond the network's maximum of 365 days" })).toBe(
+      "Check the expiry date: The expiry date is beyond the network's maximum of 365 days.",
+    );
+    expect(sentence('BAD_USER_INPUT', { field: 'input.guardian', message: "input.guardian: a minor's consent needs a parent's or guardian's as well" })).toBe(
+      "Check the parent’s or guardian’s consent: A minor's consent needs a parent's or guardian's as well.",
+    );
+    expect(sentence('CONSENT_REQUIRED')).toMatch(/refer without personal data/);
   });
 
   it('reads the API error body', () => {

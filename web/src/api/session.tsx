@@ -17,6 +17,7 @@ const MeQuery = graphql(`
 `);
 
 export interface Me {
+  userId: string;
   displayName: string;
   email: string;
   organizationId: string;
@@ -40,6 +41,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     try {
       const data = await gql(MeQuery);
       setMe({
+        userId: data.me.user?.id ?? '',
         displayName: data.me.user?.displayName ?? '',
         email: data.me.user?.email ?? '',
         organizationId: data.me.organization?.id ?? '',
@@ -67,6 +69,20 @@ export function useSession(): SessionValue {
   const value = useContext(SessionContext);
   if (!value) throw new Error('useSession outside SessionProvider');
   return value;
+}
+
+/** Roles that work with clients and referrals (the API's `CLIENT_ROLES`). */
+export const CLIENT_ROLES: Role[] = ['COORDINATOR', 'ADVOCATE', 'PROVIDER_STAFF'];
+
+export function worksWithReferrals(me: Me | null | undefined): boolean {
+  return !!me && CLIENT_ROLES.includes(me.role);
+}
+
+/** Whether the person may edit a listing kept by `organizationId`: network admins any,
+ *  provider staff their own organization's. */
+export function mayEditListing(me: Me | null | undefined, organizationId: string | null | undefined): boolean {
+  if (!me) return false;
+  return me.role === 'NETWORK_ADMIN' || (me.role === 'PROVIDER_STAFF' && !!organizationId && organizationId === me.organizationId);
 }
 
 export const ROLE_NAMES: Record<Role, string> = {

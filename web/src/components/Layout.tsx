@@ -1,8 +1,11 @@
 import { useEffect } from 'react';
 import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
-import { SESSION_ENDED_EVENT } from '../api/client';
-import { ROLE_NAMES, useSession } from '../api/session';
+import { SESSION_ENDED_EVENT, signOut as endSession } from '../api/client';
+import { ROLE_NAMES, useSession, worksWithReferrals } from '../api/session';
 import { useSheet } from './useSheet';
+
+/** How long a signed-in screen may be left without any input. */
+const IDLE_MS = 30 * 60 * 1000;
 
 export function Layout() {
   const { me, signOut, forget } = useSession();
@@ -17,12 +20,34 @@ export function Layout() {
       forget();
       if (window.location.pathname !== '/login') {
         const next = window.location.pathname + window.location.search;
-        navigate(`/login?ended=1&next=${encodeURIComponent(next)}`);
+        navigate(`/login?ended=1&next=${encodeURIComponent(next)}`, { replace: true });
       }
     };
     window.addEventListener(SESSION_ENDED_EVENT, ended);
     return () => window.removeEventListener(SESSION_ENDED_EVENT, ended);
   }, [forget, navigate]);
+
+  // Left alone as long as the server's idle limit (30 minutes by default), a signed-in
+  // screen ends the session and clears itself, so no client data stays on show.
+  useEffect(() => {
+    if (!me) return;
+    let timer = 0;
+    const idle = () => {
+      void endSession().catch(() => undefined);
+      window.dispatchEvent(new Event(SESSION_ENDED_EVENT));
+    };
+    const active = () => {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(idle, IDLE_MS);
+    };
+    const events = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as const;
+    events.forEach((e) => window.addEventListener(e, active, { passive: true }));
+    active();
+    return () => {
+      window.clearTimeout(timer);
+      events.forEach((e) => window.removeEventListener(e, active));
+    };
+  }, [me]);
 
   const onSignOut = async () => {
     try {
@@ -48,9 +73,37 @@ export function Layout() {
                 Find help
               </NavLink>
             </li>
+            {worksWithReferrals(me) && (
+              <>
+                <li>
+                  <NavLink to="/referrals">Referrals</NavLink>
+                </li>
+                <li>
+                  <NavLink to="/follow-ups">Follow-ups</NavLink>
+                </li>
+                <li>
+                  <NavLink to="/clients">Clients</NavLink>
+                </li>
+              </>
+            )}
+            {(me?.role === 'PROVIDER_STAFF' || me?.role === 'NETWORK_ADMIN') && (
+              <li>
+                <NavLink to="/listings">Your listings</NavLink>
+              </li>
+            )}
             <li>
               <NavLink to="/gaps">County gaps</NavLink>
             </li>
+            {me?.role === 'NETWORK_ADMIN' && (
+              <li>
+                <NavLink to="/network">Network</NavLink>
+              </li>
+            )}
+            {me?.role === 'COORDINATOR' && (
+              <li>
+                <NavLink to="/organization">Your organization</NavLink>
+              </li>
+            )}
             <li>
               <NavLink to="/sheet">Printable sheet ({ids.length})</NavLink>
             </li>

@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { gql } from '../api/client';
 import { errorSentence } from '../api/errors';
+import { mayEditListing, useSession, worksWithReferrals } from '../api/session';
 import { loadCounties, type CountyFeatures } from '../api/reference';
 import { ErrorMessage, Page } from '../components/Page';
 import { useSheet } from '../components/useSheet';
@@ -23,6 +24,7 @@ const ProviderDetails = graphql(`
       website
       email
       synthetic
+      organizationId
       htTrained
       hasContact
       hasActiveMou
@@ -68,6 +70,8 @@ export function ProviderPage() {
   const [error, setError] = useState('');
   const [counties, setCounties] = useState<CountyFeatures | null>(null);
   const sheet = useSheet();
+  const { me } = useSession();
+  const navigate = useNavigate();
 
   useEffect(() => {
     setProvider(undefined);
@@ -114,6 +118,19 @@ export function ProviderPage() {
     <Page title={provider.name}>
       {provider.synthetic && <p className="notice">This is an invented sample listing, not a real organization.</p>}
       {provider.description && <p>{provider.description}</p>}
+      {(worksWithReferrals(me) || mayEditListing(me, provider.organizationId)) && (
+        <div className="buttons provider-actions">
+          {worksWithReferrals(me) &&
+            (provider.organizationId ? (
+              <button type="button" onClick={() => navigate(`/providers/${provider.id}/refer`)}>
+                Refer
+              </button>
+            ) : (
+              <p className="hint">This provider is not a member of the network: call them to refer a client.</p>
+            ))}
+          {mayEditListing(me, provider.organizationId) && <Link to={`/providers/${provider.id}/edit`}>Edit this listing</Link>}
+        </div>
+      )}
       <div className="check">
         <input type="checkbox" id="on-sheet" checked={onSheet} onChange={(e) => sheet.set(provider.id, e.target.checked)} />
         <label htmlFor="on-sheet">Add to printable sheet</label>

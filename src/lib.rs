@@ -28,6 +28,7 @@ pub mod providers;
 pub mod rate_limit;
 pub mod referrals;
 pub mod settings;
+pub mod standards;
 pub mod startup;
 pub mod telemetry;
 pub mod validate;

@@ -9,6 +9,7 @@ mod loaders;
 mod notify;
 mod query;
 mod referrals;
+mod standards;
 mod types;
 
 use std::net::IpAddr;
@@ -33,6 +34,7 @@ pub struct Query(
     referrals::ReferralQuery,
     futures::FuturesQuery,
     notify::NotifyQuery,
+    standards::StandardsQuery,
 );
 
 /// The mutation root: one part per domain.
@@ -43,6 +45,7 @@ pub struct Mutation(
     referrals::ReferralMutation,
     futures::FuturesMutation,
     notify::NotifyMutation,
+    standards::StandardsMutation,
 );
 
 /// The executable schema.

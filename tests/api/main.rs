@@ -22,4 +22,5 @@ mod request_logs;
 mod rls;
 mod search;
 mod search_index;
+mod standards;
 mod web;

@@ -1,0 +1,857 @@
+//! The Standards of Service (issue 19): reference data against the documents,
+//! self-assessment and review end to end, who sees and does what (down to row-level
+//! security), renewal to the day, the capacity checklist, the aggregate against an
+//! independent count, and bad input.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Duration, NaiveDate, Utc};
+use serde_json::{Value, json};
+
+use crate::common::{TestApp, error_code};
+
+// ---------------------------------------------------------------------------------------
+// The source documents, read directly (not through the seed script) to check the data.
+
+/// `../shared/seeds/<prefix>_*.txt` next to the repository (or its worktree folder).
+fn seed_document(prefix: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut found: Vec<PathBuf> = Vec::new();
+    for base in [root.join("../shared/seeds"), root.join("../../shared/seeds")] {
+        if let Ok(entries) = std::fs::read_dir(&base) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with(&format!("{prefix}_")) && name.ends_with(".txt") {
+                    found.push(entry.path());
+                }
+            }
+        }
+    }
+    assert_eq!(found.len(), 1, "the seed document {prefix}_*.txt is in ../shared/seeds: {found:?}");
+    std::fs::read_to_string(&found[0]).unwrap()
+}
+
+/// The Standards of Service's own INDEX: (number, title, service area number or 0 for
+/// foundational).
+fn document_index() -> Vec<(i64, String, i64)> {
+    let doc = seed_document("000");
+    let mut out = Vec::new();
+    let mut area = 0;
+    let mut in_index = false;
+    for line in doc.lines() {
+        if line.starts_with("## SECTION I:") {
+            break;
+        }
+        if line.trim_start_matches('#').trim().starts_with("Section I: Foundational") {
+            in_index = true;
+            continue;
+        }
+        if !in_index {
+            continue;
+        }
+        if let Some(rest) = line.trim().strip_prefix("Service Area ") {
+            area = rest[..1].parse().unwrap();
+        } else if let Some((number, title)) = line.split_once('\t')
+            && let Ok(number) = number.trim().parse::<i64>()
+        {
+            out.push((number, title.trim().to_owned(), area));
+        }
+    }
+    out
+}
+
+const AREAS: [&str; 5] = ["HOTLINE", "CRISIS_RESPONSE", "CASE_MANAGEMENT", "PEER_SUPPORT", "SHELTER_HOUSING"];
+
+#[tokio::test]
+async fn the_standards_follow_the_document_and_each_has_its_rubric() {
+    let app = TestApp::spawn().await;
+    let index = document_index();
+    let per_area = |area: i64| index.iter().filter(|(_, _, a)| *a == area).count();
+    // What the document's index lists: 26 foundational standards, then 6, 8, 4, 2 and 8.
+    assert_eq!((0..=5).map(per_area).collect::<Vec<_>>(), vec![26, 6, 8, 4, 2, 8], "the document's index as read");
+    assert_eq!(index.len(), 54, "54 standards, as the design brief says");
+
+    let data = app
+        .data(
+            "{ standards { number serviceArea group title statement exceeds meets doesNotMeet }
+               foundational: standards(foundational: true) { number }
+               shelter: standards(serviceArea: SHELTER_HOUSING) { number }
+               standardServiceAreas { area number title definition goal needCodes standards { number } } }",
+            json!({}),
+        )
+        .await;
+    let standards = data["standards"].as_array().unwrap();
+    assert_eq!(standards.len(), index.len());
+    for ((number, title, area), s) in index.iter().zip(standards) {
+        assert_eq!(s["number"], *number);
+        assert_eq!(s["title"], *title, "standard {number}'s title as in the index");
+        let expected_area = if *area == 0 { Value::Null } else { json!(AREAS[*area as usize - 1]) };
+        assert_eq!(s["serviceArea"], expected_area, "standard {number}'s area");
+        assert_eq!(s["group"].is_string(), *area == 0, "foundational standards carry their group");
+        for field in ["meets", "doesNotMeet"] {
+            assert!(s[field].as_str().is_some_and(|t| t.len() > 20), "standard {number} has {field}: {s}");
+        }
+        // The document gives no "exceeds" for 41 ("N / A") and no statement for 51.
+        assert_eq!(s["exceeds"].is_null(), *number == 41, "standard {number}: {s}");
+        assert_eq!(s["statement"].is_null(), *number == 51, "standard {number}: {s}");
+    }
+    assert_eq!(standards[10]["title"], "Confidentiality");
+    assert!(standards[10]["meets"].as_str().unwrap().contains("100% of staff"));
+    assert_eq!(data["foundational"].as_array().unwrap().len(), 26);
+    assert_eq!(data["shelter"].as_array().unwrap().len(), 8);
+
+    let areas = data["standardServiceAreas"].as_array().unwrap();
+    assert_eq!(areas.iter().map(|a| a["area"].as_str().unwrap()).collect::<Vec<_>>(), AREAS);
+    let needs = |area: &str| areas.iter().find(|a| a["area"] == area).unwrap()["needCodes"].clone();
+    assert_eq!(needs("HOTLINE"), json!(["acute.emergency_response_24h"]));
+    assert_eq!(needs("CRISIS_RESPONSE"), json!(["acute.emergency_response_24h"]));
+    assert_eq!(needs("SHELTER_HOUSING"), json!(["acute.housing", "transitional.housing"]));
+    assert_eq!(needs("CASE_MANAGEMENT"), json!(["long_term.case_management", "transitional.case_management"]));
+    assert_eq!(needs("PEER_SUPPORT"), json!(["long_term.peer_support"]));
+    for a in areas {
+        assert!(a["definition"].as_str().unwrap().len() > 40 && a["goal"].as_str().unwrap().len() > 20, "{a}");
+        let n = a["number"].as_i64().unwrap();
+        assert_eq!(a["standards"].as_array().unwrap().len(), per_area(n));
+    }
+
+    // Seeding again changes nothing (the template was seeded once already).
+    let db = app.sql().await;
+    let before: i64 = db.query_one("SELECT count(*) FROM standards", &[]).await.unwrap().get(0);
+    {
+        use diesel_async::AsyncConnection;
+        let mut conn = diesel_async::AsyncPgConnection::establish(&app.db_url).await.unwrap();
+        lantern::db::seed::seed(&mut conn, lantern::db::seed::SeedSet::Reference).await.unwrap();
+    }
+    let after: i64 = db.query_one("SELECT count(*) FROM standards", &[]).await.unwrap().get(0);
+    let mapping: i64 = db.query_one("SELECT count(*) FROM need_standard_areas", &[]).await.unwrap().get(0);
+    assert_eq!((before, after, mapping), (54, 54, 7));
+}
+
+#[tokio::test]
+async fn the_capacity_checklist_follows_the_document() {
+    let w = world().await;
+    let doc = seed_document("004");
+    let start = doc.find("Capacity Assessment Checklist & Action Plan").unwrap();
+    let end = doc.find("Internal Capacity Review & Action Plan").unwrap();
+    let mut sections: Vec<(String, Vec<String>)> = Vec::new();
+    for line in doc[start..end].lines() {
+        let plain = |t: &str| t.replace("**", "").trim().to_owned();
+        if let Some(item) = line.strip_prefix(" - ") {
+            sections.last_mut().unwrap().1.push(plain(item));
+        } else if let Some(title) = line.strip_prefix("- ") {
+            sections.push((plain(title), Vec::new()));
+        }
+    }
+    // The document has nine sections (the issue names nine and calls them eight).
+    assert_eq!(sections.len(), 9);
+    let data = w
+        .app
+        .data_as(
+            &w.coord_a,
+            "query($o: ID!) { capacityChecklist(organizationId: $o) { sections { number code title items { code text kind } }
+               review { questions { code text } } goalFields { code text } } }",
+            json!({ "o": w.org_a }),
+        )
+        .await;
+    let got = data["capacityChecklist"]["sections"].as_array().unwrap();
+    assert_eq!(got.len(), sections.len());
+    for ((title, items), s) in sections.iter().zip(got) {
+        assert_eq!(s["title"], *title);
+        let texts: Vec<&str> = s["items"].as_array().unwrap().iter().map(|i| i["text"].as_str().unwrap()).collect();
+        assert_eq!(texts, *items, "section {title}");
+    }
+    assert_eq!(got.iter().map(|s| s["items"].as_array().unwrap().len()).sum::<usize>(), 24);
+    let item = |code: &str| {
+        got.iter().flat_map(|s| s["items"].as_array().unwrap()).find(|i| i["code"] == code).unwrap().clone()
+    };
+    assert_eq!(item("role.1")["kind"], "TEXT");
+    assert_eq!(item("screening.1")["kind"], "YES_NO");
+    let review = &data["capacityChecklist"]["review"]["questions"];
+    assert_eq!(review.as_array().unwrap().len(), 4);
+    assert_eq!(review[1]["code"], "gaps_and_limits");
+    assert!(doc.contains(review[1]["text"].as_str().unwrap()));
+    let fields = data["capacityChecklist"]["goalFields"].as_array().unwrap();
+    assert_eq!(
+        fields.iter().map(|f| f["code"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["goal", "action_steps", "organizations_engaged", "timeline", "next_steps", "resources_needed"]
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// A network to work in.
+
+struct World {
+    app: TestApp,
+    admin: String,
+    /// A shelter with a 24-hour line: implies HOTLINE, CRISIS_RESPONSE and SHELTER_HOUSING.
+    org_a: String,
+    coord_a: String,
+    staff_a: String,
+    advocate_a: String,
+    mdt_a: String,
+    org_b: String,
+    coord_b: String,
+    /// A coordinator of a third organization, made a reviewer.
+    reviewer: String,
+    reviewer_id: String,
+    reviewer_org: String,
+}
+
+const WAKE: (f64, f64) = (35.7721, -78.63861);
+
+/// A listing kept by `org` (through its provider staff `staff`) with a service meeting
+/// `needs`, located at `at` if given.
+async fn listing(app: &TestApp, staff: &str, name: &str, needs: &[&str], at: Option<(f64, f64)>) -> String {
+    let provider = app
+        .data_as(
+            staff,
+            "mutation($n: String!) { createProvider(input: { name: $n, kind: \"dv_sa_agency\" }) { id } }",
+            json!({ "n": name }),
+        )
+        .await["createProvider"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.data_as(
+        staff,
+        "mutation($p: ID!, $needs: [String!]!) { createService(providerId: $p, input: { name: \"Services\", needs: $needs }) { id } }",
+        json!({ "p": provider, "needs": needs }),
+    )
+    .await;
+    if let Some((lat, lon)) = at {
+        app.data_as(
+            staff,
+            "mutation($p: ID!, $lat: Float!, $lon: Float!) { createLocation(providerId: $p, input: { latitude: $lat, longitude: $lon }) { id } }",
+            json!({ "p": provider, "lat": lat, "lon": lon }),
+        )
+        .await;
+    }
+    provider
+}
+
+async fn world() -> World {
+    let app = TestApp::spawn().await;
+    let admin = app.network_admin().await;
+    let org_a = app.organization(&admin, "Harbor Shelter (test)").await;
+    let (_, _, coord_a) = app.member(&admin, &org_a, "COORDINATOR").await;
+    let (_, _, staff_a) = app.member(&admin, &org_a, "PROVIDER_STAFF").await;
+    let (_, _, advocate_a) = app.member(&admin, &org_a, "ADVOCATE").await;
+    let (_, _, mdt_a) = app.member(&admin, &org_a, "MDT_VIEWER").await;
+    listing(
+        &app,
+        &staff_a,
+        "Harbor Shelter (synthetic)",
+        &["acute.housing", "acute.emergency_response_24h", "acute.basic_needs"],
+        Some(WAKE),
+    )
+    .await;
+    let org_b = app.organization(&admin, "Second Street Services (test)").await;
+    let (_, _, coord_b) = app.member(&admin, &org_b, "COORDINATOR").await;
+    let reviewer_org = app.organization(&admin, "Review Partners (test)").await;
+    let (reviewer_id, _, reviewer) = app.member(&admin, &reviewer_org, "COORDINATOR").await;
+    app.data_as(
+        &admin,
+        "mutation($u: ID!) { grantStandardsReviewer(userId: $u) { userId } }",
+        json!({ "u": reviewer_id }),
+    )
+    .await;
+    World {
+        app,
+        admin,
+        org_a,
+        coord_a,
+        staff_a,
+        advocate_a,
+        mdt_a,
+        org_b,
+        coord_b,
+        reviewer,
+        reviewer_id,
+        reviewer_org,
+    }
+}
+
+const ASSESSMENT: &str = "id organizationId number status version serviceAreas unanswered undecided basedOnId
+    applicableStandards { number }
+    answers { standardNumber level notApplicableReason evidenceNote evidenceRefs assessedOn version
+              decision { decision comment decidedBy } }
+    levelCounts { exceeds meets doesNotMeet notApplicable unanswered }
+    outcome { serviceAreas validFrom validUntil }";
+
+async fn start(app: &TestApp, token: &str, org: &str) -> Value {
+    app.data_as(
+        token,
+        &format!("mutation($o: ID!) {{ startStandardsAssessment(organizationId: $o) {{ {ASSESSMENT} }} }}"),
+        json!({ "o": org }),
+    )
+    .await["startStandardsAssessment"]
+        .clone()
+}
+
+const SAVE: &str = "mutation($a: ID!, $n: Int!, $v: Int!, $i: StandardsAnswerInput!) {
+    saveStandardsAnswer(assessmentId: $a, standardNumber: $n, version: $v, input: $i) {
+      answer { standardNumber level version } assessmentVersion } }";
+
+async fn save(app: &TestApp, token: &str, assessment: &str, number: i64, version: i64, input: Value) -> (u16, Value) {
+    app.gql_as(token, SAVE, json!({ "a": assessment, "n": number, "v": version, "i": input })).await
+}
+
+/// Answers every unanswered applicable standard of `assessment` with `level` (a
+/// "not applicable" with a reason); returns the assessment's version after.
+async fn answer_all(app: &TestApp, token: &str, assessment: &Value, level: &str) -> i64 {
+    let id = assessment["id"].as_str().unwrap();
+    let mut version = assessment["version"].as_i64().unwrap();
+    for n in assessment["unanswered"].as_array().unwrap() {
+        let input = if level == "NOT_APPLICABLE" {
+            json!({ "level": level, "notApplicableReason": "We do not run this kind of program." })
+        } else {
+            json!({ "level": level, "evidenceNote": "Policy manual, chapter 3.", "evidenceRefs": ["Policy manual 2026"] })
+        };
+        let existing = assessment["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["standardNumber"] == *n)
+            .map_or(0, |a| a["version"].as_i64().unwrap());
+        let (_, body) = save(app, token, id, n.as_i64().unwrap(), existing, input).await;
+        assert!(body.get("errors").is_none(), "{body}");
+        version = body["data"]["saveStandardsAnswer"]["assessmentVersion"].as_i64().unwrap();
+    }
+    version
+}
+
+async fn submit(app: &TestApp, token: &str, id: &str, version: i64) -> (u16, Value) {
+    app.gql_as(
+        token,
+        &format!(
+            "mutation($id: ID!, $v: Int!) {{ submitStandardsAssessment(id: $id, version: $v) {{ {ASSESSMENT} }} }}"
+        ),
+        json!({ "id": id, "v": version }),
+    )
+    .await
+}
+
+async fn read(app: &TestApp, token: &str, id: &str) -> (u16, Value) {
+    app.gql_as(
+        token,
+        &format!("query($id: ID!) {{ standardsAssessment(id: $id) {{ {ASSESSMENT} }} }}"),
+        json!({ "id": id }),
+    )
+    .await
+}
+
+const DECIDE: &str = "mutation($a: ID!, $n: Int!, $d: StandardsDecision!, $c: String) {
+    reviewStandard(assessmentId: $a, standardNumber: $n, decision: $d, comment: $c) { standardNumber decision comment } }";
+
+async fn decide(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    number: i64,
+    decision: &str,
+    comment: Option<&str>,
+) -> (u16, Value) {
+    app.gql_as(token, DECIDE, json!({ "a": id, "n": number, "d": decision, "c": comment })).await
+}
+
+const COMPLETE: &str = "mutation($a: ID!, $from: NaiveDate, $until: NaiveDate) {
+    completeStandardsReview(assessmentId: $a, validFrom: $from, validUntil: $until) {
+      id status reviewedBy outcome { serviceAreas validFrom validUntil } } }";
+
+async fn complete(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    from: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+) -> (u16, Value) {
+    app.gql_as(token, COMPLETE, json!({ "a": id, "from": from, "until": until })).await
+}
+
+/// Accepts every standard of a submitted version and completes the review.
+async fn accept_all(app: &TestApp, token: &str, id: &str) -> Value {
+    let (_, body) = read(app, token, id).await;
+    for n in body["data"]["standardsAssessment"]["undecided"].as_array().unwrap() {
+        let (_, decided) = decide(app, token, id, n.as_i64().unwrap(), "ACCEPTED", None).await;
+        assert!(decided.get("errors").is_none(), "{decided}");
+    }
+    let (_, done) = complete(app, token, id, None, None).await;
+    assert!(done.get("errors").is_none(), "{done}");
+    done["data"]["completeStandardsReview"].clone()
+}
+
+/// A whole self-assessment at `level`, submitted; returns its id.
+async fn submitted(app: &TestApp, token: &str, org: &str, level: &str) -> String {
+    let draft = start(app, token, org).await;
+    let version = answer_all(app, token, &draft, level).await;
+    let (_, body) = submit(app, token, draft["id"].as_str().unwrap(), version).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    draft["id"].as_str().unwrap().to_owned()
+}
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+fn numbers(value: &Value) -> Vec<i64> {
+    value.as_array().unwrap().iter().map(|n| n.as_i64().or_else(|| n["number"].as_i64()).unwrap()).collect()
+}
+
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn an_organization_assesses_itself_and_a_reviewer_accepts() {
+    let w = world().await;
+    let app = &w.app;
+    // The scope follows the listing's needs; the organization removes crisis response.
+    let scope_query = "query($o: ID!) { standardsScope(organizationId: $o) { area implied provided choice { provided reason setBy } } }";
+    let scope = app.data_as(&w.coord_a, scope_query, json!({ "o": w.org_a })).await["standardsScope"].clone();
+    let provided: Vec<&str> = scope
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["provided"] == true)
+        .map(|s| s["area"].as_str().unwrap())
+        .collect();
+    assert_eq!(provided, ["HOTLINE", "CRISIS_RESPONSE", "SHELTER_HOUSING"]);
+    let set = "mutation($o: ID!, $a: StandardServiceArea!, $p: Boolean, $r: String) {
+        setStandardsServiceArea(organizationId: $o, area: $a, provided: $p, reason: $r) { area implied provided choice { provided reason } } }";
+    let changed = app
+        .data_as(
+            &w.coord_a,
+            set,
+            json!({ "o": w.org_a, "a": "CRISIS_RESPONSE", "p": false, "r": "Our line refers callers; we do not respond in person." }),
+        )
+        .await["setStandardsServiceArea"]
+        .clone();
+    let crisis = changed.as_array().unwrap().iter().find(|s| s["area"] == "CRISIS_RESPONSE").unwrap().clone();
+    assert_eq!((crisis["implied"].clone(), crisis["provided"].clone()), (json!(true), json!(false)));
+    assert_eq!(crisis["choice"]["provided"], false);
+
+    // A draft covers the 26 foundational standards, 6 hotline and 8 shelter ones.
+    let draft = start(app, &w.coord_a, &w.org_a).await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    assert_eq!((draft["number"].clone(), draft["status"].clone()), (json!(1), json!("DRAFT")));
+    assert_eq!(draft["serviceAreas"], json!(["HOTLINE", "SHELTER_HOUSING"]));
+    assert_eq!(numbers(&draft["applicableStandards"]).len(), 40);
+    assert!(!numbers(&draft["applicableStandards"]).contains(&33), "no crisis-response standard");
+    // Only one open version at a time.
+    let (_, again) = app
+        .gql_as(
+            &w.coord_a,
+            "mutation($o: ID!) { startStandardsAssessment(organizationId: $o) { id } }",
+            json!({ "o": w.org_a }),
+        )
+        .await;
+    assert_eq!(error_code(&again), "CONFLICT", "{again}");
+
+    // Saved answer by answer, with optimistic concurrency.
+    let (_, first) = save(app, &w.staff_a, &id, 1, 0, json!({ "evidenceNote": "Code of ethics adopted 2024." })).await;
+    assert_eq!(first["data"]["saveStandardsAnswer"]["answer"]["version"], 1, "{first}");
+    let (_, stale) = save(app, &w.coord_a, &id, 1, 0, json!({ "level": "MEETS" })).await;
+    assert_eq!(error_code(&stale), "CONFLICT", "{stale}");
+    let (_, second) =
+        save(app, &w.coord_a, &id, 1, 1, json!({ "level": "EXCEEDS", "evidenceRefs": ["Board minutes 2026-03"] }))
+            .await;
+    assert_eq!(second["data"]["saveStandardsAnswer"]["answer"]["level"], "EXCEEDS", "{second}");
+    // A standard of a service area the organization does not provide is refused.
+    let (_, outside) = save(app, &w.coord_a, &id, 33, 0, json!({ "level": "MEETS" })).await;
+    assert_eq!(error_code(&outside), "BAD_USER_INPUT");
+    assert_eq!(outside["errors"][0]["extensions"]["field"], "standardNumber");
+
+    // Submitting with answers missing names them and changes nothing.
+    let (_, now) = read(app, &w.coord_a, &id).await;
+    let now = now["data"]["standardsAssessment"].clone();
+    assert_eq!(now["unanswered"].as_array().unwrap().len(), 39);
+    let (_, early) = submit(app, &w.coord_a, &id, now["version"].as_i64().unwrap()).await;
+    assert_eq!(error_code(&early), "BAD_USER_INPUT", "{early}");
+    assert_eq!(early["errors"][0]["extensions"]["field"], "answers");
+    let message = early["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("2, 3, 4") && message.contains("54"), "{message}");
+    let (_, still) = read(app, &w.coord_a, &id).await;
+    assert_eq!(still["data"]["standardsAssessment"]["status"], "DRAFT");
+
+    // Standard 54 does not apply to an adults-only shelter (with a reason); the rest meet.
+    let (_, na) = save(
+        app,
+        &w.coord_a,
+        &id,
+        54,
+        0,
+        json!({ "level": "NOT_APPLICABLE", "notApplicableReason": "Adults only; minors are referred per Standard 40." }),
+    )
+    .await;
+    assert!(na.get("errors").is_none(), "{na}");
+    let (_, now) = read(app, &w.coord_a, &id).await;
+    let version = answer_all(app, &w.coord_a, &now["data"]["standardsAssessment"], "MEETS").await;
+    let (_, stale_submit) = submit(app, &w.coord_a, &id, version - 1).await;
+    assert_eq!(error_code(&stale_submit), "CONFLICT");
+    let (_, done) = submit(app, &w.coord_a, &id, version).await;
+    let done = done["data"]["submitStandardsAssessment"].clone();
+    assert_eq!(done["status"], "SUBMITTED");
+    assert_eq!(
+        done["levelCounts"],
+        json!({ "exceeds": 1, "meets": 38, "doesNotMeet": 0, "notApplicable": 1, "unanswered": 0 })
+    );
+    // Submitted versions do not change.
+    let (_, late) = save(app, &w.coord_a, &id, 2, 1, json!({ "level": "EXCEEDS" })).await;
+    assert_eq!(error_code(&late), "CONFLICT", "{late}");
+
+    // The reviewer's queue has it; the reviewer accepts every standard.
+    let queue = app.data_as(&w.reviewer, "{ standardsReviewQueue { id status } }", json!({})).await;
+    assert_eq!(queue["standardsReviewQueue"], json!([{ "id": id, "status": "SUBMITTED" }]));
+    let (_, unfinished) = complete(app, &w.reviewer, &id, None, None).await;
+    assert_eq!(error_code(&unfinished), "BAD_USER_INPUT");
+    assert_eq!(unfinished["errors"][0]["extensions"]["field"], "decisions");
+    let accepted = accept_all(app, &w.reviewer, &id).await;
+    assert_eq!(accepted["status"], "ACCEPTED");
+    assert_eq!(accepted["reviewedBy"], w.reviewer_id);
+    let until = lantern::standards::default_valid_until(today());
+    assert_eq!(
+        accepted["outcome"],
+        json!({ "serviceAreas": ["HOTLINE", "SHELTER_HOUSING"], "validFrom": today().to_string(), "validUntil": until.to_string() })
+    );
+    let queue = app.data_as(&w.reviewer, "{ standardsReviewQueue { id } }", json!({})).await;
+    assert_eq!(queue["standardsReviewQueue"], json!([]));
+
+    // The outcome is public.
+    let vetted = app
+        .data(
+            "query($o: ID!) { vettedServiceAreas(organizationId: $o) { area validFrom validUntil } }",
+            json!({ "o": w.org_a }),
+        )
+        .await;
+    assert_eq!(
+        vetted["vettedServiceAreas"],
+        json!([
+            { "area": "HOTLINE", "validFrom": today().to_string(), "validUntil": until.to_string() },
+            { "area": "SHELTER_HOUSING", "validFrom": today().to_string(), "validUntil": until.to_string() }
+        ])
+    );
+
+    // The next version starts from this one's answers: progress shows from version to version.
+    let next = start(app, &w.coord_a, &w.org_a).await;
+    assert_eq!((next["number"].clone(), next["basedOnId"].clone()), (json!(2), json!(id)));
+    assert_eq!(next["unanswered"], json!([]));
+    assert_eq!(next["levelCounts"]["exceeds"], 1);
+    let one = next["answers"].as_array().unwrap().iter().find(|a| a["standardNumber"] == 1).unwrap().clone();
+    assert_eq!(
+        (one["level"].clone(), one["evidenceRefs"].clone()),
+        (json!("EXCEEDS"), json!(["Board minutes 2026-03"]))
+    );
+    assert_eq!(one["decision"], Value::Null, "a new version has no decisions yet");
+    let history = app
+        .data_as(
+            &w.coord_a,
+            "query($o: ID!) { standardsAssessments(organizationId: $o) { number status } }",
+            json!({ "o": w.org_a }),
+        )
+        .await;
+    assert_eq!(
+        history["standardsAssessments"],
+        json!([{ "number": 2, "status": "DRAFT" }, { "number": 1, "status": "ACCEPTED" }])
+    );
+
+    // Every step is in the audit log, by id only.
+    let db = app.sql().await;
+    let actions: Vec<String> = db
+        .query("SELECT DISTINCT action FROM audit_log WHERE action LIKE 'standards.%' ORDER BY 1", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "standards.answer.save",
+            "standards.area.set",
+            "standards.assessment.start",
+            "standards.assessment.submit",
+            "standards.decision.record",
+            "standards.review.complete",
+            "standards.reviewer.grant"
+        ]
+    );
+    let decisions: i64 = db
+        .query_one(
+            "SELECT count(*) FROM audit_log WHERE action = 'standards.decision.record' AND target_id = $1",
+            &[&id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(decisions, 40, "every decision is audited");
+}
+
+#[tokio::test]
+async fn a_returned_standard_sends_the_assessment_back_and_the_next_version_revises_it() {
+    let w = world().await;
+    let app = &w.app;
+    let id = submitted(app, &w.coord_a, &w.org_a, "MEETS").await;
+    let (_, no_comment) = decide(app, &w.reviewer, &id, 49, "RETURNED", None).await;
+    assert_eq!(error_code(&no_comment), "BAD_USER_INPUT");
+    assert_eq!(no_comment["errors"][0]["extensions"]["field"], "comment");
+    let (_, returned) =
+        decide(app, &w.reviewer, &id, 49, "RETURNED", Some("Please attach the last fire inspection.")).await;
+    assert_eq!(returned["data"]["reviewStandard"]["decision"], "RETURNED", "{returned}");
+    let (_, outside) = decide(app, &w.reviewer, &id, 45, "ACCEPTED", None).await;
+    assert_eq!(
+        outside["errors"][0]["extensions"]["field"], "standardNumber",
+        "peer support is not assessed: {outside}"
+    );
+    let done = accept_all(app, &w.reviewer, &id).await;
+    assert_eq!((done["status"].clone(), done["outcome"].clone()), (json!("RETURNED"), Value::Null));
+    // A decision on a completed review is refused.
+    let (_, late) = decide(app, &w.reviewer, &id, 1, "ACCEPTED", None).await;
+    assert_eq!(error_code(&late), "CONFLICT");
+
+    // The organization sees the comment, revises in version 2; nothing is vetted.
+    let (_, seen) = read(app, &w.coord_a, &id).await;
+    let answers = seen["data"]["standardsAssessment"]["answers"].as_array().unwrap().clone();
+    let s49 = answers.iter().find(|a| a["standardNumber"] == 49).unwrap();
+    assert_eq!(s49["decision"]["comment"], "Please attach the last fire inspection.");
+    let vetted =
+        app.data("query($o: ID!) { vettedServiceAreas(organizationId: $o) { area } }", json!({ "o": w.org_a })).await;
+    assert_eq!(vetted["vettedServiceAreas"], json!([]));
+    let next = start(app, &w.coord_a, &w.org_a).await;
+    assert_eq!(next["basedOnId"], json!(id));
+    let s49 = next["answers"].as_array().unwrap().iter().find(|a| a["standardNumber"] == 49).unwrap().clone();
+    let (_, revised) = save(
+        app,
+        &w.coord_a,
+        next["id"].as_str().unwrap(),
+        49,
+        s49["version"].as_i64().unwrap(),
+        json!({ "level": "MEETS", "evidenceRefs": ["Fire inspection 2026-10"] }),
+    )
+    .await;
+    assert!(revised.get("errors").is_none(), "{revised}");
+
+    // A shelter standard not met, accepted as such: vetted for the hotline only. A
+    // foundational one not met: vetted for nothing.
+    let w2 = world().await;
+    let draft = start(&w2.app, &w2.coord_a, &w2.org_a).await;
+    let id2 = draft["id"].as_str().unwrap().to_owned();
+    save(&w2.app, &w2.coord_a, &id2, 49, 0, json!({ "level": "DOES_NOT_MEET", "evidenceNote": "Repairs scheduled." }))
+        .await;
+    let (_, now) = read(&w2.app, &w2.coord_a, &id2).await;
+    let version = answer_all(&w2.app, &w2.coord_a, &now["data"]["standardsAssessment"], "MEETS").await;
+    submit(&w2.app, &w2.coord_a, &id2, version).await;
+    let done = accept_all(&w2.app, &w2.reviewer, &id2).await;
+    assert_eq!(done["outcome"]["serviceAreas"], json!(["HOTLINE", "CRISIS_RESPONSE"]));
+}
+
+#[tokio::test]
+async fn assessments_are_seen_by_their_organization_and_reviewers_only() {
+    let w = world().await;
+    let app = &w.app;
+    let draft = start(app, &w.coord_a, &w.org_a).await;
+    let draft_id = draft["id"].as_str().unwrap().to_owned();
+    let list = "query($o: ID!) { standardsAssessments(organizationId: $o) { id status } }";
+    let scope = "query($o: ID!) { standardsScope(organizationId: $o) { area } }";
+
+    // Another organization, a lower role, anonymous.
+    let (_, other) = app.gql_as(&w.coord_b, list, json!({ "o": w.org_a })).await;
+    assert_eq!(error_code(&other), "FORBIDDEN");
+    let (_, other) = read(app, &w.coord_b, &draft_id).await;
+    assert_eq!(error_code(&other), "NOT_FOUND", "another organization's draft does not exist for it");
+    let (_, other) = app.gql_as(&w.coord_b, scope, json!({ "o": w.org_a })).await;
+    assert_eq!(error_code(&other), "FORBIDDEN");
+    for (who, token) in [("MDT viewer", &w.mdt_a)] {
+        let (_, body) = app.gql_as(token, list, json!({ "o": w.org_a })).await;
+        assert_eq!(error_code(&body), "FORBIDDEN", "{who}");
+        let (_, body) = read(app, token, &draft_id).await;
+        assert_eq!(error_code(&body), "FORBIDDEN", "{who}");
+    }
+    let anonymous = app.gql(list, json!({ "o": w.org_a })).await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+    let anonymous = app
+        .gql(&format!("query($id: ID!) {{ standardsAssessment(id: $id) {{ id }} }}"), json!({ "id": draft_id }))
+        .await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+    // An advocate of the organization reads but does not write.
+    let (_, body) = app.gql_as(&w.advocate_a, list, json!({ "o": w.org_a })).await;
+    assert_eq!(body["data"]["standardsAssessments"][0]["id"], json!(draft_id));
+    let (_, body) = save(app, &w.advocate_a, &draft_id, 1, 0, json!({ "level": "MEETS" })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
+    for token in [&w.advocate_a, &w.mdt_a, &w.coord_b] {
+        let (_, body) = app
+            .gql_as(
+                token,
+                "mutation($o: ID!) { startStandardsAssessment(organizationId: $o) { id } }",
+                json!({ "o": w.org_a }),
+            )
+            .await;
+        assert_eq!(error_code(&body), "FORBIDDEN");
+    }
+    let (_, body) = save(app, &w.coord_b, &draft_id, 1, 0, json!({ "level": "MEETS" })).await;
+    assert_eq!(error_code(&body), "NOT_FOUND");
+
+    // Reviewers and network admins do not see a draft ...
+    for token in [&w.reviewer, &w.admin] {
+        let (_, body) = read(app, token, &draft_id).await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
+        let (_, body) = app.gql_as(token, list, json!({ "o": w.org_a })).await;
+        assert_eq!(body["data"]["standardsAssessments"], json!([]), "{body}");
+    }
+    // ... but read it once submitted; other members still do not.
+    let version = answer_all(app, &w.coord_a, &draft, "MEETS").await;
+    submit(app, &w.coord_a, &draft_id, version).await;
+    for token in [&w.reviewer, &w.admin] {
+        let (_, body) = read(app, token, &draft_id).await;
+        assert_eq!(body["data"]["standardsAssessment"]["status"], "SUBMITTED", "{body}");
+    }
+    let (_, body) = read(app, &w.coord_b, &draft_id).await;
+    assert_eq!(error_code(&body), "NOT_FOUND");
+    let (_, body) = app.gql_as(&w.coord_b, "{ standardsReviewQueue { id } }", json!({})).await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "not a reviewer");
+
+    // The outcome is for everyone, anonymous callers too.
+    accept_all(app, &w.reviewer, &draft_id).await;
+    let vetted = "query($o: ID!) { vettedServiceAreas(organizationId: $o) { area } }";
+    let anonymous = app.data(vetted, json!({ "o": w.org_a })).await;
+    assert_eq!(anonymous["vettedServiceAreas"].as_array().unwrap().len(), 3);
+    let other = app.data_as(&w.coord_b, vetted, json!({ "o": w.org_a })).await;
+    assert_eq!(other, anonymous);
+}
+
+#[tokio::test]
+async fn a_reviewer_cannot_review_their_own_organization() {
+    let w = world().await;
+    let app = &w.app;
+    // The reviewer joins organization A as well (acting for their own organization still).
+    app.data_as(
+        &w.admin,
+        "mutation($u: ID!, $o: ID!) { setMembership(userId: $u, organizationId: $o, role: ADVOCATE) }",
+        json!({ "u": w.reviewer_id, "o": w.org_a }),
+    )
+    .await;
+    let id = submitted(app, &w.coord_a, &w.org_a, "MEETS").await;
+    let (_, own) = decide(app, &w.reviewer, &id, 1, "ACCEPTED", None).await;
+    assert_eq!(error_code(&own), "FORBIDDEN", "{own}");
+    let (_, own) = complete(app, &w.reviewer, &id, None, None).await;
+    assert_eq!(error_code(&own), "FORBIDDEN", "{own}");
+    let queue = app.data_as(&w.reviewer, "{ standardsReviewQueue { id } }", json!({})).await;
+    assert_eq!(queue["standardsReviewQueue"], json!([]), "not in their queue");
+
+    // A network admin who belongs to the organization may not either.
+    let admin_id = app.data_as(&w.admin, "{ me { user { id } } }", json!({})).await["me"]["user"]["id"].clone();
+    app.data_as(
+        &w.admin,
+        "mutation($u: ID!, $o: ID!) { setMembership(userId: $u, organizationId: $o, role: COORDINATOR) }",
+        json!({ "u": admin_id, "o": w.org_a }),
+    )
+    .await;
+    let (_, own) = decide(app, &w.admin, &id, 1, "ACCEPTED", None).await;
+    assert_eq!(error_code(&own), "FORBIDDEN", "{own}");
+
+    // Not a reviewer at all, or no longer one.
+    let (_, body) = decide(app, &w.coord_b, &id, 1, "ACCEPTED", None).await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
+    let other = app.organization(&w.admin, "Another Review Org (test)").await;
+    let (second_id, _, second) = app.member(&w.admin, &other, "MDT_VIEWER").await;
+    let grant = "mutation($u: ID!) { grantStandardsReviewer(userId: $u) { userId displayName grantedBy } }";
+    let (_, by_coordinator) = app.gql_as(&w.coord_b, grant, json!({ "u": second_id })).await;
+    assert_eq!(error_code(&by_coordinator), "FORBIDDEN", "only network admins grant");
+    let granted = app.data_as(&w.admin, grant, json!({ "u": second_id })).await;
+    assert_eq!(granted["grantStandardsReviewer"]["grantedBy"], admin_id);
+    let listed = app.data_as(&w.coord_b, "{ standardsReviewers { userId } }", json!({})).await;
+    let listed: Vec<&str> =
+        listed["standardsReviewers"].as_array().unwrap().iter().map(|r| r["userId"].as_str().unwrap()).collect();
+    assert_eq!(listed, [w.reviewer_id.as_str(), second_id.as_str()], "visible to network members");
+    let (_, ok) = decide(app, &second, &id, 1, "ACCEPTED", None).await;
+    assert_eq!(ok["data"]["reviewStandard"]["decision"], "ACCEPTED", "{ok}");
+    app.data_as(&w.admin, "mutation($u: ID!) { revokeStandardsReviewer(userId: $u) }", json!({ "u": second_id })).await;
+    let (_, revoked) = decide(app, &second, &id, 2, "ACCEPTED", None).await;
+    assert_eq!(error_code(&revoked), "FORBIDDEN");
+    let anonymous = app.gql(DECIDE, json!({ "a": id, "n": 1, "d": "ACCEPTED" })).await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+    let db = app.sql().await;
+    let grants: i64 = db
+        .query_one(
+            "SELECT count(*) FROM audit_log WHERE action IN ('standards.reviewer.grant', 'standards.reviewer.revoke')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(grants, 3, "every grant and revocation is audited");
+    let _ = w.reviewer_org;
+}
+
+#[tokio::test]
+async fn an_outcome_is_in_force_through_the_day_before_its_anniversary() {
+    let w = world().await;
+    let app = &w.app;
+    let db = app.sql().await;
+    // The first day from which the default outcome ends exactly today, and the day before.
+    let today = today();
+    let ends_today = (0..400)
+        .map(|d| today - Duration::days(d))
+        .find(|from| lantern::standards::default_valid_until(*from) == today)
+        .unwrap();
+    let ended_yesterday = ends_today - Duration::days(1);
+    assert_eq!(lantern::standards::default_valid_until(ended_yesterday), today - Duration::days(1));
+
+    let vetted = "query($o: ID!) { vettedServiceAreas(organizationId: $o) { area validFrom validUntil } }";
+    let (_, _, staff_b) = app.member(&w.admin, &w.org_b, "PROVIDER_STAFF").await;
+    listing(
+        app,
+        &staff_b,
+        "Second Street Shelter (synthetic)",
+        &["acute.housing", "acute.emergency_response_24h"],
+        None,
+    )
+    .await;
+    for (org, coordinator, from, in_force) in [
+        (w.org_a.clone(), w.coord_a.clone(), ends_today, true),
+        (w.org_b.clone(), w.coord_b.clone(), ended_yesterday, false),
+    ] {
+        let id = submitted(app, &coordinator, &org, "MEETS").await;
+        let (_, body) = read(app, &w.reviewer, &id).await;
+        for n in body["data"]["standardsAssessment"]["undecided"].as_array().unwrap() {
+            decide(app, &w.reviewer, &id, n.as_i64().unwrap(), "ACCEPTED", None).await;
+        }
+        // An outcome starts no earlier than the submission ...
+        let (_, early) = complete(app, &w.reviewer, &id, Some(from), None).await;
+        assert_eq!(early["errors"][0]["extensions"]["field"], "validFrom", "{early}");
+        // ... so the submission moves back to that day (the owner may; the service may not).
+        db.batch_execute(&format!(
+            "ALTER TABLE standards_assessments DISABLE TRIGGER standards_assessment_guard;
+             UPDATE standards_assessments SET submitted_at = '{from}'::date WHERE id = '{id}';
+             ALTER TABLE standards_assessments ENABLE TRIGGER standards_assessment_guard;"
+        ))
+        .await
+        .unwrap();
+        // A longer validity than a year is refused, as is a start in the future.
+        let (_, long) = complete(app, &w.reviewer, &id, Some(from), Some(today + Duration::days(400))).await;
+        assert_eq!(long["errors"][0]["extensions"]["field"], "validUntil", "{long}");
+        let (_, future) = complete(app, &w.reviewer, &id, Some(today + Duration::days(1)), None).await;
+        assert_eq!(future["errors"][0]["extensions"]["field"], "validFrom", "{future}");
+        let (_, done) = complete(app, &w.reviewer, &id, Some(from), None).await;
+        let outcome = &done["data"]["completeStandardsReview"]["outcome"];
+        assert_eq!(outcome["validFrom"], from.to_string(), "{done}");
+        let until = if in_force { today } else { today - Duration::days(1) };
+        assert_eq!(outcome["validUntil"], until.to_string());
+        let shown = app.data(vetted, json!({ "o": org })).await["vettedServiceAreas"].as_array().unwrap().len();
+        assert_eq!(shown, if in_force { 3 } else { 0 }, "from {from}: in force today = {in_force}");
+    }
+    // A reviewer may set an earlier last day.
+    let id = submitted(app, &w.coord_a, &w.org_a, "MEETS").await;
+    let (_, body) = read(app, &w.reviewer, &id).await;
+    for n in body["data"]["standardsAssessment"]["undecided"].as_array().unwrap() {
+        decide(app, &w.reviewer, &id, n.as_i64().unwrap(), "ACCEPTED", None).await;
+    }
+    let (_, done) = complete(app, &w.reviewer, &id, None, Some(today + Duration::days(90))).await;
+    assert_eq!(
+        done["data"]["completeStandardsReview"]["outcome"]["validUntil"],
+        (today + Duration::days(90)).to_string()
+    );
+    let shown = app.data(vetted, json!({ "o": w.org_a })).await;
+    assert_eq!(
+        shown["vettedServiceAreas"][0]["validUntil"],
+        (today + Duration::days(90)).to_string(),
+        "the later review is in force"
+    );
+}

@@ -3,6 +3,7 @@
 //! security), renewal to the day, the capacity checklist, the aggregate against an
 //! independent count, and bad input.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{Duration, NaiveDate, Utc};
@@ -854,4 +855,334 @@ async fn an_outcome_is_in_force_through_the_day_before_its_anniversary() {
         (today + Duration::days(90)).to_string(),
         "the later review is in force"
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// The capacity checklist, and row-level security underneath.
+
+const CHECKLIST: &str = "query($o: ID!) { capacityChecklist(organizationId: $o) {
+    sections { items { code answer { status note version } } }
+    review { capacity gapsAndLimits priorities resourcesNeeded version }
+    goals { id goal actionSteps organizationsEngaged { organization responsibilities } timeline nextSteps resourcesNeeded version } } }";
+const SAVE_ITEM: &str = "mutation($o: ID!, $c: String!, $v: Int!, $i: CapacityChecklistAnswerInput!) {
+    saveCapacityChecklistAnswer(organizationId: $o, itemCode: $c, version: $v, input: $i) { status note version } }";
+const REVIEW: &str = "mutation($o: ID!, $v: Int!, $i: CapacityReviewInput!) {
+    updateCapacityReview(organizationId: $o, version: $v, input: $i) { capacity gapsAndLimits priorities resourcesNeeded version } }";
+const NEW_GOAL: &str = "mutation($o: ID!, $i: CapacityGoalInput!) { createCapacityGoal(organizationId: $o, input: $i) {
+    id goal actionSteps organizationsEngaged { organization responsibilities } timeline nextSteps resourcesNeeded version } }";
+const EDIT_GOAL: &str =
+    "mutation($id: ID!, $v: Int!, $i: CapacityGoalInput!) { updateCapacityGoal(id: $id, version: $v, input: $i) {
+    id goal actionSteps timeline version } }";
+
+/// Runs `sql` as the service role in a transaction acting for `org` (and `user`), as
+/// `lantern::db::rls` does, then rolls back: what it returned, or "refused".
+async fn as_service(db: &tokio_postgres::Client, org: &str, user: &str, sql: &str) -> String {
+    db.batch_execute("BEGIN").await.unwrap();
+    db.execute("SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true)", &[&org, &user])
+        .await
+        .unwrap();
+    let result = db.query(sql, &[]).await;
+    db.batch_execute("ROLLBACK").await.unwrap();
+    match result {
+        Ok(rows) if rows.len() == 1 && rows[0].len() == 1 => {
+            rows[0].try_get::<_, i64>(0).map(|n| n.to_string()).unwrap_or_else(|_| "1 rows".into())
+        }
+        Ok(rows) => format!("{} rows", rows.len()),
+        Err(e) if e.code().map(|c| c.code()) == Some("42501") => "refused".into(),
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+async fn user_id(app: &TestApp, token: &str) -> String {
+    app.data_as(token, "{ me { user { id } } }", json!({})).await["me"]["user"]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_capacity_checklist_is_private_to_its_organization_and_network_admins() {
+    let w = world().await;
+    let app = &w.app;
+    let o = json!(w.org_a);
+    let saved = app
+        .data_as(&w.coord_a, SAVE_ITEM, json!({ "o": o, "c": "screening.1", "v": 0, "i": { "status": "IN_PROGRESS", "note": "New intake form from January." } }))
+        .await;
+    assert_eq!(saved["saveCapacityChecklistAnswer"]["version"], 1);
+    let (_, stale) = app
+        .gql_as(&w.staff_a, SAVE_ITEM, json!({ "o": o, "c": "screening.1", "v": 0, "i": { "status": "YES" } }))
+        .await;
+    assert_eq!(error_code(&stale), "CONFLICT");
+    app.data_as(&w.staff_a, SAVE_ITEM, json!({ "o": o, "c": "role.1", "v": 0, "i": { "note": "Emergency shelter for adults;\nhotline around the clock." } }))
+        .await;
+    let review = app
+        .data_as(
+            &w.coord_a,
+            REVIEW,
+            json!({ "o": o, "v": 0, "i": { "capacity": "Twelve beds.", "priorities": "Spanish-speaking staff." } }),
+        )
+        .await;
+    assert_eq!(review["updateCapacityReview"]["version"], 1);
+    let review = app.data_as(&w.coord_a, REVIEW, json!({ "o": o, "v": 1, "i": { "capacity": "" } })).await;
+    assert_eq!(
+        review["updateCapacityReview"],
+        json!({ "capacity": null, "gapsAndLimits": null, "priorities": "Spanish-speaking staff.", "resourcesNeeded": null, "version": 2 })
+    );
+    let goal = app
+        .data_as(
+            &w.coord_a,
+            NEW_GOAL,
+            json!({ "o": o, "i": { "goal": "Screen every intake for trafficking", "actionSteps": "Adopt a screening tool.\nTrain staff.",
+                "organizationsEngaged": [{ "organization": "County DSS", "responsibilities": "Share its screening tool" }],
+                "timeline": "By June", "nextSteps": "Pick a tool", "resourcesNeeded": "Training time" } }),
+        )
+        .await["createCapacityGoal"]
+        .clone();
+    let goal_id = goal["id"].as_str().unwrap().to_owned();
+    let edited =
+        app.data_as(&w.coord_a, EDIT_GOAL, json!({ "id": goal_id, "v": 1, "i": { "timeline": "By May" } })).await;
+    assert_eq!(edited["updateCapacityGoal"]["timeline"], "By May");
+    assert_eq!(edited["updateCapacityGoal"]["actionSteps"], "Adopt a screening tool.\nTrain staff.");
+    let other =
+        app.data_as(&w.coord_a, NEW_GOAL, json!({ "o": o, "i": { "goal": "Sign an MOU with the county team" } })).await;
+    let other_id = other["createCapacityGoal"]["id"].clone();
+    app.data_as(
+        &w.coord_a,
+        "mutation($id: ID!) { archiveCapacityGoal(id: $id, version: 1) }",
+        json!({ "id": other_id }),
+    )
+    .await;
+
+    let own = app.data_as(&w.advocate_a, CHECKLIST, json!({ "o": o })).await;
+    let goals = own["capacityChecklist"]["goals"].as_array().unwrap();
+    assert_eq!(goals.len(), 1, "the archived goal is gone");
+    assert_eq!(goals[0]["organizationsEngaged"][0]["organization"], "County DSS");
+    // A network admin reads it too.
+    let admin_view = app.data_as(&w.admin, CHECKLIST, json!({ "o": o })).await;
+    assert_eq!(admin_view, own);
+
+    // Everyone else: another organization, a lower role, a reviewer, anonymous.
+    for (who, token) in [("another organization", &w.coord_b), ("MDT viewer", &w.mdt_a), ("reviewer", &w.reviewer)] {
+        let (_, body) = app.gql_as(token, CHECKLIST, json!({ "o": o })).await;
+        assert_eq!(error_code(&body), "FORBIDDEN", "{who} reads: {body}");
+    }
+    assert_eq!(error_code(&app.gql(CHECKLIST, json!({ "o": o })).await), "UNAUTHENTICATED");
+    // Writes: only the organization's coordinators and provider staff.
+    for (who, token) in [
+        ("another organization", &w.coord_b),
+        ("advocate", &w.advocate_a),
+        ("MDT viewer", &w.mdt_a),
+        ("network admin", &w.admin),
+    ] {
+        let (_, body) =
+            app.gql_as(token, SAVE_ITEM, json!({ "o": o, "c": "screening.1", "v": 1, "i": { "status": "YES" } })).await;
+        assert_eq!(error_code(&body), "FORBIDDEN", "{who} writes: {body}");
+        let (_, body) = app.gql_as(token, REVIEW, json!({ "o": o, "v": 2, "i": { "capacity": "x" } })).await;
+        assert_eq!(error_code(&body), "FORBIDDEN", "{who} writes the review: {body}");
+        let (_, body) = app.gql_as(token, NEW_GOAL, json!({ "o": o, "i": { "goal": "x" } })).await;
+        assert_eq!(error_code(&body), "FORBIDDEN", "{who} adds a goal: {body}");
+    }
+    let (_, body) =
+        app.gql_as(&w.coord_b, EDIT_GOAL, json!({ "id": goal_id, "v": 2, "i": { "goal": "taken over" } })).await;
+    assert_eq!(error_code(&body), "NOT_FOUND", "another organization's goal does not exist for it");
+    let (_, body) =
+        app.gql_as(&w.admin, EDIT_GOAL, json!({ "id": goal_id, "v": 2, "i": { "goal": "taken over" } })).await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "a network admin reads it, and does not write it");
+    let unchanged = app.data_as(&w.coord_a, CHECKLIST, json!({ "o": o })).await;
+    assert_eq!(unchanged, own, "nothing was written by anyone else");
+
+    // The database holds the same line for the service role on its own.
+    let (db, connection) = tokio_postgres::connect(&app.app_db_url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let admin_user = user_id(app, &w.admin).await;
+    let admin_org =
+        app.data_as(&w.admin, "{ me { organization { id } } }", json!({})).await["me"]["organization"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let coord_b_user = user_id(app, &w.coord_b).await;
+    let coord_a_user = user_id(app, &w.coord_a).await;
+    let a = &w.org_a;
+    let count = |table: &str| format!("SELECT count(*) FROM {table} WHERE organization_id = '{a}'");
+    let mut got = BTreeMap::new();
+    for table in ["capacity_checklist_answers", "capacity_reviews", "capacity_goals"] {
+        got.insert(format!("{table} by A"), as_service(&db, a, &coord_a_user, &count(table)).await);
+        got.insert(format!("{table} by B"), as_service(&db, &w.org_b, &coord_b_user, &count(table)).await);
+        got.insert(format!("{table} by an admin"), as_service(&db, &admin_org, &admin_user, &count(table)).await);
+        got.insert(format!("{table} by nobody"), as_service(&db, "", "", &count(table)).await);
+        // A coordinator of B claiming to be the admin's organization is not an admin there.
+        got.insert(format!("{table} by B posing"), as_service(&db, &admin_org, &coord_b_user, &count(table)).await);
+    }
+    let insert = format!(
+        "INSERT INTO capacity_checklist_answers (organization_id, item_code, status, updated_by) VALUES ('{a}', 'protocols.1', 'YES', '{coord_b_user}') RETURNING 1"
+    );
+    got.insert("B writes A's answer".into(), as_service(&db, &w.org_b, &coord_b_user, &insert).await);
+    got.insert(
+        "an admin writes A's answer".into(),
+        as_service(&db, &admin_org, &admin_user, &insert.replace(&coord_b_user, &admin_user)).await,
+    );
+    let update = format!("UPDATE capacity_goals SET goal = 'taken' WHERE organization_id = '{a}' RETURNING 1");
+    got.insert("B edits A's goals".into(), as_service(&db, &w.org_b, &coord_b_user, &update).await);
+    got.insert("an admin edits A's goals".into(), as_service(&db, &admin_org, &admin_user, &update).await);
+    let own_insert = format!(
+        "INSERT INTO capacity_checklist_answers (organization_id, item_code, status, updated_by) VALUES ('{a}', 'protocols.1', 'YES', '{coord_a_user}') RETURNING 1"
+    );
+    got.insert("A writes its own answer".into(), as_service(&db, a, &coord_a_user, &own_insert).await);
+    got.insert(
+        "A writes as someone else".into(),
+        as_service(&db, a, &coord_a_user, &own_insert.replace(&coord_a_user, &coord_b_user)).await,
+    );
+    let want: BTreeMap<String, String> = [
+        ("capacity_checklist_answers by A", "2"),
+        ("capacity_checklist_answers by B", "0"),
+        ("capacity_checklist_answers by an admin", "2"),
+        ("capacity_checklist_answers by nobody", "0"),
+        ("capacity_checklist_answers by B posing", "0"),
+        ("capacity_reviews by A", "1"),
+        ("capacity_reviews by B", "0"),
+        ("capacity_reviews by an admin", "1"),
+        ("capacity_reviews by nobody", "0"),
+        ("capacity_reviews by B posing", "0"),
+        ("capacity_goals by A", "2"),
+        ("capacity_goals by B", "0"),
+        ("capacity_goals by an admin", "2"),
+        ("capacity_goals by nobody", "0"),
+        ("capacity_goals by B posing", "0"),
+        ("B writes A's answer", "refused"),
+        ("an admin writes A's answer", "refused"),
+        ("B edits A's goals", "0 rows"),
+        ("an admin edits A's goals", "0 rows"),
+        ("A writes its own answer", "1 rows"),
+        ("A writes as someone else", "refused"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    assert_eq!(got, want);
+}
+
+#[tokio::test]
+async fn the_database_keeps_assessments_to_their_organization_and_reviewers() {
+    let w = world().await;
+    let app = &w.app;
+    let draft = start(app, &w.coord_a, &w.org_a).await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    save(app, &w.coord_a, &id, 1, 0, json!({ "level": "MEETS", "evidenceNote": "Ethics code." })).await;
+    let (db, connection) = tokio_postgres::connect(&app.app_db_url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let a = w.org_a.clone();
+    let (coord_a, coord_b, reviewer) =
+        (user_id(app, &w.coord_a).await, user_id(app, &w.coord_b).await, w.reviewer_id.clone());
+    let visible = |table: &str| format!("SELECT count(*) FROM {table} WHERE organization_id = '{a}'");
+    let answer = |user: &str| {
+        format!(
+            "INSERT INTO standards_answers (assessment_id, organization_id, standard_number, level, updated_by)
+             VALUES ('{id}', '{a}', 2, 'MEETS', '{user}') RETURNING 1"
+        )
+    };
+    let decision = |user: &str| {
+        format!(
+            "INSERT INTO standards_review_decisions (assessment_id, organization_id, standard_number, decision, decided_by)
+             VALUES ('{id}', '{a}', 1, 'ACCEPTED', '{user}') RETURNING 1"
+        )
+    };
+    let accept = format!(
+        "UPDATE standards_assessments SET status = 'ACCEPTED', reviewed_at = now(), reviewed_by = '{reviewer}' WHERE id = '{id}' RETURNING 1"
+    );
+    let reviewer_org = w.reviewer_org.clone();
+    let mut got = BTreeMap::new();
+    got.insert("A reads its draft", as_service(&db, &a, &coord_a, &visible("standards_answers")).await);
+    got.insert("B reads A's draft", as_service(&db, &w.org_b, &coord_b, &visible("standards_answers")).await);
+    got.insert(
+        "a reviewer reads A's draft",
+        as_service(&db, &reviewer_org, &reviewer, &visible("standards_assessments")).await,
+    );
+    got.insert("B answers in A's draft", as_service(&db, &w.org_b, &coord_b, &answer(&coord_b)).await);
+    got.insert("A answers in its draft", as_service(&db, &a, &coord_a, &answer(&coord_a)).await);
+    got.insert("a reviewer decides on a draft", as_service(&db, &reviewer_org, &reviewer, &decision(&reviewer)).await);
+    // Submitted: reviewers read and decide; the organization no longer writes; no one
+    // of the organization decides.
+    let (_, now) = read(app, &w.coord_a, &id).await;
+    let version = answer_all(app, &w.coord_a, &now["data"]["standardsAssessment"], "MEETS").await;
+    submit(app, &w.coord_a, &id, version).await;
+    got.insert(
+        "a reviewer reads it submitted",
+        as_service(&db, &reviewer_org, &reviewer, &visible("standards_assessments")).await,
+    );
+    got.insert("B reads it submitted", as_service(&db, &w.org_b, &coord_b, &visible("standards_assessments")).await);
+    got.insert(
+        "A changes a submitted answer",
+        as_service(
+            &db,
+            &a,
+            &coord_a,
+            &format!("UPDATE standards_answers SET level = 'EXCEEDS' WHERE assessment_id = '{id}' RETURNING 1"),
+        )
+        .await,
+    );
+    got.insert("a reviewer decides", as_service(&db, &reviewer_org, &reviewer, &decision(&reviewer)).await);
+    got.insert("a reviewer decides as another", as_service(&db, &reviewer_org, &reviewer, &decision(&coord_b)).await);
+    got.insert("B decides", as_service(&db, &w.org_b, &coord_b, &decision(&coord_b)).await);
+    got.insert("A decides on itself", as_service(&db, &a, &coord_a, &decision(&coord_a)).await);
+    got.insert("A accepts itself", as_service(&db, &a, &coord_a, &accept.replace(&reviewer, &coord_a)).await);
+    got.insert("B accepts A", as_service(&db, &w.org_b, &coord_b, &accept.replace(&reviewer, &coord_b)).await);
+    got.insert("a reviewer accepts", as_service(&db, &reviewer_org, &reviewer, &accept).await);
+    got.insert(
+        "a reviewer records an outcome",
+        as_service(
+            &db,
+            &reviewer_org,
+            &reviewer,
+            &format!(
+                "INSERT INTO standards_outcomes (assessment_id, organization_id, service_areas, valid_from, valid_until, decided_by)
+                 VALUES ('{id}', '{a}', '{{HOTLINE}}', current_date, current_date + 30, '{reviewer}') RETURNING 1"
+            ),
+        )
+        .await,
+    );
+    got.insert(
+        "A records its own outcome",
+        as_service(
+            &db,
+            &a,
+            &coord_a,
+            &format!(
+                "INSERT INTO standards_outcomes (assessment_id, organization_id, service_areas, valid_from, valid_until, decided_by)
+                 VALUES ('{id}', '{a}', '{{HOTLINE}}', current_date, current_date + 3650, '{coord_a}') RETURNING 1"
+            ),
+        )
+        .await,
+    );
+    got.insert(
+        "anyone changes an outcome",
+        as_service(
+            &db,
+            &reviewer_org,
+            &reviewer,
+            "UPDATE standards_outcomes SET valid_until = current_date + 3650 RETURNING 1",
+        )
+        .await,
+    );
+    let want: BTreeMap<&str, String> = [
+        ("A reads its draft", "1"),
+        ("B reads A's draft", "0"),
+        ("a reviewer reads A's draft", "0"),
+        ("B answers in A's draft", "refused"),
+        ("A answers in its draft", "1 rows"),
+        ("a reviewer decides on a draft", "refused"),
+        ("a reviewer reads it submitted", "1"),
+        ("B reads it submitted", "0"),
+        ("A changes a submitted answer", "0 rows"),
+        ("a reviewer decides", "1 rows"),
+        ("a reviewer decides as another", "refused"),
+        ("B decides", "refused"),
+        ("A decides on itself", "refused"),
+        ("A accepts itself", "0 rows"),
+        ("B accepts A", "0 rows"),
+        ("a reviewer accepts", "1 rows"),
+        ("a reviewer records an outcome", "1 rows"),
+        ("A records its own outcome", "refused"),
+        ("anyone changes an outcome", "refused"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_owned()))
+    .collect();
+    assert_eq!(got, want);
 }

@@ -1186,3 +1186,360 @@ async fn the_database_keeps_assessments_to_their_organization_and_reviewers() {
     .collect();
     assert_eq!(got, want);
 }
+
+// ---------------------------------------------------------------------------------------
+// The aggregate against an independent count over a fixture.
+
+/// Where a fixture organization's listings put it.
+#[derive(Clone, Copy)]
+enum Home {
+    /// A listing located at the county seat.
+    Located(&'static str),
+    /// Listings without a location serving these counties.
+    Serves(&'static [&'static str]),
+    /// No listing at all.
+    Nothing,
+}
+
+/// One outcome of a fixture organization: the areas assessed and vetted, the standards
+/// not at MEETS, and its days (relative to today), decided `decided_days_ago`.
+#[derive(Clone, Copy)]
+struct FixtureOutcome {
+    scope: &'static [&'static str],
+    vetted: &'static [&'static str],
+    levels: &'static [(i64, &'static str)],
+    window: (i64, i64),
+    decided_days_ago: i64,
+}
+
+#[derive(Clone, Copy)]
+struct FixtureOrg {
+    home: Home,
+    outcomes: &'static [FixtureOutcome],
+    archived: bool,
+}
+
+const NOW: (i64, i64) = (-30, 300);
+const fn outcome(
+    scope: &'static [&'static str],
+    vetted: &'static [&'static str],
+    levels: &'static [(i64, &'static str)],
+) -> FixtureOutcome {
+    FixtureOutcome { scope, vetted, levels, window: NOW, decided_days_ago: 30 }
+}
+const fn org(home: Home, outcomes: &'static [FixtureOutcome]) -> FixtureOrg {
+    FixtureOrg { home, outcomes, archived: false }
+}
+const HS: &[&str] = &["HOTLINE", "SHELTER_HOUSING"];
+const WAKE_FIPS: &str = "37183";
+
+const FIXTURE: &[FixtureOrg] = &[
+    org(Home::Located(WAKE_FIPS), &[outcome(HS, HS, &[(49, "NOT_APPLICABLE")])]),
+    org(Home::Located(WAKE_FIPS), &[outcome(HS, &[], &[(2, "DOES_NOT_MEET")])]),
+    org(Home::Located(WAKE_FIPS), &[outcome(HS, HS, &[(27, "EXCEEDS"), (1, "EXCEEDS")])]),
+    org(Home::Located(WAKE_FIPS), &[outcome(HS, HS, &[])]),
+    org(Home::Located(WAKE_FIPS), &[outcome(HS, HS, &[])]),
+    org(Home::Located(WAKE_FIPS), &[outcome(HS, HS, &[])]),
+    org(Home::Located(WAKE_FIPS), &[outcome(HS, HS, &[])]),
+    org(Home::Located("37063"), &[outcome(&["CASE_MANAGEMENT"], &["CASE_MANAGEMENT"], &[(3, "NOT_APPLICABLE")])]),
+    org(Home::Located("37063"), &[outcome(&["CASE_MANAGEMENT"], &["CASE_MANAGEMENT"], &[])]),
+    org(Home::Located("37135"), &[outcome(&["SHELTER_HOUSING"], &[], &[(4, "DOES_NOT_MEET")])]),
+    org(Home::Located("37135"), &[outcome(&["SHELTER_HOUSING"], &[], &[(4, "DOES_NOT_MEET")])]),
+    org(Home::Located("37135"), &[outcome(&["SHELTER_HOUSING"], &["SHELTER_HOUSING"], &[])]),
+    org(Home::Located("37119"), &[outcome(&["HOTLINE", "CRISIS_RESPONSE"], &[], &[(2, "DOES_NOT_MEET")])]),
+    org(Home::Located("37119"), &[outcome(&["HOTLINE", "CRISIS_RESPONSE"], &["HOTLINE", "CRISIS_RESPONSE"], &[])]),
+    org(Home::Located("37119"), &[outcome(&["HOTLINE", "CRISIS_RESPONSE"], &["HOTLINE", "CRISIS_RESPONSE"], &[])]),
+    org(Home::Located("37119"), &[outcome(&["HOTLINE", "CRISIS_RESPONSE"], &["HOTLINE", "CRISIS_RESPONSE"], &[])]),
+    org(Home::Located("37119"), &[outcome(&["HOTLINE", "CRISIS_RESPONSE"], &["HOTLINE", "CRISIS_RESPONSE"], &[])]),
+    org(Home::Located("37119"), &[outcome(&["HOTLINE", "CRISIS_RESPONSE"], &["HOTLINE", "CRISIS_RESPONSE"], &[])]),
+    // Home by its one served county; no home when it serves two; none without a listing.
+    org(Home::Serves(&["37095"]), &[outcome(&[], &[], &[])]),
+    org(Home::Serves(&[WAKE_FIPS, "37063"]), &[outcome(&[], &[], &[])]),
+    org(Home::Nothing, &[outcome(&["PEER_SUPPORT"], &["PEER_SUPPORT"], &[])]),
+    // Not counted: expired, starting tomorrow, archived, and replaced by a later review
+    // that has ended.
+    org(
+        Home::Located(WAKE_FIPS),
+        &[FixtureOutcome { scope: HS, vetted: HS, levels: &[], window: (-400, -1), decided_days_ago: 400 }],
+    ),
+    org(
+        Home::Located(WAKE_FIPS),
+        &[FixtureOutcome { scope: HS, vetted: HS, levels: &[], window: (1, 300), decided_days_ago: 1 }],
+    ),
+    FixtureOrg { home: Home::Located(WAKE_FIPS), outcomes: &[outcome(HS, HS, &[])], archived: true },
+    org(
+        Home::Located("37135"),
+        &[
+            outcome(&["SHELTER_HOUSING"], &["SHELTER_HOUSING"], &[]),
+            FixtureOutcome { scope: HS, vetted: HS, levels: &[], window: (-10, -1), decided_days_ago: 5 },
+        ],
+    ),
+];
+
+impl FixtureOrg {
+    /// The outcome in force today, worked out from the fixture's own terms.
+    fn in_force(&self) -> Option<&FixtureOutcome> {
+        if self.archived {
+            return None;
+        }
+        let latest = self.outcomes.iter().filter(|o| o.window.0 <= 0).min_by_key(|o| o.decided_days_ago)?;
+        (latest.window.1 >= 0).then_some(latest)
+    }
+
+    fn county(&self) -> Option<&'static str> {
+        match self.home {
+            Home::Located(fips) => Some(fips),
+            Home::Serves([one]) => Some(one),
+            _ => None,
+        }
+    }
+}
+
+async fn insert_fixture(db: &tokio_postgres::Client, decided_by: &str) {
+    let seats: Vec<Value> = serde_json::from_str(include_str!("../fixtures/nc-county-seats.json")).unwrap();
+    let seat = |fips: &str| {
+        let s = seats.iter().find(|s| s["fips"] == fips).unwrap();
+        (s["lat"].as_f64().unwrap(), s["lon"].as_f64().unwrap())
+    };
+    for (i, f) in FIXTURE.iter().enumerate() {
+        let org = uuid::Uuid::new_v4().to_string();
+        let mut sql = format!(
+            "INSERT INTO organizations (id, name, archived_at) VALUES ('{org}', 'Fixture Org {i} (test)', {});",
+            if f.archived { "now()" } else { "NULL" }
+        );
+        let provider = uuid::Uuid::new_v4().to_string();
+        match f.home {
+            Home::Located(fips) => {
+                let (lat, lon) = seat(fips);
+                sql += &format!(
+                    "INSERT INTO providers (id, name, kind, synthetic, organization_id) VALUES ('{provider}', 'Fixture {i} (synthetic)', 'dv_sa_agency', true, '{org}');
+                     INSERT INTO locations (provider_id, geog) VALUES ('{provider}', ST_SetSRID(ST_MakePoint({lon}, {lat}), 4326)::geography);"
+                );
+            }
+            Home::Serves(counties) => {
+                sql += &format!(
+                    "INSERT INTO providers (id, name, kind, synthetic, organization_id) VALUES ('{provider}', 'Fixture {i} (synthetic)', 'hotline', true, '{org}');"
+                );
+                for c in counties {
+                    sql += &format!(
+                        "INSERT INTO provider_service_areas (provider_id, county_fips) VALUES ('{provider}', '{c}');"
+                    );
+                }
+            }
+            Home::Nothing => {}
+        }
+        for (n, o) in f.outcomes.iter().enumerate() {
+            let id = uuid::Uuid::new_v4().to_string();
+            let list = |areas: &[&str]| {
+                format!("ARRAY[{}]::text[]", areas.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>().join(","))
+            };
+            let level =
+                o.levels.iter().map(|(s, l)| format!("WHEN number = {s} THEN '{l}'")).collect::<Vec<_>>().join(" ");
+            sql += &format!(
+                "INSERT INTO standards_assessments (id, organization_id, number, status, service_areas, submitted_at, reviewed_at, reviewed_by)
+                 VALUES ('{id}', '{org}', {number}, 'ACCEPTED', {scope}, now() - interval '{d} days', now() - interval '{d} days', '{decided_by}');
+                 INSERT INTO standards_answers (assessment_id, organization_id, standard_number, level, not_applicable_reason)
+                 SELECT '{id}', '{org}', number, l, CASE WHEN l = 'NOT_APPLICABLE' THEN 'Not our program.' END
+                 FROM (SELECT number, CASE {level} ELSE 'MEETS' END AS l FROM standards
+                       WHERE area_code IS NULL OR area_code = ANY ({scope})) s;
+                 INSERT INTO standards_outcomes (assessment_id, organization_id, service_areas, valid_from, valid_until, decided_by, decided_at)
+                 VALUES ('{id}', '{org}', {vetted}, current_date + {from}, current_date + {until}, '{decided_by}', now() - interval '{d} days');",
+                number = n + 1,
+                scope = list(o.scope),
+                vetted = list(o.vetted),
+                d = o.decided_days_ago,
+                level = if level.is_empty() { "WHEN false THEN NULL".to_owned() } else { level },
+                from = o.window.0,
+                until = o.window.1,
+            );
+        }
+        db.batch_execute(&sql).await.unwrap_or_else(|e| panic!("fixture {i}: {e}"));
+    }
+}
+
+/// The publication rule as the README states it, over every county and "no county".
+fn expected_publication(
+    cells: &BTreeMap<Option<String>, i64>,
+) -> (Option<i64>, Option<BTreeMap<Option<String>, Option<i64>>>) {
+    let small = |n: i64| (1..=4).contains(&n);
+    let statewide: i64 = cells.values().sum();
+    if small(statewide) {
+        return (None, None);
+    }
+    let withheld: Vec<i64> = cells.values().copied().filter(|&n| small(n)).collect();
+    let (k, w) = (withheld.len() as i64, withheld.iter().sum::<i64>());
+    if k == 0 || (k >= 2 && k + 3 <= w && w <= 4 * k - 3) {
+        (Some(statewide), Some(cells.iter().map(|(c, &n)| (c.clone(), (!small(n)).then_some(n))).collect()))
+    } else {
+        (Some(statewide), None)
+    }
+}
+
+/// Splits a CSV line of quoted and unquoted fields.
+fn csv_fields(line: &str) -> Vec<String> {
+    let (mut fields, mut field, mut quoted, mut chars) = (Vec::new(), String::new(), false, line.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            (c, _) => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+const AGGREGATE: &str = "{ standardsAggregate { asOf
+    standards { standard { number serviceArea } statewide countyBreakdown counties { county { fips } organizations } withoutCounty }
+    serviceAreas { serviceArea statewide countyBreakdown counties { county { fips } organizations } withoutCounty } } }";
+
+#[tokio::test]
+async fn the_aggregate_equals_an_independent_count_and_hides_what_it_must() {
+    let w = world().await;
+    let app = &w.app;
+    // One organization through the API (org A, located in Wake: every standard met).
+    let id = submitted(app, &w.coord_a, &w.org_a, "MEETS").await;
+    accept_all(app, &w.reviewer, &id).await;
+    let db = app.sql().await;
+    let decided_by: String = db.query_one("SELECT id::text FROM users LIMIT 1", &[]).await.unwrap().get(0);
+    insert_fixture(&db, &decided_by).await;
+
+    // The independent count: every organization with an outcome in force, in its home county.
+    const ALL_THREE: &[&str] = &["HOTLINE", "CRISIS_RESPONSE", "SHELTER_HOUSING"];
+    const API_ORG: FixtureOrg = org(Home::Located(WAKE_FIPS), &[outcome(ALL_THREE, ALL_THREE, &[])]);
+    let api_org = API_ORG;
+    let reference = app.data("{ standards { number serviceArea } counties { fips } }", json!({})).await;
+    let counties: Vec<String> =
+        reference["counties"].as_array().unwrap().iter().map(|c| c["fips"].as_str().unwrap().to_owned()).collect();
+    let empty: BTreeMap<Option<String>, i64> =
+        counties.iter().map(|c| (Some(c.clone()), 0)).chain([(None, 0)]).collect();
+    let mut by_standard: BTreeMap<i64, BTreeMap<Option<String>, i64>> = BTreeMap::new();
+    let mut by_area: BTreeMap<String, BTreeMap<Option<String>, i64>> = BTreeMap::new();
+    for f in FIXTURE.iter().chain([&api_org]) {
+        let Some(o) = f.in_force() else { continue };
+        let home = f.county().map(str::to_owned);
+        for s in reference["standards"].as_array().unwrap() {
+            let number = s["number"].as_i64().unwrap();
+            let applies = s["serviceArea"].as_str().is_none_or(|a| o.scope.contains(&a));
+            let level = o.levels.iter().find(|(n, _)| *n == number).map_or("MEETS", |(_, l)| *l);
+            let cells = by_standard.entry(number).or_insert_with(|| empty.clone());
+            if applies && matches!(level, "MEETS" | "EXCEEDS") {
+                *cells.get_mut(&home).unwrap() += 1;
+            }
+        }
+        for a in AREAS {
+            let cells = by_area.entry(a.to_owned()).or_insert_with(|| empty.clone());
+            if o.vetted.contains(&a) {
+                *cells.get_mut(&home).unwrap() += 1;
+            }
+        }
+    }
+    by_area.entry("HOTLINE".into()).or_insert_with(|| empty.clone());
+
+    // What the API publishes is exactly that count, under the rule.
+    let data = app.data_as(&w.mdt_a, AGGREGATE, json!({})).await["standardsAggregate"].clone();
+    assert_eq!(data["asOf"], today().to_string());
+    let check = |what: String, figures: &Value, cells: &BTreeMap<Option<String>, i64>| {
+        let (statewide, breakdown) = expected_publication(cells);
+        assert_eq!(figures["statewide"].as_i64(), statewide, "{what} statewide: {figures}");
+        assert_eq!(figures["countyBreakdown"], breakdown.is_some(), "{what}: {figures}");
+        let listed: BTreeMap<String, Option<i64>> = figures["counties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["county"]["fips"].as_str().unwrap().to_owned(), c["organizations"].as_i64()))
+            .collect();
+        let expected: BTreeMap<String, Option<i64>> = breakdown
+            .iter()
+            .flatten()
+            .filter_map(|(c, n)| c.clone().map(|c| (c, *n)))
+            .filter(|(_, n)| *n != Some(0))
+            .collect();
+        assert_eq!(listed, expected, "{what} counties");
+        let without = breakdown.as_ref().and_then(|b| b[&None]);
+        assert_eq!(figures["withoutCounty"].as_i64(), without, "{what} without a county");
+
+        // And, as an attacker sees it: nothing published pins down a withheld figure.
+        if figures["countyBreakdown"] == true {
+            let published: i64 =
+                listed.values().flatten().sum::<i64>() + figures["withoutCounty"].as_i64().unwrap_or(0);
+            let k =
+                listed.values().filter(|n| n.is_none()).count() as i64 + i64::from(figures["withoutCounty"].is_null());
+            let w = figures["statewide"].as_i64().unwrap() - published;
+            assert!(k == 0 || (k >= 2 && k + 3 <= w && w <= 4 * k - 3), "{what}: {k} withheld adding up to {w}");
+        } else {
+            assert!(figures["counties"].as_array().unwrap().is_empty() && figures["withoutCounty"].is_null());
+        }
+    };
+    let standards = data["standards"].as_array().unwrap();
+    assert_eq!(standards.len(), 54);
+    for s in standards {
+        let n = s["standard"]["number"].as_i64().unwrap();
+        check(format!("standard {n}"), s, &by_standard[&n]);
+    }
+    for a in data["serviceAreas"].as_array().unwrap() {
+        let area = a["serviceArea"].as_str().unwrap().to_owned();
+        check(area.clone(), a, &by_area[&area]);
+    }
+    // The fixture reaches every branch of the rule (figures worked out by hand).
+    let figure = |n: usize| standards[n - 1].clone();
+    assert_eq!((figure(1)["statewide"].clone(), figure(1)["countyBreakdown"].clone()), (json!(22), json!(true)));
+    let wake = |f: &Value| f["counties"].as_array().unwrap().iter().find(|c| c["county"]["fips"] == WAKE_FIPS).cloned();
+    assert_eq!(wake(&figure(1)).unwrap()["organizations"], 8);
+    let durham = figure(1)["counties"].as_array().unwrap().iter().find(|c| c["county"]["fips"] == "37063").cloned();
+    assert_eq!(durham.unwrap()["organizations"], Value::Null, "2 in Durham: withheld");
+    assert_eq!(figure(1)["withoutCounty"], Value::Null, "2 without a county: withheld");
+    assert_eq!((figure(4)["statewide"].clone(), figure(4)["countyBreakdown"].clone()), (json!(20), json!(false)));
+    assert_eq!((figure(41)["statewide"].clone(), figure(41)["countyBreakdown"].clone()), (Value::Null, json!(false)));
+    assert_eq!(figure(27)["statewide"], 14);
+    assert_eq!(figure(27)["counties"].as_array().unwrap().len(), 2, "Wake 8 and Mecklenburg 6, all published");
+    assert_eq!(figure(49)["statewide"], 10, "7 in Wake (one not applicable), 3 in Orange");
+
+    // The download says the same, for network members only.
+    let get = |token: Option<&str>| {
+        let mut r = app.client.get(format!("{}/exports/standards.csv", app.base_url));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send()
+    };
+    assert_eq!(get(None).await.unwrap().status(), 401);
+    let response = get(Some(&w.mdt_a)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(response.headers()["content-disposition"].to_str().unwrap().contains("lantern-standards.csv"));
+    let text = response.text().await.unwrap();
+    let lines: Vec<Vec<String>> = text.lines().map(csv_fields).collect();
+    assert_eq!(lines[0].join(","), "as_of,kind,key,title,service_area,geography,county_fips,county,organizations");
+    let rows = &lines[1..];
+    let breakdowns = standards
+        .iter()
+        .chain(data["serviceAreas"].as_array().unwrap())
+        .filter(|f| f["countyBreakdown"] == true)
+        .count();
+    assert_eq!(
+        rows.len(),
+        59 * 2 + breakdowns * 100,
+        "a statewide and a no-county row each, and 100 counties where published"
+    );
+    let value = |kind: &str, key: &str, geography: &str, fips: &str| {
+        rows.iter()
+            .find(|r| r[1] == kind && r[2] == key && r[5] == geography && r[6] == fips)
+            .map(|r| r[8].clone())
+            .unwrap_or_else(|| panic!("no row {kind} {key} {geography} {fips}"))
+    };
+    assert_eq!(value("standard", "1", "statewide", ""), "22");
+    assert_eq!(value("standard", "1", "county", WAKE_FIPS), "8");
+    assert_eq!(value("standard", "1", "county", "37063"), "", "withheld");
+    assert_eq!(value("standard", "1", "county", "37001"), "0");
+    assert_eq!(value("standard", "41", "statewide", ""), "", "withheld");
+    assert_eq!(value("service_area", "HOTLINE", "statewide", ""), data["serviceAreas"][0]["statewide"].to_string());
+    assert!(rows.iter().all(|r| r[0] == today().to_string() && r.len() == 9));
+
+    // Anonymous callers get nothing.
+    assert_eq!(error_code(&app.gql(AGGREGATE, json!({})).await), "UNAUTHENTICATED");
+}

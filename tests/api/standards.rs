@@ -1543,3 +1543,275 @@ async fn the_aggregate_equals_an_independent_count_and_hides_what_it_must() {
     // Anonymous callers get nothing.
     assert_eq!(error_code(&app.gql(AGGREGATE, json!({})).await), "UNAUTHENTICATED");
 }
+
+// ---------------------------------------------------------------------------------------
+// Bad input.
+
+/// A fingerprint of every standards and checklist table: any write changes it.
+async fn standards_tables(db: &tokio_postgres::Client) -> Vec<String> {
+    let mut out = Vec::new();
+    for table in [
+        "organization_standard_areas",
+        "standards_assessments",
+        "standards_answers",
+        "standards_review_decisions",
+        "standards_outcomes",
+        "standards_reviewers",
+        "capacity_checklist_answers",
+        "capacity_reviews",
+        "capacity_goals",
+    ] {
+        let row = db
+            .query_one(
+                &format!("SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM {table} t"),
+                &[],
+            )
+            .await
+            .unwrap();
+        out.push(format!("{table}:{}", row.get::<_, String>(0)));
+    }
+    out
+}
+
+#[tokio::test]
+async fn bad_input_is_named_and_nothing_is_half_written() {
+    let w = world().await;
+    let app = &w.app;
+    // A draft with case management in scope (standard 41 has no "exceeds"), and one
+    // awaiting review.
+    app.data_as(
+        &w.coord_a,
+        "mutation($o: ID!) { setStandardsServiceArea(organizationId: $o, area: CASE_MANAGEMENT, provided: true, reason: \"We run case management.\") { area } }",
+        json!({ "o": w.org_a }),
+    )
+    .await;
+    let draft = start(app, &w.coord_a, &w.org_a).await;
+    let draft_id = draft["id"].as_str().unwrap().to_owned();
+    let (_, _, staff_b) = app.member(&w.admin, &w.org_b, "PROVIDER_STAFF").await;
+    listing(app, &staff_b, "Second Street Shelter (synthetic)", &["acute.housing"], None).await;
+    let pending = submitted(app, &w.coord_b, &w.org_b, "MEETS").await;
+    let goal = app.data_as(&w.coord_a, NEW_GOAL, json!({ "o": w.org_a, "i": { "goal": "Screen every intake" } })).await
+        ["createCapacityGoal"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let db = app.sql().await;
+    let before = standards_tables(&db).await;
+
+    let a = json!(w.org_a);
+    let tomorrow = (today() + Duration::days(1)).to_string();
+    let long = "x".repeat(10_001);
+    let refs: Vec<String> = (0..21).map(|i| format!("Policy {i}")).collect();
+    let engaged: Vec<Value> =
+        (0..31).map(|i| json!({ "organization": format!("Agency {i}"), "responsibilities": "x" })).collect();
+    let set_area = "mutation($o: ID!, $a: StandardServiceArea!, $p: Boolean, $r: String) {
+        setStandardsServiceArea(organizationId: $o, area: $a, provided: $p, reason: $r) { area } }";
+    let start_q = "mutation($o: ID!) { startStandardsAssessment(organizationId: $o) { id } }";
+    let submit_q = "mutation($id: ID!, $v: Int!) { submitStandardsAssessment(id: $id, version: $v) { id } }";
+    let grant = "mutation($u: ID!) { grantStandardsReviewer(userId: $u) { userId } }";
+    let cases: Vec<(&str, &str, &str, Value, &str)> = vec![
+        ("add without a reason", &w.coord_a, set_area, json!({ "o": a, "a": "PEER_SUPPORT", "p": true }), "reason"),
+        ("blank reason", &w.coord_a, set_area, json!({ "o": a, "a": "PEER_SUPPORT", "p": false, "r": "  " }), "reason"),
+        ("reason without a choice", &w.coord_a, set_area, json!({ "o": a, "a": "PEER_SUPPORT", "r": "why" }), "reason"),
+        (
+            "malformed organization",
+            &w.coord_a,
+            set_area,
+            json!({ "o": "nope", "a": "PEER_SUPPORT", "p": true, "r": "x" }),
+            "organizationId",
+        ),
+        ("malformed organization", &w.coord_a, start_q, json!({ "o": "nope" }), "organizationId"),
+        (
+            "no such standard",
+            &w.coord_a,
+            SAVE,
+            json!({ "a": draft_id, "n": 0, "v": 0, "i": { "level": "MEETS" } }),
+            "standardNumber",
+        ),
+        (
+            "no such standard",
+            &w.coord_a,
+            SAVE,
+            json!({ "a": draft_id, "n": 55, "v": 0, "i": { "level": "MEETS" } }),
+            "standardNumber",
+        ),
+        (
+            "area not provided",
+            &w.coord_a,
+            SAVE,
+            json!({ "a": draft_id, "n": 45, "v": 0, "i": { "level": "MEETS" } }),
+            "standardNumber",
+        ),
+        (
+            "no exceeds level",
+            &w.coord_a,
+            SAVE,
+            json!({ "a": draft_id, "n": 41, "v": 0, "i": { "level": "EXCEEDS" } }),
+            "input.level",
+        ),
+        (
+            "not applicable without a reason",
+            &w.coord_a,
+            SAVE,
+            json!({ "a": draft_id, "n": 2, "v": 0, "i": { "level": "NOT_APPLICABLE" } }),
+            "input.notApplicableReason",
+        ),
+        (
+            "a reason without not applicable",
+            &w.coord_a,
+            SAVE,
+            json!({ "a": draft_id, "n": 2, "v": 0, "i": { "level": "MEETS", "notApplicableReason": "n/a" } }),
+            "input.notApplicableReason",
+        ),
+        (
+            "assessed tomorrow",
+            &w.coord_a,
+            SAVE,
+            json!({ "a": draft_id, "n": 2, "v": 0, "i": { "level": "MEETS", "assessedOn": tomorrow } }),
+            "input.assessedOn",
+        ),
+        (
+            "assessed in 1999",
+            &w.coord_a,
+            SAVE,
+            json!({ "a": draft_id, "n": 2, "v": 0, "i": { "level": "MEETS", "assessedOn": "1999-12-31" } }),
+            "input.assessedOn",
+        ),
+        (
+            "blank reference",
+            &w.coord_a,
+            SAVE,
+            json!({ "a": draft_id, "n": 2, "v": 0, "i": { "evidenceRefs": [" "] } }),
+            "input.evidenceRefs",
+        ),
+        (
+            "too many references",
+            &w.coord_a,
+            SAVE,
+            json!({ "a": draft_id, "n": 2, "v": 0, "i": { "evidenceRefs": refs } }),
+            "input.evidenceRefs",
+        ),
+        (
+            "note too long",
+            &w.coord_a,
+            SAVE,
+            json!({ "a": draft_id, "n": 2, "v": 0, "i": { "evidenceNote": long } }),
+            "input.evidenceNote",
+        ),
+        ("malformed assessment", &w.coord_a, SAVE, json!({ "a": "nope", "n": 2, "v": 0, "i": {} }), "assessmentId"),
+        ("answers missing", &w.coord_a, submit_q, json!({ "id": draft_id, "v": draft["version"] }), "answers"),
+        ("malformed id", &w.coord_a, submit_q, json!({ "id": "nope", "v": 1 }), "id"),
+        ("return without a comment", &w.reviewer, DECIDE, json!({ "a": pending, "n": 1, "d": "RETURNED" }), "comment"),
+        ("blank comment", &w.reviewer, DECIDE, json!({ "a": pending, "n": 1, "d": "RETURNED", "c": " " }), "comment"),
+        (
+            "standard not assessed",
+            &w.reviewer,
+            DECIDE,
+            json!({ "a": pending, "n": 27, "d": "ACCEPTED" }),
+            "standardNumber",
+        ),
+        ("malformed assessment", &w.reviewer, DECIDE, json!({ "a": "nope", "n": 1, "d": "ACCEPTED" }), "assessmentId"),
+        ("undecided standards", &w.reviewer, COMPLETE, json!({ "a": pending }), "decisions"),
+        ("no such user", &w.admin, grant, json!({ "u": uuid::Uuid::new_v4().to_string() }), "userId"),
+        ("malformed user", &w.admin, grant, json!({ "u": "nope" }), "userId"),
+        (
+            "no such question",
+            &w.coord_a,
+            SAVE_ITEM,
+            json!({ "o": a, "c": "screening.9", "v": 0, "i": { "status": "YES" } }),
+            "itemCode",
+        ),
+        (
+            "status on a question in words",
+            &w.coord_a,
+            SAVE_ITEM,
+            json!({ "o": a, "c": "role.1", "v": 0, "i": { "status": "YES", "note": "x" } }),
+            "input.status",
+        ),
+        (
+            "no words for a question in words",
+            &w.coord_a,
+            SAVE_ITEM,
+            json!({ "o": a, "c": "role.2", "v": 0, "i": { "note": " " } }),
+            "input.note",
+        ),
+        (
+            "no status for a yes / no question",
+            &w.coord_a,
+            SAVE_ITEM,
+            json!({ "o": a, "c": "screening.1", "v": 0, "i": { "note": "x" } }),
+            "input.status",
+        ),
+        (
+            "review too long",
+            &w.coord_a,
+            REVIEW,
+            json!({ "o": a, "v": 0, "i": { "capacity": "x".repeat(20_001) } }),
+            "input.capacity",
+        ),
+        ("a goal without a goal", &w.coord_a, NEW_GOAL, json!({ "o": a, "i": { "timeline": "June" } }), "input.goal"),
+        (
+            "an engagement without an organization",
+            &w.coord_a,
+            NEW_GOAL,
+            json!({ "o": a, "i": { "goal": "x", "organizationsEngaged": [{ "organization": " ", "responsibilities": "x" }] } }),
+            "input.organizationsEngaged.organization",
+        ),
+        (
+            "too many engagements",
+            &w.coord_a,
+            NEW_GOAL,
+            json!({ "o": a, "i": { "goal": "x", "organizationsEngaged": engaged } }),
+            "input.organizationsEngaged",
+        ),
+        ("a goal cleared", &w.coord_a, EDIT_GOAL, json!({ "id": goal, "v": 1, "i": { "goal": "" } }), "input.goal"),
+    ];
+    for (case, token, query, variables, field) in cases {
+        let (status, body) = app.gql_as(token, query, variables).await;
+        assert_eq!(status, 200, "{case}");
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{case}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{case}: {body}");
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains(field), "{case}: the message names {field}");
+        assert_eq!(body["data"], Value::Null, "{case}");
+    }
+    // The review's dates, once every standard is decided.
+    let (_, body) = read(app, &w.reviewer, &pending).await;
+    for n in body["data"]["standardsAssessment"]["undecided"].as_array().unwrap() {
+        decide(app, &w.reviewer, &pending, n.as_i64().unwrap(), "ACCEPTED", None).await;
+    }
+    let decided = standards_tables(&db).await;
+    let t = today();
+    for (case, from, until, field) in [
+        ("starts tomorrow", Some(t + Duration::days(1)), None, "validFrom"),
+        ("starts before the submission", Some(t - Duration::days(1)), None, "validFrom"),
+        ("ends before it starts", None, Some(t - Duration::days(1)), "validUntil"),
+        (
+            "longer than a year",
+            None,
+            Some(lantern::standards::default_valid_until(t) + Duration::days(1)),
+            "validUntil",
+        ),
+    ] {
+        let (_, body) = complete(app, &w.reviewer, &pending, from, until).await;
+        assert_eq!(body["errors"][0]["extensions"]["field"], field, "{case}: {body}");
+    }
+    assert_eq!(standards_tables(&db).await, decided, "no outcome was half written");
+    let (_, done) = complete(app, &w.reviewer, &pending, None, Some(lantern::standards::default_valid_until(t))).await;
+    assert_eq!(done["data"]["completeStandardsReview"]["status"], "ACCEPTED", "the longest validity is fine: {done}");
+    // Apart from the decisions and the completion just made, nothing was written.
+    let after = standards_tables(&db).await;
+    let unchanged = |table: &str| {
+        let find = |v: &Vec<String>| v.iter().find(|f| f.starts_with(&format!("{table}:"))).cloned();
+        find(&before) == find(&after)
+    };
+    for table in [
+        "organization_standard_areas",
+        "standards_answers",
+        "standards_reviewers",
+        "capacity_checklist_answers",
+        "capacity_reviews",
+        "capacity_goals",
+    ] {
+        assert!(unchanged(table), "{table} was not written by bad input");
+    }
+}

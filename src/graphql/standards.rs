@@ -100,6 +100,7 @@ pub enum ItemStatusGql {
 /// One of the 54 Standards of Service with its rubric.
 pub struct StandardGql(pub Standard);
 
+/// One of the 54 Standards of Service with its rubric.
 #[Object(name = "Standard")]
 impl StandardGql {
     /// 1–54, as numbered in the document.
@@ -144,6 +145,7 @@ pub struct ServiceAreaInfoGql {
     standards: Vec<Standard>,
 }
 
+/// A service area as the Standards of Service define it.
 #[Object(name = "StandardServiceAreaInfo")]
 impl ServiceAreaInfoGql {
     /// The service area.
@@ -278,6 +280,7 @@ pub struct AnswerGql {
     decision: Option<ReviewDecision>,
 }
 
+/// An organization's answer on one standard.
 #[Object(name = "StandardsAnswer")]
 impl AnswerGql {
     /// The standard answered, with its rubric.
@@ -379,6 +382,7 @@ impl AssessmentGql {
     }
 }
 
+/// One version of an organization's self-assessment against the Standards of Service.
 #[Object(name = "StandardsAssessment")]
 impl AssessmentGql {
     /// The version's id.
@@ -752,6 +756,7 @@ pub struct CountyFigureGql {
 /// The figures of one standard or service area.
 pub struct FiguresGql(Figures);
 
+/// The figures of one standard or service area.
 #[Object(name = "StandardsFigures")]
 impl FiguresGql {
     /// The standard counted (organizations meeting or exceeding it); null for a service area.
@@ -802,6 +807,7 @@ impl FiguresGql {
 /// How many organizations meet each standard and service area, statewide and per county.
 pub struct AggregateGql(Aggregate);
 
+/// How many organizations meet each standard and service area, statewide and per county.
 #[Object(name = "StandardsAggregate")]
 impl AggregateGql {
     /// The day counted: organizations whose review outcome is in force on it.

@@ -768,6 +768,23 @@ async fn a_reviewer_cannot_review_their_own_organization() {
     assert_eq!(error_code(&revoked), "FORBIDDEN");
     let anonymous = app.gql(DECIDE, json!({ "a": id, "n": 1, "d": "ACCEPTED" })).await;
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+    // Reviewing is personal: a network admin's API key does not review.
+    let admin_org =
+        app.data_as(&w.admin, "{ me { organization { id } } }", json!({})).await["me"]["organization"]["id"].clone();
+    let key = app
+        .data_as(
+            &w.admin,
+            "mutation($o: ID!) { createApiKey(input: { organizationId: $o, role: NETWORK_ADMIN, label: \"Integration\" }) { key } }",
+            json!({ "o": admin_org }),
+        )
+        .await["createApiKey"]["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, by_key) = decide(app, &key, &id, 3, "ACCEPTED", None).await;
+    assert_eq!(error_code(&by_key), "FORBIDDEN", "{by_key}");
+    let (_, by_key) = app.gql_as(&key, "{ standardsReviewQueue { id } }", json!({})).await;
+    assert_eq!(error_code(&by_key), "FORBIDDEN", "{by_key}");
     let db = app.sql().await;
     let grants: i64 = db
         .query_one(

@@ -667,9 +667,7 @@ async fn assessments_are_seen_by_their_organization_and_reviewers_only() {
     }
     let anonymous = app.gql(list, json!({ "o": w.org_a })).await;
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
-    let anonymous = app
-        .gql(&format!("query($id: ID!) {{ standardsAssessment(id: $id) {{ id }} }}"), json!({ "id": draft_id }))
-        .await;
+    let anonymous = app.gql("query($id: ID!) { standardsAssessment(id: $id) { id } }", json!({ "id": draft_id })).await;
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
     // An advocate of the organization reads but does not write.
     let (_, body) = app.gql_as(&w.advocate_a, list, json!({ "o": w.org_a })).await;
@@ -1374,10 +1372,11 @@ async fn insert_fixture(db: &tokio_postgres::Client, decided_by: &str) {
     }
 }
 
+/// Figures by county (`None`: no county).
+type Cells<T> = BTreeMap<Option<String>, T>;
+
 /// The publication rule as the README states it, over every county and "no county".
-fn expected_publication(
-    cells: &BTreeMap<Option<String>, i64>,
-) -> (Option<i64>, Option<BTreeMap<Option<String>, Option<i64>>>) {
+fn expected_publication(cells: &Cells<i64>) -> (Option<i64>, Option<Cells<Option<i64>>>) {
     let small = |n: i64| (1..=4).contains(&n);
     let statewide: i64 = cells.values().sum();
     if small(statewide) {

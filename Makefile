@@ -42,6 +42,8 @@ seed-data:
 	python3 scripts/seed-data/county_seats.py
 	python3 scripts/seed-data/sample_directory.py
 	python3 scripts/seed-data/places.py
+	python3 scripts/seed-data/standards.py
+	python3 scripts/seed-data/capacity_checklist.py
 
 # Benchmarks into BENCHMARKS.md (see scripts/bench.sh).
 bench:

@@ -1,5 +1,5 @@
 //! HTTP routes: `POST /graphql` (JSON only), GraphiQL at `GET /graphql` in development,
-//! `GET /healthz`, the gap-matrix exports, `/session` (see [`crate::http_session`]) and
+//! `GET /healthz`, the gap-matrix and standards exports, `/session` (see [`crate::http_session`]) and
 //! the web app for everything else (see [`crate::web_app`]).
 //!
 //! The GraphQL route does its own request handling instead of a permissive extractor:
@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::auth::{self, Actor, Caller};
 use crate::config::Mode;
 use crate::db::DbPool;
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::graphql::{self, ClientAddr, LanternSchema, Services};
 
 /// Largest accepted GraphQL request body.
@@ -49,6 +49,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .route("/healthz", web::get().to(healthz))
         .route("/exports/gap-matrix.{format}", web::get().to(gap_matrix_export))
+        .route("/exports/standards.csv", web::get().to(standards_export))
         .service(
             web::resource("/graphql")
                 .route(web::post().to(graphql_post))
@@ -266,16 +267,60 @@ fn ends_credentials(doc: &ExecutableDocument) -> bool {
     })
 }
 
+/// What every download checks first: the per-IP rate limit, then who is asking (bearer
+/// token or session cookie). The request id and the actor, or the answer to send.
+async fn export_caller(req: &HttpRequest, state: &HttpState) -> Result<(String, Actor), HttpResponse> {
+    let request_id = request_id(req);
+    let ip = client_ip(req);
+    if let Err(retry) = state.services.limiter.check(&format!("api-ip:{ip}"), state.services.rate_limits.api_per_ip) {
+        return Err(rate_limited(retry, &request_id));
+    }
+    let actor = authenticate(req, state, &request_id).await?;
+    Ok((request_id, actor))
+}
+
+/// A download's answer: the body as an attachment that is never cached, or the error.
+fn export_response(body: AppResult<String>, content_type: &str, filename: &str, request_id: &str) -> HttpResponse {
+    match body {
+        Ok(body) => with_request_id(
+            HttpResponse::Ok()
+                .content_type(content_type)
+                .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .body(body),
+            request_id,
+        ),
+        Err(e) => {
+            let status = status_of(&e);
+            let (code, message) = (e.code(), e.public_message());
+            crate::error::log_internal(&e);
+            error_response(status, code, &message, request_id)
+        }
+    }
+}
+
+/// How many organizations meet each Standard of Service, statewide and per county, as a
+/// download: `/exports/standards.csv`. For network members; aggregates only, with small
+/// counts withheld (see `crate::standards::aggregate`).
+async fn standards_export(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
+    let (request_id, actor) = match export_caller(&req, &state).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let body = async {
+        let mut conn = state.pool.get().await?;
+        let aggregate = crate::standards::aggregate::aggregate(&mut conn, &actor, state.services.clock.today()).await?;
+        Ok(crate::standards::aggregate::to_csv(&aggregate))
+    }
+    .await;
+    export_response(body, "text/csv; charset=utf-8", "lantern-standards.csv", &request_id)
+}
+
 /// The state-wide gap matrix as a download: `/exports/gap-matrix.csv` or `.geojson`.
 /// For network members (bearer token or session cookie); aggregates only.
 async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format: web::Path<String>) -> HttpResponse {
-    let request_id = request_id(&req);
-    let ip = client_ip(&req);
-    if let Err(retry) = state.services.limiter.check(&format!("api-ip:{ip}"), state.services.rate_limits.api_per_ip) {
-        return rate_limited(retry, &request_id);
-    }
-    let actor = match authenticate(&req, &state, &request_id).await {
-        Ok(actor) => actor,
+    let (request_id, actor) = match export_caller(&req, &state).await {
+        Ok(caller) => caller,
         Err(response) => return response,
     };
     let (content_type, extension) = match format.as_str() {
@@ -299,25 +344,7 @@ async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format
         }
     }
     .await;
-    match body {
-        Ok(body) => with_request_id(
-            HttpResponse::Ok()
-                .content_type(content_type)
-                .insert_header((
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"lantern-gap-matrix.{extension}\""),
-                ))
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .body(body),
-            &request_id,
-        ),
-        Err(e) => {
-            let status = status_of(&e);
-            let (code, message) = (e.code(), e.public_message());
-            crate::error::log_internal(&e);
-            error_response(status, code, &message, &request_id)
-        }
-    }
+    export_response(body, content_type, &format!("lantern-gap-matrix.{extension}"), &request_id)
 }
 
 /// How many aliased fields the operation's document holds, fragments included.

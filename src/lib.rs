@@ -29,6 +29,7 @@ pub mod partnerships;
 pub mod providers;
 pub mod rate_limit;
 pub mod referrals;
+pub mod standards;
 pub mod startup;
 pub mod telemetry;
 pub mod validate;

@@ -10,6 +10,7 @@ mod notify;
 mod partnerships;
 mod query;
 mod referrals;
+mod standards;
 mod types;
 mod worksheets;
 
@@ -37,6 +38,7 @@ pub struct Query(
     partnerships::PartnershipQuery,
     worksheets::WorksheetQuery,
     notify::NotifyQuery,
+    standards::StandardsQuery,
 );
 
 /// The mutation root: one part per domain.
@@ -48,6 +50,7 @@ pub struct Mutation(
     partnerships::PartnershipMutation,
     worksheets::WorksheetMutation,
     notify::NotifyMutation,
+    standards::StandardsMutation,
 );
 
 /// The executable schema.

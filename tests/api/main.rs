@@ -24,4 +24,5 @@ mod rls;
 mod rules;
 mod search;
 mod search_index;
+mod standards;
 mod web;

@@ -23,7 +23,8 @@ cd "$(dirname "$0")/.."
 N=${BENCH_PROVIDERS:-100000}
 DURATION=${BENCH_SECONDS:-10}
 SCALES=${BENCH_SCALES-10000 1000000}
-export LANTERN_PG_DIR=.lantern/bench LANTERN_PG_PORT=54330
+# Production mode (as deployed) on the bench's own local cluster, asked for by name.
+export LANTERN_PG_DIR=.lantern/bench LANTERN_PG_PORT=54330 LANTERN_LOCAL_CLUSTER=true
 PORT=8090 PLAIN_PORT=8091 PEER_PORT=5055
 WORK=.lantern/bench
 RESULTS=$WORK/results.txt

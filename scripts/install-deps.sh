@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Lantern needs on a Debian/Ubuntu machine, skipping what is already there:
-# PostgreSQL 15 + PostGIS 3 (Debian's packages), a C toolchain, and with --test the
-# diesel CLI (the schema-drift test runs `diesel print-schema`) and schemathesis (the
+# PostgreSQL 15 + PostGIS 3 (Debian's packages), a C toolchain, Node.js and npm (to build
+# the web app), and with --test the diesel CLI (the schema-drift test runs `diesel
+# print-schema`), Debian's chromium (the web app's browser tests) and schemathesis (the
 # fuzz check, tests/api/fuzz.rs) in a Python venv under .lantern/.
 set -euo pipefail
 
@@ -18,8 +19,13 @@ fi
 # PostgreSQL 15 + PostGIS 3 as Debian packages them; elsewhere the distribution's own
 # version with its PostGIS package (the service finds any /usr/lib/postgresql/*/bin).
 pg_packages=(postgresql-15 postgresql-client-15 postgresql-15-postgis-3)
-wanted=(build-essential pkg-config ca-certificates)
+wanted=(build-essential pkg-config ca-certificates curl)
 $with_test_tools && wanted+=(libpq-dev python3 python3-venv)
+# The browser tests drive Debian's chromium (Playwright never downloads a browser here).
+$with_test_tools && [[ ! -x /usr/bin/chromium ]] && wanted+=(chromium)
+# Node.js and npm build the web app; Debian's only when none is installed.
+command -v node >/dev/null 2>&1 || wanted+=(nodejs)
+command -v npm >/dev/null 2>&1 || wanted+=(npm)
 missing=()
 for pkg in "${pg_packages[@]}" "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -34,6 +40,12 @@ if ((${#missing[@]})); then
     missing=("${pg_packages[@]}" "${wanted[@]}")
   fi
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Vite 8 needs Node.js 20.19 or later (Debian 12's own nodejs is 18).
+if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)'; then
+  echo "Node.js $(node --version) is too old for the web app's build: install Node.js 20.19 or later" >&2
+  exit 1
 fi
 
 # A Debian install starts a system-wide cluster on 5432; Lantern runs its own on 54329

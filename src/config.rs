@@ -4,6 +4,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+pub use secrecy::{ExposeSecret, SecretString};
+
+use crate::clock::{self, Clock};
+
 /// Whether development conveniences (GraphiQL, introspection, field suggestions) are on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -17,11 +21,11 @@ pub enum Mode {
 pub enum DatabaseSource {
     Urls {
         /// The service's connection (`DATABASE_URL`): a role that is not superuser, not
-        /// the tables' owner and not BYPASSRLS.
-        app: String,
+        /// the tables' owner and not BYPASSRLS. Secret: it may carry a password.
+        app: SecretString,
         /// The owner's connection for migrations and seeding
         /// (`LANTERN_MIGRATION_DATABASE_URL`); without it `serve` does not migrate.
-        owner: Option<String>,
+        owner: Option<SecretString>,
     },
     LocalCluster(LocalClusterConfig),
 }
@@ -33,6 +37,16 @@ pub struct LocalClusterConfig {
     pub dir: PathBuf,
     /// TCP port on 127.0.0.1; not PostgreSQL's default so a system server can coexist.
     pub port: u16,
+}
+
+impl LocalClusterConfig {
+    /// The local cluster's folder and port (`LANTERN_PG_DIR`, `LANTERN_PG_PORT`).
+    pub fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Ok(LocalClusterConfig {
+            dir: PathBuf::from(lookup("LANTERN_PG_DIR").unwrap_or_else(|| DEFAULT_LOCAL_PG_DIR.to_owned())),
+            port: parse_or("LANTERN_PG_PORT", lookup, DEFAULT_LOCAL_PG_PORT)?,
+        })
+    }
 }
 
 /// Limits on how often callers may ask, per minute (0 turns a limit off).
@@ -60,12 +74,28 @@ pub struct SessionPolicy {
     pub idle_minutes: u32,
 }
 
+/// Whether the session cookie carries `Secure` (sent over HTTPS only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CookieSecure {
+    /// When the request came over TLS (directly, or as a proxy reports it with
+    /// `X-Forwarded-Proto`/`Forwarded`).
+    Auto,
+    Always,
+    Never,
+}
+
 /// All settings of a Lantern process.
 #[derive(Clone, Debug)]
 pub struct Config {
     pub addr: SocketAddr,
     pub mode: Mode,
     pub database: DatabaseSource,
+    /// Whether this process may create and start the project-local cluster when no
+    /// `DATABASE_URL` is given: in development mode, or when asked for by name
+    /// (`LANTERN_LOCAL_CLUSTER`). The cluster runs with fsync off and a development key
+    /// for personal fields, so a deployment must never fall into it because a variable
+    /// is missing.
+    pub local_cluster_allowed: bool,
     /// Largest number of pooled database connections.
     pub pool_size: usize,
     /// PostgreSQL `statement_timeout` of the service's connections.
@@ -76,7 +106,7 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// Keys for personal fields (`LANTERN_PII_KEYS`, `id:base64key,…`; the first seals).
     /// Unset with the local cluster: a development key kept beside it.
-    pub pii_keys: Option<String>,
+    pub pii_keys: Option<SecretString>,
     /// Geocoder base URL (Census one-line-address API format).
     pub geocoder_url: String,
     pub geocoder_timeout_ms: u32,
@@ -96,6 +126,13 @@ pub struct Config {
     /// How long a verified token is honoured without the database while it cannot
     /// answer (`LANTERN_SESSION_GRACE_SECONDS`; 0 turns this off).
     pub session_grace_seconds: u32,
+    /// Folder of the built web app served at `/` (`LANTERN_WEB_DIR`, default `web/dist`).
+    pub web_dir: PathBuf,
+    /// `LANTERN_COOKIE_SECURE`: `auto` (default), `true` or `false`.
+    pub cookie_secure: CookieSecure,
+    /// The network's time zone (`LANTERN_TIME_ZONE`, an IANA name; default
+    /// America/New_York): what day it is, for Rust and every database connection.
+    pub clock: Clock,
 }
 
 /// A setting that could not be understood. Names the variable, never echoes secrets.
@@ -106,6 +143,7 @@ pub struct ConfigError {
     pub reason: String,
 }
 
+pub const DEFAULT_WEB_DIR: &str = "web/dist";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_LOCAL_PG_PORT: u16 = 54329;
 pub const DEFAULT_LOCAL_PG_DIR: &str = ".lantern/postgres";
@@ -140,11 +178,11 @@ impl Config {
             }
         };
         let database = match lookup("DATABASE_URL") {
-            Some(app) => DatabaseSource::Urls { app, owner: lookup("LANTERN_MIGRATION_DATABASE_URL") },
-            None => DatabaseSource::LocalCluster(LocalClusterConfig {
-                dir: PathBuf::from(lookup("LANTERN_PG_DIR").unwrap_or_else(|| DEFAULT_LOCAL_PG_DIR.to_owned())),
-                port: parse_or("LANTERN_PG_PORT", &lookup, DEFAULT_LOCAL_PG_PORT)?,
-            }),
+            Some(app) => DatabaseSource::Urls {
+                app: app.into(),
+                owner: lookup("LANTERN_MIGRATION_DATABASE_URL").map(SecretString::from),
+            },
+            None => DatabaseSource::LocalCluster(LocalClusterConfig::from_lookup(&lookup)?),
         };
         let pool_size = parse_or("LANTERN_DB_POOL_SIZE", &lookup, DEFAULT_POOL_SIZE)?;
         if pool_size == 0 {
@@ -168,16 +206,24 @@ impl Config {
             login_per_email_ip: minutes("LANTERN_RATE_LOGIN_PER_EMAIL_IP", DEFAULT_RATE_LIMITS.login_per_email_ip)?,
             login_per_email: minutes("LANTERN_RATE_LOGIN_PER_EMAIL", DEFAULT_RATE_LIMITS.login_per_email)?,
         };
+        let clock = match lookup("LANTERN_TIME_ZONE") {
+            None => Clock::network_default(),
+            Some(name) => Clock::named(&name).ok_or_else(|| ConfigError {
+                variable: "LANTERN_TIME_ZONE",
+                reason: format!("expected an IANA time zone name, e.g. {}", clock::DEFAULT_TIME_ZONE),
+            })?,
+        };
         Ok(Config {
             addr,
             mode,
+            local_cluster_allowed: mode == Mode::Development || flag("LANTERN_LOCAL_CLUSTER", &lookup, false)?,
             database,
             pool_size,
             statement_timeout_ms: minutes("LANTERN_STATEMENT_TIMEOUT_MS", DEFAULT_STATEMENT_TIMEOUT_MS)?,
             request_timeout_ms: minutes("LANTERN_REQUEST_TIMEOUT_MS", DEFAULT_REQUEST_TIMEOUT_MS)?,
             sessions,
             rate_limits,
-            pii_keys: lookup("LANTERN_PII_KEYS"),
+            pii_keys: lookup("LANTERN_PII_KEYS").map(SecretString::from),
             geocoder_url: lookup("LANTERN_GEOCODER_URL").unwrap_or_else(|| crate::geocode::CENSUS_BASE_URL.to_owned()),
             geocoder_timeout_ms: minutes("LANTERN_GEOCODER_TIMEOUT_MS", 3_000)?,
             geocode_confidential: flag("LANTERN_GEOCODE_CONFIDENTIAL", &lookup, false)?,
@@ -186,6 +232,19 @@ impl Config {
             search_index: flag("LANTERN_SEARCH_INDEX", &lookup, true)?,
             search_stale_seconds: minutes("LANTERN_SEARCH_STALE_SECONDS", DEFAULT_SEARCH_STALE_SECONDS)?,
             session_grace_seconds: minutes("LANTERN_SESSION_GRACE_SECONDS", DEFAULT_SESSION_GRACE_SECONDS)?,
+            web_dir: PathBuf::from(lookup("LANTERN_WEB_DIR").unwrap_or_else(|| DEFAULT_WEB_DIR.to_owned())),
+            cookie_secure: match lookup("LANTERN_COOKIE_SECURE").as_deref() {
+                None | Some("auto") => CookieSecure::Auto,
+                Some("1" | "true" | "on" | "yes") => CookieSecure::Always,
+                Some("0" | "false" | "off" | "no") => CookieSecure::Never,
+                Some(_) => {
+                    return Err(ConfigError {
+                        variable: "LANTERN_COOKIE_SECURE",
+                        reason: "expected auto, true or false".into(),
+                    });
+                }
+            },
+            clock,
         })
     }
 }
@@ -220,6 +279,39 @@ mod tests {
         assert_eq!(config.addr.to_string(), DEFAULT_ADDR);
         assert_eq!(config.mode, Mode::Production);
         assert!(matches!(config.database, DatabaseSource::LocalCluster(ref c) if c.port == DEFAULT_LOCAL_PG_PORT));
+        assert_eq!(config.clock.zone_name(), "America/New_York", "North Carolina's");
+    }
+
+    #[test]
+    fn the_time_zone_is_an_iana_name() {
+        let config = Config::from_lookup(|k| (k == "LANTERN_TIME_ZONE").then(|| "America/Chicago".to_owned())).unwrap();
+        assert_eq!(config.clock.zone_name(), "America/Chicago");
+        let err = Config::from_lookup(|k| (k == "LANTERN_TIME_ZONE").then(|| "EST5EDT-ish".to_owned())).unwrap_err();
+        assert_eq!(err.variable, "LANTERN_TIME_ZONE");
+    }
+
+    #[test]
+    fn only_development_or_a_named_request_may_start_the_local_cluster() {
+        assert!(!Config::from_lookup(|_| None).unwrap().local_cluster_allowed, "not in production by default");
+        let development = Config::from_lookup(|k| (k == "LANTERN_ENV").then(|| "development".to_owned())).unwrap();
+        assert!(development.local_cluster_allowed);
+        let asked = Config::from_lookup(|k| (k == "LANTERN_LOCAL_CLUSTER").then(|| "true".to_owned())).unwrap();
+        assert!(asked.local_cluster_allowed && asked.mode == Mode::Production);
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let deployed = Config::from_lookup(|k| match k {
+            "DATABASE_URL" => Some("postgres://lantern_app:s3cret-pw@db.example.org/lantern".to_owned()),
+            "LANTERN_MIGRATION_DATABASE_URL" => Some("postgres://owner:0wner-pw@db.example.org/lantern".to_owned()),
+            "LANTERN_PII_KEYS" => Some("k1:c2VjcmV0LWtleS1tYXRlcmlhbA==".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        let printed = format!("{deployed:?}");
+        for secret in ["s3cret-pw", "0wner-pw", "c2VjcmV0"] {
+            assert!(!printed.contains(secret), "{secret} printed: {printed}");
+        }
     }
 
     #[test]

@@ -120,8 +120,8 @@ impl AppError {
 
 /// Logs the hidden cause of an internal or unavailable error (without row values);
 /// other errors are the caller's and are not logged. For errors outside GraphQL
-/// execution (authentication, downloads, background tasks); the request's span, when
-/// there is one, adds its id.
+/// execution (authentication, downloads, background tasks such as the directory
+/// listener); the request's span, when there is one, adds its id.
 pub fn log_internal(err: &AppError) {
     match err {
         AppError::Internal(cause) => tracing::error!(cause = %cause.log_description(), "internal error"),

@@ -1,5 +1,6 @@
 //! HTTP routes: `POST /graphql` (JSON only), GraphiQL at `GET /graphql` in development,
-//! and `GET /healthz`.
+//! `GET /healthz`, the gap-matrix and standards exports, `/session` (see [`crate::http_session`]) and
+//! the web app for everything else (see [`crate::web_app`]).
 //!
 //! The GraphQL route does its own request handling instead of a permissive extractor:
 //! only `POST` with `application/json` executes (so no cross-site form or GET can run an
@@ -21,7 +22,8 @@ use uuid::Uuid;
 use crate::auth::{self, Actor, Caller};
 use crate::config::Mode;
 use crate::db::DbPool;
-use crate::graphql::{self, ClientAddr, LanternSchema, ServiceSettings};
+use crate::error::{AppError, AppResult};
+use crate::graphql::{self, ClientAddr, LanternSchema, Services};
 
 /// Largest accepted GraphQL request body.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -34,8 +36,12 @@ pub struct HttpState {
     pub schema: LanternSchema,
     pub pool: DbPool,
     pub mode: Mode,
-    pub settings: ServiceSettings,
+    pub services: Services,
     pub request_timeout: Duration,
+    /// Whether the session cookie is marked `Secure`.
+    pub cookie_secure: crate::config::CookieSecure,
+    /// The built web app, served for every path no route claims.
+    pub web_app: crate::web_app::WebApp,
 }
 
 /// Registers Lantern's routes.
@@ -43,12 +49,39 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .route("/healthz", web::get().to(healthz))
         .route("/exports/gap-matrix.{format}", web::get().to(gap_matrix_export))
+        .route("/exports/standards.csv", web::get().to(standards_export))
         .service(
             web::resource("/graphql")
                 .route(web::post().to(graphql_post))
                 .route(web::get().to(graphql_get))
                 .default_service(web::to(method_not_allowed)),
-        );
+        )
+        .configure(crate::http_session::routes)
+        .default_service(web::to(web_app));
+}
+
+async fn web_app(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
+    state.web_app.respond(&req).await
+}
+
+/// The client's IP address: the TCP peer.
+pub(crate) fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
+    req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))
+}
+
+/// The HTTP status of a domain error, for the routes that answer in plain HTTP (the
+/// exports, the session); GraphQL answers carry the error in the body with 200.
+pub(crate) fn status_of(e: &AppError) -> StatusCode {
+    match e {
+        AppError::BadUserInput { .. } | AppError::ConsentRequired { .. } => StatusCode::BAD_REQUEST,
+        AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }
 
 /// The id of the request being served, given by the request middleware (`startup.rs`)
@@ -57,7 +90,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub struct RequestId(pub String);
 
 /// The id the middleware gave this request (a fresh one if it somehow has none).
-fn request_id(req: &HttpRequest) -> String {
+pub(crate) fn request_id(req: &HttpRequest) -> String {
     req.extensions().get::<RequestId>().map_or_else(|| Uuid::new_v4().to_string(), |id| id.0.clone())
 }
 
@@ -77,12 +110,12 @@ fn error_body(code: &str, message: &str, request_id: &str) -> Value {
 }
 
 /// A JSON error answer with the request id, in body and header.
-fn error_response(status: StatusCode, code: &str, message: &str, request_id: &str) -> HttpResponse {
+pub(crate) fn error_response(status: StatusCode, code: &str, message: &str, request_id: &str) -> HttpResponse {
     with_request_id(HttpResponse::build(status).json(error_body(code, message, request_id)), request_id)
 }
 
 /// 429 with `Retry-After`.
-fn rate_limited(retry_after_secs: u64, request_id: &str) -> HttpResponse {
+pub(crate) fn rate_limited(retry_after_secs: u64, request_id: &str) -> HttpResponse {
     let mut response =
         error_response(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests; slow down", request_id);
     if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
@@ -120,7 +153,7 @@ async fn graphql_get(req: HttpRequest, state: web::Data<HttpState>) -> HttpRespo
     }
 }
 
-fn is_json(req: &HttpRequest) -> bool {
+pub(crate) fn is_json(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -144,10 +177,11 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, ()> {
     }
 }
 
-/// The actor of a request from its bearer token (anonymous without one), or the error
-/// response to send: 401 for a bad token, 429 past the per-token rate limit.
+/// The actor of a request from its bearer token, or else its session cookie (anonymous
+/// with neither), or the error response to send: 401 for a bad token (clearing a dead
+/// cookie), 403 for a cookie sent from another site, 429 past the per-token rate limit.
 async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) -> Result<Actor, HttpResponse> {
-    let token = match bearer_token(req) {
+    let (token, from_cookie) = match bearer_token(req) {
         Err(()) => {
             return Err(error_response(
                 StatusCode::UNAUTHORIZED,
@@ -156,18 +190,29 @@ async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) ->
                 request_id,
             ));
         }
-        Ok(None) => return Ok(Actor::Anonymous),
-        Ok(Some(token)) => token,
+        Ok(Some(token)) => (token, false),
+        Ok(None) => match crate::http_session::cookie_token(req) {
+            None => return Ok(Actor::Anonymous),
+            Some(_) if !crate::http_session::same_origin(req) => {
+                return Err(error_response(
+                    StatusCode::FORBIDDEN,
+                    "FORBIDDEN",
+                    "cross-site requests may not use the session cookie",
+                    request_id,
+                ));
+            }
+            Some(token) => (token, true),
+        },
     };
     let key = format!("api-token:{}", crate::auth::credentials::token_fingerprint(&token));
-    if let Err(retry) = state.settings.limiter.check(&key, state.settings.rate_limits.api_per_token) {
+    if let Err(retry) = state.services.limiter.check(&key, state.services.rate_limits.api_per_token) {
         return Err(rate_limited(retry, request_id));
     }
     let authenticated = match state.pool.get().await {
-        Ok(mut conn) => auth::sessions::authenticate(&mut conn, state.settings.auth, &token).await,
+        Ok(mut conn) => auth::sessions::authenticate(&mut conn, state.services.sessions, &token).await,
         Err(e) => Err(e.into()),
     };
-    let verified = &state.settings.verified_tokens;
+    let verified = &state.services.verified_tokens;
     match authenticated {
         Ok(actor) => {
             verified.remember(&token, &actor);
@@ -175,12 +220,19 @@ async fn authenticate(req: &HttpRequest, state: &HttpState, request_id: &str) ->
         }
         Err(crate::error::AppError::Unauthenticated) => {
             verified.forget(&token);
-            Err(error_response(
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHENTICATED",
-                "the token is invalid, expired or revoked",
-                request_id,
-            ))
+            let message = if from_cookie {
+                "your session has ended; sign in again"
+            } else {
+                "the token is invalid, expired or revoked"
+            };
+            let mut response = error_response(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message, request_id);
+            if from_cookie {
+                // The browser drops the dead cookie; the app then shows the sign-in page.
+                response
+                    .headers_mut()
+                    .append(header::SET_COOKIE, crate::http_session::clearing_cookie(req, state.cookie_secure));
+            }
+            Err(response)
         }
         Err(e) => {
             crate::error::log_internal(&e);
@@ -215,16 +267,60 @@ fn ends_credentials(doc: &ExecutableDocument) -> bool {
     })
 }
 
-/// The state-wide gap matrix as a download: `/exports/gap-matrix.csv` or `.geojson`.
-/// For network members (Bearer token); aggregates only.
-async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format: web::Path<String>) -> HttpResponse {
-    let request_id = request_id(&req);
-    let ip = req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-    if let Err(retry) = state.settings.limiter.check(&format!("api-ip:{ip}"), state.settings.rate_limits.api_per_ip) {
-        return rate_limited(retry, &request_id);
+/// What every download checks first: the per-IP rate limit, then who is asking (bearer
+/// token or session cookie). The request id and the actor, or the answer to send.
+async fn export_caller(req: &HttpRequest, state: &HttpState) -> Result<(String, Actor), HttpResponse> {
+    let request_id = request_id(req);
+    let ip = client_ip(req);
+    if let Err(retry) = state.services.limiter.check(&format!("api-ip:{ip}"), state.services.rate_limits.api_per_ip) {
+        return Err(rate_limited(retry, &request_id));
     }
-    let actor = match authenticate(&req, &state, &request_id).await {
-        Ok(actor) => actor,
+    let actor = authenticate(req, state, &request_id).await?;
+    Ok((request_id, actor))
+}
+
+/// A download's answer: the body as an attachment that is never cached, or the error.
+fn export_response(body: AppResult<String>, content_type: &str, filename: &str, request_id: &str) -> HttpResponse {
+    match body {
+        Ok(body) => with_request_id(
+            HttpResponse::Ok()
+                .content_type(content_type)
+                .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .body(body),
+            request_id,
+        ),
+        Err(e) => {
+            let status = status_of(&e);
+            let (code, message) = (e.code(), e.public_message());
+            crate::error::log_internal(&e);
+            error_response(status, code, &message, request_id)
+        }
+    }
+}
+
+/// How many organizations meet each Standard of Service, statewide and per county, as a
+/// download: `/exports/standards.csv`. For network members; aggregates only, with small
+/// counts withheld (see `crate::standards::aggregate`).
+async fn standards_export(req: HttpRequest, state: web::Data<HttpState>) -> HttpResponse {
+    let (request_id, actor) = match export_caller(&req, &state).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let body = async {
+        let mut conn = state.pool.get().await?;
+        let aggregate = crate::standards::aggregate::aggregate(&mut conn, &actor, state.services.clock.today()).await?;
+        Ok(crate::standards::aggregate::to_csv(&aggregate))
+    }
+    .await;
+    export_response(body, "text/csv; charset=utf-8", "lantern-standards.csv", &request_id)
+}
+
+/// The state-wide gap matrix as a download: `/exports/gap-matrix.csv` or `.geojson`.
+/// For network members (bearer token or session cookie); aggregates only.
+async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format: web::Path<String>) -> HttpResponse {
+    let (request_id, actor) = match export_caller(&req, &state).await {
+        Ok(caller) => caller,
         Err(response) => return response,
     };
     let (content_type, extension) = match format.as_str() {
@@ -240,37 +336,14 @@ async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format
         }
     };
     let body = async {
-        let cells = crate::gaps::matrix(&state.settings.directory, &actor, None).await?;
+        let cells = crate::gaps::matrix(&state.services.directory, &actor, None).await?;
         match extension {
             "csv" => Ok(crate::gaps::to_csv(&cells)),
             _ => crate::gaps::to_geojson(&mut *state.pool.get().await?, &cells).await,
         }
     }
     .await;
-    match body {
-        Ok(body) => with_request_id(
-            HttpResponse::Ok()
-                .content_type(content_type)
-                .insert_header((
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"lantern-gap-matrix.{extension}\""),
-                ))
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .body(body),
-            &request_id,
-        ),
-        Err(e) => {
-            let status = match e {
-                crate::error::AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-                crate::error::AppError::Forbidden => StatusCode::FORBIDDEN,
-                crate::error::AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            let (code, message) = (e.code(), e.public_message());
-            crate::error::log_internal(&e);
-            error_response(status, code, &message, &request_id)
-        }
-    }
+    export_response(body, content_type, &format!("lantern-gap-matrix.{extension}"), &request_id)
 }
 
 /// How many aliased fields the operation's document holds, fragments included.
@@ -292,9 +365,9 @@ fn count_aliases(doc: &ExecutableDocument) -> usize {
 
 async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpState>) -> HttpResponse {
     let request_id = request_id(&req);
-    let ip = req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-    let limits = state.settings.rate_limits;
-    if let Err(retry) = state.settings.limiter.check(&format!("api-ip:{ip}"), limits.api_per_ip) {
+    let ip = client_ip(&req);
+    let limits = state.services.rate_limits;
+    if let Err(retry) = state.services.limiter.check(&format!("api-ip:{ip}"), limits.api_per_ip) {
         return rate_limited(retry, &request_id);
     }
     if !is_json(&req) {
@@ -375,11 +448,11 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
         Err(response) => return response,
     };
     let caller = Caller { actor, request_id: request_id.clone() };
-    let request = graphql::with_request_data(request, &state.pool, &state.settings, caller, ClientAddr(ip));
+    let request = graphql::with_request_data(request, &state.pool, &state.services, caller, ClientAddr(ip));
     let ends_credentials = doc.as_ref().is_some_and(ends_credentials);
     if ends_credentials {
         // Before and after running it, so no check made before it commits is honoured.
-        state.settings.verified_tokens.forget_all();
+        state.services.verified_tokens.forget_all();
     }
     let execution = state.schema.execute(request).instrument(tracing::Span::current());
     let Ok(response) = tokio::time::timeout(state.request_timeout, execution).await else {
@@ -392,7 +465,7 @@ async fn graphql_post(req: HttpRequest, body: web::Bytes, state: web::Data<HttpS
         );
     };
     if ends_credentials {
-        state.settings.verified_tokens.forget_all();
+        state.services.verified_tokens.forget_all();
     }
     // Only the errors are rewritten; `data` is written straight from the executor's
     // value (a gap matrix is thousands of objects, and a detour through a JSON tree
@@ -591,7 +664,7 @@ fn finish_errors(errors: &mut [Value], query: &str, request_id: &str) {
 
 async fn healthz(state: web::Data<HttpState>) -> HttpResponse {
     let ok = database_answers(&state.pool).await;
-    let index = state.settings.directory.index_state().as_str();
+    let index = state.services.directory.index_state().as_str();
     if ok {
         HttpResponse::Ok().json(json!({ "status": "ok", "searchIndex": index }))
     } else {

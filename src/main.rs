@@ -5,7 +5,7 @@ use std::net::TcpListener;
 
 use anyhow::{Context, bail};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use lantern::config::Config;
+use lantern::config::{Config, ExposeSecret};
 use lantern::db::seed::{self, SeedSet};
 use lantern::startup::{self, ServerOptions};
 use lantern::{graphql, organizations, telemetry};
@@ -113,11 +113,15 @@ async fn owner_connection() -> anyhow::Result<AsyncPgConnection> {
     let config = Config::from_env()?;
     let urls = startup::migrate(&config).await.context("preparing the database")?;
     let url = urls.owner.unwrap_or(urls.app);
-    AsyncPgConnection::establish(&url).await.context("connecting")
+    let mut conn = AsyncPgConnection::establish(url.expose_secret()).await.context("connecting")?;
+    // Seed dates (`current_date - …`) are the network's, like the service's.
+    lantern::db::use_clock(&mut conn, config.clock).await.context("setting the time zone")?;
+    Ok(conn)
 }
 
 async fn serve() -> anyhow::Result<()> {
     let config = Config::from_env()?;
+    startup::check_database_source(&config)?;
     let keyring = startup::keyring(&config)?;
     let (_, pool) = startup::prepare_database(&config).await.context("preparing the database")?;
     let listener = TcpListener::bind(config.addr).with_context(|| format!("binding {}", config.addr))?;
@@ -125,11 +129,11 @@ async fn serve() -> anyhow::Result<()> {
     let options = ServerOptions::from_config(&config, keyring);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let relay = config.relay.then(|| {
-        let settings = lantern::notify::relay::RelaySettings {
+        let relay_options = lantern::notify::relay::RelayOptions {
             allow_loopback: config.webhook_allow_loopback,
             ..Default::default()
         };
-        let relay = lantern::notify::relay::Relay::new(pool.clone(), options.keyring.clone(), settings);
+        let relay = lantern::notify::relay::Relay::new(pool.clone(), options.keyring.clone(), relay_options);
         tokio::spawn(relay.run(stopped, Some(options.geocoder.clone())))
     });
     startup::build_server(listener, pool, options)?.await?;

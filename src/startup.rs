@@ -11,22 +11,33 @@ use futures_util::FutureExt;
 use tracing::Instrument;
 
 use crate::auth::credentials::PasswordHashing;
-use crate::config::{self, Config, DatabaseSource, Mode, RateLimits, SessionPolicy};
+use crate::clock::Clock;
+use crate::config::{self, Config, DatabaseSource, ExposeSecret, Mode, RateLimits, SessionPolicy};
 use crate::crypto::{Keyring, KeyringError};
 use crate::db::{self, DbPool, DbSetupError, DbUrls};
 use crate::directory::Directory;
 use crate::directory_index::DirectoryIndex;
 use crate::geocode::Geocoder;
-use crate::graphql::{self, ServiceSettings};
+use crate::graphql::{self, Services};
 use crate::http::{self, HttpState};
 use crate::rate_limit::RateLimiter;
+
+/// Refuses to go on without `DATABASE_URL` unless this process may use the local
+/// development cluster (see [`Config::local_cluster_allowed`]).
+pub fn check_database_source(config: &Config) -> Result<(), DbSetupError> {
+    match config.database {
+        DatabaseSource::LocalCluster(_) if !config.local_cluster_allowed => Err(DbSetupError::NoDatabaseUrl),
+        _ => Ok(()),
+    }
+}
 
 /// Finds (or starts) the database and applies pending migrations with the owner's
 /// connection, if there is one.
 pub async fn migrate(config: &Config) -> Result<DbUrls, DbSetupError> {
+    check_database_source(config)?;
     let urls = db::resolve(&config.database).await?;
     if let Some(owner) = &urls.owner {
-        db::migrate(owner).await?;
+        db::migrate(owner.expose_secret()).await?;
     }
     Ok(urls)
 }
@@ -35,7 +46,7 @@ pub async fn migrate(config: &Config) -> Result<DbUrls, DbSetupError> {
 /// bypass the database's guards. Refuses an unsafe role or a schema behind the build.
 pub async fn prepare_database(config: &Config) -> Result<(DbUrls, DbPool), DbSetupError> {
     let urls = migrate(config).await?;
-    let pool = db::pool(&urls.app, config.pool_size, config.statement_timeout_ms)?;
+    let pool = db::pool_on(urls.app.expose_secret(), config.pool_size, config.statement_timeout_ms, config.clock)?;
     // The role first: an unsafe one is refused whatever else is wrong.
     db::check_service_role(&pool).await?;
     if !db::schema_is_current(&pool).await? {
@@ -70,6 +81,12 @@ pub struct ServerOptions {
     /// would, so a test can tell a write that waited for the index from one that did
     /// not.
     pub search_index_lag: Duration,
+    /// Folder of the built web app; `None` serves the "not built" notice.
+    pub web_dir: Option<std::path::PathBuf>,
+    pub cookie_secure: config::CookieSecure,
+    /// The network's clock; the pool's connections must be on the same one
+    /// (`db::pool_on`).
+    pub clock: Clock,
 }
 
 impl ServerOptions {
@@ -92,12 +109,16 @@ impl ServerOptions {
             search_stale_limit: Duration::from_secs(config.search_stale_seconds.into()),
             session_grace: Duration::from_secs(config.session_grace_seconds.into()),
             search_index_lag: Duration::ZERO,
+            web_dir: Some(config.web_dir.clone()),
+            cookie_secure: config.cookie_secure,
+            clock: config.clock,
         }
     }
 }
 
 impl Default for ServerOptions {
-    /// Defaults with a fresh random key: for tests, never for `serve`.
+    /// Defaults with a fresh random key and the UTC clock of `db::pool`: for tests, never
+    /// for `serve`.
     fn default() -> Self {
         ServerOptions {
             mode: Mode::Production,
@@ -113,6 +134,9 @@ impl Default for ServerOptions {
             search_stale_limit: Duration::from_secs(config::DEFAULT_SEARCH_STALE_SECONDS.into()),
             session_grace: Duration::from_secs(config::DEFAULT_SESSION_GRACE_SECONDS.into()),
             search_index_lag: Duration::ZERO,
+            web_dir: None,
+            cookie_secure: config::CookieSecure::Auto,
+            clock: Clock::UTC,
         }
     }
 }
@@ -121,13 +145,13 @@ impl Default for ServerOptions {
 /// development key kept beside it. A deployment without keys refuses to start.
 pub fn keyring(config: &Config) -> Result<Keyring, KeyringError> {
     match (&config.pii_keys, &config.database) {
-        (Some(spec), _) => Keyring::parse(spec),
-        (None, DatabaseSource::LocalCluster(cluster)) => {
+        (Some(spec), _) => Keyring::parse(spec.expose_secret()),
+        (None, DatabaseSource::LocalCluster(cluster)) if config.local_cluster_allowed => {
             std::fs::create_dir_all(&cluster.dir).map_err(|e| KeyringError::from(e.to_string()))?;
             Keyring::development(&cluster.dir.join("pii-dev.key"))
         }
-        (None, DatabaseSource::Urls { .. }) => {
-            Err(KeyringError::from("LANTERN_PII_KEYS is required with DATABASE_URL".to_owned()))
+        (None, _) => {
+            Err(KeyringError::from("LANTERN_PII_KEYS is required outside the local development cluster".to_owned()))
         }
     }
 }
@@ -139,9 +163,9 @@ pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions)
     } else {
         DirectoryIndex::disabled()
     };
-    let settings = ServiceSettings {
+    let services = Services {
         directory: Directory::new(index, pool.clone()),
-        auth: options.sessions.into(),
+        sessions: options.sessions.into(),
         verified_tokens: Arc::new(crate::auth::grace::VerifiedTokens::new(options.session_grace)),
         rate_limits: options.rate_limits,
         limiter: Arc::new(RateLimiter::default()),
@@ -149,13 +173,16 @@ pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions)
         geocoder: options.geocoder,
         webhook_allow_loopback: options.webhook_allow_loopback,
         passwords: options.passwords,
+        clock: options.clock,
     };
     let state = HttpState {
-        schema: graphql::build_schema(pool.clone(), options.mode, settings.clone()),
+        schema: graphql::build_schema(pool.clone(), options.mode, services.clone()),
         pool,
         mode: options.mode,
-        settings,
+        services,
         request_timeout: Duration::from_millis(u64::from(options.request_timeout_ms)),
+        cookie_secure: options.cookie_secure,
+        web_app: crate::web_app::WebApp::new(options.web_dir.as_deref()),
     };
     let server = HttpServer::new(move || {
         App::new()

@@ -66,6 +66,24 @@ pub const MULTI_LINE_INPUTS: &[(&[&str], &[&str])] = &[
             "input.organizationsEngaged.responsibilities",
         ],
     ),
+    (&["saveStandardsAnswer"], &["input.notApplicableReason", "input.evidenceNote"]),
+    (&["reviewStandard"], &["comment"]),
+    (&["setStandardsServiceArea"], &["reason"]),
+    (&["saveCapacityChecklistAnswer"], &["input.note"]),
+    (
+        &["updateCapacityReview"],
+        &["input.capacity", "input.gapsAndLimits", "input.priorities", "input.resourcesNeeded"],
+    ),
+    (
+        &["createCapacityGoal", "updateCapacityGoal"],
+        &[
+            "input.actionSteps",
+            "input.timeline",
+            "input.nextSteps",
+            "input.resourcesNeeded",
+            "input.organizationsEngaged.responsibilities",
+        ],
+    ),
 ];
 
 /// Whether the text input at `path` of `operation` may span lines.
@@ -100,6 +118,8 @@ pub const LIST_CAPS: &[(&[&str], &str, usize)] = &[
     (&["setCountyTeam"], "organizationIds", 50),
     (&["createActionItem", "updateActionItem"], "input.organizationsEngaged", 30),
     (&["createWebhookSubscription"], "input.eventTypes", 20),
+    (&["saveStandardsAnswer"], "input.evidenceRefs", crate::standards::MAX_EVIDENCE_REFS),
+    (&["createCapacityGoal", "updateCapacityGoal"], "input.organizationsEngaged", 30),
 ];
 
 /// The most items the list input at `path` of `operation` may hold.

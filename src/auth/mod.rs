@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
-pub use sessions::{AuthSettings, LoginOutcome};
+pub use sessions::{LoginOutcome, SessionLifetimes};
 
 /// What a member may do for an organization.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -41,16 +41,17 @@ fn parse_role(value: &str) -> AppResult<Role> {
     Role::from_db(value).ok_or_else(|| AppError::internal(std::io::Error::other(format!("unknown role {value}"))))
 }
 
-pub(super) async fn memberships_of(conn: &mut AsyncPgConnection, user: Uuid) -> AppResult<Vec<(Uuid, Role)>> {
-    let rows: Vec<(Uuid, String)> = memberships::table
+/// The user's organizations (not archived) with their names and the user's role.
+pub(super) async fn memberships_of(conn: &mut AsyncPgConnection, user: Uuid) -> AppResult<Vec<(Uuid, String, Role)>> {
+    let rows: Vec<(Uuid, String, String)> = memberships::table
         .inner_join(organizations::table)
         .filter(memberships::user_id.eq(user))
         .filter(organizations::archived_at.is_null())
-        .select((memberships::organization_id, memberships::role))
-        .order(memberships::organization_id)
+        .select((memberships::organization_id, organizations::name, memberships::role))
+        .order((organizations::name, memberships::organization_id))
         .load(conn)
         .await?;
-    rows.into_iter().map(|(org, role)| Ok((org, parse_role(&role)?))).collect()
+    rows.into_iter().map(|(org, name, role)| Ok((org, name, parse_role(&role)?))).collect()
 }
 
 pub(super) async fn insert_session(

@@ -13,16 +13,16 @@ use crate::db::DbPool;
 use crate::error::{AppError, AppResult};
 use crate::organizations::grants::{self, Grantee};
 
-/// Session lifetimes.
+/// How long a login token lasts, absolutely and unused (from `config::SessionPolicy`).
 #[derive(Clone, Copy, Debug)]
-pub struct AuthSettings {
+pub struct SessionLifetimes {
     pub lifetime: Duration,
     pub idle: Duration,
 }
 
-impl From<SessionPolicy> for AuthSettings {
+impl From<SessionPolicy> for SessionLifetimes {
     fn from(p: SessionPolicy) -> Self {
-        AuthSettings {
+        SessionLifetimes {
             lifetime: Duration::minutes(i64::from(p.lifetime_minutes)),
             idle: Duration::minutes(i64::from(p.idle_minutes)),
         }
@@ -45,6 +45,24 @@ fn bad_credentials() -> AppError {
     AppError::Unauthenticated
 }
 
+/// One of the organizations a person may act for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrganizationChoice {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+}
+
+/// What a correct password leads to.
+#[derive(Clone, Debug)]
+pub enum SignIn {
+    /// A session was opened.
+    Session(LoginOutcome),
+    /// The person belongs to several organizations and named none: they choose one and
+    /// sign in again with it. Only ever told after the password was checked.
+    ChooseOrganization(Vec<OrganizationChoice>),
+}
+
 /// Checks a password and opens a session acting for one organization: the one named,
 /// or the user's only one. A user of several organizations must name one.
 ///
@@ -53,12 +71,32 @@ fn bad_credentials() -> AppError {
 pub async fn login(
     pool: &DbPool,
     passwords: &PasswordHashing,
-    settings: AuthSettings,
+    lifetimes: SessionLifetimes,
     email: &str,
     password: &str,
     organization: Option<Uuid>,
     request_id: &str,
 ) -> AppResult<LoginOutcome> {
+    match sign_in(pool, passwords, lifetimes, email, password, organization, request_id).await? {
+        SignIn::Session(outcome) => Ok(outcome),
+        SignIn::ChooseOrganization(_) => Err(AppError::bad_input(
+            "organizationId",
+            "organizationId is required: you belong to several organizations",
+        )),
+    }
+}
+
+/// Like [`login`], but a user of several organizations who names none gets the list to
+/// choose from (the web app's sign-in) instead of an error.
+pub async fn sign_in(
+    pool: &DbPool,
+    passwords: &PasswordHashing,
+    lifetimes: SessionLifetimes,
+    email: &str,
+    password: &str,
+    organization: Option<Uuid>,
+    request_id: &str,
+) -> AppResult<SignIn> {
     let user = repo::user_by_email(&mut *pool.get().await?, email.trim()).await?;
     // Verify even when there is no such user (against a decoy), so both take the same time.
     let password_ok = passwords.verify(password, user.as_ref().and_then(|u| u.password_hash.as_deref())).await?;
@@ -70,23 +108,23 @@ pub async fn login(
     let conn = &mut *conn;
     let memberships = repo::memberships_of(conn, user.id).await?;
     let (organization_id, role) = match organization {
-        Some(org) => memberships
-            .into_iter()
-            .find(|(o, _)| *o == org)
-            .ok_or_else(|| AppError::bad_input("organizationId", "organizationId is not one of your organizations"))?,
+        Some(org) => {
+            memberships.into_iter().find(|(o, _, _)| *o == org).map(|(o, _, role)| (o, role)).ok_or_else(|| {
+                AppError::bad_input("organizationId", "organizationId is not one of your organizations")
+            })?
+        }
         None => match memberships.as_slice() {
-            [only] => *only,
+            [(only, _, role)] => (*only, *role),
             [] => return Err(AppError::Forbidden),
             _ => {
-                return Err(AppError::bad_input(
-                    "organizationId",
-                    "organizationId is required: you belong to several organizations",
-                ));
+                let choices =
+                    memberships.into_iter().map(|(id, name, role)| OrganizationChoice { id, name, role }).collect();
+                return Ok(SignIn::ChooseOrganization(choices));
             }
         },
     };
     let token = credentials::new_token(SESSION_PREFIX);
-    let expires_at = Utc::now() + settings.lifetime;
+    let expires_at = Utc::now() + lifetimes.lifetime;
     let hash = credentials::token_hash(&token);
     let member = Member { user_id: Some(user.id), api_key_id: None, session_id: None, organization_id, role };
     let caller = Caller { actor: Actor::Member(member), request_id: request_id.to_owned() };
@@ -95,15 +133,15 @@ pub async fn login(
         audit::record(conn, &caller, "session.login", "session", Some(session)).await
     })
     .await?;
-    Ok(LoginOutcome { token, expires_at, user_id: user.id, organization_id, role })
+    Ok(SignIn::Session(LoginOutcome { token, expires_at, user_id: user.id, organization_id, role }))
 }
 
 /// The actor a bearer token stands for. Unknown, expired, idle, revoked or disabled
 /// credentials are `UNAUTHENTICATED`; so is a user who lost the membership.
-pub async fn authenticate(conn: &mut AsyncPgConnection, settings: AuthSettings, bearer: &str) -> AppResult<Actor> {
+pub async fn authenticate(conn: &mut AsyncPgConnection, lifetimes: SessionLifetimes, bearer: &str) -> AppResult<Actor> {
     let hash = credentials::token_hash(bearer);
     if bearer.starts_with(SESSION_PREFIX) {
-        let session = repo::live_session(conn, &hash, settings.idle).await?.ok_or(AppError::Unauthenticated)?;
+        let session = repo::live_session(conn, &hash, lifetimes.idle).await?.ok_or(AppError::Unauthenticated)?;
         if session.last_used_at < Utc::now() - repo::TOUCH_EVERY {
             repo::touch_session(conn, session.id).await?;
         }

@@ -6,7 +6,7 @@
 
 mod repo;
 
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
@@ -152,10 +152,10 @@ pub fn age_on(date_of_birth: NaiveDate, today: NaiveDate) -> i32 {
     age
 }
 
-/// Whether someone is a minor (under 18) today: from the date of birth when known.
-pub fn is_minor(date_of_birth: Option<NaiveDate>, declared: Option<bool>) -> Option<bool> {
+/// Whether someone is a minor (under 18) on `today`: from the date of birth when known.
+pub fn is_minor(date_of_birth: Option<NaiveDate>, declared: Option<bool>, today: NaiveDate) -> Option<bool> {
     match date_of_birth {
-        Some(dob) => Some(age_on(dob, Utc::now().date_naive()) < 18),
+        Some(dob) => Some(age_on(dob, today) < 18),
         None => declared,
     }
 }
@@ -174,6 +174,7 @@ pub async fn create(
     keyring: &Keyring,
     caller: &Caller,
     input: ClientInput,
+    today: NaiveDate,
 ) -> AppResult<ClientView> {
     let member = caller.actor.require(CLIENT_ROLES)?.clone();
     let code = match input.code.as_deref() {
@@ -197,11 +198,10 @@ pub async fn create(
         .filter(|l| !l.trim().is_empty())
         .map(|l| LanguageCode::parse(l, "input.preferredLanguage").map(|c| c.as_str().to_owned()))
         .transpose()?;
-    if let Some(dob) = input.date_of_birth {
-        let today = Utc::now().date_naive();
-        if dob > today || age_on(dob, today) > 120 {
-            return Err(AppError::bad_input("input.dateOfBirth", "input.dateOfBirth must be a real past date"));
-        }
+    if let Some(dob) = input.date_of_birth
+        && (dob > today || age_on(dob, today) > 120)
+    {
+        return Err(AppError::bad_input("input.dateOfBirth", "input.dateOfBirth must be a real past date"));
     }
     let id = Uuid::new_v4();
     let seal = |field: &str, value: Option<&str>| {
@@ -240,11 +240,16 @@ pub async fn create(
     })
     .await?;
     let row = stored.into_iter().next().ok_or(AppError::NotFound { what: "client" })?;
-    view(keyring, row, &ClientField::ALL)
+    view(keyring, row, &ClientField::ALL, today)
 }
 
-/// Decrypts the fields of `row` that `visible` allows.
-pub(crate) fn view(keyring: &Keyring, row: ClientRow, visible: &[ClientField]) -> AppResult<ClientView> {
+/// Decrypts the fields of `row` that `visible` allows; `minor` as of `today`.
+pub(crate) fn view(
+    keyring: &Keyring,
+    row: ClientRow,
+    visible: &[ClientField],
+    today: NaiveDate,
+) -> AppResult<ClientView> {
     let ctx = |field| crate::crypto::FieldContext { table: "clients", row: row.id, field };
     let sees = |f: ClientField| visible.contains(&f);
     let open = |field: &'static str, sealed: &Option<Vec<u8>>, allowed: bool| -> AppResult<Option<String>> {
@@ -272,7 +277,7 @@ pub(crate) fn view(keyring: &Keyring, row: ClientRow, visible: &[ClientField]) -
         needs: open("needs", &row.needs_enc, sees(ClientField::Needs))?,
         notes: open("notes", &row.notes_enc, sees(ClientField::Notes))?,
         preferred_language: if sees(ClientField::Language) { row.preferred_language.clone() } else { None },
-        minor: if sees(ClientField::DateOfBirth) { is_minor(dob_for_minor, row.declared_minor) } else { None },
+        minor: if sees(ClientField::DateOfBirth) { is_minor(dob_for_minor, row.declared_minor, today) } else { None },
         withheld: ClientField::ALL.into_iter().filter(|f| !visible.contains(f)).collect(),
     })
 }
@@ -283,6 +288,7 @@ pub async fn get(
     keyring: &Keyring,
     caller: &Caller,
     id: Uuid,
+    today: NaiveDate,
 ) -> AppResult<Option<ClientView>> {
     let member = caller.actor.require(CLIENT_ROLES)?.clone();
     let caller = caller.clone();
@@ -297,7 +303,7 @@ pub async fn get(
         })
     })
     .await?;
-    row.map(|r| view(keyring, r, &ClientField::ALL)).transpose()
+    row.map(|r| view(keyring, r, &ClientField::ALL, today)).transpose()
 }
 
 /// The caller's organization's clients (codes and fields), newest first, audited.
@@ -306,6 +312,7 @@ pub async fn list(
     keyring: &Keyring,
     caller: &Caller,
     limit: i64,
+    today: NaiveDate,
 ) -> AppResult<Vec<ClientView>> {
     let member = caller.actor.require(CLIENT_ROLES)?.clone();
     let caller = caller.clone();
@@ -319,7 +326,7 @@ pub async fn list(
         })
     })
     .await?;
-    rows.into_iter().map(|r| view(keyring, r, &ClientField::ALL)).collect()
+    rows.into_iter().map(|r| view(keyring, r, &ClientField::ALL, today)).collect()
 }
 
 /// Loads clients for the member inside an RLS transaction already open (the referral
@@ -342,7 +349,7 @@ mod tests {
         let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
         assert_eq!(age_on(d(2008, 11, 23), d(2026, 11, 22)), 17, "the day before the 18th birthday");
         assert_eq!(age_on(d(2008, 11, 22), d(2026, 11, 22)), 18, "on the birthday");
-        assert_eq!(is_minor(None, Some(true)), Some(true));
-        assert_eq!(is_minor(None, None), None);
+        assert_eq!(is_minor(None, Some(true), d(2026, 11, 22)), Some(true));
+        assert_eq!(is_minor(None, None, d(2026, 11, 22)), None);
     }
 }

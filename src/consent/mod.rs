@@ -22,7 +22,7 @@ use crate::crypto::Keyring;
 use crate::db::rls;
 use crate::db::schema::{consent_recipients, consent_revocations, consents, referrals};
 use crate::error::{AppError, AppResult};
-use crate::{idempotency, settings, validate};
+use crate::{idempotency, network_settings, validate};
 
 /// How consent was obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -149,6 +149,7 @@ pub async fn record(
     caller: &Caller,
     key: &str,
     input: ConsentInput,
+    today: chrono::NaiveDate,
 ) -> AppResult<Consent> {
     let member = caller.actor.require(CLIENT_ROLES)?.clone();
     idempotency::check_key(key)?;
@@ -206,7 +207,7 @@ pub async fn record(
                     ));
                 }
             }
-            let settings = settings::get(conn).await?;
+            let settings = network_settings::get(conn).await?;
             let expires_at =
                 input.expires_at.unwrap_or(obtained_at + Duration::days(settings.consent_default_days.into()));
             if expires_at <= now {
@@ -220,7 +221,7 @@ pub async fn record(
             }
             // A minor needs a guardian's consent unless the network lets minors consent
             // alone to the named service; an unknown age is not assumed to be adult.
-            let minor = clients::view(&keyring, client.clone(), &[ClientField::DateOfBirth])?.minor;
+            let minor = clients::view(&keyring, client.clone(), &[ClientField::DateOfBirth], today)?.minor;
             match (minor, &input.guardian, input.service_id) {
                 (None, _, _) => {
                     return Err(AppError::bad_input(
@@ -228,7 +229,8 @@ pub async fn record(
                         "input.clientId: record the client's date of birth or whether they are a minor before consent",
                     ));
                 }
-                (Some(true), None, Some(service)) if settings::minor_may_consent_alone(conn, service).await? => {}
+                (Some(true), None, Some(service))
+                    if network_settings::minor_may_consent_alone(conn, service).await? => {}
                 (Some(true), None, _) => {
                     return Err(AppError::bad_input(
                         "input.guardian",

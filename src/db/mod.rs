@@ -16,7 +16,8 @@ use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, Ru
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
 
-use crate::config::DatabaseSource;
+use crate::clock::Clock;
+use crate::config::{DatabaseSource, SecretString};
 
 /// The pool every request borrows connections from.
 pub type DbPool = Pool<AsyncPgConnection>;
@@ -45,13 +46,18 @@ pub enum DbSetupError {
         "the database schema is behind this build and no owner connection was given to migrate it: run `lantern migrate` with LANTERN_MIGRATION_DATABASE_URL"
     )]
     PendingMigrations,
+    #[error(
+        "DATABASE_URL is required in production mode; for the project-local development cluster set LANTERN_ENV=development (or LANTERN_LOCAL_CLUSTER=true)"
+    )]
+    NoDatabaseUrl,
 }
 
 /// Connection URLs: the service's, and the owner's for migrations and seeding.
+/// Secret: a URL may carry a password (`Debug` shows neither).
 #[derive(Clone, Debug)]
 pub struct DbUrls {
-    pub app: String,
-    pub owner: Option<String>,
+    pub app: SecretString,
+    pub owner: Option<SecretString>,
 }
 
 /// The role the service connects as (created by the service-role migration).
@@ -69,8 +75,8 @@ pub async fn resolve(source: &DatabaseSource) -> Result<DbUrls, DbSetupError> {
                 .await
                 .map_err(|e| DbSetupError::Pool(e.to_string()))??;
             Ok(DbUrls {
-                app: url.database_url_as(APP_ROLE, local_cluster::APP_DATABASE),
-                owner: Some(url.database_url(local_cluster::APP_DATABASE)),
+                app: url.database_url_as(APP_ROLE, local_cluster::APP_DATABASE).into(),
+                owner: Some(url.database_url(local_cluster::APP_DATABASE).into()),
             })
         }
     }
@@ -88,8 +94,21 @@ pub const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// that does not answer at all must not hold requests until TCP gives up (minutes).
 pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
+/// [`pool_on`] with connections on UTC: for tests and tools that compute their dates
+/// in UTC. The service uses [`pool_on`] with the network's clock.
+pub fn pool(url: &str, size: usize, statement_timeout_ms: u32) -> Result<DbPool, DbSetupError> {
+    pool_on(url, size, statement_timeout_ms, Clock::UTC)
+}
+
+/// Makes `conn`'s dates the network's: its `TimeZone` is `clock`'s, so `current_date`
+/// and `timestamptz::date` are the day [`Clock::today`] gives.
+pub async fn use_clock(conn: &mut AsyncPgConnection, clock: Clock) -> Result<(), diesel::result::Error> {
+    diesel::select(functions::set_config("TimeZone", clock.zone_name(), false)).execute(conn).await.map(|_| ())
+}
+
 /// Builds the connection pool (connections are opened lazily). Every connection gets
-/// `statement_timeout` so no query can hold a connection indefinitely.
+/// `statement_timeout` so no query can hold a connection indefinitely, and `clock`'s
+/// time zone so SQL's dates are the network's (see [`crate::clock`]).
 ///
 /// A `SELECT 1` on every checkout would add a round trip to every request (two, for a
 /// request that authenticates and then resolves). Instead a connection whose socket has
@@ -97,7 +116,7 @@ pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// notices, and a connection idle for [`VERIFY_AFTER_IDLE`] is checked first. What is
 /// left is a request in the instant after the server ends a connection that was in use
 /// a moment before: it can fail once, as one in flight at that moment would anyway.
-pub fn pool(url: &str, size: usize, statement_timeout_ms: u32) -> Result<DbPool, DbSetupError> {
+pub fn pool_on(url: &str, size: usize, statement_timeout_ms: u32, clock: Clock) -> Result<DbPool, DbSetupError> {
     let mut config = ManagerConfig::<AsyncPgConnection>::default();
     config.recycling_method = RecyclingMethod::Fast;
     config.custom_setup = Box::new(move |url| {
@@ -107,6 +126,7 @@ pub fn pool(url: &str, size: usize, statement_timeout_ms: u32) -> Result<DbPool,
                 .execute(&mut conn)
                 .await
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            use_clock(&mut conn, clock).await.map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
             Ok(conn)
         }
         .boxed()

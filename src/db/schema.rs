@@ -78,6 +78,82 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    capacity_checklist_answers (organization_id, item_code) {
+        organization_id -> Uuid,
+        item_code -> Text,
+        status -> Nullable<Text>,
+        note -> Nullable<Text>,
+        version -> Int4,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    capacity_checklist_items (code) {
+        code -> Text,
+        section_number -> Int4,
+        position -> Int4,
+        text -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    capacity_checklist_sections (number) {
+        number -> Int4,
+        code -> Text,
+        title -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    capacity_goals (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        goal -> Text,
+        action_steps -> Nullable<Text>,
+        organizations_engaged -> Jsonb,
+        timeline -> Nullable<Text>,
+        next_steps -> Nullable<Text>,
+        resources_needed -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Uuid>,
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    capacity_reviews (organization_id) {
+        organization_id -> Uuid,
+        capacity -> Nullable<Text>,
+        gaps_and_limits -> Nullable<Text>,
+        priorities -> Nullable<Text>,
+        resources_needed -> Nullable<Text>,
+        version -> Int4,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     clients (id) {
         id -> Uuid,
         organization_id -> Uuid,
@@ -356,6 +432,16 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    need_standard_areas (need_code, area_code) {
+        need_code -> Text,
+        area_code -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     network_settings (id) {
         id -> Bool,
         consent_default_days -> Int4,
@@ -365,6 +451,20 @@ diesel::table! {
         follow_up_long_term_days -> Int4,
         version -> Int4,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    organization_standard_areas (organization_id, area_code) {
+        organization_id -> Uuid,
+        area_code -> Text,
+        provided -> Bool,
+        reason -> Text,
+        set_by -> Nullable<Uuid>,
+        set_at -> Timestamptz,
     }
 }
 
@@ -584,6 +684,121 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    standard_service_areas (code) {
+        code -> Text,
+        number -> Int4,
+        title -> Text,
+        definition -> Text,
+        goal -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    standards (number) {
+        number -> Int4,
+        area_code -> Nullable<Text>,
+        group_title -> Nullable<Text>,
+        title -> Text,
+        statement -> Nullable<Text>,
+        exceeds -> Nullable<Text>,
+        meets -> Text,
+        does_not_meet -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    standards_answers (assessment_id, standard_number) {
+        assessment_id -> Uuid,
+        organization_id -> Uuid,
+        standard_number -> Int4,
+        level -> Nullable<Text>,
+        not_applicable_reason -> Nullable<Text>,
+        evidence_note -> Nullable<Text>,
+        evidence_refs -> Array<Nullable<Text>>,
+        assessed_on -> Nullable<Date>,
+        version -> Int4,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    standards_assessments (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        number -> Int4,
+        status -> Text,
+        service_areas -> Nullable<Array<Nullable<Text>>>,
+        based_on -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        submitted_at -> Nullable<Timestamptz>,
+        submitted_by -> Nullable<Uuid>,
+        reviewed_at -> Nullable<Timestamptz>,
+        reviewed_by -> Nullable<Uuid>,
+        version -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    standards_outcomes (id) {
+        id -> Uuid,
+        assessment_id -> Uuid,
+        organization_id -> Uuid,
+        service_areas -> Array<Nullable<Text>>,
+        valid_from -> Date,
+        valid_until -> Date,
+        decided_by -> Uuid,
+        decided_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    standards_review_decisions (assessment_id, standard_number) {
+        assessment_id -> Uuid,
+        organization_id -> Uuid,
+        standard_number -> Int4,
+        decision -> Text,
+        comment -> Nullable<Text>,
+        decided_by -> Uuid,
+        decided_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    standards_reviewers (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        granted_by -> Nullable<Uuid>,
+        granted_at -> Timestamptz,
+        revoked_by -> Nullable<Uuid>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     training_records (id) {
         id -> Uuid,
         provider_id -> Uuid,
@@ -676,6 +891,14 @@ diesel::joinable!(action_items -> counties (county_fips));
 diesel::joinable!(action_items -> users (updated_by));
 diesel::joinable!(api_keys -> organizations (organization_id));
 diesel::joinable!(api_keys -> users (created_by));
+diesel::joinable!(capacity_checklist_answers -> capacity_checklist_items (item_code));
+diesel::joinable!(capacity_checklist_answers -> organizations (organization_id));
+diesel::joinable!(capacity_checklist_answers -> users (updated_by));
+diesel::joinable!(capacity_checklist_items -> capacity_checklist_sections (section_number));
+diesel::joinable!(capacity_goals -> organizations (organization_id));
+diesel::joinable!(capacity_goals -> users (updated_by));
+diesel::joinable!(capacity_reviews -> organizations (organization_id));
+diesel::joinable!(capacity_reviews -> users (updated_by));
 diesel::joinable!(clients -> organizations (organization_id));
 diesel::joinable!(clients -> users (created_by));
 diesel::joinable!(consent_recipients -> consents (consent_id));
@@ -703,6 +926,11 @@ diesel::joinable!(mou_parties -> counties (county_fips));
 diesel::joinable!(mou_parties -> mous (mou_id));
 diesel::joinable!(mou_parties -> organizations (organization_id));
 diesel::joinable!(mous -> providers (provider_id));
+diesel::joinable!(need_standard_areas -> need_categories (need_code));
+diesel::joinable!(need_standard_areas -> standard_service_areas (area_code));
+diesel::joinable!(organization_standard_areas -> organizations (organization_id));
+diesel::joinable!(organization_standard_areas -> standard_service_areas (area_code));
+diesel::joinable!(organization_standard_areas -> users (set_by));
 diesel::joinable!(outbox_events -> organizations (organization_id));
 diesel::joinable!(provider_contacts -> providers (provider_id));
 diesel::joinable!(provider_phones -> providers (provider_id));
@@ -726,6 +954,13 @@ diesel::joinable!(service_needs -> services (service_id));
 diesel::joinable!(services -> providers (provider_id));
 diesel::joinable!(sessions -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(standards -> standard_service_areas (area_code));
+diesel::joinable!(standards_answers -> standards (standard_number));
+diesel::joinable!(standards_answers -> users (updated_by));
+diesel::joinable!(standards_assessments -> organizations (organization_id));
+diesel::joinable!(standards_outcomes -> users (decided_by));
+diesel::joinable!(standards_review_decisions -> standards (standard_number));
+diesel::joinable!(standards_review_decisions -> users (decided_by));
 diesel::joinable!(training_records -> providers (provider_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::joinable!(webhook_deliveries -> outbox_events (event_id));
@@ -740,6 +975,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     action_items,
     api_keys,
     audit_log,
+    capacity_checklist_answers,
+    capacity_checklist_items,
+    capacity_checklist_sections,
+    capacity_goals,
+    capacity_reviews,
     clients,
     consent_recipients,
     consent_revocations,
@@ -758,7 +998,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     mou_parties,
     mous,
     need_categories,
+    need_standard_areas,
     network_settings,
+    organization_standard_areas,
     organizations,
     outbox_events,
     provider_contacts,
@@ -772,6 +1014,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_needs,
     services,
     sessions,
+    standard_service_areas,
+    standards,
+    standards_answers,
+    standards_assessments,
+    standards_outcomes,
+    standards_review_decisions,
+    standards_reviewers,
     training_records,
     users,
     webhook_attempts,

@@ -1,5 +1,6 @@
 //! Loads the reference data in `seed-data/` (the FUTURES need matrix, North Carolina's
-//! counties) and the synthetic sample directory. Idempotent: running it again leaves the
+//! counties, the Standards of Service with the service areas FUTURES needs belong to, the
+//! FUTURES capacity checklist) and the synthetic sample directory. Idempotent: running it again leaves the
 //! same rows. The files are compiled into the binary so `lantern seed` needs no paths.
 //!
 //! Each data set is loaded by a few set-based statements that unpack the JSON inside
@@ -12,6 +13,15 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 pub const NEED_CATEGORIES_JSON: &str = include_str!("../../seed-data/need-categories.json");
 /// North Carolina's 100 counties (GeoJSON, derived from us-atlas by scripts/seed-data).
 pub const COUNTIES_GEOJSON: &str = include_str!("../../seed-data/nc-counties.geojson");
+/// The NC Human Trafficking Commission's Standards of Service and their five service
+/// areas (derived from the document by scripts/seed-data/standards.py).
+pub const STANDARDS_JSON: &str = include_str!("../../seed-data/standards.json");
+/// Which service areas a service meeting a FUTURES need belongs to (a choice, explained
+/// in the file).
+pub const STANDARDS_SERVICE_AREAS_JSON: &str = include_str!("../../seed-data/standards-service-areas.json");
+/// The FUTURES Capacity Assessment Checklist & Action Plan (derived from the document by
+/// scripts/seed-data/capacity_checklist.py).
+pub const CAPACITY_CHECKLIST_JSON: &str = include_str!("../../seed-data/capacity-checklist.json");
 /// The synthetic sample directory (every organization in it is invented).
 pub const SAMPLE_DIRECTORY_JSON: &str = include_str!("../../seed-data/sample-directory.json");
 
@@ -46,8 +56,17 @@ async fn run(conn: &mut AsyncPgConnection, sql: &str, document: &str) -> Result<
     diesel::sql_query(sql).bind::<Text, _>(document).execute(conn).await.map(|_| ())
 }
 
+/// The document a reference statement reads, by the one table it names first.
 fn reference_document(statement: &str) -> &'static str {
-    if statement.contains("need_categories") { NEED_CATEGORIES_JSON } else { COUNTIES_GEOJSON }
+    let table = statement.split_whitespace().nth(2).unwrap_or_default();
+    match table {
+        "need_categories" => NEED_CATEGORIES_JSON,
+        "counties" => COUNTIES_GEOJSON,
+        "standard_service_areas" | "standards" => STANDARDS_JSON,
+        "need_standard_areas" => STANDARDS_SERVICE_AREAS_JSON,
+        "capacity_checklist_sections" | "capacity_checklist_items" => CAPACITY_CHECKLIST_JSON,
+        _ => unreachable!("a reference statement names its table third: {statement}"),
+    }
 }
 
 const REFERENCE_STATEMENTS: &[&str] = &[
@@ -65,6 +84,37 @@ const REFERENCE_STATEMENTS: &[&str] = &[
                 ST_SetSRID(ST_GeomFromGeoJSON((f -> 'geometry')::text), 4326)), 3))
      FROM jsonb_array_elements($1::jsonb -> 'features') AS f
      ON CONFLICT (fips) DO UPDATE SET name = EXCLUDED.name, boundary = EXCLUDED.boundary",
+    "INSERT INTO standard_service_areas (code, number, title, definition, goal)
+     SELECT code, number, title, definition, goal
+     FROM jsonb_to_recordset($1::jsonb -> 'serviceAreas')
+          AS a(code text, number integer, title text, definition text, goal text)
+     ON CONFLICT (code) DO UPDATE
+       SET number = EXCLUDED.number, title = EXCLUDED.title, definition = EXCLUDED.definition, goal = EXCLUDED.goal",
+    "INSERT INTO standards (number, area_code, group_title, title, statement, exceeds, meets, does_not_meet)
+     SELECT number, area, \"group\", title, statement, exceeds, meets, \"doesNotMeet\"
+     FROM jsonb_to_recordset($1::jsonb -> 'standards')
+          AS s(number integer, area text, \"group\" text, title text, statement text, exceeds text,
+               meets text, \"doesNotMeet\" text)
+     ON CONFLICT (number) DO UPDATE
+       SET area_code = EXCLUDED.area_code, group_title = EXCLUDED.group_title, title = EXCLUDED.title,
+           statement = EXCLUDED.statement, exceeds = EXCLUDED.exceeds, meets = EXCLUDED.meets,
+           does_not_meet = EXCLUDED.does_not_meet",
+    // The mapping has no ids of its own: replace it (the statement binds the document as
+    // every reference statement does).
+    "DELETE FROM need_standard_areas WHERE $1::jsonb IS NOT NULL",
+    "INSERT INTO need_standard_areas (need_code, area_code)
+     SELECT m ->> 'need', a
+     FROM jsonb_array_elements($1::jsonb -> 'mapping') AS m, jsonb_array_elements_text(m -> 'areas') AS a",
+    "INSERT INTO capacity_checklist_sections (number, code, title)
+     SELECT number, code, title
+     FROM jsonb_to_recordset($1::jsonb -> 'sections') AS s(number integer, code text, title text)
+     ON CONFLICT (number) DO UPDATE SET code = EXCLUDED.code, title = EXCLUDED.title",
+    "INSERT INTO capacity_checklist_items (code, section_number, position, text, kind)
+     SELECT i ->> 'code', (s ->> 'number')::integer, (i ->> 'position')::integer, i ->> 'text', i ->> 'kind'
+     FROM jsonb_array_elements($1::jsonb -> 'sections') AS s, jsonb_array_elements(s -> 'items') AS i
+     ON CONFLICT (code) DO UPDATE
+       SET section_number = EXCLUDED.section_number, position = EXCLUDED.position, text = EXCLUDED.text,
+           kind = EXCLUDED.kind",
 ];
 
 const SAMPLE_DIRECTORY_STATEMENTS: &[&str] = &[

@@ -23,6 +23,7 @@ use crate::db::functions::set_config;
 use crate::db::schema::counties;
 use crate::error::{AppError, AppResult};
 use crate::needs::Phase;
+use crate::partnerships::rules::{self, MouStatus, TrainingKind};
 use crate::providers::{self, Population};
 
 #[derive(QueryableByName)]
@@ -87,16 +88,18 @@ struct ContactRow {
 struct TrainingRow {
     #[diesel(sql_type = SqlUuid)]
     provider_id: Uuid,
+    #[diesel(sql_type = Text)]
+    kind: String,
     #[diesel(sql_type = Date)]
     trained_on: NaiveDate,
-    #[diesel(sql_type = Date)]
-    lapses_on: NaiveDate,
 }
 
 #[derive(QueryableByName)]
 struct MouRow {
     #[diesel(sql_type = SqlUuid)]
     provider_id: Uuid,
+    #[diesel(sql_type = Text)]
+    status: String,
     #[diesel(sql_type = Date)]
     effective_on: NaiveDate,
     #[diesel(sql_type = Date)]
@@ -137,17 +140,18 @@ FROM locations WHERE archived_at IS NULL AND ($1::uuid[] IS NULL OR provider_id 
 ORDER BY provider_id";
 const AREAS_SQL: &str = "SELECT provider_id, county_fips FROM provider_service_areas
 WHERE $1::uuid[] IS NULL OR provider_id = ANY($1)";
+// "Have a contact?" is decided in SQL only (`futures_contact_counts`, migration 15).
 const CONTACTS_SQL: &str = "SELECT DISTINCT provider_id FROM provider_contacts
-WHERE archived_at IS NULL AND ($1::uuid[] IS NULL OR provider_id = ANY($1))";
-// The lapse date is PostgreSQL's own arithmetic (a 29 February start lapses on 28
-// February), the same expression as the provider_flags view.
-const TRAINING_SQL: &str = "SELECT provider_id, trained_on, (trained_on + interval '3 years')::date AS lapses_on
-FROM training_records WHERE archived_at IS NULL AND kind = 'BASIC' AND ($1::uuid[] IS NULL OR provider_id = ANY($1))
+WHERE futures_contact_counts(archived_at) AND ($1::uuid[] IS NULL OR provider_id = ANY($1))";
+// Every live training and every MOU: `partnerships::rules` decides which count, and on
+// which days.
+const TRAINING_SQL: &str = "SELECT provider_id, kind, trained_on
+FROM training_records WHERE archived_at IS NULL AND ($1::uuid[] IS NULL OR provider_id = ANY($1))
 ORDER BY provider_id";
 const PHONES_SQL: &str = "SELECT provider_id, number, label, twenty_four_hour FROM provider_phones
 WHERE $1::uuid[] IS NULL OR provider_id = ANY($1) ORDER BY provider_id, position";
-const MOUS_SQL: &str = "SELECT provider_id, effective_on, expires_on, scope_needs FROM mous
-WHERE status = 'ACTIVE' AND ($1::uuid[] IS NULL OR provider_id = ANY($1)) ORDER BY provider_id";
+const MOUS_SQL: &str = "SELECT provider_id, status, effective_on, expires_on, scope_needs FROM mous
+WHERE $1::uuid[] IS NULL OR provider_id = ANY($1) ORDER BY provider_id";
 
 /// Need categories and counties with their boundaries.
 async fn catalog(conn: &mut AsyncPgConnection) -> AppResult<Catalog> {
@@ -297,7 +301,11 @@ async fn providers(conn: &mut AsyncPgConnection, catalog: &Catalog, ids: Option<
     .await?;
     each_row(conn, TRAINING_SQL, &ids, |t: TrainingRow| {
         let Some(slot) = store.slot(&t.provider_id) else { return Ok(()) };
-        Ok(store.push_training(slot, (t.trained_on, t.lapses_on))?)
+        let kind = TrainingKind::from_db(&t.kind).ok_or_else(|| invalid("unknown training kind"))?;
+        if !rules::counts_as_ht_training(kind) {
+            return Ok(());
+        }
+        Ok(store.push_training(slot, t.trained_on)?)
     })
     .await?;
     each_row(conn, PHONES_SQL, &ids, |p: PhoneRow| {
@@ -308,7 +316,9 @@ async fn providers(conn: &mut AsyncPgConnection, catalog: &Catalog, ids: Option<
     each_row(conn, MOUS_SQL, &ids, |m: MouRow| {
         let Some(slot) = store.slot(&m.provider_id) else { return Ok(()) };
         let scope = catalog.need_set(m.scope_needs.iter().map(String::as_str));
-        Ok(store.push_mou(slot, MouEntry { effective_on: m.effective_on, expires_on: m.expires_on, scope })?)
+        let recorded = MouStatus::from_db(&m.status).ok_or_else(|| invalid("unknown MOU status"))?;
+        Ok(store
+            .push_mou(slot, MouEntry { recorded, effective_on: m.effective_on, expires_on: m.expires_on, scope })?)
     })
     .await?;
     Ok(store)

@@ -212,7 +212,7 @@ impl Snapshot {
 impl CellCounts {
     /// Adds (`sign` 1) or removes (`sign` -1) one provider's part in a cell.
     fn add(&mut self, sign: i64, contact: bool, has_mou: bool, trained: bool) {
-        let partner = contact || has_mou;
+        let partner = crate::partnerships::rules::partner(contact, has_mou);
         self.provider_count += sign;
         self.with_contact += sign * i64::from(contact);
         self.with_active_mou += sign * i64::from(has_mou);

@@ -18,6 +18,7 @@ use uuid::Uuid;
 pub use super::trees::LocationEntry;
 use super::trees::{Positions, TreeEntry};
 use crate::needs::Phase;
+use crate::partnerships::rules::{self, MouStatus};
 use crate::providers::Provider;
 
 /// Need categories beyond this many cannot be held as a 64-bit set; the index then
@@ -140,17 +141,19 @@ pub struct PhoneEntry {
     pub twenty_four_hour: bool,
 }
 
-/// An MOU with status ACTIVE: in force from `effective_on` to `expires_on` inclusive.
+/// An MOU: what decides whether it is in force, and the needs it covers.
 #[derive(Clone, Copy, Debug)]
 pub struct MouEntry {
+    pub recorded: MouStatus,
     pub effective_on: NaiveDate,
     pub expires_on: NaiveDate,
     pub scope: u64,
 }
 
 impl MouEntry {
+    /// [`rules::mou_in_force`].
     pub fn in_force(&self, today: NaiveDate) -> bool {
-        self.effective_on <= today && today <= self.expires_on
+        rules::mou_in_force(self.recorded, self.effective_on, self.expires_on, today)
     }
 }
 
@@ -172,7 +175,7 @@ struct Record {
     locations: Span,
     /// County slots, sorted, without repeats.
     counties: Span,
-    /// Basic HT training: `[trained_on, lapses_on)`.
+    /// Days of the trainings that can count for HT training (`trained_on`).
     training: Span,
     /// MOUs with status ACTIVE.
     mous: Span,
@@ -233,7 +236,7 @@ pub struct Store {
     languages: Vec<u32>,
     locations: Vec<LocationEntry>,
     counties: Vec<u16>,
-    training: Vec<(NaiveDate, NaiveDate)>,
+    training: Vec<NaiveDate>,
     mous: Vec<MouEntry>,
     phones: Vec<PhoneEntry>,
     /// Bytes of the arrays no record points at any more (left by replaced providers).
@@ -369,9 +372,10 @@ impl Store {
         self.extend_span(slot, Part::Counties, self.counties.len() - 1)
     }
 
-    /// Appends a basic HT training period `[trained_on, lapses_on)`.
-    pub fn push_training(&mut self, slot: u32, period: (NaiveDate, NaiveDate)) -> Result<(), NotGrouped> {
-        self.training.push(period);
+    /// Appends the day of a training that can count for HT training
+    /// ([`rules::counts_as_ht_training`]).
+    pub fn push_training(&mut self, slot: u32, trained_on: NaiveDate) -> Result<(), NotGrouped> {
+        self.training.push(trained_on);
         self.extend_span(slot, Part::Training, self.training.len() - 1)
     }
 
@@ -477,7 +481,7 @@ impl Store {
             + r.services.len as usize * size_of::<ServiceEntry>()
             + r.locations.len as usize * size_of::<LocationEntry>()
             + r.counties.len as usize * size_of::<u16>()
-            + r.training.len as usize * size_of::<(NaiveDate, NaiveDate)>()
+            + r.training.len as usize * size_of::<NaiveDate>()
             + r.mous.len as usize * size_of::<MouEntry>();
     }
 
@@ -487,7 +491,7 @@ impl Store {
             + self.services.len() * size_of::<ServiceEntry>()
             + self.locations.len() * size_of::<LocationEntry>()
             + self.counties.len() * size_of::<u16>()
-            + self.training.len() * size_of::<(NaiveDate, NaiveDate)>()
+            + self.training.len() * size_of::<NaiveDate>()
             + self.mous.len() * size_of::<MouEntry>()
             + self.phones.len() * size_of::<PhoneEntry>()
     }
@@ -618,9 +622,11 @@ impl<'a> ProviderRef<'a> {
         self.record.has_contact
     }
 
-    /// "Trained on HT?" on `today` (the `provider_flags` definition).
+    /// "Trained on HT?" on `today`: one of its trainings that can count is current
+    /// ([`rules::training_current`]).
     pub fn ht_trained(&self, today: NaiveDate) -> bool {
-        self.store.training[self.record.training.range()].iter().any(|&(from, lapses)| from <= today && today < lapses)
+        let trained_on = &self.store.training[self.record.training.range()];
+        trained_on.iter().any(|&on| rules::training_current(on, today))
     }
 
     fn mous(&self) -> &'a [MouEntry] {
@@ -699,7 +705,7 @@ impl Snapshot {
             + s.languages.capacity() * size_of::<u32>()
             + s.locations.capacity() * size_of::<LocationEntry>()
             + s.counties.capacity() * size_of::<u16>()
-            + s.training.capacity() * size_of::<(NaiveDate, NaiveDate)>()
+            + s.training.capacity() * size_of::<NaiveDate>()
             + s.mous.capacity() * size_of::<MouEntry>();
         // Leaves and the inner nodes above them (a node holds up to six children).
         let trees = self.positions.entries() * size_of::<rstar::RTreeNode<TreeEntry>>() * 6 / 5;
@@ -743,8 +749,15 @@ mod tests {
             store.push_location(slot, LocationEntry { exact: at, public: at, confidential: false }).expect("grouped");
             store.push_county(slot, (i % 90) as u16).expect("grouped");
             store.push_county(slot, 90).expect("grouped");
-            store.push_training(slot, (day(1), day(1) + chrono::Days::new(u64::from(i % 5) + 1))).expect("grouped");
-            let mou = MouEntry { effective_on: day(1), expires_on: day(3), scope: 1 << (i % 64) };
+            // Trained three years before day 1 and after: lapsed on day 2 for some, not others.
+            let trained_on = NaiveDate::from_ymd_opt(2023, 1, 1).expect("a day") + chrono::Days::new(u64::from(i % 5));
+            store.push_training(slot, trained_on).expect("grouped");
+            let mou = MouEntry {
+                recorded: MouStatus::Active,
+                effective_on: day(1),
+                expires_on: day(3),
+                scope: 1 << (i % 64),
+            };
             store.push_mou(slot, mou).expect("grouped");
         }
         (store, providers)

@@ -311,6 +311,26 @@ pub async fn mine(
     .await
 }
 
+/// Open follow-ups of the caller's organization due before `due_before`, overdue ones
+/// included, soonest first (coordinators: they see everyone's, assigned or not).
+pub async fn due(conn: &mut AsyncPgConnection, caller: &Caller, due_before: DateTime<Utc>) -> AppResult<Vec<FollowUp>> {
+    let member = caller.actor.require(&[Role::Coordinator])?.clone();
+    rls::in_org(conn, &member, move |conn| {
+        Box::pin(async move {
+            let rows: Vec<Row> = follow_ups::table
+                .filter(follow_ups::completed_at.is_null())
+                .filter(follow_ups::due_at.lt(due_before))
+                .order((follow_ups::due_at, follow_ups::id))
+                .limit(500)
+                .select(columns())
+                .load(conn)
+                .await?;
+            Ok(rows.into_iter().map(from_row).collect())
+        })
+    })
+    .await
+}
+
 /// Overdue follow-ups of the caller's organization (coordinators).
 pub async fn overdue(conn: &mut AsyncPgConnection, caller: &Caller) -> AppResult<Vec<FollowUp>> {
     let member = caller.actor.require(&[Role::Coordinator])?.clone();

@@ -15,33 +15,13 @@ use crate::counties::Fips;
 use crate::directory::{Directory, Read, Source};
 use crate::directory_index::View;
 use crate::error::{AppError, AppResult};
+use crate::needs::{NeedCategory, Phase};
+use crate::partnerships::rules;
+
+pub use crate::partnerships::rules::GapStatus;
 
 /// Counts from 1 to this are suppressed in demand figures.
 pub const SUPPRESS_UP_TO: i64 = 4;
-
-/// Where a county stands on a need.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GapStatus {
-    /// No provider located in or serving the county meets the need.
-    NoProvider,
-    /// Providers exist, none with a contact or an MOU in force.
-    NoPartner,
-    /// Partners exist (a contact or an MOU), none of them trained on HT.
-    Untrained,
-    /// A trained partner meets the need.
-    Covered,
-}
-
-impl GapStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GapStatus::NoProvider => "NO_PROVIDER",
-            GapStatus::NoPartner => "NO_PARTNER",
-            GapStatus::Untrained => "UNTRAINED",
-            GapStatus::Covered => "COVERED",
-        }
-    }
-}
 
 /// One county × need cell.
 #[derive(Clone, Debug, PartialEq, QueryableByName)]
@@ -73,16 +53,22 @@ pub struct GapCell {
 }
 
 impl GapCell {
+    /// Where the county stands on the need ([`rules::gap_status`]).
     pub fn status(&self) -> GapStatus {
-        if self.provider_count == 0 {
-            GapStatus::NoProvider
-        } else if self.partners == 0 {
-            GapStatus::NoPartner
-        } else if self.trained_partners == 0 {
-            GapStatus::Untrained
-        } else {
-            GapStatus::Covered
-        }
+        rules::gap_status(self.provider_count, self.partners, self.trained_partners)
+    }
+
+    /// The cell's need category. A phase this build does not know is an error, never
+    /// read as some other phase.
+    pub fn need(&self) -> AppResult<NeedCategory> {
+        let phase = Phase::from_db(&self.need_phase)
+            .ok_or_else(|| AppError::internal(std::io::Error::other("unknown need phase")))?;
+        Ok(NeedCategory {
+            code: self.need_code.clone(),
+            phase,
+            label: self.need_label.clone(),
+            position: self.need_position,
+        })
     }
 }
 
@@ -103,7 +89,7 @@ WITH need_services AS (
 ), mou_needs AS (
     SELECT DISTINCT m.provider_id, n.need_code
     FROM mous m, unnest(m.scope_needs) AS n(need_code)
-    WHERE m.status = 'ACTIVE' AND m.effective_on <= current_date AND m.expires_on >= current_date
+    WHERE futures_mou_in_force(m.status, m.effective_on, m.expires_on, current_date)
 ), flagged AS (
     SELECT c.county_fips, c.need_code, c.provider_id, f.has_contact, f.ht_trained,
            (mn.provider_id IS NOT NULL) AS has_mou
@@ -117,8 +103,8 @@ SELECT co.fips AS county_fips, co.name AS county_name, n.code AS need_code, n.la
        count(*) FILTER (WHERE fl.has_contact) AS with_contact,
        count(*) FILTER (WHERE fl.has_mou) AS with_active_mou,
        count(*) FILTER (WHERE fl.ht_trained) AS ht_trained,
-       count(*) FILTER (WHERE fl.has_contact OR fl.has_mou) AS partners,
-       count(*) FILTER (WHERE (fl.has_contact OR fl.has_mou) AND fl.ht_trained) AS trained_partners
+       count(*) FILTER (WHERE futures_partner(fl.has_contact, fl.has_mou)) AS partners,
+       count(*) FILTER (WHERE futures_partner(fl.has_contact, fl.has_mou) AND fl.ht_trained) AS trained_partners
 FROM counties co
 CROSS JOIN need_categories n
 LEFT JOIN flagged fl ON fl.county_fips = co.fips AND fl.need_code = n.code

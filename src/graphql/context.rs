@@ -1,4 +1,4 @@
-//! What a resolver finds in its context, in one place: the service's settings, the
+//! What a resolver finds in its context, in one place: the service's long-lived parts, the
 //! caller, where the request came from, a pooled connection; and parsing an `ID`
 //! argument. Every resolver file takes these from here.
 
@@ -10,7 +10,7 @@ use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::Object as PooledConnection;
 use uuid::Uuid;
 
-use crate::auth::{AuthSettings, Caller};
+use crate::auth::{Caller, SessionLifetimes};
 use crate::config::RateLimits;
 use crate::crypto::Keyring;
 use crate::db::DbPool;
@@ -18,13 +18,17 @@ use crate::directory::Directory;
 use crate::error::{AppError, AppResult};
 use crate::rate_limit::RateLimiter;
 
-/// Settings the resolvers need beside the pool.
+/// The long-lived parts of the service every request may use beside the pool: the
+/// directory (index and database behind one reader), the network's clock, keys,
+/// limiters, the geocoder, password hashing, and the session lifetimes and limits they
+/// apply. (Not settings: the network's settings are `crate::network_settings`, kept in
+/// the database.)
 #[derive(Clone)]
-pub struct ServiceSettings {
+pub struct Services {
     /// The directory: where search and the gap matrix are answered, and the write path
     /// that makes a directory write visible to its writer's next search.
     pub directory: Directory,
-    pub auth: AuthSettings,
+    pub sessions: SessionLifetimes,
     /// Tokens verified recently, honoured briefly while the database cannot answer.
     pub verified_tokens: Arc<crate::auth::grace::VerifiedTokens>,
     pub rate_limits: RateLimits,
@@ -34,15 +38,36 @@ pub struct ServiceSettings {
     pub webhook_allow_loopback: bool,
     /// Password hashing and verification, bounded and off the async workers.
     pub passwords: Arc<crate::auth::credentials::PasswordHashing>,
+    /// What day it is for the network (the pool's connections are on the same clock).
+    pub clock: crate::clock::Clock,
 }
+
+impl Services {
+    /// Counts a sign-in attempt against the per-IP and per-email login limits (the
+    /// `login` mutation and `POST /session` share them).
+    pub fn check_login_limits(&self, ip: IpAddr, email: &str) -> Result<(), AppError> {
+        self.limiter
+            .login_attempt(&self.rate_limits, ip, email)
+            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
+    }
+}
+
+/// The network's date when a request began: what the request reads as "today".
+#[derive(Clone, Copy, Debug)]
+pub struct RequestDay(pub chrono::NaiveDate);
 
 /// Where a request came from (for login rate limits).
 #[derive(Clone, Copy, Debug)]
 pub struct ClientAddr(pub IpAddr);
 
-/// The service's settings.
-pub(super) fn settings<'a>(ctx: &Context<'a>) -> &'a ServiceSettings {
-    ctx.data_unchecked::<ServiceSettings>()
+/// The service's long-lived parts.
+pub(super) fn services<'a>(ctx: &Context<'a>) -> &'a Services {
+    ctx.data_unchecked::<Services>()
+}
+
+/// The network's date for this request (see [`RequestDay`]).
+pub(super) fn today(ctx: &Context<'_>) -> chrono::NaiveDate {
+    ctx.data_opt::<RequestDay>().map_or_else(|| services(ctx).clock.today(), |day| day.0)
 }
 
 /// The pool, for domain functions that take connections as they need them.
@@ -57,7 +82,7 @@ pub(super) async fn conn(ctx: &Context<'_>) -> AppResult<PooledConnection<AsyncP
 
 /// The directory (reads decided in one place, and the write path).
 pub(super) fn directory<'a>(ctx: &Context<'a>) -> &'a Directory {
-    &settings(ctx).directory
+    &services(ctx).directory
 }
 
 /// The caller of the current request.

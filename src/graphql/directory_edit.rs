@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 
-use super::context::{caller, directory, parse_uuid, settings};
+use super::context::{caller, directory, parse_uuid, services};
 use super::errors::GqlResultExt;
 use super::types::{LocationGql, PopulationGql, ProviderGql, ServiceGql};
 use crate::providers::edit::{self, LocationInput, PhoneInput, ProviderInput, ServiceInput};
@@ -208,7 +208,7 @@ impl DirectoryMutation {
         let id = parse_uuid(&provider_id, "providerId").gql()?;
         let l = directory(ctx)
             .write(async |conn| {
-                edit::create_location(conn, &settings(ctx).geocoder, caller(ctx), id, location_input(input)).await
+                edit::create_location(conn, &services(ctx).geocoder, caller(ctx), id, location_input(input)).await
             })
             .await
             .gql()?;
@@ -225,7 +225,7 @@ impl DirectoryMutation {
         let id = parse_uuid(&id, "id").gql()?;
         let l = directory(ctx)
             .write(async |conn| {
-                edit::update_location(conn, &settings(ctx).geocoder, caller(ctx), id, version, location_input(input))
+                edit::update_location(conn, &services(ctx).geocoder, caller(ctx), id, version, location_input(input))
                     .await
             })
             .await

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::context::{caller, client_ip, conn, parse_uuid, pool, settings};
+use super::context::{caller, client_ip, conn, parse_uuid, pool, services};
 use super::errors::GqlResultExt;
 use crate::auth::{self, Role};
 use crate::error::AppError;
@@ -44,6 +44,12 @@ impl OrganizationGql {
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MembershipGql>> {
         let list = organizations::members(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, self.0.id).await.gql()?;
         Ok(list.into_iter().map(MembershipGql).collect())
+    }
+    /// The directory listings this organization keeps, by name (public, as every
+    /// listing's keeper is).
+    async fn providers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::types::ProviderGql>> {
+        let list = crate::providers::kept_by(&mut *conn(ctx).await.gql()?, self.0.id).await.gql()?;
+        Ok(list.into_iter().map(super::types::ProviderGql).collect())
     }
     /// Memberships and API keys granted in this organization by someone outside it (a
     /// network admin of another organization, or the operator's command line), newest
@@ -239,17 +245,13 @@ impl IdentityMutation {
         password: String,
         organization_id: Option<ID>,
     ) -> async_graphql::Result<LoginPayload> {
-        let (settings, ip) = (settings(ctx), client_ip(ctx));
-        settings
-            .limiter
-            .login_attempt(&settings.rate_limits, ip, &email)
-            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
-            .gql()?;
+        let (services, ip) = (services(ctx), client_ip(ctx));
+        services.check_login_limits(ip, &email).gql()?;
         let organization = organization_id.map(|id| parse_uuid(&id, "organizationId")).transpose().gql()?;
         let outcome = auth::sessions::login(
             pool(ctx),
-            &settings.passwords,
-            settings.auth,
+            &services.passwords,
+            services.sessions,
             &email,
             &password,
             organization,
@@ -280,13 +282,13 @@ impl IdentityMutation {
         token: String,
         password: String,
     ) -> async_graphql::Result<bool> {
-        let (settings, ip) = (settings(ctx), client_ip(ctx));
-        settings
+        let (services, ip) = (services(ctx), client_ip(ctx));
+        services
             .limiter
-            .invitation_attempt(&settings.rate_limits, ip)
+            .invitation_attempt(&services.rate_limits, ip)
             .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
             .gql()?;
-        organizations::accept_invitation(pool(ctx), &settings.passwords, &token, &password, &caller(ctx).request_id)
+        organizations::accept_invitation(pool(ctx), &services.passwords, &token, &password, &caller(ctx).request_id)
             .await
             .gql()?;
         Ok(true)

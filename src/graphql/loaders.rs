@@ -42,12 +42,21 @@ pub struct Loaders {
     pub referral_clients: DataLoader<ClientsByReferral>,
     pub referral_events: DataLoader<EventsByReferral>,
     pub referral_follow_ups: DataLoader<FollowUpsByReferral>,
+    pub referrals: DataLoader<ReferralsById>,
+    pub organizations: DataLoader<OrganizationsById>,
 }
 
 impl Loaders {
     /// Loaders for one request made by `caller`; the public directory's children come
     /// from `directory`'s last view while the database cannot answer.
-    pub fn new(pool: DbPool, caller: Caller, keyring: Arc<Keyring>, directory: Directory) -> Self {
+    /// Flags are the rules' answers on `today`.
+    pub fn new(
+        pool: DbPool,
+        caller: Caller,
+        keyring: Arc<Keyring>,
+        directory: Directory,
+        today: chrono::NaiveDate,
+    ) -> Self {
         let db = Db(pool, directory);
         let actor: Actor = caller.actor.clone();
         Loaders {
@@ -58,17 +67,19 @@ impl Loaders {
             needs: DataLoader::new(NeedsByService(db.clone()), spawner()),
             counties: DataLoader::new(CountyByFips(db.clone()), spawner()),
             providers: DataLoader::new(ProvidersById(db.clone()), spawner()),
-            flags: DataLoader::new(FlagsByProvider(db.clone()), spawner()),
+            flags: DataLoader::new(FlagsByProvider(db.clone(), today), spawner()),
             contacts: DataLoader::new(ContactsByProvider(db.clone(), actor.clone()), spawner()),
             trainings: DataLoader::new(TrainingsByProvider(db.clone(), actor.clone()), spawner()),
             mous: DataLoader::new(MousByProvider(db.clone(), actor.clone()), spawner()),
             needs_by_code: DataLoader::new(NeedByCode(db.clone()), spawner()),
             referral_clients: DataLoader::new(
-                ClientsByReferral(db.clone(), caller.clone(), Arc::clone(&keyring)),
+                ClientsByReferral(db.clone(), caller.clone(), Arc::clone(&keyring), today),
                 spawner(),
             ),
             referral_events: DataLoader::new(EventsByReferral(db.clone(), caller.clone(), keyring), spawner()),
-            referral_follow_ups: DataLoader::new(FollowUpsByReferral(db, caller), spawner()),
+            referral_follow_ups: DataLoader::new(FollowUpsByReferral(db.clone(), caller.clone()), spawner()),
+            referrals: DataLoader::new(ReferralsById(db.clone(), caller), spawner()),
+            organizations: DataLoader::new(OrganizationsById(db), spawner()),
         }
     }
 }
@@ -244,14 +255,14 @@ impl Loader<Uuid> for ProvidersById {
 }
 
 /// The client of each referral as the caller may see it (reads are audited).
-pub struct ClientsByReferral(Db, Caller, Arc<Keyring>);
+pub struct ClientsByReferral(Db, Caller, Arc<Keyring>, chrono::NaiveDate);
 
 impl Loader<Uuid> for ClientsByReferral {
     type Value = ClientView;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        referrals::clients_of(&mut *self.0.conn().await?, &self.2, &self.1, keys).await.gql()
+        referrals::clients_of(&mut *self.0.conn().await?, &self.2, &self.1, keys, self.3).await.gql()
     }
 }
 
@@ -279,22 +290,49 @@ impl Loader<Uuid> for FollowUpsByReferral {
     }
 }
 
-pub struct FlagsByProvider(Db);
+/// Referrals by id, as far as the caller's organization may see them.
+pub struct ReferralsById(Db, Caller);
+
+impl Loader<Uuid> for ReferralsById {
+    type Value = referrals::Referral;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = referrals::by_ids(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
+        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+/// Organizations by id, to name the parties of what the caller already sees.
+pub struct OrganizationsById(Db);
+
+impl Loader<Uuid> for OrganizationsById {
+    type Value = crate::organizations::Organization;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = crate::organizations::by_ids(&mut *self.0.conn().await?, keys).await.gql()?;
+        Ok(rows.into_iter().map(|o| (o.id, o)).collect())
+    }
+}
+
+/// The FUTURES yes/no answers on the request's day.
+pub struct FlagsByProvider(Db, chrono::NaiveDate);
 
 impl Loader<Uuid> for FlagsByProvider {
-    type Value = crate::network::Flags;
+    type Value = crate::partnerships::Flags;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let rows = self
             .0
             .public(
-                async |conn| crate::network::flags_of(conn, keys).await,
+                async |conn| crate::partnerships::flags_of(conn, keys, self.1).await,
                 |s| {
                     let held = keys.iter().filter_map(|id| s.provider_by_id(id));
                     held.map(|p| {
                         let (has_contact, ht_trained, has_active_mou) = s.flags_of(p);
-                        crate::network::Flags { provider_id: p.id(), has_contact, ht_trained, has_active_mou }
+                        crate::partnerships::Flags { provider_id: p.id(), has_contact, ht_trained, has_active_mou }
                     })
                     .collect()
                 },
@@ -308,11 +346,11 @@ impl Loader<Uuid> for FlagsByProvider {
 pub struct ContactsByProvider(Db, Actor);
 
 impl Loader<Uuid> for ContactsByProvider {
-    type Value = Vec<crate::network::Contact>;
+    type Value = Vec<crate::partnerships::Contact>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = crate::network::contacts_of(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
+        let rows = crate::partnerships::contacts_of(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
         Ok(group(keys, rows.into_iter().map(|c| (c.provider_id, c)).collect()))
     }
 }
@@ -320,11 +358,11 @@ impl Loader<Uuid> for ContactsByProvider {
 pub struct TrainingsByProvider(Db, Actor);
 
 impl Loader<Uuid> for TrainingsByProvider {
-    type Value = Vec<crate::network::Training>;
+    type Value = Vec<crate::partnerships::Training>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = crate::network::trainings_of(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
+        let rows = crate::partnerships::trainings_of(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
         Ok(group(keys, rows.into_iter().map(|t| (t.provider_id, t)).collect()))
     }
 }
@@ -333,11 +371,11 @@ impl Loader<Uuid> for TrainingsByProvider {
 pub struct MousByProvider(Db, Actor);
 
 impl Loader<Uuid> for MousByProvider {
-    type Value = Vec<crate::network::Mou>;
+    type Value = Vec<crate::partnerships::Mou>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = crate::network::mous_of(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
+        let rows = crate::partnerships::mous_of(&mut *self.0.conn().await?, &self.1, keys).await.gql()?;
         Ok(group(keys, rows.into_iter().map(|m| (m.provider_id, m)).collect()))
     }
 }

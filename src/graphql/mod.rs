@@ -4,20 +4,23 @@
 mod context;
 mod directory_edit;
 mod errors;
-mod futures;
+mod gaps;
 mod identity;
 pub mod inputs;
 mod loaders;
 mod notify;
+mod partnerships;
 mod query;
 mod referrals;
+mod standards;
 mod types;
+mod worksheets;
 
 use std::sync::Arc;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
-pub use context::{ClientAddr, ServiceSettings};
+pub use context::{ClientAddr, RequestDay, Services};
 pub use errors::{HiddenCause, to_gql};
 pub use loaders::Loaders;
 
@@ -31,8 +34,11 @@ pub struct Query(
     query::DirectoryQuery,
     identity::IdentityQuery,
     referrals::ReferralQuery,
-    futures::FuturesQuery,
+    gaps::GapQuery,
+    partnerships::PartnershipQuery,
+    worksheets::WorksheetQuery,
     notify::NotifyQuery,
+    standards::StandardsQuery,
 );
 
 /// The mutation root: one part per domain.
@@ -41,8 +47,10 @@ pub struct Mutation(
     identity::IdentityMutation,
     directory_edit::DirectoryMutation,
     referrals::ReferralMutation,
-    futures::FuturesMutation,
+    partnerships::PartnershipMutation,
+    worksheets::WorksheetMutation,
     notify::NotifyMutation,
+    standards::StandardsMutation,
 );
 
 /// The executable schema.
@@ -56,10 +64,10 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 
 /// Builds the schema. Production turns off introspection and field suggestions, which
 /// would otherwise map the API for an attacker; tools use `graphql/schema.graphql`.
-pub fn build_schema(pool: DbPool, mode: Mode, settings: ServiceSettings) -> LanternSchema {
+pub fn build_schema(pool: DbPool, mode: Mode, services: Services) -> LanternSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(pool)
-        .data(settings)
+        .data(services)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY);
     match mode {
@@ -78,10 +86,13 @@ pub fn sdl() -> String {
 pub fn with_request_data(
     request: async_graphql::Request,
     pool: &DbPool,
-    settings: &ServiceSettings,
+    services: &Services,
     caller: Caller,
     client: ClientAddr,
 ) -> async_graphql::Request {
-    let loaders = Loaders::new(pool.clone(), caller.clone(), Arc::clone(&settings.keyring), settings.directory.clone());
-    request.data(caller).data(client).data(loaders)
+    // One date for the whole request, so all its answers agree on what is in force.
+    let today = RequestDay(services.clock.today());
+    let loaders =
+        Loaders::new(pool.clone(), caller.clone(), Arc::clone(&services.keyring), services.directory.clone(), today.0);
+    request.data(caller).data(client).data(loaders).data(today)
 }

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::context::{caller, conn, parse_uuid, settings};
+use super::context::{caller, conn, parse_uuid, services};
 use super::errors::GqlResultExt;
 use crate::error::AppError;
 use crate::notify;
@@ -121,7 +121,7 @@ impl NotifyQuery {
 pub struct NotifyMutation;
 
 fn destinations(ctx: &Context<'_>) -> notify::Destinations {
-    notify::Destinations { allow_loopback: settings(ctx).webhook_allow_loopback }
+    notify::Destinations { allow_loopback: services(ctx).webhook_allow_loopback }
 }
 
 #[Object]
@@ -134,10 +134,10 @@ impl NotifyMutation {
         input: WebhookSubscriptionInput,
     ) -> async_graphql::Result<WebhookSubscriptionPayload> {
         let org = parse_uuid(&input.organization_id, "input.organizationId").gql()?;
-        let settings = settings(ctx);
+        let services = services(ctx);
         let created = notify::subscribe(
             &mut *conn(ctx).await.gql()?,
-            &settings.keyring,
+            &services.keyring,
             caller(ctx),
             org,
             &input.url,

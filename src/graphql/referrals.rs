@@ -5,16 +5,17 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::context::{caller, conn, parse_uuid, settings};
+use super::context::{caller, conn, parse_uuid, services, today};
 use super::errors::GqlResultExt;
+use super::identity::OrganizationGql;
 use super::loaders::Loaders;
 use super::types::{NeedCategoryGql, PopulationGql, ProviderGql};
 use crate::clients::{self, ClientInput, ClientView, SafeContact};
 use crate::consent::{self, Consent, ConsentInput, GuardianConsent};
 use crate::error::AppError;
 use crate::follow_ups::{self, FollowUp, Outcome};
+use crate::network_settings::{self, NetworkSettings, NetworkSettingsChanges};
 use crate::referrals::{self, Referral, ReferralFilter, ReferralInput};
-use crate::settings::{self, NetworkSettings, SettingsChanges};
 
 /// A part of a client record that consent can cover.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -184,6 +185,11 @@ impl ConsentGql {
     async fn recipients(&self) -> Vec<ID> {
         self.0.recipients.iter().map(|r| ID(r.to_string())).collect()
     }
+    /// The recipient organizations, named (an archived one is left out).
+    async fn recipient_organizations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrganizationGql>> {
+        let found = ctx.data_unchecked::<Loaders>().organizations.load_many(self.0.recipients.iter().copied()).await?;
+        Ok(self.0.recipients.iter().filter_map(|id| found.get(id).cloned()).map(OrganizationGql).collect())
+    }
     async fn fields(&self) -> Vec<ClientFieldGql> {
         self.0.fields.iter().map(|&f| f.into()).collect()
     }
@@ -254,6 +260,10 @@ impl FollowUpGql {
     async fn referral_id(&self) -> ID {
         ID(self.0.referral_id.to_string())
     }
+    /// The referral it checks on (its sender's, like the follow-up).
+    async fn referral(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ReferralGql>> {
+        Ok(ctx.data_unchecked::<Loaders>().referrals.load_one(self.0.referral_id).await?.map(ReferralGql))
+    }
     async fn due_at(&self) -> DateTime<Utc> {
         self.0.due_at
     }
@@ -310,6 +320,16 @@ impl ReferralGql {
     async fn recipient_organization_id(&self) -> ID {
         ID(self.0.recipient_organization_id.to_string())
     }
+    /// The organization that sent it (either side sees the other's name).
+    async fn sender_organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrganizationGql>> {
+        let org = ctx.data_unchecked::<Loaders>().organizations.load_one(self.0.sender_organization_id).await?;
+        Ok(org.map(OrganizationGql))
+    }
+    /// The organization it went to: the one keeping the service's listing.
+    async fn recipient_organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrganizationGql>> {
+        let org = ctx.data_unchecked::<Loaders>().organizations.load_one(self.0.recipient_organization_id).await?;
+        Ok(org.map(OrganizationGql))
+    }
     async fn decline_reason(&self) -> Option<DeclineReasonGql> {
         self.0.decline_reason.map(Into::into)
     }
@@ -363,6 +383,15 @@ impl ReferralGql {
         let list = ctx.data_unchecked::<Loaders>().referral_follow_ups.load_one(self.0.id).await?.unwrap_or_default();
         Ok(list.into_iter().map(FollowUpGql).collect())
     }
+}
+
+/// How many referrals of one side are in one status.
+#[derive(SimpleObject)]
+#[graphql(name = "ReferralCount")]
+pub struct ReferralCountGql {
+    pub side: SideGql,
+    pub status: StatusGql,
+    pub count: i32,
 }
 
 /// Network settings.
@@ -496,7 +525,7 @@ impl ReferralQuery {
     /// A client of your organization (every read is audited).
     async fn client(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ClientGql>> {
         let id = parse_uuid(&id, "id").gql()?;
-        Ok(clients::get(&mut *conn(ctx).await.gql()?, &settings(ctx).keyring, caller(ctx), id)
+        Ok(clients::get(&mut *conn(ctx).await.gql()?, &services(ctx).keyring, caller(ctx), id, today(ctx))
             .await
             .gql()?
             .map(ClientGql))
@@ -505,8 +534,9 @@ impl ReferralQuery {
     /// Your organization's clients, newest first (every read is audited).
     async fn clients(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<ClientGql>> {
         let limit = page(first).gql()?;
-        let list =
-            clients::list(&mut *conn(ctx).await.gql()?, &settings(ctx).keyring, caller(ctx), limit).await.gql()?;
+        let list = clients::list(&mut *conn(ctx).await.gql()?, &services(ctx).keyring, caller(ctx), limit, today(ctx))
+            .await
+            .gql()?;
         Ok(list.into_iter().map(ClientGql).collect())
     }
 
@@ -543,6 +573,20 @@ impl ReferralQuery {
         Ok(list.into_iter().map(ReferralGql).collect())
     }
 
+    /// How many referrals your organization sent and received are in each status
+    /// (drafts only your own; received ones once sent). Statuses with none are left out.
+    async fn referral_counts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReferralCountGql>> {
+        let list = referrals::counts(&mut *conn(ctx).await.gql()?, caller(ctx)).await.gql()?;
+        Ok(list
+            .into_iter()
+            .map(|(side, status, n)| ReferralCountGql {
+                side: side.into(),
+                status: status.into(),
+                count: i32::try_from(n).unwrap_or(i32::MAX),
+            })
+            .collect())
+    }
+
     /// Your open follow-ups due before `dueBefore` (default: within a day), soonest first.
     async fn my_follow_ups(
         &self,
@@ -551,6 +595,19 @@ impl ReferralQuery {
     ) -> async_graphql::Result<Vec<FollowUpGql>> {
         let before = due_before.unwrap_or_else(|| Utc::now() + chrono::Duration::days(1));
         let list = follow_ups::mine(&mut *conn(ctx).await.gql()?, caller(ctx), before).await.gql()?;
+        Ok(list.into_iter().map(FollowUpGql).collect())
+    }
+
+    /// Your organization's open follow-ups due before `dueBefore` (default: within a
+    /// day), overdue ones included, soonest first, whoever they are assigned to
+    /// (coordinators).
+    async fn due_follow_ups(
+        &self,
+        ctx: &Context<'_>,
+        due_before: Option<DateTime<Utc>>,
+    ) -> async_graphql::Result<Vec<FollowUpGql>> {
+        let before = due_before.unwrap_or_else(|| Utc::now() + chrono::Duration::days(1));
+        let list = follow_ups::due(&mut *conn(ctx).await.gql()?, caller(ctx), before).await.gql()?;
         Ok(list.into_iter().map(FollowUpGql).collect())
     }
 
@@ -563,7 +620,7 @@ impl ReferralQuery {
     /// Network settings (any member).
     async fn network_settings(&self, ctx: &Context<'_>) -> async_graphql::Result<NetworkSettingsGql> {
         caller(ctx).actor.member().gql()?;
-        Ok(NetworkSettingsGql(settings::get(&mut *conn(ctx).await.gql()?).await.gql()?))
+        Ok(NetworkSettingsGql(network_settings::get(&*conn(ctx).await.gql()?).await.gql()?))
     }
 }
 
@@ -593,7 +650,9 @@ impl ReferralMutation {
             }),
         };
         let view =
-            clients::create(&mut *conn(ctx).await.gql()?, &settings(ctx).keyring, caller(ctx), input).await.gql()?;
+            clients::create(&mut *conn(ctx).await.gql()?, &services(ctx).keyring, caller(ctx), input, today(ctx))
+                .await
+                .gql()?;
         Ok(ClientGql(view))
     }
 
@@ -620,10 +679,16 @@ impl ReferralMutation {
             }),
             service_id: input.service_id.map(|s| parse_uuid(&s, "input.serviceId")).transpose().gql()?,
         };
-        let c =
-            consent::record(&mut *conn(ctx).await.gql()?, &settings(ctx).keyring, caller(ctx), &idempotency_key, input)
-                .await
-                .gql()?;
+        let c = consent::record(
+            &mut *conn(ctx).await.gql()?,
+            &services(ctx).keyring,
+            caller(ctx),
+            &idempotency_key,
+            input,
+            today(ctx),
+        )
+        .await
+        .gql()?;
         Ok(ConsentGql(c))
     }
 
@@ -655,7 +720,7 @@ impl ReferralMutation {
         };
         let r = referrals::create(
             &mut *conn(ctx).await.gql()?,
-            &settings(ctx).keyring,
+            &services(ctx).keyring,
             caller(ctx),
             &idempotency_key,
             input,
@@ -683,7 +748,7 @@ impl ReferralMutation {
         let id = parse_uuid(&id, "id").gql()?;
         let r = referrals::transition(
             &mut *conn(ctx).await.gql()?,
-            &settings(ctx).keyring,
+            &services(ctx).keyring,
             caller(ctx),
             id,
             to.into(),
@@ -748,7 +813,7 @@ impl ReferralMutation {
         version: i32,
         input: SettingsUpdate,
     ) -> async_graphql::Result<NetworkSettingsGql> {
-        let changes = SettingsChanges {
+        let changes = NetworkSettingsChanges {
             consent_default_days: input.consent_default_days,
             consent_max_days: input.consent_max_days,
             follow_up_acute_days: input.follow_up_acute_days,
@@ -756,7 +821,7 @@ impl ReferralMutation {
             follow_up_long_term_days: input.follow_up_long_term_days,
         };
         Ok(NetworkSettingsGql(
-            settings::update(&mut *conn(ctx).await.gql()?, caller(ctx), version, changes).await.gql()?,
+            network_settings::update(&mut *conn(ctx).await.gql()?, caller(ctx), version, changes).await.gql()?,
         ))
     }
 
@@ -768,7 +833,7 @@ impl ReferralMutation {
         allowed: bool,
     ) -> async_graphql::Result<bool> {
         let id = parse_uuid(&service_id, "serviceId").gql()?;
-        settings::set_minor_self_consent(&mut *conn(ctx).await.gql()?, caller(ctx), id, allowed).await.gql()?;
+        network_settings::set_minor_self_consent(&mut *conn(ctx).await.gql()?, caller(ctx), id, allowed).await.gql()?;
         Ok(true)
     }
 }

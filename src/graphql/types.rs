@@ -107,6 +107,17 @@ impl ProviderGql {
     async fn organization_id(&self) -> Option<ID> {
         self.0.organization_id.map(|id| ID(id.to_string()))
     }
+    /// The organization keeping this listing — the one a referral to it goes to and a
+    /// consent for it names — for signed-in network members; null for anonymous callers
+    /// and for network-kept listings. Its members stay behind their own check.
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::identity::OrganizationGql>> {
+        let Some(org) = self.0.organization_id else { return Ok(None) };
+        if super::context::caller(ctx).actor.member().is_err() {
+            return Ok(None);
+        }
+        let found = ctx.data_unchecked::<Loaders>().organizations.load_one(org).await?;
+        Ok(found.map(super::identity::OrganizationGql))
+    }
     async fn phones(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PhoneGql>> {
         let phones = ctx.data_unchecked::<Loaders>().phones.load_one(self.0.id).await?;
         Ok(phones.unwrap_or_default().into_iter().map(PhoneGql).collect())
@@ -134,24 +145,27 @@ impl ProviderGql {
         Ok(ctx.data_unchecked::<Loaders>().flags.load_one(self.0.id).await?.is_some_and(|f| f.has_active_mou))
     }
     /// Contact people (network members only).
-    async fn contacts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::futures::ContactGql>> {
+    async fn contacts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::partnerships::ContactGql>> {
         let list = ctx.data_unchecked::<Loaders>().contacts.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(list.into_iter().map(super::futures::ContactGql).collect())
+        Ok(list.into_iter().map(super::partnerships::ContactGql).collect())
     }
     /// HT training records, newest first (network members only).
-    async fn training_records(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::futures::TrainingGql>> {
+    async fn training_records(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::partnerships::TrainingGql>> {
         let list = ctx.data_unchecked::<Loaders>().trainings.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(list.into_iter().map(super::futures::TrainingGql).collect())
+        Ok(list.into_iter().map(super::partnerships::TrainingGql).collect())
     }
     /// MOUs with this provider; only those in force with `inForceOnly` (network members only).
     async fn mous(
         &self,
         ctx: &Context<'_>,
         #[graphql(default)] in_force_only: bool,
-    ) -> async_graphql::Result<Vec<super::futures::MouGql>> {
+    ) -> async_graphql::Result<Vec<super::partnerships::MouGql>> {
         let list = ctx.data_unchecked::<Loaders>().mous.load_one(self.0.id).await?.unwrap_or_default();
-        let today = chrono::Utc::now().date_naive();
-        Ok(list.into_iter().filter(|m| !in_force_only || m.in_force(today)).map(super::futures::MouGql).collect())
+        let shown = crate::partnerships::mous_shown(list, in_force_only, super::context::today(ctx));
+        Ok(shown.into_iter().map(super::partnerships::MouGql).collect())
     }
     /// Counties the provider serves: those it declares and those it has a location in.
     async fn service_area(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CountyGql>> {
@@ -221,6 +235,11 @@ impl ServiceGql {
     async fn needs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<NeedCategoryGql>> {
         let needs = ctx.data_unchecked::<Loaders>().needs.load_one(self.0.id).await?;
         Ok(needs.unwrap_or_default().into_iter().map(NeedCategoryGql).collect())
+    }
+    /// Whether a minor may consent alone to this service, with no parent's or
+    /// guardian's consent (a network admin decides, `setMinorSelfConsent`).
+    async fn minor_may_consent_alone(&self) -> bool {
+        self.0.minor_may_consent_alone
     }
 }
 

@@ -6,8 +6,8 @@
 //! at least once: a relay that dies mid-batch leaves its leases to expire and another
 //! relay retries them, so receivers drop duplicates by event id.
 //!
-//! Deliveries run concurrently, at most [`RelaySettings::batch`] at once per relay and
-//! at most [`RelaySettings::per_subscription`] leased at once per subscription, so a
+//! Deliveries run concurrently, at most [`RelayOptions::batch`] at once per relay and
+//! at most [`RelayOptions::per_subscription`] leased at once per subscription, so a
 //! slow or stalled receiver holds a few of the relay's places and no one else's events.
 //! No database connection is held while a request is in flight. Every destination is
 //! checked again as it is sent (see [`super::destination`]).
@@ -30,9 +30,10 @@ use crate::crypto::Keyring;
 use crate::db::DbPool;
 use crate::error::{AppError, AppResult};
 
-/// How the relay behaves.
+/// How the relay behaves: attempts, delays, concurrency, timeouts (set by the code that
+/// starts it; not the network's settings, which live in `crate::network_settings`).
 #[derive(Clone, Copy, Debug)]
-pub struct RelaySettings {
+pub struct RelayOptions {
     /// Attempts before a delivery is dead-lettered.
     pub max_attempts: i32,
     /// Delay after the first failure; doubles each time, plus up to 50% jitter.
@@ -53,9 +54,12 @@ pub struct RelaySettings {
     pub allow_loopback: bool,
 }
 
-impl Default for RelaySettings {
+/// [`RelayOptions`] under its earlier name, for callers written before the rename.
+pub type RelaySettings = RelayOptions;
+
+impl Default for RelayOptions {
     fn default() -> Self {
-        RelaySettings {
+        RelayOptions {
             max_attempts: 8,
             base_delay: Duration::from_secs(5),
             max_delay: Duration::from_secs(3600),
@@ -71,9 +75,9 @@ impl Default for RelaySettings {
 }
 
 /// The delay before attempt `attempts + 1`, with jitter.
-pub fn backoff(settings: &RelaySettings, attempts: i32) -> Duration {
-    let exp = settings.base_delay.saturating_mul(2u32.saturating_pow(attempts.saturating_sub(1).max(0) as u32));
-    let capped = exp.min(settings.max_delay);
+pub fn backoff(options: &RelayOptions, attempts: i32) -> Duration {
+    let exp = options.base_delay.saturating_mul(2u32.saturating_pow(attempts.saturating_sub(1).max(0) as u32));
+    let capped = exp.min(options.max_delay);
     capped.mul_f64(1.0 + rand::rng().random_range(0.0..0.5))
 }
 
@@ -149,30 +153,30 @@ pub struct Relay {
     pool: DbPool,
     keyring: Arc<Keyring>,
     client: reqwest::Client,
-    settings: RelaySettings,
+    options: RelayOptions,
 }
 
 impl Relay {
-    pub fn new(pool: DbPool, keyring: Arc<Keyring>, settings: RelaySettings) -> Self {
-        let resolver = GuardedResolver::new(Destinations { allow_loopback: settings.allow_loopback });
-        Relay { client: client(&settings, resolver), pool, keyring, settings }
+    pub fn new(pool: DbPool, keyring: Arc<Keyring>, options: RelayOptions) -> Self {
+        let resolver = GuardedResolver::new(Destinations { allow_loopback: options.allow_loopback });
+        Relay { client: client(&options, resolver), pool, keyring, options }
     }
 
     /// The same relay resolving names through `resolver` (tests point names inside with
     /// [`GuardedResolver::with_fixed`]; the filter still applies).
     pub fn with_resolver(mut self, resolver: GuardedResolver) -> Self {
-        self.client = client(&self.settings, resolver);
+        self.client = client(&self.options, resolver);
         self
     }
 
     fn destinations(&self) -> Destinations {
-        Destinations { allow_loopback: self.settings.allow_loopback }
+        Destinations { allow_loopback: self.options.allow_loopback }
     }
 
     /// Leases the deliveries that are due and attempts each once, concurrently, waiting
     /// for all. Returns how many were attempted.
     pub async fn run_once(&self) -> AppResult<usize> {
-        let leased = self.lease(self.settings.batch).await?;
+        let leased = self.lease(self.options.batch).await?;
         let count = leased.len();
         let results = futures_util::future::join_all(leased.into_iter().map(|d| self.attempt(d))).await;
         results.into_iter().collect::<AppResult<Vec<()>>>()?;
@@ -212,8 +216,8 @@ impl Relay {
              WHERE s.secret_enc IS NOT NULL",
         )
         .bind::<BigInt, _>(limit)
-        .bind::<Double, _>(self.settings.lease.as_secs_f64())
-        .bind::<BigInt, _>(self.settings.per_subscription)
+        .bind::<Double, _>(self.options.lease.as_secs_f64())
+        .bind::<BigInt, _>(self.options.per_subscription)
         .load(&mut *conn)
         .await?)
     }
@@ -251,10 +255,10 @@ impl Relay {
         let attempts = d.attempts + 1;
         let (status, next) = match &detail {
             None => ("DELIVERED", Utc::now()),
-            Some(_) if attempts >= self.settings.max_attempts => ("DEAD", Utc::now()),
+            Some(_) if attempts >= self.options.max_attempts => ("DEAD", Utc::now()),
             Some(_) => (
                 "PENDING",
-                Utc::now() + chrono::Duration::from_std(backoff(&self.settings, attempts)).unwrap_or_default(),
+                Utc::now() + chrono::Duration::from_std(backoff(&self.options, attempts)).unwrap_or_default(),
             ),
         };
         let mut conn = self.pool.get().await?;
@@ -293,7 +297,7 @@ impl Relay {
     }
 
     async fn deliver(&self, mut stop: watch::Receiver<bool>) {
-        let places = usize::try_from(self.settings.batch.max(1)).unwrap_or(1);
+        let places = usize::try_from(self.options.batch.max(1)).unwrap_or(1);
         let mut in_flight: JoinSet<()> = JoinSet::new();
         loop {
             if *stop.borrow() {
@@ -319,7 +323,7 @@ impl Relay {
             // Every place taken, or nothing more due now: wait for a place to free up,
             // the next poll, or the stop.
             tokio::select! {
-                _ = tokio::time::sleep(self.settings.idle_poll) => {}
+                _ = tokio::time::sleep(self.options.idle_poll) => {}
                 _ = stop_requested(&mut stop) => {}
                 Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
             }
@@ -355,16 +359,16 @@ impl Relay {
 /// The webhook client: fixed timeouts, no redirects (a receiver could otherwise send the
 /// relay anywhere), no proxy (a proxy would resolve names itself, past the check), and
 /// names resolved through the guard.
-fn client(settings: &RelaySettings, resolver: GuardedResolver) -> reqwest::Client {
+fn client(options: &RelayOptions, resolver: GuardedResolver) -> reqwest::Client {
     reqwest::Client::builder()
-        .connect_timeout(settings.connect_timeout)
-        .timeout(settings.response_timeout)
+        .connect_timeout(options.connect_timeout)
+        .timeout(options.response_timeout)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .dns_resolver(resolver)
         .user_agent("Lantern-Webhooks/1")
         .build()
-        .expect("an HTTP client with static settings builds")
+        .expect("an HTTP client with static options builds")
 }
 
 /// Completes once `stop` turns true; never, if its sender is gone.
@@ -392,10 +396,10 @@ mod tests {
 
     #[test]
     fn backoff_grows_with_jitter_and_a_cap() {
-        let s = RelaySettings {
+        let s = RelayOptions {
             base_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(10),
-            ..RelaySettings::default()
+            ..RelayOptions::default()
         };
         for attempts in 1..=6 {
             let d = backoff(&s, attempts).as_secs_f64();

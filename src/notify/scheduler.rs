@@ -32,24 +32,26 @@ pub async fn tick(conn: &mut AsyncPgConnection) -> AppResult<usize> {
              UNION SELECT ct.organization_id FROM mou_parties mp JOIN county_teams ct ON ct.county_fips = mp.county_fips WHERE mp.mou_id = m.id
              UNION SELECT p.organization_id FROM providers p WHERE p.id = m.provider_id AND p.organization_id IS NOT NULL
          ) r ON true
-         WHERE m.status = 'ACTIVE' AND m.effective_on <= current_date
-           AND m.expires_on BETWEEN current_date AND current_date + $1
+         WHERE futures_mou_in_force(m.status, m.effective_on, m.expires_on, current_date)
+           AND m.expires_on <= current_date + $1
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .bind::<diesel::sql_types::Integer, _>(EXPIRY_NOTICE_DAYS)
     .execute(conn)
     .await?;
-    // Basic HT training lapsing soon: to the organization keeping the listing.
+    // HT training lapsing soon (the latest training that can count, still current): to
+    // the organization keeping the listing.
     emitted += diesel::sql_query(
         "INSERT INTO outbox_events (event_type, organization_id, payload, dedupe_key)
          SELECT 'training.expiring', p.organization_id, jsonb_build_object('providerId', p.id),
                 'training.expiring:' || p.id || ':' || t.lapses_on
          FROM providers p
-         JOIN (SELECT provider_id, (max(trained_on) + interval '3 years')::date AS lapses_on
-               FROM training_records WHERE kind = 'BASIC' AND archived_at IS NULL GROUP BY provider_id) t
+         JOIN (SELECT provider_id, max(trained_on) AS latest, futures_training_lapses_on(max(trained_on)) AS lapses_on
+               FROM training_records WHERE futures_counts_as_ht_training(kind) AND archived_at IS NULL
+               GROUP BY provider_id) t
            ON t.provider_id = p.id
          WHERE p.organization_id IS NOT NULL AND p.archived_at IS NULL
-           AND t.lapses_on > current_date AND t.lapses_on <= current_date + $1
+           AND futures_training_current(t.latest, current_date) AND t.lapses_on <= current_date + $1
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .bind::<diesel::sql_types::Integer, _>(EXPIRY_NOTICE_DAYS)

@@ -80,6 +80,13 @@ pub async fn get(conn: &mut AsyncPgConnection, actor: &Actor, id: Uuid) -> AppRe
     repo::get(conn, id).await
 }
 
+/// Organizations by id, for naming the parties of what the caller already sees (a
+/// referral's sender and recipient, a consent's recipients): names only, no check here.
+/// Members and access grants stay behind their own checks.
+pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<Organization>> {
+    repo::by_ids(conn, ids).await
+}
+
 /// Organizations the actor may see, by name.
 pub async fn list(conn: &mut AsyncPgConnection, actor: &Actor) -> AppResult<Vec<Organization>> {
     let member = actor.member()?;

@@ -60,6 +60,16 @@ pub(super) async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Opt
     Ok(row.map(org))
 }
 
+pub(super) async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<Organization>> {
+    let rows: Vec<OrgRow> = organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .filter(organizations::archived_at.is_null())
+        .select((organizations::id, organizations::name, organizations::version))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(org).collect())
+}
+
 pub(super) async fn all(conn: &mut AsyncPgConnection) -> AppResult<Vec<Organization>> {
     let rows: Vec<OrgRow> = organizations::table
         .filter(organizations::archived_at.is_null())

@@ -114,6 +114,8 @@ pub struct Service {
     pub languages: Vec<String>,
     pub populations: Vec<Population>,
     pub version: i32,
+    /// Whether the network lets a minor consent alone to this service (no guardian).
+    pub minor_may_consent_alone: bool,
 }
 
 /// A postal address.
@@ -200,6 +202,12 @@ pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Pro
 /// Providers by id (archived ones left out), for batched loading.
 pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<Provider>> {
     repo::providers_by_id(conn, ids).await
+}
+
+/// The listings an organization keeps (archived ones left out), by name. Public, as
+/// every listing and its keeper are.
+pub async fn kept_by(conn: &mut AsyncPgConnection, organization: Uuid) -> AppResult<Vec<Provider>> {
+    repo::kept_by(conn, organization).await
 }
 
 /// Hands every listed (not archived) provider, or those of `ids` that are listed, to

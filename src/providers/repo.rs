@@ -53,6 +53,17 @@ pub(super) async fn providers_by_id(conn: &mut AsyncPgConnection, ids: &[Uuid]) 
     Ok(rows.into_iter().map(Provider::from).collect())
 }
 
+pub(super) async fn kept_by(conn: &mut AsyncPgConnection, organization: Uuid) -> AppResult<Vec<Provider>> {
+    let rows: Vec<ProviderRow> = providers::table
+        .filter(providers::organization_id.eq(organization))
+        .filter(providers::archived_at.is_null())
+        .order((providers::name, providers::id))
+        .select(ProviderRow::as_select())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(Provider::from).collect())
+}
+
 pub(super) async fn for_each_listed(
     conn: &mut AsyncPgConnection,
     ids: Option<&[Uuid]>,
@@ -85,6 +96,7 @@ struct ServiceRow {
     languages: Vec<Option<String>>,
     populations: Vec<Option<String>>,
     version: i32,
+    minor_may_consent_alone: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +143,7 @@ fn service_from_row(r: ServiceRow) -> AppResult<Service> {
         languages: r.languages.into_iter().flatten().collect(),
         populations,
         version: r.version,
+        minor_may_consent_alone: r.minor_may_consent_alone,
     })
 }
 

@@ -33,7 +33,7 @@ use crate::follow_ups::{self, FollowUp};
 use crate::needs::Phase;
 use crate::notify::{self, EventType};
 use crate::providers::{LanguageCode, Population};
-use crate::{audit, consent, idempotency, settings, validate};
+use crate::{audit, consent, idempotency, network_settings, validate};
 
 /// How soon the client needs the service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -320,7 +320,7 @@ async fn after_send(
 }
 
 /// When the sender's follow-up on a referral sent at `sent_at` falls due.
-fn follow_up_due(network: &settings::NetworkSettings, phase: Phase, sent_at: DateTime<Utc>) -> DateTime<Utc> {
+fn follow_up_due(network: &network_settings::NetworkSettings, phase: Phase, sent_at: DateTime<Utc>) -> DateTime<Utc> {
     sent_at + Duration::days(network.follow_up_days(phase).into())
 }
 
@@ -425,7 +425,7 @@ pub async fn create(
                 idempotency::claim(db, member.organization_id, OPERATION, &key, &hash, id),
                 target_of(db, input.service_id, &input.need_code, county.as_ref()),
                 client_and_grants,
-                settings::get(db),
+                network_settings::get(db),
             )?;
             if let idempotency::Claim::Done(existing) = claim {
                 return load(db, member.organization_id, &[existing])
@@ -585,7 +585,7 @@ pub async fn transition(
                     .execute(conn)
                     .await?;
                 let phase = phase_of(conn, &referral.need_code).await?;
-                let network = settings::get(conn).await?;
+                let network = network_settings::get(conn).await?;
                 after_send(conn, &member, id, referral.recipient_organization_id, follow_up_due(&network, phase, now))
                     .await?;
             } else {
@@ -630,6 +630,42 @@ pub async fn get(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid) -> App
     let member = caller.actor.require(CLIENT_ROLES)?.clone();
     let org = member.organization_id;
     rls::in_org(conn, &member, move |conn| Box::pin(async move { Ok(load(conn, org, &[id]).await?.pop()) })).await
+}
+
+/// Referrals by id, those the caller's organization may see (for batched loading).
+pub async fn by_ids(conn: &mut AsyncPgConnection, caller: &Caller, ids: &[Uuid]) -> AppResult<Vec<Referral>> {
+    let member = caller.actor.require(CLIENT_ROLES)?.clone();
+    let (org, ids) = (member.organization_id, ids.to_vec());
+    rls::in_org(conn, &member, move |conn| Box::pin(async move { load(conn, org, &ids).await })).await
+}
+
+/// How many referrals of the caller's organization are in each status, on each side:
+/// those it sent (drafts included) and those it received (once sent, as it sees them).
+/// Statuses with none are left out.
+pub async fn counts(conn: &mut AsyncPgConnection, caller: &Caller) -> AppResult<Vec<(Side, Status, i64)>> {
+    let member = caller.actor.require(CLIENT_ROLES)?.clone();
+    let org = member.organization_id;
+    rls::in_org(conn, &member, move |conn| {
+        Box::pin(async move {
+            let sent: Vec<(String, i64)> = referrals::table
+                .filter(referrals::sender_organization_id.eq(org))
+                .group_by(referrals::status)
+                .select((referrals::status, dsl::count_star()))
+                .load(conn)
+                .await?;
+            let received: Vec<(String, i64)> = referrals::table
+                .filter(referrals::recipient_organization_id.eq(org))
+                .filter(referrals::sent_at.is_not_null())
+                .group_by(referrals::status)
+                .select((referrals::status, dsl::count_star()))
+                .load(conn)
+                .await?;
+            let sides =
+                sent.into_iter().map(|r| (Side::Sender, r)).chain(received.into_iter().map(|r| (Side::Recipient, r)));
+            Ok(sides.filter_map(|(side, (status, n))| Some((side, Status::from_db(&status)?, n))).collect())
+        })
+    })
+    .await
 }
 
 /// Which referrals to list.
@@ -804,6 +840,7 @@ pub async fn clients_of(
     keyring: &Keyring,
     caller: &Caller,
     ids: &[Uuid],
+    today: chrono::NaiveDate,
 ) -> AppResult<HashMap<Uuid, ClientView>> {
     let member = caller.actor.require(CLIENT_ROLES)?.clone();
     let (caller2, ids) = (caller.clone(), ids.to_vec());
@@ -828,5 +865,8 @@ pub async fn clients_of(
         })
     })
     .await?;
-    readable.into_iter().map(|(referral, row, fields)| Ok((referral, clients::view(keyring, row, &fields)?))).collect()
+    readable
+        .into_iter()
+        .map(|(referral, row, fields)| Ok((referral, clients::view(keyring, row, &fields, today)?)))
+        .collect()
 }

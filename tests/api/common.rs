@@ -8,7 +8,7 @@
 use std::net::TcpListener;
 use std::path::Path;
 
-use lantern::config::{Config, DatabaseSource, Mode, RateLimits};
+use lantern::config::{Config, DatabaseSource, ExposeSecret, Mode, RateLimits};
 use lantern::db::{self, local_cluster, seed};
 use lantern::startup::ServerOptions;
 use serde_json::{Value, json};
@@ -104,7 +104,9 @@ async fn template() -> Template {
         .get_or_init(|| async {
             let config = Config::from_env().expect("configuration");
             let admin_url = match &config.database {
-                DatabaseSource::Urls { owner, app } => url_with_database(owner.as_ref().unwrap_or(app), "postgres"),
+                DatabaseSource::Urls { owner, app } => {
+                    url_with_database(owner.as_ref().unwrap_or(app).expose_secret(), "postgres")
+                }
                 DatabaseSource::LocalCluster(cluster) => {
                     let cluster = cluster.clone();
                     tokio::task::spawn_blocking(move || local_cluster::ensure_running(&cluster))
@@ -179,7 +181,8 @@ impl TestApp {
         }
         let db_url = url_with_database(&template.admin_url, &db_name);
         let app_db_url = url_with_user(&db_url, db::APP_ROLE);
-        let pool = db::pool(&app_db_url, 8, 5_000).expect("pool");
+        // The pool's connections keep the server's clock (UTC unless a test sets one).
+        let pool = db::pool_on(&app_db_url, 8, 5_000, options.clock).expect("pool");
         db::check_service_role(&pool).await.expect("tests run the service as its unprivileged role");
         let indexed = options.search_index;
         let app = Self::serve(pool, options, db_url, app_db_url, db_name, template.admin_url);
@@ -191,7 +194,7 @@ impl TestApp {
 
     /// A second server on this server's database (dropped with the first, not with it).
     pub async fn spawn_beside(&self, options: ServerOptions) -> TestApp {
-        let pool = db::pool(&self.app_db_url, 8, 5_000).expect("pool");
+        let pool = db::pool_on(&self.app_db_url, 8, 5_000, options.clock).expect("pool");
         let indexed = options.search_index;
         let app = Self::serve(
             pool,

@@ -582,3 +582,28 @@ async fn the_service_refuses_a_role_that_is_a_member_of_the_owner() {
         assert!(text.contains("refusing to start") && text.contains("member of"), "{label}: {text}");
     }
 }
+
+#[test]
+fn production_without_a_database_url_starts_nothing_of_its_own() {
+    // A deployment that forgot DATABASE_URL must not quietly create a local cluster with
+    // fsync off and a development key for personal data.
+    let dir = std::env::temp_dir().join(format!("lantern-no-db-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lantern"))
+        .arg("serve")
+        .current_dir(&dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("LANTERN_ENV")
+        .env_remove("LANTERN_LOCAL_CLUSTER")
+        .env_remove("LANTERN_PG_DIR")
+        .env("LANTERN_ADDR", format!("127.0.0.1:{}", free_port()))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let created = dir.join(".lantern").exists();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(!out.status.success(), "it served: {text}");
+    assert!(text.contains("DATABASE_URL"), "the refusal names what is missing: {text}");
+    assert!(!created, "no local cluster was created");
+}

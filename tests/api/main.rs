@@ -3,6 +3,7 @@
 mod common;
 
 mod bad_input;
+mod clock;
 mod confidentiality;
 mod consent_matrix;
 mod directory;
@@ -20,5 +21,8 @@ mod reference;
 mod referrals;
 mod request_logs;
 mod rls;
+mod rules;
 mod search;
 mod search_index;
+mod standards;
+mod web;

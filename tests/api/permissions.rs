@@ -317,3 +317,67 @@ async fn access_grants_are_read_by_the_organizations_coordinators() {
     assert_eq!(listed["organizations"].as_array().unwrap().len(), 1, "only B");
     assert_eq!(listed["organizations"][0]["id"], w.org_b.as_str());
 }
+
+#[tokio::test]
+async fn the_web_apps_reads_follow_the_rules_of_what_they_read() {
+    let w = world().await;
+    // Referral counts: those who work with referrals, for their own organization.
+    let referral_roles = expect(
+        &[
+            ("coordinator_a", "ok"),
+            ("advocate_a", "ok"),
+            ("staff_a", "ok"),
+            ("key_coordinator_a", "ok"),
+            ("staff_b", "ok"),
+            ("advocate_b", "ok"),
+        ],
+        "FORBIDDEN",
+    );
+    for actor in ACTORS {
+        let got = outcome(&w, actor, "{ referralCounts { side status count } }", json!({})).await;
+        assert_eq!(got, referral_roles[*actor], "referralCounts as {actor}");
+    }
+    // The organization's follow-ups, whoever holds them: coordinators.
+    let coordinators = expect(&[("coordinator_a", "ok"), ("key_coordinator_a", "ok")], "FORBIDDEN");
+    for actor in ACTORS {
+        let got = outcome(&w, actor, "{ dueFollowUps { id referral { id } } }", json!({})).await;
+        assert_eq!(got, coordinators[*actor], "dueFollowUps as {actor}");
+    }
+    // An organization's listings: wherever the organization itself may be read.
+    listing_of_a(&w).await;
+    let own_or_admin = expect(
+        &[
+            ("admin", "ok"),
+            ("coordinator_a", "ok"),
+            ("advocate_a", "ok"),
+            ("staff_a", "ok"),
+            ("mdt_a", "ok"),
+            ("key_coordinator_a", "ok"),
+        ],
+        "FORBIDDEN",
+    );
+    let query = "query($a: ID!) { organization(id: $a) { providers { id name } } }";
+    for actor in ACTORS {
+        let got = outcome(&w, actor, query, json!({ "a": w.org_a })).await;
+        assert_eq!(got, own_or_admin[*actor], "organization(A).providers as {actor}");
+    }
+    let listed = w.app.data_as(&w.tokens["staff_a"], query, json!({ "a": w.org_a })).await;
+    assert_eq!(listed["organization"]["providers"][0]["name"], "Fixture Provider (synthetic)");
+    // A listing names its keeper to network members (whom a consent for it would name);
+    // anonymous callers get null, and the keeper's people stay behind their own check.
+    let (p, _, _) = listing_of_a(&w).await;
+    let keeper = "query($p: ID!) { provider(id: $p) { organization { id name } } }";
+    for actor in ACTORS {
+        let body = match w.tokens.get(actor) {
+            None => w.app.gql(keeper, json!({ "p": p })).await,
+            Some(token) => w.app.gql_as(token, keeper, json!({ "p": p })).await.1,
+        };
+        assert!(body.get("errors").is_none(), "{actor}: {body}");
+        let expected =
+            if *actor == "anonymous" { Value::Null } else { json!({ "id": w.org_a, "name": "Org A (test)" }) };
+        assert_eq!(body["data"]["provider"]["organization"], expected, "provider.organization as {actor}");
+    }
+    let people = "query($p: ID!) { provider(id: $p) { organization { members { role } } } }";
+    assert_eq!(outcome(&w, "advocate_b", people, json!({ "p": p })).await, "FORBIDDEN");
+    assert_eq!(outcome(&w, "staff_a", people, json!({ "p": p })).await, "ok");
+}

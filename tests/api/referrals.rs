@@ -963,3 +963,181 @@ async fn an_event_note_opens_only_in_the_event_it_was_written_for() {
     assert!(!downgraded.to_string().contains("bound-note-3307"), "{downgraded}");
     assert_eq!(error_code(&downgraded), "INTERNAL");
 }
+
+#[tokio::test]
+async fn referral_counts_are_the_organizations_own_by_side_and_status() {
+    let n = network().await;
+    let counts = |token: String| {
+        let app = &n.app;
+        async move {
+            let data = app.data_as(&token, "{ referralCounts { side status count } }", json!({})).await;
+            let mut list: Vec<(String, String, i64)> = data["referralCounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    (
+                        c["side"].as_str().unwrap().into(),
+                        c["status"].as_str().unwrap().into(),
+                        c["count"].as_i64().unwrap(),
+                    )
+                })
+                .collect();
+            list.sort();
+            list
+        }
+    };
+    let first = id(&n.refer(&n.advocate, "c1", json!({})).await, "createReferral");
+    n.refer(&n.advocate, "c2", json!({})).await;
+    n.refer(&n.advocate, "c3", json!({ "send": false })).await;
+    let entry = |side: &str, status: &str, count: i64| (side.to_owned(), status.to_owned(), count);
+    assert_eq!(counts(n.advocate.clone()).await, vec![entry("SENDER", "DRAFT", 1), entry("SENDER", "SENT", 2)]);
+    assert_eq!(
+        counts(n.coordinator.clone()).await,
+        counts(n.advocate.clone()).await,
+        "the organization's, not the person's"
+    );
+    // The recipient counts what it can see: never the sender's draft.
+    assert_eq!(counts(n.recipient_staff.clone()).await, vec![entry("RECIPIENT", "SENT", 2)]);
+    assert_eq!(counts(n.outsider_advocate.clone()).await, vec![], "another organization sees none of it");
+    n.app
+        .data_as(
+            &n.recipient_staff,
+            "mutation($id: ID!) { transitionReferral(id: $id, to: ACCEPTED) { status } }",
+            json!({ "id": first }),
+        )
+        .await;
+    assert_eq!(
+        counts(n.recipient_staff.clone()).await,
+        vec![entry("RECIPIENT", "ACCEPTED", 1), entry("RECIPIENT", "SENT", 1)]
+    );
+    // The lower role and anonymous callers get no figure.
+    assert_eq!(
+        error_code(&n.app.gql_as(&n.sender_mdt, "{ referralCounts { count } }", json!({})).await.1),
+        "FORBIDDEN"
+    );
+    assert_eq!(error_code(&n.app.gql("{ referralCounts { count } }", json!({})).await), "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn the_parties_of_a_referral_and_a_consent_are_named_and_nothing_more() {
+    let n = network().await;
+    let client = n.client(json!({})).await;
+    n.consent(&client, &[&n.recipient_org], &["NAME"], json!({})).await;
+    let referral = id(
+        &n.refer(&n.advocate, "named", json!({ "clientId": client, "shareFields": ["NAME"] })).await,
+        "createReferral",
+    );
+    let query =
+        "query($id: ID!) { referral(id: $id) { senderOrganization { id name } recipientOrganization { id name } } }";
+    for token in [&n.advocate, &n.recipient_staff] {
+        let data = n.app.data_as(token, query, json!({ "id": referral })).await;
+        assert_eq!(data["referral"]["senderOrganization"]["name"], "Sender Advocacy (test)");
+        assert_eq!(data["referral"]["senderOrganization"]["id"], n.sender_org.as_str());
+        assert_eq!(data["referral"]["recipientOrganization"]["name"], "Recipient Shelter (test)");
+    }
+    // The other side's name, not its people.
+    let members = n
+        .app
+        .gql_as(
+            &n.recipient_staff,
+            "query($id: ID!) { referral(id: $id) { senderOrganization { members { user { email } } } } }",
+            json!({ "id": referral }),
+        )
+        .await
+        .1;
+    assert_eq!(error_code(&members), "FORBIDDEN", "{members}");
+    // Nobody else reaches the names through the referral.
+    let outsider = n.app.gql_as(&n.outsider_advocate, query, json!({ "id": referral })).await.1;
+    assert!(outsider["data"]["referral"].is_null(), "{outsider}");
+    assert_eq!(error_code(&n.app.gql(query, json!({ "id": referral })).await), "UNAUTHENTICATED");
+    // The consent's recipients, named for the client's organization.
+    let consents = n
+        .app
+        .data_as(
+            &n.advocate,
+            "query($c: ID!) { consents(clientId: $c) { recipientOrganizations { id name } } }",
+            json!({ "c": client }),
+        )
+        .await;
+    assert_eq!(
+        consents["consents"][0]["recipientOrganizations"],
+        json!([{ "id": n.recipient_org, "name": "Recipient Shelter (test)" }])
+    );
+    let foreign = n
+        .app
+        .gql_as(&n.recipient_staff, "query($c: ID!) { consents(clientId: $c) { id } }", json!({ "c": client }))
+        .await
+        .1;
+    assert!(foreign["data"].is_null() || foreign["data"]["consents"] == json!([]), "{foreign}");
+}
+
+#[tokio::test]
+async fn coordinators_see_every_due_follow_up_of_their_organization_with_its_referral() {
+    let n = network().await;
+    let referral = id(&n.refer(&n.advocate, "due", json!({})).await, "createReferral");
+    let before = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+    let query =
+        "query($b: DateTime) { dueFollowUps(dueBefore: $b) { id assignedTo overdue referral { id needCode status } } }";
+    // Assigned to the advocate, and seen by the coordinator all the same.
+    let due = n.app.data_as(&n.coordinator, query, json!({ "b": before })).await;
+    let list = due["dueFollowUps"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{due}");
+    assert_eq!(list[0]["assignedTo"], n.advocate_id.as_str());
+    assert_eq!(list[0]["referral"], json!({ "id": referral, "needCode": "acute.housing", "status": "SENT" }));
+    assert_eq!(list[0]["overdue"], false);
+    // Not yet due within a day (acute: two days).
+    assert_eq!(n.app.data_as(&n.coordinator, query, json!({ "b": null })).await["dueFollowUps"], json!([]));
+    // The advocate sees it as theirs, with the referral too.
+    let mine = n
+        .app
+        .data_as(
+            &n.advocate,
+            "query($b: DateTime) { myFollowUps(dueBefore: $b) { referral { id } } }",
+            json!({ "b": before }),
+        )
+        .await;
+    assert_eq!(mine["myFollowUps"][0]["referral"]["id"], referral.as_str());
+    // A lower role, another organization's coordinator, anonymous: nothing.
+    assert_eq!(error_code(&n.app.gql_as(&n.advocate, query, json!({ "b": before })).await.1), "FORBIDDEN");
+    let (_, _, outsider_coordinator) = n.app.member(&n.admin, &n.outsider_org, "COORDINATOR").await;
+    assert_eq!(n.app.data_as(&outsider_coordinator, query, json!({ "b": before })).await["dueFollowUps"], json!([]));
+    assert_eq!(error_code(&n.app.gql(query, json!({ "b": before })).await), "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn a_service_tells_whether_a_minor_may_consent_alone() {
+    let n = network().await;
+    let query = "query($p: ID!) { provider(id: $p) { services { id minorMayConsentAlone } } }";
+    let provider_id = n
+        .app
+        .sql()
+        .await
+        .query_one("SELECT provider_id::text FROM services WHERE id = $1::text::uuid", &[&n.service])
+        .await
+        .unwrap()
+        .get::<_, String>(0);
+    let read = |body: Value| body["provider"]["services"][0]["minorMayConsentAlone"].clone();
+    assert_eq!(read(n.app.data(query, json!({ "p": provider_id })).await), false, "not unless allowed");
+    // Only a network admin decides it.
+    let refused = n
+        .app
+        .gql_as(
+            &n.recipient_staff,
+            "mutation($s: ID!) { setMinorSelfConsent(serviceId: $s, allowed: true) }",
+            json!({ "s": n.service }),
+        )
+        .await
+        .1;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+    n.app
+        .data_as(
+            &n.admin,
+            "mutation($s: ID!) { setMinorSelfConsent(serviceId: $s, allowed: true) }",
+            json!({ "s": n.service }),
+        )
+        .await;
+    // Public, like the rest of the listing: the app asks for a guardian only when needed.
+    assert_eq!(read(n.app.data(query, json!({ "p": provider_id })).await), true);
+    assert_eq!(read(n.app.data_as(&n.advocate, query, json!({ "p": provider_id })).await), true);
+}

@@ -39,7 +39,7 @@ impl NetworkSettings {
 /// Changes to settings; `None` leaves a value as it is.
 #[derive(Clone, Copy, Debug, Default, AsChangeset)]
 #[diesel(table_name = network_settings)]
-pub struct SettingsChanges {
+pub struct NetworkSettingsChanges {
     pub consent_default_days: Option<i32>,
     pub consent_max_days: Option<i32>,
     pub follow_up_acute_days: Option<i32>,
@@ -57,7 +57,7 @@ pub async fn update(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     version: i32,
-    changes: SettingsChanges,
+    changes: NetworkSettingsChanges,
 ) -> AppResult<NetworkSettings> {
     caller.actor.require_network_admin()?;
     for (value, field, min, max) in [

@@ -1,9 +1,13 @@
-//! The FUTURES columns kept as data: contacts at providers ("Have a contact?"), MOUs
-//! ("Partner with them?") and human-trafficking training ("Trained on HT?"). The yes/no
-//! answers are derived from these records (view `provider_flags`), never stored.
+//! The network's partnerships with providers, the FUTURES columns kept as data: contacts
+//! at providers ("Have a contact?"), MOUs ("Partner with them?") and human-trafficking
+//! training ("Trained on HT?"). The yes/no answers are derived from these records by
+//! [`rules`], never stored.
+
+pub mod rules;
 
 use chrono::{Duration, NaiveDate, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Array, Date, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -15,8 +19,7 @@ use crate::directory::Writer;
 use crate::error::{AppError, AppResult};
 use crate::{needs, validate};
 
-/// Years a basic HT training counts (Standard 18): it lapses on the third anniversary.
-pub const TRAINING_VALID_YEARS: i32 = 3;
+pub use rules::{MouStatus, TrainingKind};
 
 /// A named person at a provider.
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable)]
@@ -42,15 +45,6 @@ pub struct ContactInput {
     pub last_verified_on: Option<NaiveDate>,
 }
 
-/// Kind of HT training.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TrainingKind {
-    /// Basics covering sex and labor trafficking.
-    Basic,
-    /// An advanced topic.
-    Advanced,
-}
-
 /// A training record.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Training {
@@ -64,38 +58,11 @@ pub struct Training {
 }
 
 impl Training {
-    /// The day a basic training stops counting.
-    pub fn lapses_on(&self) -> NaiveDate {
-        self.trained_on
-            .checked_add_months(chrono::Months::new(12 * TRAINING_VALID_YEARS as u32))
-            .unwrap_or(NaiveDate::MAX)
+    /// For a training that can count ([`rules::counts_as_ht_training`]): the day it
+    /// stops counting.
+    pub fn lapses_on(&self) -> Option<NaiveDate> {
+        rules::counts_as_ht_training(self.kind).then(|| rules::training_lapses_on(self.trained_on))
     }
-}
-
-/// Whether a basic training on `trained_on` counts on `today`.
-pub fn training_current(trained_on: NaiveDate, today: NaiveDate) -> bool {
-    Training {
-        id: Uuid::nil(),
-        provider_id: Uuid::nil(),
-        trained_on,
-        kind: TrainingKind::Basic,
-        topic: None,
-        staff_share_percent: None,
-        evidence_ref: None,
-    }
-    .lapses_on()
-        > today
-        && trained_on <= today
-}
-
-/// What an MOU's record says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MouStatus {
-    Draft,
-    Active,
-    /// Recorded active, but past its expiry date.
-    Expired,
-    Terminated,
 }
 
 /// Another party to an MOU.
@@ -115,27 +82,28 @@ pub struct Mou {
     pub signed_on: Option<NaiveDate>,
     pub effective_on: NaiveDate,
     pub expires_on: NaiveDate,
-    recorded: String,
+    /// As recorded: draft, active or terminated.
+    recorded: MouStatus,
     pub document_ref: Option<String>,
     pub parties: Vec<MouParty>,
     pub version: i32,
 }
 
 impl Mou {
-    /// Status on `today` (an active MOU past its expiry date is expired).
+    /// Status on `today` ([`rules::mou_status`]).
     pub fn status(&self, today: NaiveDate) -> MouStatus {
-        match self.recorded.as_str() {
-            "DRAFT" => MouStatus::Draft,
-            "TERMINATED" => MouStatus::Terminated,
-            _ if self.expires_on < today => MouStatus::Expired,
-            _ => MouStatus::Active,
-        }
+        rules::mou_status(self.recorded, self.expires_on, today)
     }
 
-    /// In force on `today`: active, effective, not expired (the expiry day counts).
+    /// In force on `today` ([`rules::mou_in_force`]).
     pub fn in_force(&self, today: NaiveDate) -> bool {
-        self.status(today) == MouStatus::Active && self.effective_on <= today
+        rules::mou_in_force(self.recorded, self.effective_on, self.expires_on, today)
     }
+}
+
+/// The MOUs a listing shows: every one, or with `in_force_only` those in force on `today`.
+pub fn mous_shown(mous: Vec<Mou>, in_force_only: bool, today: NaiveDate) -> Vec<Mou> {
+    mous.into_iter().filter(|m| !in_force_only || m.in_force(today)).collect()
 }
 
 /// MOU fields; on update `None` leaves a field as it is.
@@ -153,8 +121,10 @@ pub struct MouInput {
     pub parties: Option<Vec<MouParty>>,
 }
 
-fn today() -> NaiveDate {
-    Utc::now().date_naive()
+/// A stored value this build does not know: refused loudly rather than read as some
+/// default.
+fn unknown_value(what: &'static str) -> AppError {
+    AppError::internal(std::io::Error::other(what))
 }
 
 /// Locks a live provider and checks the caller may edit its listing.
@@ -190,6 +160,7 @@ pub async fn add_contact(
     caller: &Caller,
     provider: Uuid,
     input: ContactInput,
+    today: NaiveDate,
 ) -> AppResult<Contact> {
     let name = validate::text(input.name.as_deref().unwrap_or(""), "input.name", 200)?;
     let role = validate::optional_text(input.role.as_deref(), "input.role", 200)?;
@@ -200,7 +171,7 @@ pub async fn add_contact(
         .filter(|e| !e.trim().is_empty())
         .map(|e| validate::email(e, "input.email"))
         .transpose()?;
-    if input.last_verified_on.is_some_and(|d| d > today()) {
+    if input.last_verified_on.is_some_and(|d| d > today) {
         return Err(AppError::bad_input("input.lastVerifiedOn", "input.lastVerifiedOn cannot be in the future"));
     }
     conn.transaction(async |conn| {
@@ -223,8 +194,15 @@ pub async fn add_contact(
     .await
 }
 
-/// Marks a contact verified today, or archives it when `archive` is true.
-pub async fn touch_contact(conn: &mut Writer, caller: &Caller, id: Uuid, version: i32, archive: bool) -> AppResult<()> {
+/// Marks a contact verified `today`, or archives it when `archive` is true.
+pub async fn touch_contact(
+    conn: &mut Writer,
+    caller: &Caller,
+    id: Uuid,
+    version: i32,
+    archive: bool,
+    today: NaiveDate,
+) -> AppResult<()> {
     conn.transaction(async |conn| {
         let row: Option<(Uuid, i32)> = provider_contacts::table
             .find(id)
@@ -249,7 +227,7 @@ pub async fn touch_contact(conn: &mut Writer, caller: &Caller, id: Uuid, version
         } else {
             diesel::update(target)
                 .set((
-                    provider_contacts::last_verified_on.eq(now.date_naive()),
+                    provider_contacts::last_verified_on.eq(today),
                     provider_contacts::updated_at.eq(now),
                     provider_contacts::version.eq(version + 1),
                 ))
@@ -266,9 +244,9 @@ type TrainingRow = (Uuid, Uuid, NaiveDate, String, Option<String>, Option<i32>, 
 
 fn training_from(
     (id, provider_id, trained_on, kind, topic, staff_share_percent, evidence_ref): TrainingRow,
-) -> Training {
-    let kind = if kind == "BASIC" { TrainingKind::Basic } else { TrainingKind::Advanced };
-    Training { id, provider_id, trained_on, kind, topic, staff_share_percent, evidence_ref }
+) -> AppResult<Training> {
+    let kind = TrainingKind::from_db(&kind).ok_or_else(|| unknown_value("unknown training kind"))?;
+    Ok(Training { id, provider_id, trained_on, kind, topic, staff_share_percent, evidence_ref })
 }
 
 fn training_columns() -> (
@@ -301,21 +279,30 @@ pub async fn trainings_of(conn: &mut AsyncPgConnection, actor: &Actor, providers
         .select(training_columns())
         .load(conn)
         .await?;
-    Ok(rows.into_iter().map(training_from).collect())
+    rows.into_iter().map(training_from).collect()
 }
 
-/// Records a training (network admins; provider staff for their own listing).
+/// What a training record says, as recorded.
+#[derive(Clone, Debug)]
+pub struct TrainingInput {
+    pub trained_on: NaiveDate,
+    pub kind: TrainingKind,
+    pub topic: Option<String>,
+    pub staff_share_percent: Option<i32>,
+    pub evidence_ref: Option<String>,
+}
+
+/// Records a training given by `today` (network admins; provider staff for their own
+/// listing).
 pub async fn record_training(
     conn: &mut Writer,
     caller: &Caller,
     provider: Uuid,
-    trained_on: NaiveDate,
-    kind: TrainingKind,
-    topic: Option<String>,
-    staff_share_percent: Option<i32>,
-    evidence_ref: Option<String>,
+    input: TrainingInput,
+    today: NaiveDate,
 ) -> AppResult<Training> {
-    if trained_on > today() {
+    let TrainingInput { trained_on, kind, topic, staff_share_percent, evidence_ref } = input;
+    if trained_on > today {
         return Err(AppError::bad_input("input.trainedOn", "input.trainedOn cannot be in the future"));
     }
     if staff_share_percent.is_some_and(|p| !(0..=100).contains(&p)) {
@@ -329,7 +316,7 @@ pub async fn record_training(
             .values((
                 training_records::provider_id.eq(provider),
                 training_records::trained_on.eq(trained_on),
-                training_records::kind.eq(if kind == TrainingKind::Basic { "BASIC" } else { "ADVANCED" }),
+                training_records::kind.eq(kind.as_db()),
                 training_records::topic.eq(&topic),
                 training_records::staff_share_percent.eq(staff_share_percent),
                 training_records::evidence_ref.eq(&evidence),
@@ -338,33 +325,40 @@ pub async fn record_training(
             .get_result(conn)
             .await?;
         audit::record(conn, caller, "training.record", "training", Some(row.0)).await?;
-        Ok(training_from(row))
+        training_from(row)
     })
     .await
 }
 
-/// Providers whose current basic training lapses within `days` (and when), soonest first.
+/// Providers whose current HT training lapses within `days` of `today` (and when),
+/// soonest first.
 pub async fn lapsing_training(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
     days: i32,
+    today: NaiveDate,
 ) -> AppResult<Vec<(Uuid, NaiveDate)>> {
     actor.member()?;
     check_days(days)?;
-    let rows: Vec<(Uuid, Option<NaiveDate>)> = training_records::table
+    let rows: Vec<(Uuid, String, Option<NaiveDate>)> = training_records::table
         .filter(training_records::archived_at.is_null())
-        .filter(training_records::kind.eq("BASIC"))
-        .group_by(training_records::provider_id)
-        .select((training_records::provider_id, diesel::dsl::max(training_records::trained_on)))
+        .group_by((training_records::provider_id, training_records::kind))
+        .select((training_records::provider_id, training_records::kind, diesel::dsl::max(training_records::trained_on)))
         .load(conn)
         .await?;
-    let today = today();
     let horizon = today + Duration::days(days.into());
-    let mut lapsing: Vec<(Uuid, NaiveDate)> = rows
+    let mut latest: std::collections::HashMap<Uuid, NaiveDate> = std::collections::HashMap::new();
+    for (provider, kind, on) in rows {
+        let kind = TrainingKind::from_db(&kind).ok_or_else(|| unknown_value("unknown training kind"))?;
+        if let Some(on) = on.filter(|_| rules::counts_as_ht_training(kind)) {
+            let newest = latest.entry(provider).or_insert(on);
+            *newest = (*newest).max(on);
+        }
+    }
+    let mut lapsing: Vec<(Uuid, NaiveDate)> = latest
         .into_iter()
-        .filter_map(|(p, latest)| latest.map(|d| (p, d)))
-        .filter(|(_, latest)| training_current(*latest, today))
-        .map(|(p, latest)| (p, training_from((Uuid::nil(), p, latest, "BASIC".into(), None, None, None)).lapses_on()))
+        .filter(|&(_, on)| rules::training_current(on, today))
+        .map(|(p, on)| (p, rules::training_lapses_on(on)))
         .filter(|(_, lapses)| *lapses <= horizon)
         .collect();
     lapsing.sort_by_key(|(p, d)| (*d, *p));
@@ -383,6 +377,10 @@ type MouRow =
     (Uuid, Uuid, String, Vec<Option<String>>, Option<NaiveDate>, NaiveDate, NaiveDate, String, Option<String>, i32);
 
 async fn load_mous(conn: &mut AsyncPgConnection, rows: Vec<MouRow>) -> AppResult<Vec<Mou>> {
+    let statuses = rows
+        .iter()
+        .map(|r| MouStatus::from_db(&r.7).ok_or_else(|| unknown_value("unknown MOU status")))
+        .collect::<AppResult<Vec<_>>>()?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
     let parties: Vec<(Uuid, Option<Uuid>, Option<String>)> = mou_parties::table
         .filter(mou_parties::mou_id.eq_any(&ids))
@@ -392,7 +390,8 @@ async fn load_mous(conn: &mut AsyncPgConnection, rows: Vec<MouRow>) -> AppResult
         .await?;
     Ok(rows
         .into_iter()
-        .map(|r| Mou {
+        .zip(statuses)
+        .map(|(r, recorded)| Mou {
             id: r.0,
             provider_id: r.1,
             title: r.2,
@@ -400,7 +399,7 @@ async fn load_mous(conn: &mut AsyncPgConnection, rows: Vec<MouRow>) -> AppResult
             signed_on: r.4,
             effective_on: r.5,
             expires_on: r.6,
-            recorded: r.7,
+            recorded,
             document_ref: r.8,
             version: r.9,
             parties: parties
@@ -444,18 +443,20 @@ pub async fn mous_of(conn: &mut AsyncPgConnection, actor: &Actor, providers: &[U
     load_mous(conn, rows).await
 }
 
-/// MOUs in force that expire within `days` (members only), soonest first.
-pub async fn expiring_mous(conn: &mut AsyncPgConnection, actor: &Actor, days: i32) -> AppResult<Vec<Mou>> {
+/// MOUs in force on `today` that expire within `days` (members only), soonest first.
+pub async fn expiring_mous(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    days: i32,
+    today: NaiveDate,
+) -> AppResult<Vec<Mou>> {
     actor.member()?;
     check_days(days)?;
-    let today = today();
     let horizon = today + Duration::days(days.into());
     let rows: Vec<MouRow> = mou_select!(
         mous::table
-            .filter(mous::status.eq("ACTIVE"))
-            .filter(mous::expires_on.ge(today))
+            .filter(futures_mou_in_force(mous::status, mous::effective_on, mous::expires_on, today))
             .filter(mous::expires_on.le(horizon))
-            .filter(mous::effective_on.le(today))
             .order((mous::expires_on, mous::id))
     )
     .load(conn)
@@ -579,14 +580,14 @@ pub async fn save_mou(
                     .returning(mous::id)
                     .get_result(conn)
                     .await
-                    .or_else(|e| match e {
+                    .map_err(|e| match e {
                         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::CheckViolation, _) => {
-                            Err(AppError::bad_input(
+                            AppError::bad_input(
                                 "input.expiresOn",
                                 "input.expiresOn must not be before input.effectiveOn",
-                            ))
+                            )
                         }
-                        other => Err(other.into()),
+                        other => other.into(),
                     })?;
                 (id, 1)
             }
@@ -636,11 +637,7 @@ pub async fn save_mou(
             version: i32,
             updated_at: chrono::DateTime<Utc>,
         }
-        let status = input.status.map(|s| match s {
-            MouStatus::Draft => "DRAFT",
-            MouStatus::Terminated => "TERMINATED",
-            _ => "ACTIVE",
-        });
+        let status = input.status.map(MouStatus::as_db);
         diesel::update(mous::table.find(id))
             .set(Changes {
                 title,
@@ -675,22 +672,6 @@ pub async fn save_mou(
     .await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn training_lapses_on_the_third_anniversary() {
-        let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
-        assert!(training_current(d(2023, 11, 23), d(2026, 11, 22)), "the day before the anniversary");
-        assert!(!training_current(d(2023, 11, 22), d(2026, 11, 22)), "on the anniversary it has lapsed");
-        assert!(training_current(d(2026, 11, 22), d(2026, 11, 22)), "trained today");
-        assert!(!training_current(d(2026, 11, 23), d(2026, 11, 22)), "not in the future");
-        assert!(training_current(d(2024, 2, 29), d(2027, 2, 27)));
-        assert!(!training_current(d(2024, 2, 29), d(2027, 2, 28)), "a leap day lapses on 28 February");
-    }
-}
-
 /// The derived FUTURES answers for a provider.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, diesel::QueryableByName)]
 pub struct Flags {
@@ -704,12 +685,25 @@ pub struct Flags {
     pub has_active_mou: bool,
 }
 
-/// The derived answers for providers (public: yes/no only, no details).
-pub async fn flags_of(conn: &mut AsyncPgConnection, providers: &[Uuid]) -> AppResult<Vec<Flags>> {
+/// The derived answers for providers on `today` (public: yes/no only, no details), by
+/// the rules' SQL twins (`provider_flags_on`, the definition of the `provider_flags`
+/// view).
+pub async fn flags_of(conn: &mut AsyncPgConnection, providers: &[Uuid], today: NaiveDate) -> AppResult<Vec<Flags>> {
     Ok(diesel::sql_query(
-        "SELECT provider_id, has_contact, ht_trained, has_active_mou FROM provider_flags WHERE provider_id = ANY($1)",
+        "SELECT provider_id, has_contact, ht_trained, has_active_mou FROM provider_flags_on($2) WHERE provider_id = ANY($1)",
     )
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(providers)
+    .bind::<Array<SqlUuid>, _>(providers)
+    .bind::<Date, _>(today)
     .load(conn)
     .await?)
+}
+
+diesel::define_sql_function! {
+    /// The SQL twin of [`rules::mou_in_force`] (migration 15).
+    fn futures_mou_in_force(
+        status: diesel::sql_types::Text,
+        effective_on: Date,
+        expires_on: Date,
+        today: Date,
+    ) -> diesel::sql_types::Bool;
 }

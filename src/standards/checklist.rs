@@ -1,0 +1,684 @@
+//! The FUTURES *Capacity Assessment Checklist & Action Plan*, per organization: the
+//! checklist's questions answered (in words, or yes / no / in progress with a note), the
+//! internal capacity review (capacity, gaps and limits, priorities, resources needed) and
+//! the action plan's goals (goal, action steps, organizations engaged and their
+//! responsibilities, timeline, next steps, resources needed).
+//!
+//! Private: the organization's coordinators and provider staff (and a network admin acting
+//! for it) write it, its advocates read it, and signed-in network admins read every
+//! organization's. Row-level security holds the same line in the database.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::audit;
+use crate::auth::{Caller, Member};
+use crate::db::rls;
+use crate::db::schema::{
+    capacity_checklist_answers, capacity_checklist_items, capacity_checklist_sections, capacity_goals, capacity_reviews,
+};
+use crate::error::{AppError, AppResult};
+use crate::validate;
+
+/// How a checklist question is answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemKind {
+    /// "What …?": answered in words (the note).
+    Text,
+    /// Answered yes, no or in progress, with an optional note.
+    YesNo,
+}
+
+/// A yes / no / in-progress answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ItemStatus {
+    Yes,
+    No,
+    InProgress,
+}
+
+impl ItemStatus {
+    /// The value stored in the database.
+    pub fn as_db(self) -> &'static str {
+        match self {
+            ItemStatus::Yes => "YES",
+            ItemStatus::No => "NO",
+            ItemStatus::InProgress => "IN_PROGRESS",
+        }
+    }
+
+    fn from_db(value: &str) -> Option<Self> {
+        [ItemStatus::Yes, ItemStatus::No, ItemStatus::InProgress].into_iter().find(|s| s.as_db() == value)
+    }
+}
+
+/// An organization's answer to one question.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ItemAnswer {
+    pub status: Option<ItemStatus>,
+    pub note: Option<String>,
+    /// Incremented by every save; pass it back to save again (0 before the first).
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: Option<Uuid>,
+}
+
+/// One question of the checklist, with the organization's answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    /// Stable code, `<section>.<position>`, e.g. `screening.1`.
+    pub code: String,
+    pub position: i32,
+    pub text: String,
+    pub kind: ItemKind,
+    pub answer: Option<ItemAnswer>,
+}
+
+/// One section of the checklist.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Section {
+    pub number: i32,
+    pub code: String,
+    pub title: String,
+    pub items: Vec<Item>,
+}
+
+/// A question of the internal capacity review or a field of the action-plan template, as
+/// the document words it.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+pub struct Prompt {
+    /// The field it fills (`capacity`, `gaps_and_limits`, …; `goal`, `action_steps`, …).
+    pub code: String,
+    /// The document's wording.
+    #[serde(alias = "question", alias = "label")]
+    pub text: String,
+}
+
+#[derive(serde::Deserialize)]
+struct Template {
+    review: Vec<Prompt>,
+    #[serde(rename = "actionPlan")]
+    action_plan: Vec<Prompt>,
+}
+
+static TEMPLATE: LazyLock<Template> = LazyLock::new(|| {
+    serde_json::from_str(crate::db::seed::CAPACITY_CHECKLIST_JSON).expect("seed-data/capacity-checklist.json parses")
+});
+
+/// The internal capacity review's four questions, in order.
+pub fn review_questions() -> &'static [Prompt] {
+    &TEMPLATE.review
+}
+
+/// The action-plan template's six fields, in order.
+pub fn action_plan_fields() -> &'static [Prompt] {
+    &TEMPLATE.action_plan
+}
+
+/// The organization's internal capacity review.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CapacityReview {
+    pub capacity: Option<String>,
+    pub gaps_and_limits: Option<String>,
+    pub priorities: Option<String>,
+    pub resources_needed: Option<String>,
+    /// 0 until first saved; pass it back to save.
+    pub version: i32,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub updated_by: Option<Uuid>,
+}
+
+/// Review fields; `None` leaves a field as it is, an empty text clears it.
+#[derive(Clone, Debug, Default)]
+pub struct CapacityReviewInput {
+    pub capacity: Option<String>,
+    pub gaps_and_limits: Option<String>,
+    pub priorities: Option<String>,
+    pub resources_needed: Option<String>,
+}
+
+/// An organization engaged in a goal, and its responsibilities.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Engagement {
+    pub organization: String,
+    pub responsibilities: String,
+}
+
+/// A goal of the organization's action plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Goal {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub goal: String,
+    pub action_steps: Option<String>,
+    pub organizations_engaged: Vec<Engagement>,
+    pub timeline: Option<String>,
+    pub next_steps: Option<String>,
+    pub resources_needed: Option<String>,
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: Option<Uuid>,
+}
+
+/// Goal fields; `None` leaves a field as it is, an empty text clears it (the goal itself
+/// cannot be empty).
+#[derive(Clone, Debug, Default)]
+pub struct GoalInput {
+    pub goal: Option<String>,
+    pub action_steps: Option<String>,
+    pub organizations_engaged: Option<Vec<Engagement>>,
+    pub timeline: Option<String>,
+    pub next_steps: Option<String>,
+    pub resources_needed: Option<String>,
+}
+
+/// An organization's whole checklist and plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checklist {
+    pub organization_id: Uuid,
+    pub sections: Vec<Section>,
+    pub review: CapacityReview,
+    /// Live goals, oldest first.
+    pub goals: Vec<Goal>,
+}
+
+/// Whether `member` may read `organization`'s checklist.
+fn require_reader(member: &Member, organization: Uuid) -> AppResult<()> {
+    if super::reads_own(member, organization) || super::is_signed_in_admin(member) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The organization's checklist, capacity review and goals.
+pub async fn get(conn: &mut AsyncPgConnection, caller: &Caller, organization: Uuid) -> AppResult<Checklist> {
+    let member = caller.actor.member()?.clone();
+    require_reader(&member, organization)?;
+    rls::in_org(conn, &member.clone(), move |conn| Box::pin(async move { read(conn, organization).await })).await
+}
+
+async fn read(conn: &mut AsyncPgConnection, organization: Uuid) -> AppResult<Checklist> {
+    let sections: Vec<(i32, String, String)> = capacity_checklist_sections::table
+        .order(capacity_checklist_sections::number)
+        .select((
+            capacity_checklist_sections::number,
+            capacity_checklist_sections::code,
+            capacity_checklist_sections::title,
+        ))
+        .load(conn)
+        .await?;
+    let items: Vec<(String, i32, i32, String, String)> = capacity_checklist_items::table
+        .order((capacity_checklist_items::section_number, capacity_checklist_items::position))
+        .select((
+            capacity_checklist_items::code,
+            capacity_checklist_items::section_number,
+            capacity_checklist_items::position,
+            capacity_checklist_items::text,
+            capacity_checklist_items::kind,
+        ))
+        .load(conn)
+        .await?;
+    let answers = answers_of(conn, organization).await?;
+    let sections = sections
+        .into_iter()
+        .map(|(number, code, title)| Section {
+            number,
+            code,
+            title,
+            items: items
+                .iter()
+                .filter(|i| i.1 == number)
+                .map(|(code, _, position, text, kind)| Item {
+                    code: code.clone(),
+                    position: *position,
+                    text: text.clone(),
+                    kind: if kind == "TEXT" { ItemKind::Text } else { ItemKind::YesNo },
+                    answer: answers.iter().find(|(c, _)| c == code).map(|(_, a)| a.clone()),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Checklist {
+        organization_id: organization,
+        sections,
+        review: review_of(conn, organization).await?,
+        goals: goals_of(conn, organization, None).await?,
+    })
+}
+
+async fn answers_of(conn: &mut AsyncPgConnection, organization: Uuid) -> AppResult<Vec<(String, ItemAnswer)>> {
+    use capacity_checklist_answers as c;
+    type Row = (String, Option<String>, Option<String>, i32, DateTime<Utc>, Option<Uuid>);
+    let rows: Vec<Row> = c::table
+        .filter(c::organization_id.eq(organization))
+        .select((c::item_code, c::status, c::note, c::version, c::updated_at, c::updated_by))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(code, status, note, version, updated_at, updated_by)| {
+            (
+                code,
+                ItemAnswer {
+                    status: status.as_deref().and_then(ItemStatus::from_db),
+                    note,
+                    version,
+                    updated_at,
+                    updated_by,
+                },
+            )
+        })
+        .collect())
+}
+
+async fn review_of(conn: &mut AsyncPgConnection, organization: Uuid) -> AppResult<CapacityReview> {
+    use capacity_reviews as r;
+    type Row = (Option<String>, Option<String>, Option<String>, Option<String>, i32, DateTime<Utc>, Option<Uuid>);
+    let row: Option<Row> = r::table
+        .find(organization)
+        .select((
+            r::capacity,
+            r::gaps_and_limits,
+            r::priorities,
+            r::resources_needed,
+            r::version,
+            r::updated_at,
+            r::updated_by,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map_or_else(CapacityReview::default, |r| CapacityReview {
+        capacity: r.0,
+        gaps_and_limits: r.1,
+        priorities: r.2,
+        resources_needed: r.3,
+        version: r.4,
+        updated_at: Some(r.5),
+        updated_by: r.6,
+    }))
+}
+
+type GoalRow = (
+    Uuid,
+    Uuid,
+    String,
+    Option<String>,
+    serde_json::Value,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i32,
+    DateTime<Utc>,
+    Option<Uuid>,
+);
+
+async fn goals_of(conn: &mut AsyncPgConnection, organization: Uuid, id: Option<Uuid>) -> AppResult<Vec<Goal>> {
+    use capacity_goals as g;
+    let mut q = g::table
+        .filter(g::organization_id.eq(organization))
+        .filter(g::archived_at.is_null())
+        .order((g::created_at, g::id))
+        .select((
+            g::id,
+            g::organization_id,
+            g::goal,
+            g::action_steps,
+            g::organizations_engaged,
+            g::timeline,
+            g::next_steps,
+            g::resources_needed,
+            g::version,
+            g::updated_at,
+            g::updated_by,
+        ))
+        .into_boxed();
+    if let Some(id) = id {
+        q = q.filter(g::id.eq(id));
+    }
+    let rows: Vec<GoalRow> = q.load(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Goal {
+            id: r.0,
+            organization_id: r.1,
+            goal: r.2,
+            action_steps: r.3,
+            organizations_engaged: serde_json::from_value(r.4).unwrap_or_default(),
+            timeline: r.5,
+            next_steps: r.6,
+            resources_needed: r.7,
+            version: r.8,
+            updated_at: r.9,
+            updated_by: r.10,
+        })
+        .collect())
+}
+
+/// Saves the organization's answer to one question, replacing what was there; `version`
+/// is the answer's as read (0 before the first). A "what …" question takes a note and no
+/// status; the others a status and, if wanted, a note.
+pub async fn save_answer(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    organization: Uuid,
+    item_code: &str,
+    version: i32,
+    status: Option<ItemStatus>,
+    note: Option<&str>,
+) -> AppResult<ItemAnswer> {
+    let member = super::require_editor(&caller.actor, organization)?.clone();
+    let kind: Option<String> = capacity_checklist_items::table
+        .find(item_code)
+        .select(capacity_checklist_items::kind)
+        .first(conn)
+        .await
+        .optional()?;
+    let kind = kind.ok_or_else(|| AppError::bad_input("itemCode", "itemCode names no checklist question"))?;
+    let note = validate::optional_text(note, "input.note", 10_000)?;
+    match (kind.as_str(), status, &note) {
+        ("TEXT", Some(_), _) => {
+            return Err(AppError::bad_input(
+                "input.status",
+                "input.status: this question is answered in words (input.note)",
+            ));
+        }
+        ("TEXT", None, None) => {
+            return Err(AppError::bad_input("input.note", "input.note is required for this question"));
+        }
+        ("YES_NO", None, _) => {
+            return Err(AppError::bad_input("input.status", "input.status is required (YES, NO or IN_PROGRESS)"));
+        }
+        _ => {}
+    }
+    let item_code = item_code.to_owned();
+    let caller = caller.clone();
+    rls::in_org(conn, &member.clone(), move |conn| {
+        Box::pin(async move {
+            use capacity_checklist_answers as c;
+            let key = (organization, item_code.as_str());
+            let current: Option<i32> =
+                c::table.find(key).select(c::version).for_update().first(conn).await.optional()?;
+            if current.unwrap_or(0) != version {
+                return Err(AppError::Conflict {
+                    message: format!("the answer changed; its version is now {}", current.unwrap_or(0)),
+                });
+            }
+            let status = status.map(ItemStatus::as_db);
+            match current {
+                None => {
+                    diesel::insert_into(c::table)
+                        .values((
+                            c::organization_id.eq(organization),
+                            c::item_code.eq(&item_code),
+                            c::status.eq(status),
+                            c::note.eq(&note),
+                            c::updated_by.eq(member.user_id),
+                        ))
+                        .execute(conn)
+                        .await?;
+                }
+                Some(v) => {
+                    diesel::update(c::table.find(key))
+                        .set((
+                            c::status.eq(status),
+                            c::note.eq(&note),
+                            c::version.eq(v + 1),
+                            c::updated_at.eq(Utc::now()),
+                            c::updated_by.eq(member.user_id),
+                        ))
+                        .execute(conn)
+                        .await?;
+                }
+            }
+            audit::record(conn, &caller, "capacity.answer.save", "organization", Some(organization)).await?;
+            answers_of(conn, organization)
+                .await?
+                .into_iter()
+                .find(|(c, _)| *c == item_code)
+                .map(|(_, a)| a)
+                .ok_or(AppError::NotFound { what: "checklist answer" })
+        })
+    })
+    .await
+}
+
+/// Edits the internal capacity review, naming the version read (0 before the first save).
+pub async fn update_review(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    organization: Uuid,
+    version: i32,
+    input: CapacityReviewInput,
+) -> AppResult<CapacityReview> {
+    let member = super::require_editor(&caller.actor, organization)?.clone();
+    let clean = |v: &Option<String>, field: &str| {
+        v.as_deref().map(|t| validate::optional_text(Some(t), field, 20_000)).transpose()
+    };
+    let capacity = clean(&input.capacity, "input.capacity")?;
+    let gaps = clean(&input.gaps_and_limits, "input.gapsAndLimits")?;
+    let priorities = clean(&input.priorities, "input.priorities")?;
+    let resources = clean(&input.resources_needed, "input.resourcesNeeded")?;
+    let caller = caller.clone();
+    rls::in_org(conn, &member.clone(), move |conn| {
+        Box::pin(async move {
+            use capacity_reviews as r;
+            let current: Option<i32> =
+                r::table.find(organization).select(r::version).for_update().first(conn).await.optional()?;
+            if current.unwrap_or(0) != version {
+                return Err(AppError::Conflict {
+                    message: format!("the capacity review changed; its version is now {}", current.unwrap_or(0)),
+                });
+            }
+            #[derive(AsChangeset)]
+            #[diesel(table_name = capacity_reviews)]
+            struct Changes {
+                capacity: Option<Option<String>>,
+                gaps_and_limits: Option<Option<String>>,
+                priorities: Option<Option<String>>,
+                resources_needed: Option<Option<String>>,
+                version: i32,
+                updated_at: DateTime<Utc>,
+                updated_by: Option<Uuid>,
+            }
+            if current.is_none() {
+                diesel::insert_into(r::table)
+                    .values((r::organization_id.eq(organization), r::updated_by.eq(member.user_id), r::version.eq(0)))
+                    .execute(conn)
+                    .await?;
+            }
+            diesel::update(r::table.find(organization))
+                .set(Changes {
+                    capacity,
+                    gaps_and_limits: gaps,
+                    priorities,
+                    resources_needed: resources,
+                    version: version + 1,
+                    updated_at: Utc::now(),
+                    updated_by: member.user_id,
+                })
+                .execute(conn)
+                .await?;
+            audit::record(conn, &caller, "capacity.review.update", "organization", Some(organization)).await?;
+            review_of(conn, organization).await
+        })
+    })
+    .await
+}
+
+/// Goal fields as checked: `None` leaves a field as it is, `Some(None)` clears it.
+struct CleanGoal {
+    goal: Option<String>,
+    action_steps: Option<Option<String>>,
+    organizations_engaged: Option<Vec<Engagement>>,
+    timeline: Option<Option<String>>,
+    next_steps: Option<Option<String>>,
+    resources_needed: Option<Option<String>>,
+}
+
+/// Checks goal fields; failures name the field under `input`.
+fn clean_goal(input: GoalInput) -> AppResult<CleanGoal> {
+    let text = |v: &Option<String>, field: &str| {
+        v.as_deref().map(|t| validate::optional_text(Some(t), field, 10_000)).transpose()
+    };
+    let engaged = match input.organizations_engaged {
+        None => None,
+        Some(list) => {
+            validate::list_len(list.len(), "createCapacityGoal", "input.organizationsEngaged")?;
+            let mut clean = Vec::with_capacity(list.len());
+            for e in list {
+                clean.push(Engagement {
+                    organization: validate::text(&e.organization, "input.organizationsEngaged.organization", 300)?,
+                    responsibilities: validate::optional_text(
+                        Some(&e.responsibilities),
+                        "input.organizationsEngaged.responsibilities",
+                        5_000,
+                    )?
+                    .unwrap_or_default(),
+                });
+            }
+            Some(clean)
+        }
+    };
+    Ok(CleanGoal {
+        goal: input.goal.as_deref().map(|g| validate::text(g, "input.goal", 2_000)).transpose()?,
+        action_steps: text(&input.action_steps, "input.actionSteps")?,
+        organizations_engaged: engaged,
+        timeline: text(&input.timeline, "input.timeline")?,
+        next_steps: text(&input.next_steps, "input.nextSteps")?,
+        resources_needed: text(&input.resources_needed, "input.resourcesNeeded")?,
+    })
+}
+
+/// Adds a goal to the organization's action plan (`existing` = `None`), or edits one
+/// (its id and the version read).
+pub async fn save_goal(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    organization: Option<Uuid>,
+    existing: Option<(Uuid, i32)>,
+    input: GoalInput,
+) -> AppResult<Goal> {
+    let input = clean_goal(input)?;
+    let member = caller.actor.member()?.clone();
+    let caller = caller.clone();
+    rls::in_org(conn, &member.clone(), move |conn| {
+        Box::pin(async move {
+            use capacity_goals as g;
+            let (id, organization, next_version) = match existing {
+                None => {
+                    let organization = organization.ok_or(AppError::NotFound { what: "organization" })?;
+                    super::require_editor(&caller.actor, organization)?;
+                    let goal = input
+                        .goal
+                        .clone()
+                        .ok_or_else(|| AppError::bad_input("input.goal", "input.goal must not be empty"))?;
+                    let id: Uuid = diesel::insert_into(g::table)
+                        .values((
+                            g::organization_id.eq(organization),
+                            g::goal.eq(goal),
+                            g::updated_by.eq(member.user_id),
+                        ))
+                        .returning(g::id)
+                        .get_result(conn)
+                        .await?;
+                    (id, organization, 1)
+                }
+                Some((id, version)) => {
+                    let current: Option<(Uuid, i32)> = g::table
+                        .find(id)
+                        .filter(g::archived_at.is_null())
+                        .select((g::organization_id, g::version))
+                        .first(conn)
+                        .await
+                        .optional()?;
+                    let (organization, current) = current.ok_or(AppError::NotFound { what: "capacity goal" })?;
+                    super::require_editor(&caller.actor, organization)?;
+                    let locked: i32 = g::table.find(id).select(g::version).for_update().first(conn).await?;
+                    if locked != version || current != locked {
+                        return Err(AppError::Conflict {
+                            message: format!("the goal changed; its version is now {locked}"),
+                        });
+                    }
+                    (id, organization, version + 1)
+                }
+            };
+            #[derive(AsChangeset)]
+            #[diesel(table_name = capacity_goals)]
+            struct Changes {
+                goal: Option<String>,
+                action_steps: Option<Option<String>>,
+                organizations_engaged: Option<serde_json::Value>,
+                timeline: Option<Option<String>>,
+                next_steps: Option<Option<String>>,
+                resources_needed: Option<Option<String>>,
+                version: i32,
+                updated_at: DateTime<Utc>,
+                updated_by: Option<Uuid>,
+            }
+            diesel::update(g::table.find(id))
+                .set(Changes {
+                    goal: input.goal,
+                    action_steps: input.action_steps,
+                    organizations_engaged: input
+                        .organizations_engaged
+                        .map(|l| serde_json::to_value(l).unwrap_or_default()),
+                    timeline: input.timeline,
+                    next_steps: input.next_steps,
+                    resources_needed: input.resources_needed,
+                    version: next_version,
+                    updated_at: Utc::now(),
+                    updated_by: member.user_id,
+                })
+                .execute(conn)
+                .await?;
+            let action = if existing.is_some() { "capacity_goal.update" } else { "capacity_goal.create" };
+            audit::record(conn, &caller, action, "capacity_goal", Some(id)).await?;
+            goals_of(conn, organization, Some(id))
+                .await?
+                .into_iter()
+                .next()
+                .ok_or(AppError::NotFound { what: "capacity goal" })
+        })
+    })
+    .await
+}
+
+/// Archives a goal of the organization's action plan, naming the version read.
+pub async fn archive_goal(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid, version: i32) -> AppResult<()> {
+    let member = caller.actor.member()?.clone();
+    let caller = caller.clone();
+    rls::in_org(conn, &member.clone(), move |conn| {
+        Box::pin(async move {
+            use capacity_goals as g;
+            let current: Option<(Uuid, i32)> = g::table
+                .find(id)
+                .filter(g::archived_at.is_null())
+                .select((g::organization_id, g::version))
+                .first(conn)
+                .await
+                .optional()?;
+            let (organization, current) = current.ok_or(AppError::NotFound { what: "capacity goal" })?;
+            super::require_editor(&caller.actor, organization)?;
+            if current != version {
+                return Err(AppError::Conflict { message: format!("the goal changed; its version is now {current}") });
+            }
+            diesel::update(g::table.find(id).filter(g::version.eq(version)))
+                .set((
+                    g::archived_at.eq(Utc::now()),
+                    g::version.eq(version + 1),
+                    g::updated_at.eq(Utc::now()),
+                    g::updated_by.eq(member.user_id),
+                ))
+                .execute(conn)
+                .await?;
+            audit::record(conn, &caller, "capacity_goal.archive", "capacity_goal", Some(id)).await
+        })
+    })
+    .await
+}

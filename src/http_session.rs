@@ -21,6 +21,7 @@ use crate::auth::credentials::SESSION_PREFIX;
 use crate::auth::sessions::{self, SignIn};
 use crate::auth::{Actor, Caller, Member};
 use crate::config::CookieSecure;
+use crate::db::StoredText;
 use crate::error::AppError;
 use crate::http::{HttpState, client_ip, error_response, is_json, rate_limited, request_id, status_of};
 use crate::organizations;

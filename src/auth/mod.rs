@@ -10,6 +10,7 @@ pub mod sessions;
 
 use uuid::Uuid;
 
+use crate::db::StoredText;
 use crate::error::{AppError, AppResult};
 
 pub use sessions::{LoginOutcome, SessionLifetimes};
@@ -29,13 +30,11 @@ pub enum Role {
     MdtViewer,
 }
 
-impl Role {
-    /// Every role.
-    pub const ALL: [Role; 5] =
-        [Role::NetworkAdmin, Role::Coordinator, Role::Advocate, Role::ProviderStaff, Role::MdtViewer];
+impl StoredText for Role {
+    const STORED: &'static [Self] = &Role::ALL;
 
     /// The value stored in the database.
-    pub fn as_db(self) -> &'static str {
+    fn as_db(self) -> &'static str {
         match self {
             Role::NetworkAdmin => "NETWORK_ADMIN",
             Role::Coordinator => "COORDINATOR",
@@ -44,11 +43,12 @@ impl Role {
             Role::MdtViewer => "MDT_VIEWER",
         }
     }
+}
 
-    /// Reads a stored role.
-    pub fn from_db(value: &str) -> Option<Self> {
-        Role::ALL.into_iter().find(|r| r.as_db() == value)
-    }
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 5] =
+        [Role::NetworkAdmin, Role::Coordinator, Role::Advocate, Role::ProviderStaff, Role::MdtViewer];
 
     /// Roles that arrange placements and so may see where confidential shelters are.
     pub fn arranges_placements(self) -> bool {

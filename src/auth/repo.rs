@@ -6,9 +6,10 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::Role;
+use crate::db::StoredText;
 use crate::db::functions::lower;
 use crate::db::schema::{api_keys, memberships, organizations, sessions, users};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// A user as login needs them.
 pub(super) struct LoginUser {
@@ -38,7 +39,7 @@ pub(super) async fn organization_exists(conn: &mut AsyncPgConnection, id: Uuid) 
 }
 
 fn parse_role(value: &str) -> AppResult<Role> {
-    Role::from_db(value).ok_or_else(|| AppError::internal(std::io::Error::other(format!("unknown role {value}"))))
+    Role::decode(value)
 }
 
 /// The user's organizations (not archived) with their names and the user's role.

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::audit;
 use crate::auth::{Caller, Member, Role};
 use crate::crypto::Keyring;
+use crate::db::StoredText;
 use crate::db::rls;
 use crate::error::{AppError, AppResult};
 use crate::providers::LanguageCode;
@@ -34,17 +35,10 @@ pub enum ClientField {
     Language,
 }
 
-impl ClientField {
-    pub const ALL: [ClientField; 6] = [
-        ClientField::Name,
-        ClientField::Contact,
-        ClientField::DateOfBirth,
-        ClientField::Needs,
-        ClientField::Notes,
-        ClientField::Language,
-    ];
+impl StoredText for ClientField {
+    const STORED: &'static [Self] = &ClientField::ALL;
 
-    pub fn as_db(self) -> &'static str {
+    fn as_db(self) -> &'static str {
         match self {
             ClientField::Name => "NAME",
             ClientField::Contact => "CONTACT",
@@ -54,10 +48,17 @@ impl ClientField {
             ClientField::Language => "LANGUAGE",
         }
     }
+}
 
-    pub fn from_db(value: &str) -> Option<Self> {
-        ClientField::ALL.into_iter().find(|f| f.as_db() == value)
-    }
+impl ClientField {
+    pub const ALL: [ClientField; 6] = [
+        ClientField::Name,
+        ClientField::Contact,
+        ClientField::DateOfBirth,
+        ClientField::Needs,
+        ClientField::Notes,
+        ClientField::Language,
+    ];
 }
 
 /// How the client may be contacted, if at all.
@@ -70,24 +71,22 @@ pub enum ContactChannel {
     None,
 }
 
-impl ContactChannel {
-    pub fn as_db(self) -> &'static str {
+impl StoredText for ContactChannel {
+    const STORED: &'static [Self] = &[
+        ContactChannel::Phone,
+        ContactChannel::Text,
+        ContactChannel::Email,
+        ContactChannel::InPerson,
+        ContactChannel::None,
+    ];
+
+    fn as_db(self) -> &'static str {
         match self {
             ContactChannel::Phone => "PHONE",
             ContactChannel::Text => "TEXT",
             ContactChannel::Email => "EMAIL",
             ContactChannel::InPerson => "IN_PERSON",
             ContactChannel::None => "NONE",
-        }
-    }
-
-    pub fn from_db(value: &str) -> Self {
-        match value {
-            "PHONE" => ContactChannel::Phone,
-            "TEXT" => ContactChannel::Text,
-            "EMAIL" => ContactChannel::Email,
-            "IN_PERSON" => ContactChannel::InPerson,
-            _ => ContactChannel::None,
         }
     }
 }
@@ -268,12 +267,15 @@ pub(crate) fn view(
         date_of_birth,
         phone: open("phone", &row.phone_enc, sees(ClientField::Contact))?,
         email: open("email", &row.email_enc, sees(ClientField::Contact))?,
-        safe_contact: sees(ClientField::Contact).then(|| SafeContact {
-            channel: ContactChannel::from_db(&row.contact_channel),
-            voicemail_ok: row.voicemail_ok,
-            may_name_agency: row.may_name_agency,
-            do_not_contact: row.do_not_contact,
-        }),
+        safe_contact: match sees(ClientField::Contact) {
+            true => Some(SafeContact {
+                channel: ContactChannel::decode(&row.contact_channel)?,
+                voicemail_ok: row.voicemail_ok,
+                may_name_agency: row.may_name_agency,
+                do_not_contact: row.do_not_contact,
+            }),
+            false => None,
+        },
         needs: open("needs", &row.needs_enc, sees(ClientField::Needs))?,
         notes: open("notes", &row.notes_enc, sees(ClientField::Notes))?,
         preferred_language: if sees(ClientField::Language) { row.preferred_language.clone() } else { None },

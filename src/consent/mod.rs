@@ -19,6 +19,7 @@ use crate::audit;
 use crate::auth::Caller;
 use crate::clients::{self, CLIENT_ROLES, ClientField};
 use crate::crypto::Keyring;
+use crate::db::StoredText;
 use crate::db::rls;
 use crate::db::schema::{consent_recipients, consent_revocations, consents, referrals};
 use crate::error::{AppError, AppResult};
@@ -31,6 +32,17 @@ pub enum ConsentMethod {
     VerbalDocumented,
 }
 
+impl StoredText for ConsentMethod {
+    const STORED: &'static [Self] = &[ConsentMethod::WrittenSigned, ConsentMethod::VerbalDocumented];
+
+    fn as_db(self) -> &'static str {
+        match self {
+            ConsentMethod::WrittenSigned => "WRITTEN_SIGNED",
+            ConsentMethod::VerbalDocumented => "VERBAL_DOCUMENTED",
+        }
+    }
+}
+
 /// How the client was in contact when consenting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub enum ContactMode {
@@ -39,31 +51,14 @@ pub enum ContactMode {
     Online,
 }
 
-impl ConsentMethod {
-    pub fn as_db(self) -> &'static str {
-        match self {
-            ConsentMethod::WrittenSigned => "WRITTEN_SIGNED",
-            ConsentMethod::VerbalDocumented => "VERBAL_DOCUMENTED",
-        }
-    }
-    fn from_db(v: &str) -> Self {
-        if v == "VERBAL_DOCUMENTED" { ConsentMethod::VerbalDocumented } else { ConsentMethod::WrittenSigned }
-    }
-}
+impl StoredText for ContactMode {
+    const STORED: &'static [Self] = &[ContactMode::InPerson, ContactMode::Phone, ContactMode::Online];
 
-impl ContactMode {
-    pub fn as_db(self) -> &'static str {
+    fn as_db(self) -> &'static str {
         match self {
             ContactMode::InPerson => "IN_PERSON",
             ContactMode::Phone => "PHONE",
             ContactMode::Online => "ONLINE",
-        }
-    }
-    fn from_db(v: &str) -> Self {
-        match v {
-            "PHONE" => ContactMode::Phone,
-            "ONLINE" => ContactMode::Online,
-            _ => ContactMode::InPerson,
         }
     }
 }
@@ -386,25 +381,26 @@ async fn load(conn: &mut AsyncPgConnection, filter: Filter) -> AppResult<Vec<Con
         .order((consent_recipients::consent_id, consent_recipients::organization_id))
         .load(conn)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(r, revoked_at)| Consent {
-            id: r.0,
-            client_id: r.1,
-            organization_id: r.2,
-            recipients: recipients.iter().filter(|(c, _)| *c == r.0).map(|(_, o)| *o).collect(),
-            fields: r.3.iter().flatten().filter_map(|f| ClientField::from_db(f)).collect(),
-            purpose: r.4,
-            method: ConsentMethod::from_db(&r.5),
-            contact_mode: ContactMode::from_db(&r.6),
-            obtained_by: r.7,
-            obtained_at: r.8,
-            expires_at: r.9,
-            guardian_relationship: r.10,
-            service_id: r.11,
-            revoked_at,
+    rows.into_iter()
+        .map(|(r, revoked_at)| {
+            Ok(Consent {
+                id: r.0,
+                client_id: r.1,
+                organization_id: r.2,
+                recipients: recipients.iter().filter(|(c, _)| *c == r.0).map(|(_, o)| *o).collect(),
+                fields: ClientField::decode_list(r.3.iter())?,
+                purpose: r.4,
+                method: ConsentMethod::decode(&r.5)?,
+                contact_mode: ContactMode::decode(&r.6)?,
+                obtained_by: r.7,
+                obtained_at: r.8,
+                expires_at: r.9,
+                guardian_relationship: r.10,
+                service_id: r.11,
+                revoked_at,
+            })
         })
-        .collect())
+        .collect()
 }
 
 enum Filter {
@@ -453,14 +449,11 @@ pub async fn active_grants(mut conn: &AsyncPgConnection, client: Uuid) -> AppRes
         .select((consent_recipients::organization_id, consents::service_id, consents::fields))
         .load(&mut conn)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(recipient, service, fields)| Grant {
-            recipient,
-            service,
-            fields: fields.into_iter().flatten().filter_map(|f| ClientField::from_db(&f)).collect(),
+    rows.into_iter()
+        .map(|(recipient, service, fields)| {
+            Ok(Grant { recipient, service, fields: ClientField::decode_list(&fields)? })
         })
-        .collect())
+        .collect()
 }
 
 /// The fields `recipient` may read given `service`: the union of the fields of every

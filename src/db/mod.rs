@@ -6,6 +6,9 @@ pub mod local_cluster;
 pub mod rls;
 pub mod schema;
 pub mod seed;
+pub mod text;
+
+pub use text::StoredText;
 
 use diesel::IntoSql;
 use diesel::QueryableByName;

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::query::population_bit;
 use super::snapshot::{Catalog, CountyShape, MouEntry, NeedInfo, Snapshot, Store, pack_language};
 use super::trees::LocationEntry;
+use crate::db::StoredText;
 use crate::db::functions::set_config;
 use crate::db::schema::counties;
 use crate::error::{AppError, AppResult};
@@ -162,7 +163,7 @@ async fn catalog(conn: &mut AsyncPgConnection) -> AppResult<Catalog> {
     let needs = needs
         .into_iter()
         .map(|n| {
-            let phase = Phase::from_db(&n.phase).ok_or_else(|| invalid("unknown need phase"))?;
+            let phase = Phase::decode(&n.phase)?;
             Ok(NeedInfo { code: n.code, label: n.label, phase, position: n.position })
         })
         .collect::<AppResult<Vec<_>>>()?;
@@ -258,12 +259,8 @@ async fn providers(conn: &mut AsyncPgConnection, catalog: &Catalog, ids: Option<
     .await?;
     each_row(conn, SERVICES_SQL, &ids, |s: ServiceRow| {
         let Some(slot) = store.slot(&s.provider_id) else { return Ok(()) };
-        let populations = s
-            .populations
-            .iter()
-            .flatten()
-            .filter_map(|p| Population::from_db(p))
-            .fold(0, |set, p| set | population_bit(p));
+        let populations =
+            Population::decode_list(s.populations.iter())?.into_iter().fold(0, |set, p| set | population_bit(p));
         let languages = s.languages.iter().flatten().map(|l| pack_language(l));
         let needs = catalog.need_set(s.needs.iter().map(String::as_str));
         Ok(store.push_service(slot, needs, languages, populations, s.open_24h)?)
@@ -301,7 +298,7 @@ async fn providers(conn: &mut AsyncPgConnection, catalog: &Catalog, ids: Option<
     .await?;
     each_row(conn, TRAINING_SQL, &ids, |t: TrainingRow| {
         let Some(slot) = store.slot(&t.provider_id) else { return Ok(()) };
-        let kind = TrainingKind::from_db(&t.kind).ok_or_else(|| invalid("unknown training kind"))?;
+        let kind = TrainingKind::decode(&t.kind)?;
         if !rules::counts_as_ht_training(kind) {
             return Ok(());
         }
@@ -316,7 +313,7 @@ async fn providers(conn: &mut AsyncPgConnection, catalog: &Catalog, ids: Option<
     each_row(conn, MOUS_SQL, &ids, |m: MouRow| {
         let Some(slot) = store.slot(&m.provider_id) else { return Ok(()) };
         let scope = catalog.need_set(m.scope_needs.iter().map(String::as_str));
-        let recorded = MouStatus::from_db(&m.status).ok_or_else(|| invalid("unknown MOU status"))?;
+        let recorded = MouStatus::decode(&m.status)?;
         Ok(store
             .push_mou(slot, MouEntry { recorded, effective_on: m.effective_on, expires_on: m.expires_on, scope })?)
     })

@@ -12,6 +12,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::auth::Actor;
 use crate::counties::Fips;
+use crate::db::StoredText;
 use crate::directory::{Directory, Read, Source};
 use crate::directory_index::View;
 use crate::error::{AppError, AppResult};
@@ -61,8 +62,7 @@ impl GapCell {
     /// The cell's need category. A phase this build does not know is an error, never
     /// read as some other phase.
     pub fn need(&self) -> AppResult<NeedCategory> {
-        let phase = Phase::from_db(&self.need_phase)
-            .ok_or_else(|| AppError::internal(std::io::Error::other("unknown need phase")))?;
+        let phase = Phase::decode(&self.need_phase)?;
         Ok(NeedCategory {
             code: self.need_code.clone(),
             phase,

@@ -12,6 +12,7 @@ use super::loaders::Loaders;
 use super::types::{NeedCategoryGql, PopulationGql, ProviderGql};
 use crate::clients::{self, ClientInput, ClientView, SafeContact};
 use crate::consent::{self, Consent, ConsentInput, GuardianConsent};
+use crate::db::StoredText;
 use crate::error::AppError;
 use crate::follow_ups::{self, FollowUp, Outcome};
 use crate::network_settings::{self, NetworkSettings, NetworkSettingsChanges};

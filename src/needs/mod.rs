@@ -5,6 +5,7 @@ mod repo;
 
 use diesel_async::AsyncPgConnection;
 
+use crate::db::StoredText;
 use crate::error::AppResult;
 
 /// The three phases of a survivor's needs in the FUTURES matrix.
@@ -15,23 +16,15 @@ pub enum Phase {
     LongTerm,
 }
 
-impl Phase {
+impl StoredText for Phase {
+    const STORED: &'static [Self] = &[Phase::Acute, Phase::Transitional, Phase::LongTerm];
+
     /// The value stored in the database (`need_categories.phase`).
-    pub fn as_db(self) -> &'static str {
+    fn as_db(self) -> &'static str {
         match self {
             Phase::Acute => "ACUTE",
             Phase::Transitional => "TRANSITIONAL",
             Phase::LongTerm => "LONG_TERM",
-        }
-    }
-
-    /// Reads a stored phase; `None` for a value the schema's CHECK would have refused.
-    pub fn from_db(value: &str) -> Option<Self> {
-        match value {
-            "ACUTE" => Some(Phase::Acute),
-            "TRANSITIONAL" => Some(Phase::Transitional),
-            "LONG_TERM" => Some(Phase::LongTerm),
-            _ => None,
         }
     }
 }

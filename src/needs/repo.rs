@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::{NeedCategory, Phase};
+use crate::db::StoredText;
 use crate::db::schema::{need_categories, service_needs};
 use crate::error::{AppError, AppResult};
 
@@ -19,14 +20,11 @@ struct NeedRow {
 impl TryFrom<NeedRow> for NeedCategory {
     type Error = AppError;
     fn try_from(row: NeedRow) -> AppResult<Self> {
-        let phase = Phase::from_db(&row.phase).ok_or_else(|| AppError::internal(UnknownPhase(row.phase.clone())))?;
+        let phase = Phase::decode(&row.phase)?;
         Ok(NeedCategory { code: row.code, phase, label: row.label, position: row.position })
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("unknown phase {0} in need_categories")]
-struct UnknownPhase(String);
 
 pub(super) async fn list(conn: &mut AsyncPgConnection, phase: Option<Phase>) -> AppResult<Vec<NeedCategory>> {
     let mut query = need_categories::table.select(NeedRow::as_select()).order(need_categories::position).into_boxed();

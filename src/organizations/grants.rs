@@ -14,8 +14,9 @@ use uuid::Uuid;
 
 use super::User;
 use crate::auth::{Actor, Caller, Role};
+use crate::db::StoredText;
 use crate::db::schema::{access_grants, api_keys, users};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::notify::{self, EventType};
 
 /// Who was given access.
@@ -161,8 +162,7 @@ pub async fn list(
                 api_key: key
                     .and_then(|k| keys.iter().find(|(id, _)| *id == k))
                     .map(|(id, label)| ApiKeyRef { id: *id, label: label.clone() }),
-                role: Role::from_db(&role)
-                    .ok_or_else(|| AppError::internal(std::io::Error::other("unknown role in access_grants")))?,
+                role: Role::decode(&role)?,
                 granted_at,
                 granted_by: person(by_user),
                 granted_by_api_key_id: by_key,

@@ -7,9 +7,10 @@ use uuid::Uuid;
 
 use super::{Membership, Organization, User};
 use crate::auth::Role;
+use crate::db::StoredText;
 use crate::db::functions::lower;
 use crate::db::schema::{invitations, memberships, organizations, users};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 type OrgRow = (Uuid, String, i32);
 
@@ -149,7 +150,7 @@ pub(super) async fn upsert_membership(
         .set(memberships::role.eq(role.as_db()))
         .execute(conn)
         .await?;
-    Ok(before.as_deref().and_then(Role::from_db))
+    before.as_deref().map(Role::decode).transpose()
 }
 
 pub(super) async fn delete_membership(conn: &mut AsyncPgConnection, user: Uuid, organization: Uuid) -> AppResult<bool> {
@@ -166,7 +167,7 @@ pub(super) async fn members(conn: &mut AsyncPgConnection, organization: Uuid) ->
         .await?;
     rows.into_iter()
         .map(|(u, role)| {
-            let role = Role::from_db(&role).ok_or_else(|| AppError::internal(std::io::Error::other("unknown role")))?;
+            let role = Role::decode(&role)?;
             Ok(Membership { user: user_from_row(u), organization_id: organization, role })
         })
         .collect()

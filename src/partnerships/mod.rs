@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::audit;
 use crate::auth::{Actor, Caller, Role};
 use crate::counties::Fips;
+use crate::db::StoredText;
 use crate::db::schema::{mou_parties, mous, provider_contacts, providers, training_records};
 use crate::directory::Writer;
 use crate::error::{AppError, AppResult};
@@ -123,9 +124,6 @@ pub struct MouInput {
 
 /// A stored value this build does not know: refused loudly rather than read as some
 /// default.
-fn unknown_value(what: &'static str) -> AppError {
-    AppError::internal(std::io::Error::other(what))
-}
 
 /// Locks a live provider and checks the caller may edit its listing.
 async fn editable_provider(conn: &mut AsyncPgConnection, caller: &Caller, provider: Uuid) -> AppResult<()> {
@@ -245,7 +243,7 @@ type TrainingRow = (Uuid, Uuid, NaiveDate, String, Option<String>, Option<i32>, 
 fn training_from(
     (id, provider_id, trained_on, kind, topic, staff_share_percent, evidence_ref): TrainingRow,
 ) -> AppResult<Training> {
-    let kind = TrainingKind::from_db(&kind).ok_or_else(|| unknown_value("unknown training kind"))?;
+    let kind = TrainingKind::decode(&kind)?;
     Ok(Training { id, provider_id, trained_on, kind, topic, staff_share_percent, evidence_ref })
 }
 
@@ -349,7 +347,7 @@ pub async fn lapsing_training(
     let horizon = today + Duration::days(days.into());
     let mut latest: std::collections::HashMap<Uuid, NaiveDate> = std::collections::HashMap::new();
     for (provider, kind, on) in rows {
-        let kind = TrainingKind::from_db(&kind).ok_or_else(|| unknown_value("unknown training kind"))?;
+        let kind = TrainingKind::decode(&kind)?;
         if let Some(on) = on.filter(|_| rules::counts_as_ht_training(kind)) {
             let newest = latest.entry(provider).or_insert(on);
             *newest = (*newest).max(on);
@@ -377,10 +375,7 @@ type MouRow =
     (Uuid, Uuid, String, Vec<Option<String>>, Option<NaiveDate>, NaiveDate, NaiveDate, String, Option<String>, i32);
 
 async fn load_mous(conn: &mut AsyncPgConnection, rows: Vec<MouRow>) -> AppResult<Vec<Mou>> {
-    let statuses = rows
-        .iter()
-        .map(|r| MouStatus::from_db(&r.7).ok_or_else(|| unknown_value("unknown MOU status")))
-        .collect::<AppResult<Vec<_>>>()?;
+    let statuses = rows.iter().map(|r| MouStatus::decode(&r.7)).collect::<AppResult<Vec<_>>>()?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
     let parties: Vec<(Uuid, Option<Uuid>, Option<String>)> = mou_parties::table
         .filter(mou_parties::mou_id.eq_any(&ids))

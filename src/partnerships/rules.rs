@@ -21,6 +21,7 @@
 //! `tests/api/rules.rs` checks that each SQL twin and its Rust function agree over the
 //! boundary dates (the day before, of and after each threshold; leap days).
 
+use crate::db::StoredText;
 use chrono::{Months, NaiveDate};
 
 /// Years a basic HT training counts (Standard 18): it lapses on the third anniversary.
@@ -35,18 +36,15 @@ pub enum TrainingKind {
     Advanced,
 }
 
-impl TrainingKind {
+impl StoredText for TrainingKind {
+    const STORED: &'static [Self] = &[TrainingKind::Basic, TrainingKind::Advanced];
+
     /// The value stored in the database.
-    pub fn as_db(self) -> &'static str {
+    fn as_db(self) -> &'static str {
         match self {
             TrainingKind::Basic => "BASIC",
             TrainingKind::Advanced => "ADVANCED",
         }
-    }
-
-    /// Reads a stored kind; `None` for a value this build does not know.
-    pub fn from_db(value: &str) -> Option<Self> {
-        [TrainingKind::Basic, TrainingKind::Advanced].into_iter().find(|k| k.as_db() == value)
     }
 }
 
@@ -85,20 +83,17 @@ pub enum MouStatus {
     Terminated,
 }
 
-impl MouStatus {
+impl StoredText for MouStatus {
+    const STORED: &'static [Self] = &[MouStatus::Draft, MouStatus::Active, MouStatus::Terminated];
+
     /// The value stored in the database (`Expired` is never stored: it follows from the
     /// date, and is stored as `ACTIVE`).
-    pub fn as_db(self) -> &'static str {
+    fn as_db(self) -> &'static str {
         match self {
             MouStatus::Draft => "DRAFT",
             MouStatus::Active | MouStatus::Expired => "ACTIVE",
             MouStatus::Terminated => "TERMINATED",
         }
-    }
-
-    /// Reads a stored status; `None` for a value this build does not know.
-    pub fn from_db(value: &str) -> Option<Self> {
-        [MouStatus::Draft, MouStatus::Active, MouStatus::Terminated].into_iter().find(|s| s.as_db() == value)
     }
 }
 

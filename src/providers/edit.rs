@@ -15,6 +15,7 @@ use crate::audit;
 use crate::auth::{Caller, Role};
 use crate::coords::Coordinates;
 use crate::counties::{self, Fips};
+use crate::db::StoredText;
 use crate::db::schema::{locations, provider_phones, provider_service_areas, providers, service_needs, services};
 use crate::directory::Writer;
 use crate::error::{AppError, AppResult};

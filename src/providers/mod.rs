@@ -11,6 +11,7 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use crate::auth::Actor;
+use crate::db::StoredText;
 use crate::error::{AppError, AppResult};
 
 /// Groups of people a service is for, after the FUTURES matrix's note on differing needs.
@@ -24,6 +25,22 @@ pub enum Population {
     PeopleWithDisabilities,
 }
 
+impl StoredText for Population {
+    const STORED: &'static [Self] = &Population::ALL;
+
+    /// The value stored in `services.populations`.
+    fn as_db(self) -> &'static str {
+        match self {
+            Population::Adults => "ADULTS",
+            Population::Minors => "MINORS",
+            Population::ForeignBorn => "FOREIGN_BORN",
+            Population::MenAndBoys => "MEN_AND_BOYS",
+            Population::Lgbtq => "LGBTQ",
+            Population::PeopleWithDisabilities => "PEOPLE_WITH_DISABILITIES",
+        }
+    }
+}
+
 impl Population {
     /// Every population, in display order.
     pub const ALL: [Population; 6] = [
@@ -34,23 +51,6 @@ impl Population {
         Population::Lgbtq,
         Population::PeopleWithDisabilities,
     ];
-
-    /// The value stored in `services.populations`.
-    pub fn as_db(self) -> &'static str {
-        match self {
-            Population::Adults => "ADULTS",
-            Population::Minors => "MINORS",
-            Population::ForeignBorn => "FOREIGN_BORN",
-            Population::MenAndBoys => "MEN_AND_BOYS",
-            Population::Lgbtq => "LGBTQ",
-            Population::PeopleWithDisabilities => "PEOPLE_WITH_DISABILITIES",
-        }
-    }
-
-    /// Reads a stored population.
-    pub fn from_db(value: &str) -> Option<Self> {
-        Population::ALL.into_iter().find(|p| p.as_db() == value)
-    }
 }
 
 /// An ISO 639 language code (two or three lower-case letters, e.g. `es`, `hmn`).

@@ -8,8 +8,9 @@ use postgis_diesel::types::Point;
 use uuid::Uuid;
 
 use super::{Address, Location, Phone, Population, Provider, Service};
+use crate::db::StoredText;
 use crate::db::schema::{locations, provider_phones, providers, services};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// A provider row, read by the DSL (`Selectable`) or by name from hand-written SQL
 /// (`QueryableByName`, as search does).
@@ -99,10 +100,6 @@ struct ServiceRow {
     minor_may_consent_alone: bool,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("unknown population {0} in services")]
-struct UnknownPopulation(String);
-
 pub(super) async fn services_of(conn: &mut AsyncPgConnection, provider_ids: &[Uuid]) -> AppResult<Vec<Service>> {
     let rows: Vec<ServiceRow> = services::table
         .filter(services::provider_id.eq_any(provider_ids))
@@ -126,12 +123,7 @@ pub(super) async fn service_by_id(conn: &mut AsyncPgConnection, id: Uuid) -> App
 }
 
 fn service_from_row(r: ServiceRow) -> AppResult<Service> {
-    let populations = r
-        .populations
-        .iter()
-        .flatten()
-        .map(|p| Population::from_db(p).ok_or_else(|| AppError::internal(UnknownPopulation(p.clone()))))
-        .collect::<AppResult<Vec<_>>>()?;
+    let populations = Population::decode_list(r.populations.iter())?;
     Ok(Service {
         id: r.id,
         provider_id: r.provider_id,

@@ -23,11 +23,11 @@ use crate::auth::{Caller, Member};
 use crate::clients::{self, CLIENT_ROLES, ClientField, ClientView};
 use crate::counties::Fips;
 use crate::crypto::{FieldContext, Keyring};
-use crate::db::rls;
 use crate::db::schema::{
     counties, follow_ups as follow_up_rows, need_categories, providers, referral_events, referrals, service_needs,
     services,
 };
+use crate::db::{StoredText, rls};
 use crate::error::{AppError, AppResult};
 use crate::follow_ups::{self, FollowUp};
 use crate::needs::Phase;
@@ -65,11 +65,12 @@ pub enum DeclineReason {
     Other,
 }
 
+/// The text each value is stored as (see [`StoredText`]).
 macro_rules! db_enum {
     ($t:ty { $($v:ident => $s:literal),* $(,)? }) => {
-        impl $t {
-            pub fn as_db(self) -> &'static str { match self { $(Self::$v => $s),* } }
-            pub fn from_db(value: &str) -> Option<Self> { match value { $($s => Some(Self::$v),)* _ => None } }
+        impl StoredText for $t {
+            const STORED: &'static [Self] = &[$(Self::$v),*];
+            fn as_db(self) -> &'static str { match self { $(Self::$v => $s),* } }
         }
     };
 }
@@ -178,7 +179,6 @@ struct Row {
 }
 
 fn from_row(r: Row) -> AppResult<Referral> {
-    let bad = || AppError::internal(std::io::Error::other("unreadable referral row"));
     Ok(Referral {
         id: r.id,
         sender_organization_id: r.sender_organization_id,
@@ -186,14 +186,14 @@ fn from_row(r: Row) -> AppResult<Referral> {
         provider_id: r.provider_id,
         service_id: r.service_id,
         need_code: r.need_code,
-        urgency: Urgency::from_db(&r.urgency).ok_or_else(bad)?,
+        urgency: Urgency::decode(&r.urgency)?,
         client_id: r.client_id,
-        shared_fields: r.shared_fields.iter().flatten().filter_map(|f| ClientField::from_db(f)).collect(),
+        shared_fields: ClientField::decode_list(&r.shared_fields)?,
         county_fips: r.county_fips,
         language: r.language,
-        populations: r.populations.iter().flatten().filter_map(|p| Population::from_db(p)).collect(),
-        status: Status::from_db(&r.status).ok_or_else(bad)?,
-        decline_reason: r.decline_reason.as_deref().and_then(DeclineReason::from_db),
+        populations: Population::decode_list(&r.populations)?,
+        status: Status::decode(&r.status)?,
+        decline_reason: r.decline_reason.as_deref().map(DeclineReason::decode).transpose()?,
         sent_at: r.sent_at,
         created_at: r.created_at,
         updated_at: r.updated_at,
@@ -327,7 +327,7 @@ fn follow_up_due(network: &network_settings::NetworkSettings, phase: Phase, sent
 /// The phase of a need (its follow-up comes sooner when acute).
 async fn phase_of(conn: &mut AsyncPgConnection, need: &str) -> AppResult<Phase> {
     let phase: String = need_categories::table.find(need).select(need_categories::phase).first(conn).await?;
-    Ok(Phase::from_db(&phase).unwrap_or(Phase::Transitional))
+    Phase::decode(&phase)
 }
 
 /// Where a new referral goes, as one lookup: the service's provider and its
@@ -505,7 +505,8 @@ pub async fn create(
             };
             let sending = async {
                 let Some(sent_at) = sent_at else { return Ok(()) };
-                let phase = target.phase.as_deref().and_then(Phase::from_db).unwrap_or(Phase::Transitional);
+                // The service meets the need (checked above), so the need has a row and a phase.
+                let phase = Phase::decode(target.phase.as_deref().unwrap_or_default())?;
                 after_send(db, &member, id, recipient, follow_up_due(&network, phase, sent_at)).await
             };
             let (row, (), (), ()) = tokio::try_join!(
@@ -662,7 +663,7 @@ pub async fn counts(conn: &mut AsyncPgConnection, caller: &Caller) -> AppResult<
                 .await?;
             let sides =
                 sent.into_iter().map(|r| (Side::Sender, r)).chain(received.into_iter().map(|r| (Side::Recipient, r)));
-            Ok(sides.filter_map(|(side, (status, n))| Some((side, Status::from_db(&status)?, n))).collect())
+            sides.map(|(side, (status, n))| Ok((side, Status::decode(&status)?, n))).collect()
         })
     })
     .await
@@ -783,8 +784,8 @@ pub async fn events(
             };
             Ok(ReferralEvent {
                 referral_id,
-                from: from.as_deref().and_then(Status::from_db),
-                to: Status::from_db(&to).unwrap_or(Status::Draft),
+                from: from.as_deref().map(Status::decode).transpose()?,
+                to: Status::decode(&to)?,
                 actor_user_id,
                 actor_organization_id,
                 at,

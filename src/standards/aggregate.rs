@@ -42,6 +42,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::{ServiceArea, ServiceAreaInfo, Standard};
 use crate::auth::Actor;
+use crate::db::StoredText;
 use crate::error::AppResult;
 
 /// Counts from 1 to this are withheld, as everywhere in Lantern.

@@ -20,6 +20,7 @@ use super::repo::{self, Rows};
 use super::{Answer, AnswerInput, AreaChoice, Assessment, ServiceArea, Status};
 use crate::audit;
 use crate::auth::{Caller, Member};
+use crate::db::StoredText;
 use crate::db::rls;
 use crate::db::schema::{organization_standard_areas, standards_answers, standards_assessments};
 use crate::error::{AppError, AppResult};
@@ -140,7 +141,7 @@ pub async fn start(conn: &mut AsyncPgConnection, caller: &Caller, organization: 
             use standards_assessments as a;
             let versions = repo::assessment_rows(conn, Rows::Organization { id: organization, drafts: true }).await?;
             if let Some(open) =
-                versions.iter().find(|v| matches!(Status::from_db(&v.status), Status::Draft | Status::Submitted))
+                versions.iter().find(|v| [Status::Draft, Status::Submitted].iter().any(|s| v.status == s.as_db()))
             {
                 return Err(AppError::Conflict {
                     message: format!("version {} is still open (a draft, or awaiting review)", open.number),
@@ -235,7 +236,7 @@ async fn own_draft_for_update(
         .into_iter()
         .find(|r| r.organization_id == member.organization_id)
         .ok_or(AppError::NotFound { what: "standards assessment" })?;
-    if Status::from_db(&row.status) != Status::Draft {
+    if row.status != Status::Draft.as_db() {
         return Err(AppError::Conflict {
             message: format!("version {} was submitted; start a new version to change it", row.number),
         });
@@ -243,7 +244,7 @@ async fn own_draft_for_update(
     repo::assessment_rows(conn, Rows::IdForUpdate(id))
         .await?
         .into_iter()
-        .find(|r| Status::from_db(&r.status) == Status::Draft)
+        .find(|r| r.status == Status::Draft.as_db())
         .ok_or(AppError::Conflict { message: "this version was submitted meanwhile".into() })
 }
 

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::audit;
 use crate::auth::{Caller, Member};
+use crate::db::StoredText;
 use crate::db::rls;
 use crate::db::schema::{
     capacity_checklist_answers, capacity_checklist_items, capacity_checklist_sections, capacity_goals, capacity_reviews,
@@ -41,18 +42,16 @@ pub enum ItemStatus {
     InProgress,
 }
 
-impl ItemStatus {
+impl StoredText for ItemStatus {
+    const STORED: &'static [Self] = &[ItemStatus::Yes, ItemStatus::No, ItemStatus::InProgress];
+
     /// The value stored in the database.
-    pub fn as_db(self) -> &'static str {
+    fn as_db(self) -> &'static str {
         match self {
             ItemStatus::Yes => "YES",
             ItemStatus::No => "NO",
             ItemStatus::InProgress => "IN_PROGRESS",
         }
-    }
-
-    fn from_db(value: &str) -> Option<Self> {
-        [ItemStatus::Yes, ItemStatus::No, ItemStatus::InProgress].into_iter().find(|s| s.as_db() == value)
     }
 }
 
@@ -259,21 +258,20 @@ async fn answers_of(conn: &mut AsyncPgConnection, organization: Uuid) -> AppResu
         .select((c::item_code, c::status, c::note, c::version, c::updated_at, c::updated_by))
         .load(conn)
         .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|(code, status, note, version, updated_at, updated_by)| {
-            (
+            Ok((
                 code,
                 ItemAnswer {
-                    status: status.as_deref().and_then(ItemStatus::from_db),
+                    status: status.as_deref().map(ItemStatus::decode).transpose()?,
                     note,
                     version,
                     updated_at,
                     updated_by,
                 },
-            )
+            ))
         })
-        .collect())
+        .collect()
 }
 
 async fn review_of(conn: &mut AsyncPgConnection, organization: Uuid) -> AppResult<CapacityReview> {

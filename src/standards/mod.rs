@@ -28,6 +28,7 @@ use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::auth::{Actor, Member, Role};
+use crate::db::StoredText;
 use crate::error::{AppError, AppResult};
 use crate::validate;
 
@@ -49,6 +50,21 @@ pub enum ServiceArea {
     ShelterHousing,
 }
 
+impl StoredText for ServiceArea {
+    const STORED: &'static [Self] = &ServiceArea::ALL;
+
+    /// The code stored in the database and used in seed-data.
+    fn as_db(self) -> &'static str {
+        match self {
+            ServiceArea::Hotline => "HOTLINE",
+            ServiceArea::CrisisResponse => "CRISIS_RESPONSE",
+            ServiceArea::CaseManagement => "CASE_MANAGEMENT",
+            ServiceArea::PeerSupport => "PEER_SUPPORT",
+            ServiceArea::ShelterHousing => "SHELTER_HOUSING",
+        }
+    }
+}
+
 impl ServiceArea {
     /// Every service area, in the document's order.
     pub const ALL: [ServiceArea; 5] = [
@@ -59,30 +75,12 @@ impl ServiceArea {
         ServiceArea::ShelterHousing,
     ];
 
-    /// The code stored in the database and used in seed-data.
-    pub fn as_db(self) -> &'static str {
-        match self {
-            ServiceArea::Hotline => "HOTLINE",
-            ServiceArea::CrisisResponse => "CRISIS_RESPONSE",
-            ServiceArea::CaseManagement => "CASE_MANAGEMENT",
-            ServiceArea::PeerSupport => "PEER_SUPPORT",
-            ServiceArea::ShelterHousing => "SHELTER_HOUSING",
-        }
-    }
-
-    /// Reads a stored code.
-    pub fn from_db(value: &str) -> Option<Self> {
-        ServiceArea::ALL.into_iter().find(|a| a.as_db() == value)
-    }
-
-    /// Reads stored codes, in the document's order, without duplicates (unknown codes,
-    /// which no write produces, are dropped).
-    pub(crate) fn from_db_list<S: AsRef<str>>(values: impl IntoIterator<Item = Option<S>>) -> Vec<Self> {
-        let mut areas: Vec<ServiceArea> =
-            values.into_iter().flatten().filter_map(|v| ServiceArea::from_db(v.as_ref())).collect();
+    /// Reads stored codes, in the document's order, without duplicates.
+    pub(crate) fn from_db_list(values: &[Option<String>]) -> AppResult<Vec<Self>> {
+        let mut areas = ServiceArea::decode_list(values)?;
         areas.sort();
         areas.dedup();
-        areas
+        Ok(areas)
     }
 
     /// The codes of `areas`, for storing.
@@ -153,9 +151,11 @@ pub enum Level {
     NotApplicable,
 }
 
-impl Level {
+impl StoredText for Level {
+    const STORED: &'static [Self] = &[Level::Exceeds, Level::Meets, Level::DoesNotMeet, Level::NotApplicable];
+
     /// The value stored in the database.
-    pub fn as_db(self) -> &'static str {
+    fn as_db(self) -> &'static str {
         match self {
             Level::Exceeds => "EXCEEDS",
             Level::Meets => "MEETS",
@@ -163,14 +163,9 @@ impl Level {
             Level::NotApplicable => "NOT_APPLICABLE",
         }
     }
+}
 
-    /// Reads a stored level.
-    pub fn from_db(value: &str) -> Option<Self> {
-        [Level::Exceeds, Level::Meets, Level::DoesNotMeet, Level::NotApplicable]
-            .into_iter()
-            .find(|l| l.as_db() == value)
-    }
-
+impl Level {
     /// Whether an accepted answer at this level keeps a service area's standards met: the
     /// organization meets or exceeds the standard, or a reviewer accepted that it does
     /// not apply.
@@ -193,24 +188,16 @@ pub enum Status {
     Accepted,
 }
 
-impl Status {
+impl StoredText for Status {
+    const STORED: &'static [Self] = &[Status::Draft, Status::Submitted, Status::Returned, Status::Accepted];
+
     /// The value stored in the database.
-    pub fn as_db(self) -> &'static str {
+    fn as_db(self) -> &'static str {
         match self {
             Status::Draft => "DRAFT",
             Status::Submitted => "SUBMITTED",
             Status::Returned => "RETURNED",
             Status::Accepted => "ACCEPTED",
-        }
-    }
-
-    /// Reads a stored status (the schema allows no other).
-    pub fn from_db(value: &str) -> Self {
-        match value {
-            "SUBMITTED" => Status::Submitted,
-            "RETURNED" => Status::Returned,
-            "ACCEPTED" => Status::Accepted,
-            _ => Status::Draft,
         }
     }
 }
@@ -224,18 +211,15 @@ pub enum Decision {
     Returned,
 }
 
-impl Decision {
+impl StoredText for Decision {
+    const STORED: &'static [Self] = &[Decision::Accepted, Decision::Returned];
+
     /// The value stored in the database.
-    pub fn as_db(self) -> &'static str {
+    fn as_db(self) -> &'static str {
         match self {
             Decision::Accepted => "ACCEPTED",
             Decision::Returned => "RETURNED",
         }
-    }
-
-    /// Reads a stored decision (the schema allows no other).
-    pub fn from_db(value: &str) -> Self {
-        if value == "RETURNED" { Decision::Returned } else { Decision::Accepted }
     }
 }
 

@@ -14,6 +14,7 @@ use super::{
     Answer, AreaChoice, Assessment, Decision, Level, Outcome, ReviewDecision, ServiceArea, ServiceAreaInfo, Standard,
     Status, VettedArea,
 };
+use crate::db::StoredText;
 use crate::db::schema::{
     memberships, need_standard_areas, organization_standard_areas, providers, service_needs, services,
     standard_service_areas, standards, standards_answers, standards_assessments, standards_outcomes,
@@ -38,19 +39,20 @@ pub(super) async fn standards(conn: &mut AsyncPgConnection) -> AppResult<Vec<Sta
         ))
         .load(conn)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Standard {
-            number: r.0,
-            area: r.1.as_deref().and_then(ServiceArea::from_db),
-            group: r.2,
-            title: r.3,
-            statement: r.4,
-            exceeds: r.5,
-            meets: r.6,
-            does_not_meet: r.7,
+    rows.into_iter()
+        .map(|r| {
+            Ok(Standard {
+                number: r.0,
+                area: r.1.as_deref().map(ServiceArea::decode).transpose()?,
+                group: r.2,
+                title: r.3,
+                statement: r.4,
+                exceeds: r.5,
+                meets: r.6,
+                does_not_meet: r.7,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The five service areas with the needs that lead to each, in the document's order.
@@ -71,14 +73,13 @@ pub(super) async fn service_areas(conn: &mut AsyncPgConnection) -> AppResult<Vec
         .select((need_standard_areas::area_code, need_standard_areas::need_code))
         .load(conn)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(code, number, title, definition, goal)| {
-            let area = ServiceArea::from_db(&code)?;
+    rows.into_iter()
+        .map(|(code, number, title, definition, goal)| {
+            let area = ServiceArea::decode(&code)?;
             let need_codes = needs.iter().filter(|(a, _)| *a == code).map(|(_, n)| n.clone()).collect();
-            Some(ServiceAreaInfo { area, number, title, definition, goal, need_codes })
+            Ok(ServiceAreaInfo { area, number, title, definition, goal, need_codes })
         })
-        .collect())
+        .collect()
 }
 
 /// The service areas an organization's live services imply through their needs.
@@ -94,7 +95,7 @@ pub(super) async fn derived_areas(conn: &mut AsyncPgConnection, organization: Uu
         .distinct()
         .load(conn)
         .await?;
-    Ok(ServiceArea::from_db_list(codes.into_iter().map(Some)))
+    ServiceArea::from_db_list(&codes.into_iter().map(Some).collect::<Vec<_>>())
 }
 
 /// An organization's own choices about its service areas (inside its RLS transaction).
@@ -111,12 +112,11 @@ pub(super) async fn area_choices(conn: &mut AsyncPgConnection, organization: Uui
         ))
         .load(conn)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(code, provided, reason, set_by, set_at)| {
-            Some(AreaChoice { area: ServiceArea::from_db(&code)?, provided, reason, set_by, set_at })
+    rows.into_iter()
+        .map(|(code, provided, reason, set_by, set_at)| {
+            Ok(AreaChoice { area: ServiceArea::decode(&code)?, provided, reason, set_by, set_at })
         })
-        .collect())
+        .collect()
 }
 
 /// The organization's scope now: implied areas with its choices applied.
@@ -229,14 +229,13 @@ pub(super) async fn answers_of(conn: &mut AsyncPgConnection, assessments: &[Uuid
         ))
         .load(conn)
         .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| {
-            (
+            Ok((
                 r.0,
                 Answer {
                     standard_number: r.1,
-                    level: r.2.as_deref().and_then(Level::from_db),
+                    level: r.2.as_deref().map(Level::decode).transpose()?,
                     not_applicable_reason: r.3,
                     evidence_note: r.4,
                     evidence_refs: r.5.into_iter().flatten().collect(),
@@ -245,9 +244,9 @@ pub(super) async fn answers_of(conn: &mut AsyncPgConnection, assessments: &[Uuid
                     updated_at: r.8,
                     updated_by: r.9,
                 },
-            )
+            ))
         })
-        .collect())
+        .collect()
 }
 
 /// The reviewer's decisions on the given versions, in standard order.
@@ -263,36 +262,35 @@ pub(super) async fn decisions_of(
         .select((d::assessment_id, d::standard_number, d::decision, d::comment, d::decided_by, d::decided_at))
         .load(conn)
         .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|(id, standard_number, decision, comment, decided_by, decided_at)| {
-            (
+            Ok((
                 id,
                 ReviewDecision {
                     standard_number,
-                    decision: Decision::from_db(&decision),
+                    decision: Decision::decode(&decision)?,
                     comment,
                     decided_by,
                     decided_at,
                 },
-            )
+            ))
         })
-        .collect())
+        .collect()
 }
 
 type OutcomeRow = (Uuid, Uuid, Uuid, Vec<Option<String>>, NaiveDate, NaiveDate, Uuid, DateTime<Utc>);
 
-fn outcome_from(r: OutcomeRow) -> Outcome {
-    Outcome {
+fn outcome_from(r: OutcomeRow) -> AppResult<Outcome> {
+    Ok(Outcome {
         id: r.0,
         assessment_id: r.1,
         organization_id: r.2,
-        areas: ServiceArea::from_db_list(r.3),
+        areas: ServiceArea::from_db_list(&r.3)?,
         valid_from: r.4,
         valid_until: r.5,
         decided_by: r.6,
         decided_at: r.7,
-    }
+    })
 }
 
 macro_rules! outcome_select {
@@ -319,7 +317,7 @@ pub(super) async fn outcomes_of_assessments(
         outcome_select!(standards_outcomes::table.filter(standards_outcomes::assessment_id.eq_any(assessments)))
             .load(conn)
             .await?;
-    Ok(rows.into_iter().map(outcome_from).collect())
+    rows.into_iter().map(outcome_from).collect()
 }
 
 /// Every outcome of the given organizations (public), oldest decision first.
@@ -331,7 +329,7 @@ pub(super) async fn outcomes_of(conn: &mut AsyncPgConnection, organizations: &[U
     )
     .load(conn)
     .await?;
-    Ok(rows.into_iter().map(outcome_from).collect())
+    rows.into_iter().map(outcome_from).collect()
 }
 
 /// The service areas each of `organizations` is vetted for on `day`, in one query: for the
@@ -365,7 +363,7 @@ pub(super) async fn assemble(conn: &mut AsyncPgConnection, rows: Vec<AssessmentR
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let areas = match row.service_areas {
-            Some(areas) => ServiceArea::from_db_list(areas),
+            Some(areas) => ServiceArea::from_db_list(&areas)?,
             None => match scopes.get(&row.organization_id) {
                 Some(scope) => scope.clone(),
                 None => {
@@ -383,7 +381,7 @@ pub(super) async fn assemble(conn: &mut AsyncPgConnection, rows: Vec<AssessmentR
             id: row.id,
             organization_id: row.organization_id,
             number: row.number,
-            status: Status::from_db(&row.status),
+            status: Status::decode(&row.status)?,
             areas,
             based_on: row.based_on,
             created_at: row.created_at,

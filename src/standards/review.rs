@@ -21,6 +21,7 @@ use super::repo::{self, Rows};
 use super::{Assessment, Decision, ReviewDecision, Status};
 use crate::audit;
 use crate::auth::{Actor, Caller, Member};
+use crate::db::StoredText;
 use crate::db::rls;
 use crate::db::schema::{
     standards_assessments, standards_outcomes, standards_review_decisions, standards_reviewers, users,
@@ -152,18 +153,18 @@ async fn awaiting_review(conn: &mut AsyncPgConnection, member: &Member, id: Uuid
         .await?
         .into_iter()
         .next()
-        .filter(|r| Status::from_db(&r.status) != Status::Draft)
+        .filter(|r| r.status != Status::Draft.as_db())
         .ok_or(AppError::NotFound { what: "standards assessment" })?;
     if repo::is_member(conn, user, row.organization_id).await? {
         return Err(AppError::Forbidden);
     }
-    if Status::from_db(&row.status) != Status::Submitted {
+    if row.status != Status::Submitted.as_db() {
         return Err(AppError::Conflict { message: format!("version {} is not awaiting review", row.number) });
     }
     repo::assessment_rows(conn, Rows::IdForUpdate(id))
         .await?
         .into_iter()
-        .find(|r| Status::from_db(&r.status) == Status::Submitted)
+        .find(|r| r.status == Status::Submitted.as_db())
         .ok_or(AppError::Conflict { message: "the review was completed meanwhile".into() })
 }
 

@@ -60,3 +60,28 @@ async fn a_database_that_cannot_serve_is_a_masked_503_unavailable() {
         assert!(body["errors"][0]["extensions"]["requestId"].is_string());
     }
 }
+
+#[tokio::test]
+async fn a_stored_value_this_build_does_not_know_is_an_internal_error_not_a_default() {
+    // Reading the database back goes through one mapping per stored enum: a value the
+    // code does not know (a CHECK dropped, a migration ahead of the binary) must not
+    // quietly become another value — here, a client's contact channel becoming "NONE".
+    let net = crate::referrals::network().await;
+    let client = net.client(json!({})).await;
+    let sql = net.app.sql().await;
+    sql.batch_execute("ALTER TABLE clients DROP CONSTRAINT IF EXISTS clients_contact_channel_check").await.unwrap();
+    sql.execute("UPDATE clients SET contact_channel = 'CARRIER_PIGEON' WHERE id = $1::text::uuid", &[&client])
+        .await
+        .unwrap();
+    let (_, body) = net
+        .app
+        .gql_as(
+            &net.advocate,
+            "query($c: ID!) { client(id: $c) { safeContact { channel } } }",
+            json!({ "c": client }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "INTERNAL", "{body}");
+    assert!(!body.to_string().contains("CARRIER_PIGEON"), "the stored text stays out of the answer: {body}");
+    assert_ne!(body["data"]["client"]["safeContact"]["channel"], "NONE");
+}

@@ -4,6 +4,7 @@
 //! each threshold, and leap days.
 
 use chrono::{Days, NaiveDate};
+use lantern::db::StoredText;
 use lantern::partnerships::rules::{self, MouStatus, TrainingKind};
 
 use crate::common::TestApp;

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use lantern::auth::{Actor, Member, Role};
+use lantern::db::StoredText;
 use lantern::directory::Source;
 use lantern::directory_index::View;
 use lantern::gaps;

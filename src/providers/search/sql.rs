@@ -18,6 +18,7 @@ use super::types::{SearchHit, SearchPage, SearchRequest, round_km};
 use crate::auth::Actor;
 use crate::coords::Coordinates;
 use crate::counties;
+use crate::db::StoredText;
 use crate::error::{AppError, AppResult};
 use crate::needs;
 use crate::providers::{self, Provider};

@@ -332,41 +332,28 @@ pub async fn revoke(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid) -> 
     get(conn, caller, id).await?.ok_or(AppError::NotFound { what: "consent" })
 }
 
-type ConsentRow = (
-    Uuid,
-    Uuid,
-    Uuid,
-    Vec<Option<String>>,
-    String,
-    String,
-    String,
-    Option<Uuid>,
-    DateTime<Utc>,
-    DateTime<Utc>,
-    Option<String>,
-    Option<Uuid>,
-);
+/// A consent as stored (its recipients and any revocation live in their own tables).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = consents)]
+struct ConsentRow {
+    id: Uuid,
+    client_id: Uuid,
+    organization_id: Uuid,
+    fields: Vec<Option<String>>,
+    purpose: String,
+    method: String,
+    contact_mode: String,
+    obtained_by: Option<Uuid>,
+    obtained_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    guardian_relationship: Option<String>,
+    service_id: Option<Uuid>,
+}
 
 async fn load(conn: &mut AsyncPgConnection, filter: Filter) -> AppResult<Vec<Consent>> {
     let mut query = consents::table
         .left_join(consent_revocations::table)
-        .select((
-            (
-                consents::id,
-                consents::client_id,
-                consents::organization_id,
-                consents::fields,
-                consents::purpose,
-                consents::method,
-                consents::contact_mode,
-                consents::obtained_by,
-                consents::obtained_at,
-                consents::expires_at,
-                consents::guardian_relationship,
-                consents::service_id,
-            ),
-            consent_revocations::revoked_at.nullable(),
-        ))
+        .select((ConsentRow::as_select(), consent_revocations::revoked_at.nullable()))
         .order((consents::created_at.desc(), consents::id))
         .into_boxed();
     query = match filter {
@@ -374,7 +361,7 @@ async fn load(conn: &mut AsyncPgConnection, filter: Filter) -> AppResult<Vec<Con
         Filter::Client(client) => query.filter(consents::client_id.eq(client)),
     };
     let rows: Vec<(ConsentRow, Option<DateTime<Utc>>)> = query.load(conn).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|(r, _)| r.0).collect();
+    let ids: Vec<Uuid> = rows.iter().map(|(r, _)| r.id).collect();
     let recipients: Vec<(Uuid, Uuid)> = consent_recipients::table
         .filter(consent_recipients::consent_id.eq_any(&ids))
         .select((consent_recipients::consent_id, consent_recipients::organization_id))
@@ -384,19 +371,19 @@ async fn load(conn: &mut AsyncPgConnection, filter: Filter) -> AppResult<Vec<Con
     rows.into_iter()
         .map(|(r, revoked_at)| {
             Ok(Consent {
-                id: r.0,
-                client_id: r.1,
-                organization_id: r.2,
-                recipients: recipients.iter().filter(|(c, _)| *c == r.0).map(|(_, o)| *o).collect(),
-                fields: ClientField::decode_list(r.3.iter())?,
-                purpose: r.4,
-                method: ConsentMethod::decode(&r.5)?,
-                contact_mode: ContactMode::decode(&r.6)?,
-                obtained_by: r.7,
-                obtained_at: r.8,
-                expires_at: r.9,
-                guardian_relationship: r.10,
-                service_id: r.11,
+                id: r.id,
+                client_id: r.client_id,
+                organization_id: r.organization_id,
+                recipients: recipients.iter().filter(|(c, _)| *c == r.id).map(|(_, o)| *o).collect(),
+                fields: ClientField::decode_list(&r.fields)?,
+                purpose: r.purpose,
+                method: ConsentMethod::decode(&r.method)?,
+                contact_mode: ContactMode::decode(&r.contact_mode)?,
+                obtained_by: r.obtained_by,
+                obtained_at: r.obtained_at,
+                expires_at: r.expires_at,
+                guardian_relationship: r.guardian_relationship,
+                service_id: r.service_id,
                 revoked_at,
             })
         })

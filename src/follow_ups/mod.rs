@@ -36,61 +36,51 @@ pub struct FollowUp {
     pub version: i32,
 }
 
-type Row = (
-    Uuid,
-    Uuid,
-    Uuid,
-    DateTime<Utc>,
-    Option<Uuid>,
-    Option<DateTime<Utc>>,
-    Option<bool>,
-    Option<bool>,
-    Option<bool>,
-    i32,
-);
+/// How far ahead the lists of follow-ups look when the caller does not say: a day.
+fn default_horizon() -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::days(1)
+}
 
-fn columns() -> (
-    follow_ups::id,
-    follow_ups::referral_id,
-    follow_ups::organization_id,
-    follow_ups::due_at,
-    follow_ups::assigned_to,
-    follow_ups::completed_at,
-    follow_ups::contact_made,
-    follow_ups::service_started,
-    follow_ups::need_still_open,
-    follow_ups::version,
-) {
-    (
-        follow_ups::id,
-        follow_ups::referral_id,
-        follow_ups::organization_id,
-        follow_ups::due_at,
-        follow_ups::assigned_to,
-        follow_ups::completed_at,
-        follow_ups::contact_made,
-        follow_ups::service_started,
-        follow_ups::need_still_open,
-        follow_ups::version,
-    )
+impl FollowUp {
+    /// Whether the follow-up is still open after its due time (`overdue` lists exactly
+    /// these, in SQL: `completed_at IS NULL AND due_at < now()`).
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.completed_at.is_none() && self.due_at < now
+    }
+}
+
+/// A follow-up as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = follow_ups)]
+struct Row {
+    id: Uuid,
+    referral_id: Uuid,
+    organization_id: Uuid,
+    due_at: DateTime<Utc>,
+    assigned_to: Option<Uuid>,
+    completed_at: Option<DateTime<Utc>>,
+    contact_made: Option<bool>,
+    service_started: Option<bool>,
+    need_still_open: Option<bool>,
+    version: i32,
 }
 
 fn from_row(r: Row) -> FollowUp {
-    let outcome = match (r.6, r.7, r.8) {
+    let outcome = match (r.contact_made, r.service_started, r.need_still_open) {
         (Some(contact_made), Some(service_started), Some(need_still_open)) => {
             Some(Outcome { contact_made, service_started, need_still_open })
         }
         _ => None,
     };
     FollowUp {
-        id: r.0,
-        referral_id: r.1,
-        organization_id: r.2,
-        due_at: r.3,
-        assigned_to: r.4,
-        completed_at: r.5,
+        id: r.id,
+        referral_id: r.referral_id,
+        organization_id: r.organization_id,
+        due_at: r.due_at,
+        assigned_to: r.assigned_to,
+        completed_at: r.completed_at,
         outcome,
-        version: r.9,
+        version: r.version,
     }
 }
 
@@ -166,7 +156,7 @@ pub(crate) async fn of_referrals(
         .filter(follow_ups::referral_id.eq_any(referrals))
         .filter(follow_ups::organization_id.eq(organization))
         .order((follow_ups::due_at, follow_ups::id))
-        .select(columns())
+        .select(Row::as_select())
         .load(conn)
         .await?;
     Ok(rows.into_iter().map(from_row).collect())
@@ -174,7 +164,8 @@ pub(crate) async fn of_referrals(
 
 /// Locks an open follow-up of the caller's organization at `version`.
 async fn lock_open(conn: &mut AsyncPgConnection, id: Uuid, version: i32) -> AppResult<FollowUp> {
-    let row: Option<Row> = follow_ups::table.find(id).select(columns()).for_update().first(conn).await.optional()?;
+    let row: Option<Row> =
+        follow_ups::table.find(id).select(Row::as_select()).for_update().first(conn).await.optional()?;
     let f = from_row(row.ok_or(AppError::NotFound { what: "follow-up" })?);
     if f.completed_at.is_some() {
         return Err(AppError::Conflict { message: "the follow-up is already completed".into() });
@@ -186,7 +177,7 @@ async fn lock_open(conn: &mut AsyncPgConnection, id: Uuid, version: i32) -> AppR
 }
 
 async fn reload(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<FollowUp> {
-    let row: Row = follow_ups::table.find(id).select(columns()).first(conn).await?;
+    let row: Row = follow_ups::table.find(id).select(Row::as_select()).first(conn).await?;
     Ok(from_row(row))
 }
 
@@ -284,13 +275,15 @@ pub async fn reschedule(
     .await
 }
 
-/// Open follow-ups assigned to the caller, due before `due_before`, soonest first.
+/// Open follow-ups assigned to the caller, due before `due_before` (default: within a
+/// day), soonest first.
 pub async fn mine(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
-    due_before: DateTime<Utc>,
+    due_before: Option<DateTime<Utc>>,
 ) -> AppResult<Vec<FollowUp>> {
     let member = caller.actor.require(CLIENT_ROLES)?.clone();
+    let due_before = due_before.unwrap_or_else(default_horizon);
     let user = member
         .user_id
         .ok_or_else(|| AppError::bad_input("token", "token is an API key; it has no follow-ups of its own"))?;
@@ -302,7 +295,7 @@ pub async fn mine(
                 .filter(follow_ups::due_at.lt(due_before))
                 .order((follow_ups::due_at, follow_ups::id))
                 .limit(500)
-                .select(columns())
+                .select(Row::as_select())
                 .load(conn)
                 .await?;
             Ok(rows.into_iter().map(from_row).collect())
@@ -313,8 +306,13 @@ pub async fn mine(
 
 /// Open follow-ups of the caller's organization due before `due_before`, overdue ones
 /// included, soonest first (coordinators: they see everyone's, assigned or not).
-pub async fn due(conn: &mut AsyncPgConnection, caller: &Caller, due_before: DateTime<Utc>) -> AppResult<Vec<FollowUp>> {
+pub async fn due(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    due_before: Option<DateTime<Utc>>,
+) -> AppResult<Vec<FollowUp>> {
     let member = caller.actor.require(&[Role::Coordinator])?.clone();
+    let due_before = due_before.unwrap_or_else(default_horizon);
     rls::in_org(conn, &member, move |conn| {
         Box::pin(async move {
             let rows: Vec<Row> = follow_ups::table
@@ -322,7 +320,7 @@ pub async fn due(conn: &mut AsyncPgConnection, caller: &Caller, due_before: Date
                 .filter(follow_ups::due_at.lt(due_before))
                 .order((follow_ups::due_at, follow_ups::id))
                 .limit(500)
-                .select(columns())
+                .select(Row::as_select())
                 .load(conn)
                 .await?;
             Ok(rows.into_iter().map(from_row).collect())
@@ -341,7 +339,7 @@ pub async fn overdue(conn: &mut AsyncPgConnection, caller: &Caller) -> AppResult
                 .filter(follow_ups::due_at.lt(Utc::now()))
                 .order((follow_ups::due_at, follow_ups::id))
                 .limit(500)
-                .select(columns())
+                .select(Row::as_select())
                 .load(conn)
                 .await?;
             Ok(rows.into_iter().map(from_row).collect())

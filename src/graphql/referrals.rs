@@ -269,7 +269,7 @@ impl FollowUpGql {
         self.0.due_at
     }
     async fn overdue(&self) -> bool {
-        self.0.completed_at.is_none() && self.0.due_at < Utc::now()
+        self.0.is_overdue(Utc::now())
     }
     async fn assigned_to(&self) -> Option<ID> {
         self.0.assigned_to.map(|u| ID(u.to_string()))
@@ -594,8 +594,7 @@ impl ReferralQuery {
         ctx: &Context<'_>,
         due_before: Option<DateTime<Utc>>,
     ) -> async_graphql::Result<Vec<FollowUpGql>> {
-        let before = due_before.unwrap_or_else(|| Utc::now() + chrono::Duration::days(1));
-        let list = follow_ups::mine(&mut *conn(ctx).await.gql()?, caller(ctx), before).await.gql()?;
+        let list = follow_ups::mine(&mut *conn(ctx).await.gql()?, caller(ctx), due_before).await.gql()?;
         Ok(list.into_iter().map(FollowUpGql).collect())
     }
 
@@ -607,8 +606,7 @@ impl ReferralQuery {
         ctx: &Context<'_>,
         due_before: Option<DateTime<Utc>>,
     ) -> async_graphql::Result<Vec<FollowUpGql>> {
-        let before = due_before.unwrap_or_else(|| Utc::now() + chrono::Duration::days(1));
-        let list = follow_ups::due(&mut *conn(ctx).await.gql()?, caller(ctx), before).await.gql()?;
+        let list = follow_ups::due(&mut *conn(ctx).await.gql()?, caller(ctx), due_before).await.gql()?;
         Ok(list.into_iter().map(FollowUpGql).collect())
     }
 
@@ -620,8 +618,7 @@ impl ReferralQuery {
 
     /// Network settings (any member).
     async fn network_settings(&self, ctx: &Context<'_>) -> async_graphql::Result<NetworkSettingsGql> {
-        caller(ctx).actor.member().gql()?;
-        Ok(NetworkSettingsGql(network_settings::get(&*conn(ctx).await.gql()?).await.gql()?))
+        Ok(NetworkSettingsGql(network_settings::read(&*conn(ctx).await.gql()?, &caller(ctx).actor).await.gql()?))
     }
 }
 

@@ -111,10 +111,8 @@ impl ProviderGql {
     /// consent for it names — for signed-in network members; null for anonymous callers
     /// and for network-kept listings. Its members stay behind their own check.
     async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::identity::OrganizationGql>> {
-        let Some(org) = self.0.organization_id else { return Ok(None) };
-        if super::context::caller(ctx).actor.member().is_err() {
-            return Ok(None);
-        }
+        let shown = crate::providers::listing::keeper_shown_to(&super::context::caller(ctx).actor, &self.0);
+        let Some(org) = shown else { return Ok(None) };
         let found = ctx.data_unchecked::<Loaders>().organizations.load_one(org).await?;
         Ok(found.map(super::identity::OrganizationGql))
     }

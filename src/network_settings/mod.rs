@@ -8,7 +8,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::audit;
-use crate::auth::Caller;
+use crate::auth::{Actor, Caller};
 use crate::db::schema::{network_settings, services};
 use crate::error::{AppError, AppResult};
 use crate::needs::Phase;
@@ -47,9 +47,15 @@ pub struct NetworkSettingsChanges {
     pub follow_up_long_term_days: Option<i32>,
 }
 
-/// The current settings.
+/// The current settings (for the domain's own use; callers answering a person use [`read`]).
 pub async fn get(mut conn: &AsyncPgConnection) -> AppResult<NetworkSettings> {
     Ok(network_settings::table.select(NetworkSettings::as_select()).first(&mut conn).await?)
+}
+
+/// The network's settings as a member reads them (any member; not anonymous callers).
+pub async fn read(conn: &AsyncPgConnection, actor: &Actor) -> AppResult<NetworkSettings> {
+    actor.member()?;
+    get(conn).await
 }
 
 /// Updates settings (network admins), naming the version read.

@@ -238,33 +238,29 @@ pub async fn touch_contact(
     .await
 }
 
-type TrainingRow = (Uuid, Uuid, NaiveDate, String, Option<String>, Option<i32>, Option<String>);
-
-fn training_from(
-    (id, provider_id, trained_on, kind, topic, staff_share_percent, evidence_ref): TrainingRow,
-) -> AppResult<Training> {
-    let kind = TrainingKind::decode(&kind)?;
-    Ok(Training { id, provider_id, trained_on, kind, topic, staff_share_percent, evidence_ref })
+/// A training record as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = training_records)]
+struct TrainingRow {
+    id: Uuid,
+    provider_id: Uuid,
+    trained_on: NaiveDate,
+    kind: String,
+    topic: Option<String>,
+    staff_share_percent: Option<i32>,
+    evidence_ref: Option<String>,
 }
 
-fn training_columns() -> (
-    training_records::id,
-    training_records::provider_id,
-    training_records::trained_on,
-    training_records::kind,
-    training_records::topic,
-    training_records::staff_share_percent,
-    training_records::evidence_ref,
-) {
-    (
-        training_records::id,
-        training_records::provider_id,
-        training_records::trained_on,
-        training_records::kind,
-        training_records::topic,
-        training_records::staff_share_percent,
-        training_records::evidence_ref,
-    )
+fn training_from(r: TrainingRow) -> AppResult<Training> {
+    Ok(Training {
+        id: r.id,
+        provider_id: r.provider_id,
+        trained_on: r.trained_on,
+        kind: TrainingKind::decode(&r.kind)?,
+        topic: r.topic,
+        staff_share_percent: r.staff_share_percent,
+        evidence_ref: r.evidence_ref,
+    })
 }
 
 /// Training records of providers, newest first (members only).
@@ -274,7 +270,7 @@ pub async fn trainings_of(conn: &mut AsyncPgConnection, actor: &Actor, providers
         .filter(training_records::provider_id.eq_any(providers))
         .filter(training_records::archived_at.is_null())
         .order((training_records::provider_id, training_records::trained_on.desc()))
-        .select(training_columns())
+        .select(TrainingRow::as_select())
         .load(conn)
         .await?;
     rows.into_iter().map(training_from).collect()
@@ -319,10 +315,10 @@ pub async fn record_training(
                 training_records::staff_share_percent.eq(staff_share_percent),
                 training_records::evidence_ref.eq(&evidence),
             ))
-            .returning(training_columns())
+            .returning(TrainingRow::as_returning())
             .get_result(conn)
             .await?;
-        audit::record(conn, caller, "training.record", "training", Some(row.0)).await?;
+        audit::record(conn, caller, "training.record", "training", Some(row.id)).await?;
         training_from(row)
     })
     .await
@@ -371,12 +367,25 @@ fn check_days(days: i32) -> AppResult<()> {
     }
 }
 
-type MouRow =
-    (Uuid, Uuid, String, Vec<Option<String>>, Option<NaiveDate>, NaiveDate, NaiveDate, String, Option<String>, i32);
+/// An MOU as stored (its parties live in `mou_parties`).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = mous)]
+struct MouRow {
+    id: Uuid,
+    provider_id: Uuid,
+    title: String,
+    scope_needs: Vec<Option<String>>,
+    signed_on: Option<NaiveDate>,
+    effective_on: NaiveDate,
+    expires_on: NaiveDate,
+    status: String,
+    document_ref: Option<String>,
+    version: i32,
+}
 
 async fn load_mous(conn: &mut AsyncPgConnection, rows: Vec<MouRow>) -> AppResult<Vec<Mou>> {
-    let statuses = rows.iter().map(|r| MouStatus::decode(&r.7)).collect::<AppResult<Vec<_>>>()?;
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+    let statuses = rows.iter().map(|r| MouStatus::decode(&r.status)).collect::<AppResult<Vec<_>>>()?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let parties: Vec<(Uuid, Option<Uuid>, Option<String>)> = mou_parties::table
         .filter(mou_parties::mou_id.eq_any(&ids))
         .select((mou_parties::mou_id, mou_parties::organization_id, mou_parties::county_fips))
@@ -387,19 +396,19 @@ async fn load_mous(conn: &mut AsyncPgConnection, rows: Vec<MouRow>) -> AppResult
         .into_iter()
         .zip(statuses)
         .map(|(r, recorded)| Mou {
-            id: r.0,
-            provider_id: r.1,
-            title: r.2,
-            scope_needs: r.3.into_iter().flatten().collect(),
-            signed_on: r.4,
-            effective_on: r.5,
-            expires_on: r.6,
+            id: r.id,
+            provider_id: r.provider_id,
+            title: r.title,
+            scope_needs: r.scope_needs.into_iter().flatten().collect(),
+            signed_on: r.signed_on,
+            effective_on: r.effective_on,
+            expires_on: r.expires_on,
             recorded,
-            document_ref: r.8,
-            version: r.9,
+            document_ref: r.document_ref,
+            version: r.version,
             parties: parties
                 .iter()
-                .filter(|(m, _, _)| *m == r.0)
+                .filter(|(m, _, _)| *m == r.id)
                 .filter_map(|(_, org, county)| match (org, county) {
                     (Some(o), _) => Some(MouParty::Organization(*o)),
                     (None, Some(c)) => Some(MouParty::CountyTeam(c.clone())),
@@ -412,18 +421,7 @@ async fn load_mous(conn: &mut AsyncPgConnection, rows: Vec<MouRow>) -> AppResult
 
 macro_rules! mou_select {
     ($q:expr) => {
-        $q.select((
-            mous::id,
-            mous::provider_id,
-            mous::title,
-            mous::scope_needs,
-            mous::signed_on,
-            mous::effective_on,
-            mous::expires_on,
-            mous::status,
-            mous::document_ref,
-            mous::version,
-        ))
+        $q.select(MouRow::as_select())
     };
 }
 

@@ -3,6 +3,7 @@
 use uuid::Uuid;
 
 use super::{Provider, get};
+use crate::auth::Actor;
 use crate::directory::{Directory, Read, Source};
 use crate::error::AppResult;
 
@@ -15,4 +16,11 @@ pub async fn listed(directory: &Directory, id: Uuid) -> AppResult<Option<Provide
             Source::Index(view) => Ok(view.provider_by_id(&id).map(|p| p.to_provider())),
         })
         .await
+}
+
+/// The organization keeping `provider`'s listing as `actor` may see it: network members
+/// see it (a referral to the listing goes to it, a consent for it names it); anonymous
+/// callers do not. `None` for network-kept listings.
+pub fn keeper_shown_to(actor: &Actor, provider: &Provider) -> Option<Uuid> {
+    actor.member().ok().and(provider.organization_id)
 }

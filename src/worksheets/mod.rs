@@ -134,38 +134,36 @@ async fn require_editor(conn: &mut AsyncPgConnection, actor: &Actor, county: &Fi
     if team(conn, county).await?.contains(&member.organization_id) { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
-type SheetRow =
-    (String, Option<String>, Option<String>, Option<String>, Option<String>, i32, DateTime<Utc>, Option<Uuid>);
+/// A county worksheet as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = county_worksheets)]
+struct SheetRow {
+    county_fips: String,
+    community_needs: Option<String>,
+    capacities: Option<String>,
+    gaps: Option<String>,
+    how_to_fill: Option<String>,
+    version: i32,
+    updated_at: DateTime<Utc>,
+    updated_by: Option<Uuid>,
+}
 
 /// A county's worksheet (empty until first edited). Any network member may read it.
 pub async fn get(conn: &mut AsyncPgConnection, actor: &Actor, county: &Fips) -> AppResult<Worksheet> {
     actor.member()?;
     known_county(conn, county).await?;
-    let row: Option<SheetRow> = county_worksheets::table
-        .find(county.as_str())
-        .select((
-            county_worksheets::county_fips,
-            county_worksheets::community_needs,
-            county_worksheets::capacities,
-            county_worksheets::gaps,
-            county_worksheets::how_to_fill,
-            county_worksheets::version,
-            county_worksheets::updated_at,
-            county_worksheets::updated_by,
-        ))
-        .first(conn)
-        .await
-        .optional()?;
+    let row: Option<SheetRow> =
+        county_worksheets::table.find(county.as_str()).select(SheetRow::as_select()).first(conn).await.optional()?;
     Ok(match row {
         Some(r) => Worksheet {
-            county_fips: r.0,
-            community_needs: r.1,
-            capacities: r.2,
-            gaps: r.3,
-            how_to_fill: r.4,
-            version: r.5,
-            updated_at: Some(r.6),
-            updated_by: r.7,
+            county_fips: r.county_fips,
+            community_needs: r.community_needs,
+            capacities: r.capacities,
+            gaps: r.gaps,
+            how_to_fill: r.how_to_fill,
+            version: r.version,
+            updated_at: Some(r.updated_at),
+            updated_by: r.updated_by,
         },
         None => Worksheet { county_fips: county.as_str().to_owned(), version: 0, ..Worksheet::default() },
     })
@@ -267,51 +265,43 @@ async fn record_edit(
     Ok(())
 }
 
-type ItemRow = (
-    Uuid,
-    String,
-    String,
-    Option<String>,
-    serde_json::Value,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    i32,
-    DateTime<Utc>,
-    Option<Uuid>,
-);
+/// An action item as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = action_items)]
+struct ItemRow {
+    id: Uuid,
+    county_fips: String,
+    goal: String,
+    action_steps: Option<String>,
+    organizations_engaged: serde_json::Value,
+    timeline: Option<String>,
+    next_steps: Option<String>,
+    resources_needed: Option<String>,
+    version: i32,
+    updated_at: DateTime<Utc>,
+    updated_by: Option<Uuid>,
+}
 
-fn item_from(r: ItemRow) -> ActionItem {
-    ActionItem {
-        id: r.0,
-        county_fips: r.1,
-        goal: r.2,
-        action_steps: r.3,
-        organizations_engaged: serde_json::from_value(r.4).unwrap_or_default(),
-        timeline: r.5,
-        next_steps: r.6,
-        resources_needed: r.7,
-        version: r.8,
-        updated_at: r.9,
-        updated_by: r.10,
-    }
+fn item_from(r: ItemRow) -> AppResult<ActionItem> {
+    Ok(ActionItem {
+        id: r.id,
+        county_fips: r.county_fips,
+        goal: r.goal,
+        action_steps: r.action_steps,
+        // Written only by this module; a shape it cannot read is an error, not "none".
+        organizations_engaged: serde_json::from_value(r.organizations_engaged).map_err(AppError::internal)?,
+        timeline: r.timeline,
+        next_steps: r.next_steps,
+        resources_needed: r.resources_needed,
+        version: r.version,
+        updated_at: r.updated_at,
+        updated_by: r.updated_by,
+    })
 }
 
 macro_rules! item_select {
     ($q:expr) => {
-        $q.select((
-            action_items::id,
-            action_items::county_fips,
-            action_items::goal,
-            action_items::action_steps,
-            action_items::organizations_engaged,
-            action_items::timeline,
-            action_items::next_steps,
-            action_items::resources_needed,
-            action_items::version,
-            action_items::updated_at,
-            action_items::updated_by,
-        ))
+        $q.select(ItemRow::as_select())
     };
 }
 
@@ -326,7 +316,7 @@ pub async fn action_items(conn: &mut AsyncPgConnection, actor: &Actor, county: &
     )
     .load(conn)
     .await?;
-    Ok(rows.into_iter().map(item_from).collect())
+    rows.into_iter().map(item_from).collect()
 }
 
 /// Who edited what and when, newest first.
@@ -458,7 +448,7 @@ pub async fn save_action_item(
         )
         .await?;
         let row: ItemRow = item_select!(action_items::table.find(id)).first(conn).await?;
-        Ok(item_from(row))
+        item_from(row)
     })
     .await
 }

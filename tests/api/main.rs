@@ -12,6 +12,7 @@ mod errors;
 mod futures;
 mod fuzz;
 mod hardening;
+mod hsds;
 mod http;
 mod identity;
 mod notifications;

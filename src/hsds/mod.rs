@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::directory_index::DirectoryIndex;
+use crate::directory::{Directory, Read, Source};
 use crate::error::{AppError, AppResult};
 use crate::needs::{self, NeedCategory};
 use map::Related;
@@ -477,9 +477,9 @@ pub async fn service_at_locations(
     conn: &mut AsyncPgConnection,
     viewer: &Actor,
     q: &Query,
-    index: &DirectoryIndex,
+    directory: &Directory,
 ) -> AppResult<Page> {
-    let (total, pairs) = pair_page(conn, q, index, q.offset(), q.per_page).await?;
+    let (total, pairs) = pair_page(conn, q, directory, q.offset(), q.per_page).await?;
     let contents = render_pairs(conn, viewer, &pairs, q.full).await?;
     Ok(Page { total_items: total, page_number: q.page, per_page: q.per_page, contents })
 }
@@ -488,7 +488,7 @@ pub async fn service_at_locations(
 async fn pair_page(
     conn: &mut AsyncPgConnection,
     q: &Query,
-    index: &DirectoryIndex,
+    directory: &Directory,
     offset: i64,
     limit: i64,
 ) -> AppResult<(i64, Vec<Pair>)> {
@@ -498,13 +498,17 @@ async fn pair_page(
     if nothing {
         return Ok((0, Vec::new()));
     }
-    if let Some(near) = locations.near
-        && locations.postcode.is_none()
-        && let Some(answer) = proximity::from_index(index, &filter, near, offset, limit)
-    {
-        return Ok(answer);
-    }
-    repo::pair_ids(conn, &filter, &locations, offset, limit).await
+    let Some(near) = locations.near.filter(|_| locations.postcode.is_none() && proximity::index_knows(&filter)) else {
+        return repo::pair_ids(conn, &filter, &locations, offset, limit).await;
+    };
+    // A point: ranked like a search near it, in memory when the index is current.
+    let (filter, locations) = (&filter, &locations);
+    directory
+        .read(Read::SEARCH_NEAR, async |source| match source {
+            Source::Index(view) => Ok(proximity::from_view(view, filter, near, offset, limit)),
+            Source::Database(conn) => repo::pair_ids(conn, filter, locations, offset, limit).await,
+        })
+        .await
 }
 
 /// A batch of `GET /hsds/service_at_locations?format=ndjson`, from `offset`.
@@ -512,10 +516,10 @@ pub async fn service_at_locations_batch(
     conn: &mut AsyncPgConnection,
     viewer: &Actor,
     q: &Query,
-    index: &DirectoryIndex,
+    directory: &Directory,
     offset: i64,
 ) -> AppResult<(Vec<Value>, Option<i64>)> {
-    let (_, pairs) = pair_page(conn, q, index, offset, STREAM_BATCH).await?;
+    let (_, pairs) = pair_page(conn, q, directory, offset, STREAM_BATCH).await?;
     let next = (pairs.len() as i64 == STREAM_BATCH).then_some(offset + STREAM_BATCH);
     Ok((render_pairs(conn, viewer, &pairs, q.full).await?, next))
 }

@@ -493,8 +493,16 @@ async fn proximity_from_the_index_equals_postgresql() {
     }
     assert!(compared > 200, "the comparison covered {compared} results");
 
-    // Ranked by public position: a confidential location's distance is its county point's.
+    // And the index did answer: a pair removed behind its back from the SQL side (the
+    // pairs table, which the index never reads) is still ranked by the index alone.
     let db = indexed.sql().await;
+    let path = "/service_at_locations?proximity=35.7796,-78.6382,30000&per_page=5";
+    let first = ok(&indexed, None, path).await["contents"][0]["id"].as_str().unwrap().to_owned();
+    db.execute("DELETE FROM hsds_service_at_locations WHERE id = $1::text::uuid", &[&first]).await.unwrap();
+    assert_eq!(ok(&indexed, None, path).await["contents"][0]["id"], first.as_str());
+    assert_ne!(ok(&plain, None, path).await["contents"][0]["id"], first.as_str());
+
+    // Ranked by public position: a confidential location's distance is its county point's.
     let row = db
         .query_one(
             "SELECT ST_Y(c.interior_point), ST_X(c.interior_point), l.id::text FROM locations l

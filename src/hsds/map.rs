@@ -39,20 +39,43 @@ fn put(map: &mut Map<String, Value>, key: &str, value: Option<&str>) {
     }
 }
 
-/// An e-mail address HSDS's `email` format accepts, or nothing.
+/// A host name of DNS labels: at most 253 characters, two labels or more, each 1–63
+/// letters, digits or hyphens, not beginning or ending with a hyphen.
+fn host_name(host: &str) -> bool {
+    let labels: Vec<&str> = host.split('.').collect();
+    host.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            (1..=63).contains(&l.len())
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+}
+
+/// An e-mail address HSDS's `email` format accepts, or nothing: a listing's address
+/// that is not one (say, a domain label longer than DNS allows) is left out rather than
+/// published invalid.
 fn email(value: Option<&str>) -> Option<&str> {
-    value.map(str::trim).filter(|v| {
-        let mut parts = v.split('@');
-        matches!((parts.next(), parts.next(), parts.next()), (Some(a), Some(b), None) if !a.is_empty() && !b.is_empty())
-            && !v.chars().any(|c| c.is_whitespace() || c.is_control())
+    value.map(str::trim).filter(|v| match v.split_once('@') {
+        Some((local, domain)) => {
+            (1..=64).contains(&local.len())
+                && local.bytes().all(|b| b.is_ascii_graphic() && !b"@()<>[]:;,\\\"".contains(&b))
+                && !local.starts_with('.')
+                && !local.ends_with('.')
+                && !local.contains("..")
+                && host_name(domain)
+        }
+        None => false,
     })
 }
 
-/// An absolute http(s) URL, or nothing (HSDS's `uri` format needs a scheme).
+/// An absolute http(s) URL with a valid host, or nothing (HSDS's `uri` format needs a scheme).
 fn url(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| {
-        (v.starts_with("https://") || v.starts_with("http://"))
-            && v.len() > 8
+        let Some(rest) = v.strip_prefix("https://").or_else(|| v.strip_prefix("http://")) else { return false };
+        let host = rest.split(['/', '?', '#', ':']).next().unwrap_or_default();
+        host_name(host)
             && !v.chars().any(|c| {
                 c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}')
             })
@@ -125,6 +148,9 @@ fn organization_attributes(o: &OrganizationRow) -> Vec<Value> {
             bool_text(o.has_active_mou),
         ),
     ];
+    if !o.kind.trim().is_empty() {
+        out.push(attribute(o.id, "organization", "kind", &lantern_term_full(LanternTerm::Kind), o.kind.trim()));
+    }
     if o.synthetic {
         out.push(attribute(o.id, "organization", "synthetic", &lantern_term_full(LanternTerm::Synthetic), "true"));
     }
@@ -347,10 +373,15 @@ pub fn service_at_location_core(id: Uuid, s: &ServiceRow, l: &LocationRow, relat
     })
 }
 
-/// A service at a location, fully nested (`service_at_location.json`).
+/// A service at a location, fully nested (`service_at_location.json`). It also carries
+/// the service's `name` and `status`: Open Referral's published API reference gives this
+/// answer the service schema (which requires both), so a client validating by it finds
+/// them too.
 pub fn service_at_location_full(id: Uuid, s: &ServiceRow, l: &LocationRow, related: &Related, viewer: &Actor) -> Value {
     json!({
         "id": id,
+        "name": s.name,
+        "status": "active",
         "service_id": s.id,
         "location_id": l.id,
         "service": service_full(s, related, viewer),
@@ -383,4 +414,21 @@ pub fn organization_full(
             .collect(),
     );
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_valid_emails_and_urls_are_published() {
+        assert_eq!(email(Some(" intake@example.org ")), Some("intake@example.org"));
+        let long = format!("intake@{}.example.org", "a".repeat(64));
+        assert_eq!(email(Some(&long)), None, "a DNS label is at most 63 characters");
+        assert_eq!(email(Some("no-at-sign")), None);
+        assert_eq!(email(Some("a@localhost")), None);
+        assert_eq!(url(Some("https://example.org/x?y=1")), Some("https://example.org/x?y=1"));
+        assert_eq!(url(Some("example.org")), None);
+        assert_eq!(url(Some(&format!("https://{}.org", "b".repeat(64)))), None);
+    }
 }

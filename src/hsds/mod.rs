@@ -6,9 +6,13 @@
 //! name when it may see it). No HSDS answer or file ever holds a confidential
 //! location's address or coordinates (`map::location`).
 
+pub mod csv;
+pub mod export;
+pub mod import;
 pub mod map;
 pub mod proximity;
 mod repo;
+pub mod tables;
 pub mod taxonomy;
 
 use std::collections::HashMap;

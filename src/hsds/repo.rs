@@ -117,6 +117,7 @@ fn provider_condition(term: LanternTerm) -> &'static str {
             " AND EXISTS (SELECT 1 FROM locations cl WHERE cl.provider_id = p.id AND cl.confidential AND cl.archived_at IS NULL)"
         }
         LanternTerm::Synthetic => " AND p.synthetic",
+        LanternTerm::Kind => "",
         // Service-level terms are conditions of `ServiceFilter` itself.
         LanternTerm::Open24Hours | LanternTerm::Population(_) => "",
     }

@@ -89,6 +89,8 @@ pub enum LanternTerm {
     Population(Population),
     /// An invented sample listing.
     Synthetic,
+    /// What sort of organization it is; value: Lantern's kind (`legal_aid`, …).
+    Kind,
 }
 
 impl LanternTerm {
@@ -101,6 +103,7 @@ impl LanternTerm {
             LanternTerm::Open24Hours,
             LanternTerm::ConfidentialLocation,
             LanternTerm::Synthetic,
+            LanternTerm::Kind,
         ];
         all.extend(Population::ALL.into_iter().map(LanternTerm::Population));
         all
@@ -115,6 +118,7 @@ impl LanternTerm {
             LanternTerm::Open24Hours => "lantern.open_24_hours".into(),
             LanternTerm::ConfidentialLocation => "lantern.confidential_location".into(),
             LanternTerm::Synthetic => "lantern.synthetic".into(),
+            LanternTerm::Kind => "lantern.kind".into(),
             LanternTerm::Population(p) => format!("population.{}", p.as_db().to_ascii_lowercase()),
         }
     }
@@ -127,6 +131,7 @@ impl LanternTerm {
             LanternTerm::Open24Hours => "Open 24 hours",
             LanternTerm::ConfidentialLocation => "Confidential location",
             LanternTerm::Synthetic => "Synthetic sample listing",
+            LanternTerm::Kind => "Kind of organization",
             LanternTerm::Population(Population::Adults) => "Serves adults",
             LanternTerm::Population(Population::Minors) => "Serves minors",
             LanternTerm::Population(Population::ForeignBorn) => "Serves foreign-born people",
@@ -152,6 +157,9 @@ impl LanternTerm {
                 "The location's name, address and coordinates are withheld (a shelter). Value: the 5-digit FIPS code of its county, the only place given."
             }
             LanternTerm::Synthetic => "An invented sample listing: not a real organization.",
+            LanternTerm::Kind => {
+                "What sort of organization it is. Value: Lantern's kind, such as legal_aid or dv_sa_agency."
+            }
             LanternTerm::Population(_) => "A population the service is for (FUTURES matrix note).",
         }
     }

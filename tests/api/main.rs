@@ -13,6 +13,7 @@ mod futures;
 mod fuzz;
 mod hardening;
 mod hsds;
+mod hsds_files;
 mod hsds_fuzz;
 mod http;
 mod identity;

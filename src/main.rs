@@ -1,4 +1,4 @@
-//! The `lantern` command: serve, migrate, seed, admin, export-schema.
+//! The `lantern` command: serve, migrate, seed, admin, export-schema, hsds import/export.
 
 use std::io::BufRead;
 use std::net::TcpListener;

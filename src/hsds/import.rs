@@ -354,7 +354,8 @@ struct TermInfo {
     taxonomy: String,
 }
 
-/// Imports `tables` (read from `source`) into the directory.
+/// Imports `tables` (read from `source`) into the directory. A dry run leaves `conn`
+/// inside a transaction that is never committed: use it for nothing else afterwards.
 pub async fn run(
     conn: &mut AsyncPgConnection,
     geocoder: &Geocoder,
@@ -364,6 +365,11 @@ pub async fn run(
     options: &ImportOptions,
 ) -> AppResult<ImportReport> {
     let mut report = ImportReport { source: source.to_owned(), dry_run: options.dry_run, ..Default::default() };
+    if options.dry_run {
+        // Nothing a dry run does may last, not even the geocoder's cache of an address it
+        // looked up: everything runs in a transaction that is never committed.
+        conn.begin_test_transaction().await?;
+    }
     let mut refused = Refusals::default();
     let needs: HashSet<String> = crate::needs::list(conn, None).await?.into_iter().map(|n| n.code).collect();
     let counties: Vec<CountyRow> = diesel::sql_query(

@@ -76,6 +76,60 @@ impl Schemas {
     }
 }
 
+/// Every 200 answer `get` and `ndjson` receive, with the schema it must meet; drained
+/// and validated by [`check_collected`], which each test calls at its end (tests run in
+/// parallel: a test may validate another's answers too, and every answer is validated).
+static COLLECTED: std::sync::Mutex<Vec<(&'static str, Value)>> = std::sync::Mutex::new(Vec::new());
+
+/// The official schema an answer to `path` must meet: of the record itself, or of each
+/// item of a page (`true`).
+fn schema_for(path: &str) -> Option<(&'static str, bool)> {
+    let (route, query) = path.split_once('?').unwrap_or((path, ""));
+    let full = query.split('&').any(|p| p == "full=true");
+    let parts: Vec<&str> = route.trim_start_matches('/').split('/').collect();
+    Some(match parts.as_slice() {
+        ["services"] if full => ("compiled/service.json", true),
+        ["services"] => ("compiled/service_list.json", true),
+        ["services", _] => ("compiled/service.json", false),
+        ["organizations"] if full => ("compiled/organization.json", true),
+        ["organizations"] => ("compiled/organization_list.json", true),
+        ["organizations", _] => ("compiled/organization.json", false),
+        ["service_at_locations"] if full => ("compiled/service_at_location.json", true),
+        ["service_at_locations"] => ("compiled/service_at_location_list.json", true),
+        ["service_at_locations", _] => ("compiled/service_at_location.json", false),
+        ["taxonomies"] => ("schema/taxonomy.json", true),
+        ["taxonomies", _] => ("schema/taxonomy.json", false),
+        ["taxonomy_terms"] => ("schema/taxonomy_term.json", true),
+        ["taxonomy_terms", _] => ("schema/taxonomy_term.json", false),
+        _ => return None,
+    })
+}
+
+fn collect(path: &str, records: Vec<Value>) {
+    if let Some((schema, _)) = schema_for(path) {
+        COLLECTED.lock().unwrap().extend(records.into_iter().map(|r| (schema, r)));
+    }
+}
+
+/// Validates every answer collected so far (at most 300 per schema a call, spread over them).
+pub async fn check_collected() {
+    let drained: Vec<(&'static str, Value)> = std::mem::take(&mut *COLLECTED.lock().unwrap());
+    let mut by_schema: HashMap<&'static str, Vec<Value>> = HashMap::new();
+    for (schema, v) in drained {
+        by_schema.entry(schema).or_default().push(v);
+    }
+    let mut schemas = Schemas::default();
+    for (schema, values) in by_schema {
+        let step = values.len().div_ceil(300).max(1);
+        for v in values.into_iter().step_by(step) {
+            schemas.add(schema, v);
+        }
+    }
+    if !schemas.pending.is_empty() {
+        schemas.check().await;
+    }
+}
+
 /// The paged envelope, as the issue fixes it, consistent with itself.
 pub fn check_envelope(page: &Value) {
     for key in ["total_items", "total_pages", "page_number", "size", "first_page", "last_page", "empty", "contents"] {
@@ -106,7 +160,18 @@ pub async fn get(app: &TestApp, token: Option<&str>, path: &str) -> (u16, Value)
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or_else(|_| panic!("{path}: not JSON: {text}")))
+    let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{path}: not JSON: {text}"));
+    if status == 200 {
+        match schema_for(path) {
+            Some((_, true)) => {
+                check_envelope(&body);
+                collect(path, body["contents"].as_array().cloned().unwrap_or_default());
+            }
+            Some((_, false)) => collect(path, vec![body.clone()]),
+            None => {}
+        }
+    }
+    (status, body)
 }
 
 /// `GET /hsds<path>`, which must answer 200; the body.
@@ -126,7 +191,9 @@ pub async fn ndjson(app: &TestApp, token: Option<&str>, path: &str) -> Vec<Value
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.headers()["content-type"], "application/x-ndjson");
     let text = response.text().await.unwrap();
-    text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    let records: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    collect(path, records.clone());
+    records
 }
 
 /// Ids of the sample directory's confidential locations with their street and position.
@@ -250,6 +317,7 @@ async fn every_answer_validates_against_the_official_schemas() {
         schemas.add("compiled/service_list.json", record);
     }
     schemas.check().await;
+    check_collected().await;
 }
 
 #[tokio::test]
@@ -281,6 +349,7 @@ async fn the_futures_matrix_is_a_taxonomy_of_33_needs_under_three_phases() {
     assert_eq!(counts, [8, 15, 10]);
     let housing = terms["contents"].as_array().unwrap().iter().find(|t| t["code"] == "acute.housing").unwrap();
     assert_eq!(ok(&app, None, &format!("/taxonomy_terms/{}", housing["id"].as_str().unwrap())).await, *housing);
+    check_collected().await;
 }
 
 #[tokio::test]
@@ -382,6 +451,7 @@ async fn filters_combine_with_and_and_pages_add_up() {
         assert_eq!(status, 404, "{missing}: {body}");
         assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND");
     }
+    check_collected().await;
 }
 
 #[tokio::test]
@@ -426,6 +496,7 @@ async fn no_confidential_location_is_located_by_any_answer() {
         assert_locates_no_confidential(&texts.join("\n"), &secret);
     }
     assert!(seen_confidential > 0);
+    check_collected().await;
 }
 
 #[tokio::test]
@@ -460,6 +531,7 @@ async fn a_token_reads_its_own_view_and_a_bad_one_is_refused() {
     let (status, body) = get(&app, Some("not-a-real-token"), "/services").await;
     assert_eq!(status, 401);
     assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    check_collected().await;
 }
 
 /// Proximity pages from the index equal PostgreSQL's, page by page, confidential
@@ -521,6 +593,7 @@ async fn proximity_from_the_index_equals_postgresql() {
         near_county_point["contents"].as_array().unwrap().iter().any(|p| p["location_id"] == id.as_str()),
         "a confidential location is found at its county's point"
     );
+    check_collected().await;
 }
 
 /// The committed profile names what the issue fixes.

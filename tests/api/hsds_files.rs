@@ -100,6 +100,7 @@ async fn the_specification_example_dry_runs_with_an_exact_report_and_loads_nothi
     assert!(stdout(&out).contains("organizations: 0 created, 0 updated, 1 unchanged"), "{}", stdout(&out));
     assert!(stdout(&out).contains("services: 0 created, 0 updated, 1 unchanged"), "{}", stdout(&out));
     assert_eq!(count(&app, "SELECT count(*) FROM providers").await, before + 1);
+    crate::hsds::check_collected().await;
 }
 
 /// A 211's dataset as NDJSON: its taxonomy terms map to needs through the network's
@@ -206,6 +207,7 @@ async fn a_211_dataset_maps_its_terms_updates_in_place_and_keeps_the_futures_col
         stdout(&out)
     );
     let _ = std::fs::remove_dir_all(&dir);
+    crate::hsds::check_collected().await;
 }
 
 #[tokio::test]
@@ -296,4 +298,5 @@ async fn an_export_is_a_valid_data_package_without_a_confidential_place_and_roun
     db.execute(&format!("DROP DATABASE \"{empty}\" WITH (FORCE)"), &[]).await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&again);
+    crate::hsds::check_collected().await;
 }

@@ -11,6 +11,8 @@
 #     in-memory index turned off (the PostgreSQL path);
 #   - the state-wide gapMatrix over GraphQL and as the CSV download, and with the index
 #     off;
+#   - the HSDS face of that search (GET /hsds/service_at_locations?proximity=…), and the
+#     bench directory exported as HSDS and imported into an empty database;
 #   - createReferral with consent checks, against the same statements as one SQL
 #     transaction through pgbench (the floor);
 #   - server RSS (peak, sampled while loaded) and database size;
@@ -127,6 +129,16 @@ for c in 1 8; do
   record gapcsv_$c "$(run_wrk gap_csv "http://127.0.0.1:$PORT" $c)"
 done
 
+# HSDS: the same search's HSDS face, GET /hsds/service_at_locations?proximity=… (ranked by
+# the in-memory index), beside searchProviders and PostGraphile.
+BENCH_NEED_TERMS=$(for code in acute.housing acute.emergency_response_24h transitional.legal acute.medical transitional.mental_health; do
+  curl -fsS "http://127.0.0.1:$PORT/hsds/taxonomy_terms?search=$code" | python3 -c 'import json,sys; print(json.load(sys.stdin)["contents"][0]["id"])'
+done | paste -sd, -)
+export BENCH_NEED_TERMS
+for c in 1 8; do
+  record hsds_proximity_$c "$(run_wrk hsds_proximity "http://127.0.0.1:$PORT" $c)"
+done
+
 # createReferral: an advocate referring a consenting client, every request a new referral;
 # the floor runs the same statements as the service's database role.
 phase setup # accounts and logins: Argon2 works in ~19 MiB per password while it runs
@@ -144,6 +156,26 @@ done
 phase done
 record db_size "$($PG -c "SELECT pg_size_pretty(pg_database_size('lantern'))")"
 record locations "$($PG -c "SELECT count(*) FROM locations WHERE archived_at IS NULL")"
+
+# HSDS: the bench directory exported as an HSDS data package, and imported into an empty
+# database (reference data only), timed end to end by the command.
+phase hsds
+HSDS_DIR=$WORK/hsds-export
+rm -rf "$HSDS_DIR"
+t0=$(date +%s.%N)
+$BIN hsds export "$HSDS_DIR" > "$WORK/hsds-export.log"
+record hsds_export_s "$(python3 -c "import time; print(f'{time.time() - $t0:.1f}')")"
+psql -h 127.0.0.1 -p 54330 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS lantern_hsds WITH (FORCE)" \
+  -c "CREATE DATABASE lantern_hsds"
+HSDS_DB=postgres://postgres@127.0.0.1:54330/lantern_hsds
+DATABASE_URL=$HSDS_DB LANTERN_MIGRATION_DATABASE_URL=$HSDS_DB $BIN seed --reference-only
+t0=$(date +%s.%N)
+if DATABASE_URL=$HSDS_DB LANTERN_MIGRATION_DATABASE_URL=$HSDS_DB $BIN hsds import "$HSDS_DIR" > "$WORK/hsds-import.log"; then
+  record hsds_import "s=$(python3 -c "import time; print(f'{time.time() - $t0:.1f}')") services=$(psql -h 127.0.0.1 -p 54330 -U postgres -d lantern_hsds -tAc "SELECT count(*) FROM services") bad=0"
+else
+  record hsds_import "bad=1"
+fi
+psql -h 127.0.0.1 -p 54330 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS lantern_hsds WITH (FORCE)"
 
 # Lantern with the in-memory index off: search and the matrix answered by PostgreSQL.
 phase plain

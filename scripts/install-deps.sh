@@ -3,7 +3,8 @@
 # PostgreSQL 15 + PostGIS 3 (Debian's packages), a C toolchain, Node.js and npm (to build
 # the web app), and with --test the diesel CLI (the schema-drift test runs `diesel
 # print-schema`), Debian's chromium (the web app's browser tests) and schemathesis (the
-# fuzz check, tests/api/fuzz.rs) in a Python venv under .lantern/.
+# fuzz check, tests/api/fuzz.rs), check-jsonschema and frictionless (the HSDS
+# tests) in a Python venv under .lantern/.
 set -euo pipefail
 
 with_test_tools=false
@@ -58,12 +59,19 @@ fi
 
 # schemathesis, pinned, in a venv of the project's own: Debian's Python refuses
 # system-wide pip installs (externally managed), and a venv keeps the version exact.
+# The HSDS tests use the same venv: check-jsonschema (answers against Open Referral's
+# compiled schemas) and frictionless (the exported data package).
 schemathesis_version=4.32.5
+check_jsonschema_version=0.39.0
+frictionless_version=5.21.0
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$root/.lantern/fuzz-venv"
-if $with_test_tools && ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$schemathesis_version"; then
-  echo "installing schemathesis $schemathesis_version (for the fuzz check) into $venv"
+if $with_test_tools && ! { "$venv/bin/schemathesis" --version 2>/dev/null | grep -qF "$schemathesis_version" \
+    && "$venv/bin/check-jsonschema" --version 2>/dev/null | grep -qF "$check_jsonschema_version" \
+    && "$venv/bin/frictionless" --version 2>/dev/null | grep -qF "$frictionless_version"; }; then
+  echo "installing schemathesis $schemathesis_version, check-jsonschema $check_jsonschema_version and frictionless $frictionless_version into $venv"
   mkdir -p "$root/.lantern"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version" \
+    "check-jsonschema==$check_jsonschema_version" "frictionless==$frictionless_version"
 fi

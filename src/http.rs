@@ -1,5 +1,6 @@
 //! HTTP routes: `POST /graphql` (JSON only), GraphiQL at `GET /graphql` in development,
-//! `GET /healthz`, the gap-matrix and standards exports, `/session` (see [`crate::http_session`]) and
+//! `GET /healthz`, the gap-matrix and standards exports, `/session` (see [`crate::http_session`]),
+//! the HSDS API under `/hsds` (see [`crate::http_hsds`]) and
 //! the web app for everything else (see [`crate::web_app`]).
 //!
 //! The GraphQL route does its own request handling instead of a permissive extractor:
@@ -57,6 +58,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .default_service(web::to(method_not_allowed)),
         )
         .configure(crate::http_session::routes)
+        .configure(crate::http_hsds::routes)
         .default_service(web::to(web_app));
 }
 
@@ -269,7 +271,7 @@ fn ends_credentials(doc: &ExecutableDocument) -> bool {
 
 /// What every download checks first: the per-IP rate limit, then who is asking (bearer
 /// token or session cookie). The request id and the actor, or the answer to send.
-async fn export_caller(req: &HttpRequest, state: &HttpState) -> Result<(String, Actor), HttpResponse> {
+pub(crate) async fn export_caller(req: &HttpRequest, state: &HttpState) -> Result<(String, Actor), HttpResponse> {
     let request_id = request_id(req);
     let ip = client_ip(req);
     if let Err(retry) = state.services.limiter.check(&format!("api-ip:{ip}"), state.services.rate_limits.api_per_ip) {

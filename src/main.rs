@@ -1,4 +1,4 @@
-//! The `lantern` command: serve, migrate, seed, admin, export-schema.
+//! The `lantern` command: serve, migrate, seed, admin, export-schema, hsds import/export.
 
 use std::io::BufRead;
 use std::net::TcpListener;
@@ -22,6 +22,10 @@ commands:
   export-schema [PATH]     write the GraphQL SDL (default graphql/schema.graphql)
   pii new-key [ID]         print a new key for LANTERN_PII_KEYS (id:base64key)
   bench-data --providers N replace the synthetic benchmark providers with N new ones
+  hsds import PATH [--dry-run] [--skip-invalid] [--mapping FILE] [--source NAME]
+                           import an HSDS 3.0 dataset (CSV data package folder, JSON or
+                           NDJSON); prints a report (see README.md)
+  hsds export DIR          write the directory as an HSDS 3.0 CSV data package and JSON
 
 Without DATABASE_URL a project-local PostgreSQL cluster is created and started
 (.lantern/postgres, port 54329). See README.md for every setting.";
@@ -94,6 +98,7 @@ async fn run() -> anyhow::Result<()> {
             tracing::info!(providers = n, "benchmark data generated");
             Ok(())
         }
+        Some("hsds") => hsds(&args[1..]).await,
         Some("export-schema") => {
             let path = args.get(1).map(String::as_str).unwrap_or("graphql/schema.graphql");
             std::fs::write(path, graphql::sdl()).with_context(|| format!("writing {path}"))?;
@@ -117,6 +122,54 @@ async fn owner_connection() -> anyhow::Result<AsyncPgConnection> {
     // Seed dates (`current_date - …`) are the network's, like the service's.
     lantern::db::use_clock(&mut conn, config.clock).await.context("setting the time zone")?;
     Ok(conn)
+}
+
+/// `lantern hsds import …` and `lantern hsds export DIR`.
+async fn hsds(args: &[String]) -> anyhow::Result<()> {
+    use lantern::hsds::{export, import};
+    let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let has = |name: &str| args.iter().any(|a| a == name);
+    match args.first().map(String::as_str) {
+        Some("import") => {
+            let Some(path) = args.get(1).filter(|p| !p.starts_with("--")) else { bail!("{USAGE}") };
+            let config = Config::from_env()?;
+            let geocoder = lantern::geocode::Geocoder::new(
+                &config.geocoder_url,
+                std::time::Duration::from_millis(config.geocoder_timeout_ms.into()),
+                config.geocode_confidential,
+            );
+            let (tables, name) = import::read_dataset(std::path::Path::new(path)).map_err(anyhow::Error::msg)?;
+            let mut conn = owner_connection().await?;
+            let needs = lantern::needs::list(&mut conn, None).await?.into_iter().map(|n| n.code).collect();
+            let mapping = match flag("--mapping") {
+                Some(file) => import::Mapping::read(std::path::Path::new(&file), &needs).map_err(anyhow::Error::msg)?,
+                None => import::Mapping::default(),
+            };
+            let options = import::ImportOptions {
+                dry_run: has("--dry-run"),
+                skip_invalid: has("--skip-invalid"),
+                source: flag("--source"),
+            };
+            let source = options.source.clone().unwrap_or(name);
+            let report = import::run(&mut conn, &geocoder, &tables, &source, &mapping, &options).await?;
+            print!("{report}");
+            if !report.rejected.is_empty() && !report.written && !options.dry_run {
+                bail!("{} rows rejected: nothing imported", report.rejected.len());
+            }
+            Ok(())
+        }
+        Some("export") => {
+            let Some(dir) = args.get(1) else { bail!("{USAGE}") };
+            let mut conn = owner_connection().await?;
+            let report = export::export(&mut conn, std::path::Path::new(dir)).await?;
+            println!(
+                "HSDS export to {dir}: {} organizations, {} services, {} locations ({} confidential: no address or coordinates)",
+                report.organizations, report.services, report.locations, report.confidential_locations
+            );
+            Ok(())
+        }
+        _ => bail!("{USAGE}"),
+    }
 }
 
 async fn serve() -> anyhow::Result<()> {

@@ -56,7 +56,9 @@ bad_total = sum(int(v.get("bad", 0)) for v in results.values() if isinstance(v, 
 # Every measurement the run is meant to make; one missing (a tool or server that did not
 # run) fails the report like a failed request.
 expected = [f"{kind}_{c}" for c in (1, 8) for kind in
-            ("search", "floor", "knn", "gap", "gapcsv", "referral", "referral_floor", "plain_search", "peer")]
+            ("search", "floor", "knn", "gap", "gapcsv", "referral", "referral_floor", "plain_search", "peer",
+             "hsds_proximity")]
+expected += ["hsds_import"]
 expected += ["plain_gap_1"] + [f"scale_{n}_{kind}_1" for n in scales for kind in ("search", "floor")]
 missing = [key for key in expected if not isinstance(results.get(key), dict)]
 
@@ -111,6 +113,21 @@ s8, f8, p8, plain8 = (get("search_8", "rps"), get("floor_8", "rps"), get("peer_8
 w("")
 w(f"At 8 clients: Lantern / floor = **{num(ratio(s8, f8), 2)}×**, Lantern / PostGraphile = "
   f"**{num(ratio(s8, p8), 2)}×**, Lantern / Lantern without its index = {num(ratio(s8, plain8), 2)}×.\n")
+
+w("## HSDS (issue 17)\n")
+w("`GET /hsds/service_at_locations?proximity=LAT,LON,50000&taxonomy_term_id=<need>&per_page=10`: the same search's")
+w("HSDS face (services at locations within 50 km, nearest first, ranked by the in-memory index; the page's")
+w("records read from PostgreSQL), against the same search through PostGraphile.\n")
+w(header)
+for c in (1, 8):
+    w(row("`/hsds/service_at_locations?proximity=…` (Lantern)", f"hsds_proximity_{c}", c))
+    w(row("same search via PostGraphile v4 (the peer, as above)", f"peer_{c}", c))
+h1, h8, p1 = get("hsds_proximity_1", "rps"), get("hsds_proximity_8", "rps"), get("peer_1", "rps")
+w("")
+w(f"HSDS proximity / PostGraphile: **{num(ratio(h1, p1), 2)}×** at 1 client, **{num(ratio(h8, p8), 2)}×** at 8.")
+imp = results.get("hsds_import") if isinstance(results.get("hsds_import"), dict) else {}
+w(f"Export of the directory as an HSDS data package: {results.get('hsds_export_s', '?')} s; `lantern hsds import` of it")
+w(f"into an empty database: **{imp.get('s', '?')} s** for {imp.get('services', '?')} services.\n")
 
 w("## Gap matrix: 100 counties × 33 needs\n")
 w(header)
@@ -186,7 +203,13 @@ if providers == "100000":
     floor_best = max([x for x in (get("referral_floor_1", "rps"), get("referral_floor_8", "rps")) if x] or [0]) or None
     target("`createReferral` ≥ 1 000/s", f"{num(best, 0)}/s (floor {num(floor_best, 0)}/s)", best and best >= 1000,
            f"{num(best, 0)}/s, {num(100 - (best or 0) / 10, 0)} % short")
-    w("## Targets (issue 7), this run\n")
+    r8, r1 = ratio(h8, p8), ratio(h1, p1)
+    target("HSDS proximity ≥ 10 × PostGraphile (issue 17; 1 and 8 clients)", f"{num(r1, 2)}× / {num(r8, 2)}×",
+           r1 and r8 and min(r1, r8) >= 10, f"{num(r1, 2)}× / {num(r8, 2)}× of 10×")
+    secs = float(imp["s"]) if imp.get("s") else None
+    target("HSDS import of 100 000 services ≤ 60 s (issue 17)", f"{imp.get('s', '?')} s",
+           secs is not None and secs <= 60 and int(imp.get("services", 0)) >= 100000, f"{imp.get('s', '?')} s")
+    w("## Targets (issues 7 and 17), this run\n")
     w("| target | measured | status |")
     w("|---|---|---|")
     for name, measured, status in targets:

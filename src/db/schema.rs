@@ -321,6 +321,31 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    hsds_import_records (source, entity, source_id) {
+        source -> Text,
+        entity -> Text,
+        source_id -> Text,
+        lantern_id -> Uuid,
+        digest -> Text,
+        imported_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    hsds_service_at_locations (id) {
+        id -> Uuid,
+        service_id -> Uuid,
+        location_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     idempotency_keys (organization_id, operation, key) {
         organization_id -> Uuid,
         operation -> Text,
@@ -917,6 +942,8 @@ diesel::joinable!(demand_months -> counties (county_fips));
 diesel::joinable!(demand_months -> need_categories (need_code));
 diesel::joinable!(follow_ups -> organizations (organization_id));
 diesel::joinable!(follow_ups -> referrals (referral_id));
+diesel::joinable!(hsds_service_at_locations -> locations (location_id));
+diesel::joinable!(hsds_service_at_locations -> services (service_id));
 diesel::joinable!(idempotency_keys -> organizations (organization_id));
 diesel::joinable!(locations -> counties (county_fips));
 diesel::joinable!(locations -> providers (provider_id));
@@ -991,6 +1018,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     demand_months,
     follow_ups,
     geocode_cache,
+    hsds_import_records,
+    hsds_service_at_locations,
     idempotency_keys,
     invitations,
     locations,

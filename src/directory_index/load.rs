@@ -42,6 +42,8 @@ struct NeedRow {
 #[derive(QueryableByName)]
 struct ServiceRow {
     #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
     provider_id: Uuid,
     #[diesel(sql_type = Array<Nullable<Text>>)]
     languages: Vec<Option<String>>,
@@ -55,6 +57,8 @@ struct ServiceRow {
 
 #[derive(QueryableByName)]
 struct LocationRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
     #[diesel(sql_type = SqlUuid)]
     provider_id: Uuid,
     #[diesel(sql_type = Bool)]
@@ -129,12 +133,12 @@ struct TodayRow {
 
 // `$1` is NULL for every provider, or the providers to read. Positions are read as the
 // stored doubles (ST_X/ST_Y of the geography's geometry), so distances match PostGIS.
-const SERVICES_SQL: &str = "SELECT s.provider_id, s.languages, s.populations, s.open_24h,
+const SERVICES_SQL: &str = "SELECT s.id, s.provider_id, s.languages, s.populations, s.open_24h,
        coalesce(array_agg(sn.need_code) FILTER (WHERE sn.need_code IS NOT NULL), '{}') AS needs
 FROM services s LEFT JOIN service_needs sn ON sn.service_id = s.id
 WHERE s.archived_at IS NULL AND ($1::uuid[] IS NULL OR s.provider_id = ANY($1))
 GROUP BY s.id ORDER BY s.provider_id";
-const LOCATIONS_SQL: &str = "SELECT provider_id, confidential, county_fips,
+const LOCATIONS_SQL: &str = "SELECT id, provider_id, confidential, county_fips,
        ST_X(geog::geometry) AS lon, ST_Y(geog::geometry) AS lat,
        ST_X(public_geog::geometry) AS public_lon, ST_Y(public_geog::geometry) AS public_lat
 FROM locations WHERE archived_at IS NULL AND ($1::uuid[] IS NULL OR provider_id = ANY($1))
@@ -263,7 +267,7 @@ async fn providers(conn: &mut AsyncPgConnection, catalog: &Catalog, ids: Option<
             Population::decode_list(s.populations.iter())?.into_iter().fold(0, |set, p| set | population_bit(p));
         let languages = s.languages.iter().flatten().map(|l| pack_language(l));
         let needs = catalog.need_set(s.needs.iter().map(String::as_str));
-        Ok(store.push_service(slot, needs, languages, populations, s.open_24h)?)
+        Ok(store.push_service(slot, s.id, needs, languages, populations, s.open_24h)?)
     })
     .await?;
     // Counties come from locations and declared service areas; gathered, then stored
@@ -272,8 +276,12 @@ async fn providers(conn: &mut AsyncPgConnection, catalog: &Catalog, ids: Option<
     each_row(conn, LOCATIONS_SQL, &ids, |l: LocationRow| {
         let Some(slot) = store.slot(&l.provider_id) else { return Ok(()) };
         counties.extend(catalog.county_slot(&l.county_fips).map(|c| (slot, c)));
-        let location =
-            LocationEntry { exact: (l.lon, l.lat), public: (l.public_lon, l.public_lat), confidential: l.confidential };
+        let location = LocationEntry {
+            id: l.id,
+            exact: (l.lon, l.lat),
+            public: (l.public_lon, l.public_lat),
+            confidential: l.confidential,
+        };
         Ok(store.push_location(slot, location)?)
     })
     .await?;

@@ -123,6 +123,8 @@ impl Span {
 /// A service's searchable facts.
 #[derive(Clone, Copy, Debug)]
 pub struct ServiceEntry {
+    /// The service's id (HSDS names a service at a location by both ids).
+    pub id: Uuid,
     pub needs: u64,
     /// Packed by [`pack_language`], in the store's language array.
     languages: Span,
@@ -347,6 +349,7 @@ impl Store {
     pub fn push_service(
         &mut self,
         slot: u32,
+        id: Uuid,
         needs: u64,
         languages: impl IntoIterator<Item = u32>,
         populations: u8,
@@ -355,7 +358,7 @@ impl Store {
         let start = self.languages.len();
         self.languages.extend(languages);
         let languages = Span { start: start as u32, len: (self.languages.len() - start) as u32 };
-        self.services.push(ServiceEntry { needs, languages, populations, open_24h });
+        self.services.push(ServiceEntry { id, needs, languages, populations, open_24h });
         self.extend_span(slot, Part::Services, self.services.len() - 1)
     }
 
@@ -744,9 +747,23 @@ mod tests {
         let providers: Vec<Provider> = (0..n).map(|i| provider(&format!("Shelter {i} (synthetic)"))).collect();
         for (i, p) in (0..n).zip(&providers) {
             let slot = store.add_listing(p);
-            store.push_service(slot, 1 << (i % 64), [pack_language("es"), i], 0b10, i % 2 == 0).expect("grouped");
+            store
+                .push_service(
+                    slot,
+                    Uuid::from_u128(u128::from(i)),
+                    1 << (i % 64),
+                    [pack_language("es"), i],
+                    0b10,
+                    i % 2 == 0,
+                )
+                .expect("grouped");
             let at = (-79.0 + f64::from(i) / 1000.0, 35.0);
-            store.push_location(slot, LocationEntry { exact: at, public: at, confidential: false }).expect("grouped");
+            store
+                .push_location(
+                    slot,
+                    LocationEntry { id: Uuid::from_u128(u128::from(i)), exact: at, public: at, confidential: false },
+                )
+                .expect("grouped");
             store.push_county(slot, (i % 90) as u16).expect("grouped");
             store.push_county(slot, 90).expect("grouped");
             // Trained three years before day 1 and after: lapsed on day 2 for some, not others.

@@ -21,6 +21,8 @@ use super::geometry::unit_vector;
 /// viewers who may not locate confidential places (the county's interior point).
 #[derive(Clone, Copy, Debug)]
 pub struct LocationEntry {
+    /// The location's id (HSDS names a service at a location by both ids).
+    pub id: uuid::Uuid,
     pub exact: (f64, f64),
     pub public: (f64, f64),
     pub confidential: bool,

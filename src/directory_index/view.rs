@@ -308,10 +308,13 @@ mod tests {
         let mut store = Store::default();
         for s in specs {
             let slot = store.add_listing(&s.provider);
-            store.push_service(slot, s.needs, [], 0, false).expect("grouped");
+            store.push_service(slot, s.provider.id, s.needs, [], 0, false).expect("grouped");
             if let Some(at) = s.at {
                 store
-                    .push_location(slot, LocationEntry { exact: at, public: at, confidential: false })
+                    .push_location(
+                        slot,
+                        LocationEntry { id: s.provider.id, exact: at, public: at, confidential: false },
+                    )
                     .expect("grouped");
             }
             for &c in &s.counties {

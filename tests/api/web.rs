@@ -371,7 +371,7 @@ async fn serves_the_built_app_with_a_strict_policy() {
         "/healthz/x",
         "/exports/x",
         "/session/x",
-        "/hsds/services",
+        "/hsds/no-such-endpoint",
         "/assets/index-abc123.js.gz",
     ] {
         let response = get(&app, path, &[]).await;

@@ -1,0 +1,80 @@
+//! `service_at_locations?proximity=…` answered from the in-memory directory index's
+//! view, as `repo::pair_ids` asks PostgreSQL: services at locations within the radius of
+//! the point, nearest first by the location's **public** position (a confidential
+//! location's county point), ties by the pair's id.
+
+use crate::directory_index::View;
+use crate::directory_index::geometry::sphere_distance_m;
+use crate::directory_index::query::{ProviderFilter, population_bit};
+use crate::providers::Population;
+
+use super::taxonomy::{LanternTerm, service_at_location_id};
+use super::{Nearby, Pair, ServiceFilter};
+
+/// Whether the index holds every condition of `f`: not `search` or `modified_after`
+/// (names and times are PostgreSQL's), nor "not open 24 hours".
+pub fn index_knows(f: &ServiceFilter) -> bool {
+    f.search.is_none() && f.modified_after.is_none() && f.open_24h != Some(false)
+}
+
+/// The page at `offset` (at most `limit`) and how many there are in all. The filter
+/// must be one the index knows ([`index_knows`]).
+pub fn from_view(view: &View, f: &ServiceFilter, near: Nearby, offset: i64, limit: i64) -> (i64, Vec<Pair>) {
+    if f.nothing {
+        return (0, Vec::new());
+    }
+    let needs = f.needs.as_ref().map(|codes| view.catalog.need_set(codes.iter().map(String::as_str)));
+    let populations =
+        f.populations.iter().filter_map(|p| Population::from_db(p)).fold(0u8, |set, p| set | population_bit(p));
+    let open_24h = f.open_24h == Some(true);
+    let flag = |term| f.provider_terms.contains(&term).then_some(true);
+    let filter = ProviderFilter {
+        service_level: needs.is_some() || populations != 0 || open_24h,
+        needs,
+        populations,
+        open_24h,
+        ht_trained: flag(LanternTerm::HtTrained),
+        has_contact: flag(LanternTerm::HasContact),
+        has_active_mou: flag(LanternTerm::HasActiveMou),
+        ..ProviderFilter::default()
+    };
+    let at = (near.lon, near.lat);
+    let mut found: Vec<(f64, Pair)> = Vec::new();
+    for hit in view.nearest(&filter, at, Some(near.radius_m), false, None, usize::MAX) {
+        let p = hit.entry;
+        if f.organization_id.is_some_and(|id| id != p.id()) {
+            continue;
+        }
+        if f.provider_terms.contains(&LanternTerm::Synthetic) && !p.to_provider().synthetic {
+            continue;
+        }
+        if f.provider_terms.contains(&LanternTerm::ConfidentialLocation)
+            && !p.locations().iter().any(|l| l.confidential)
+        {
+            continue;
+        }
+        let services: Vec<_> = p
+            .services()
+            .iter()
+            .filter(|s| {
+                filter.needs.is_none_or(|set| s.needs & set != 0)
+                    && s.populations & populations == populations
+                    && (!open_24h || s.open_24h)
+            })
+            .collect();
+        for l in p.locations() {
+            let distance = sphere_distance_m(l.public, at);
+            if distance > near.radius_m {
+                continue;
+            }
+            for s in &services {
+                let pair = Pair { id: service_at_location_id(s.id, l.id), service_id: s.id, location_id: l.id };
+                found.push((distance, pair));
+            }
+        }
+    }
+    found.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
+    let total = found.len() as i64;
+    let page = found.into_iter().skip(offset.max(0) as usize).take(limit.max(0) as usize).map(|(_, p)| p).collect();
+    (total, page)
+}

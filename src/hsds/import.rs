@@ -29,6 +29,7 @@ use uuid::Uuid;
 
 use super::tables::{Row, Tables};
 use super::taxonomy::{self, LanternTerm, TermMeaning};
+use crate::db::StoredText;
 use crate::error::{AppError, AppResult};
 use crate::geocode::{self, Geocoder, Lookup};
 use crate::providers::Population;

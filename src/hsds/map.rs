@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::repo::{AreaRow, LocationRow, OrganizationRow, PhoneRow, ServiceRow};
 use super::taxonomy::{self, LanternTerm, child_id, need_term_id};
 use crate::auth::Actor;
+use crate::db::StoredText;
 use crate::providers::Population;
 
 /// The name shown for a confidential location to a viewer who may not see it.

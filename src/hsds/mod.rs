@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::auth::Actor;
+use crate::db::StoredText;
 use crate::directory::{Directory, Read, Source};
 use crate::error::{AppError, AppResult};
 use crate::needs::{self, NeedCategory};

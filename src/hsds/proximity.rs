@@ -3,6 +3,7 @@
 //! the point, nearest first by the location's **public** position (a confidential
 //! location's county point), ties by the pair's id.
 
+use crate::db::StoredText;
 use crate::directory_index::View;
 use crate::directory_index::geometry::sphere_distance_m;
 use crate::directory_index::query::{ProviderFilter, population_bit};

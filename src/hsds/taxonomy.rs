@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::db::StoredText;
 use crate::needs::{NeedCategory, Phase};
 use crate::providers::Population;
 

@@ -21,6 +21,7 @@ pub mod assessments;
 pub mod checklist;
 mod repo;
 pub mod review;
+pub mod routing;
 
 use std::sync::Arc;
 

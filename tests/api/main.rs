@@ -25,4 +25,5 @@ mod rules;
 mod search;
 mod search_index;
 mod standards;
+mod vetting;
 mod web;

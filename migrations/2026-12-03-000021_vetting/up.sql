@@ -63,3 +63,16 @@ END
 $$;
 CREATE TRIGGER referrals_vetting_guard BEFORE INSERT OR UPDATE OF status ON referrals
     FOR EACH ROW EXECUTE FUNCTION referral_vetting_guard();
+
+-- The directory index filters search by vetting in memory (src/directory_index/vetting.rs):
+-- a change to the outcomes is announced on its channel as `vetting`, and every
+-- instance's listener reads them again.
+CREATE FUNCTION notify_directory_vetting() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('lantern_directory', 'vetting');
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER standards_outcomes_index AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON standards_outcomes
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_directory_vetting();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::context::{caller, conn, parse_uuid, today};
+use super::context::{caller, conn, directory, parse_uuid, today};
 use super::errors::GqlResultExt;
 use super::types::CountyGql;
 use crate::standards::aggregate::{self, Aggregate, Figures, Subject};
@@ -1152,18 +1152,14 @@ impl StandardsMutation {
         valid_until: Option<NaiveDate>,
     ) -> async_graphql::Result<AssessmentGql> {
         let assessment = parse_uuid(&assessment_id, "assessmentId").gql()?;
-        Ok(AssessmentGql(
-            review::complete(
-                &mut *conn(ctx).await.gql()?,
-                caller(ctx),
-                assessment,
-                valid_from,
-                valid_until,
-                today(ctx),
-            )
+        // An outcome changes what `searchProviders(filter: { vettedFor })` finds: the
+        // reviewer's next search sees it.
+        let day = today(ctx);
+        let done = directory(ctx)
+            .write(async |conn| review::complete(conn, caller(ctx), assessment, valid_from, valid_until, day).await)
             .await
-            .gql()?,
-        ))
+            .gql()?;
+        Ok(AssessmentGql(done))
     }
 
     /// Lets a user review submitted assessments (network admins; audited). Granting a

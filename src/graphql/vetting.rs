@@ -5,8 +5,8 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::errors::GqlResultExt;
 use super::context::{caller, conn};
+use super::errors::GqlResultExt;
 use super::standards::ServiceAreaGql;
 use crate::standards::routing::{self, VettingRequirement};
 

@@ -520,6 +520,12 @@ pub fn clean_answer(standard: &Standard, input: AnswerInput, today: NaiveDate) -
     })
 }
 
+/// Every organization's review outcomes, oldest decision first (public: for the directory
+/// index, which evaluates them with [`vetted_as_of`]).
+pub async fn all_outcomes(conn: &mut diesel_async::AsyncPgConnection) -> AppResult<Vec<Outcome>> {
+    repo::all_outcomes(conn).await
+}
+
 /// Every standard, by number (public reference data).
 pub async fn list_standards(conn: &mut diesel_async::AsyncPgConnection) -> AppResult<Vec<Standard>> {
     repo::standards(conn).await

@@ -334,6 +334,15 @@ pub(super) async fn outcomes_of(mut conn: &AsyncPgConnection, organizations: &[U
     Ok(rows.into_iter().map(outcome_from).collect())
 }
 
+/// Every outcome recorded (public), oldest decision first.
+pub(super) async fn all_outcomes(conn: &mut AsyncPgConnection) -> AppResult<Vec<Outcome>> {
+    let rows: Vec<OutcomeRow> =
+        outcome_select!(standards_outcomes::table.order((standards_outcomes::decided_at, standards_outcomes::id)))
+            .load(conn)
+            .await?;
+    Ok(rows.into_iter().map(outcome_from).collect())
+}
+
 /// The service areas each of `organizations` is vetted for on `day`, in one query: for the
 /// directory, search filters and referral routing (organizations vetted for nothing are
 /// absent). Public data.

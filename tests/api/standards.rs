@@ -219,7 +219,11 @@ pub(crate) async fn listing(app: &TestApp, staff: &str, name: &str, needs: &[&st
 }
 
 pub(crate) async fn world() -> World {
-    let app = TestApp::spawn().await;
+    world_on(TestApp::spawn().await).await
+}
+
+/// The same network on a server of one's own making.
+pub(crate) async fn world_on(app: TestApp) -> World {
     let admin = app.network_admin().await;
     let org_a = app.organization(&admin, "Harbor Shelter (test)").await;
     let (_, _, coord_a) = app.member(&admin, &org_a, "COORDINATOR").await;

@@ -3,10 +3,13 @@
 //! area, held by `createReferral`, by sending a draft and by the database; who may set it;
 //! and vetting about to end surfacing as an event.
 
+use lantern::startup::ServerOptions;
 use serde_json::{Value, json};
 
 use crate::common::{TestApp, error_code};
-use crate::standards::{World, accept_all, as_service, complete, listing, submitted, today, user_id, world};
+use crate::standards::{
+    WAKE, World, accept_all, as_service, complete, listing, submitted, today, user_id, world, world_on,
+};
 
 const SET: &str = "mutation($n: String!, $a: StandardServiceArea) {
     setReferralVettingRequirement(needCode: $n, serviceArea: $a) { needCode serviceArea setBy } }";
@@ -393,4 +396,66 @@ async fn vetting_about_to_end_is_announced_once_to_its_organization() {
         .unwrap()
         .get(0);
     assert_eq!(event["data"], json!({ "organizationId": w.org_a, "outcomeId": renewed }));
+}
+
+const FIND: &str = "query($f: ProviderFilter) { searchProviders(filter: $f, first: 50) {
+    nodes { provider { id vettedServiceAreas { area validFrom validUntil } } } } }";
+
+/// The ids an anonymous search near Wake finds, with `more` conditions.
+async fn found_near_wake(app: &TestApp, more: Value) -> Vec<String> {
+    let mut filter = json!({ "near": { "lat": WAKE.0, "lon": WAKE.1 }, "radiusKm": 5.0 });
+    filter.as_object_mut().unwrap().extend(more.as_object().unwrap().clone());
+    let data = app.data(FIND, json!({ "f": filter })).await;
+    data["searchProviders"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["provider"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_provider_whose_review_is_accepted_shows_as_vetted_in_search_at_once() {
+    // The index applies every change 400 ms late, as a busy instance would: the review
+    // must wait for it, or the search right after would not see it.
+    let options = ServerOptions {
+        search_index_lag: std::time::Duration::from_millis(400),
+        rate_limits: crate::common::NO_LIMITS,
+        ..ServerOptions::default()
+    };
+    let w = world_on(TestApp::spawn_with(options).await).await;
+    let app = &w.app;
+    app.wait_for_search_index().await;
+    let provider = app
+        .data_as(&w.admin, "query($o: ID!) { organization(id: $o) { providers { id } } }", json!({ "o": w.org_a }))
+        .await["organization"]["providers"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let shelters = json!({ "vettedFor": ["SHELTER_HOUSING"] });
+    assert!(found_near_wake(app, json!({})).await.contains(&provider));
+    assert!(!found_near_wake(app, shelters.clone()).await.contains(&provider), "not reviewed yet");
+    let page = "query($p: ID!) { provider(id: $p) { vettedServiceAreas { area validFrom validUntil } } }";
+    assert_eq!(app.data(page, json!({ "p": provider })).await["provider"]["vettedServiceAreas"], json!([]));
+
+    let id = submitted(app, &w.coord_a, &w.org_a, "MEETS").await;
+    let done = accept_all(app, &w.reviewer, &id).await;
+    let (from, until) = (done["outcome"]["validFrom"].clone(), done["outcome"]["validUntil"].clone());
+    assert!(found_near_wake(app, shelters).await.contains(&provider), "found as vetted right after the review");
+    assert!(found_near_wake(app, json!({ "vettedFor": ["HOTLINE", "CRISIS_RESPONSE"] })).await.contains(&provider));
+    assert!(
+        !found_near_wake(app, json!({ "vettedFor": ["PEER_SUPPORT"] })).await.contains(&provider),
+        "not an area it was vetted for"
+    );
+    assert!(
+        !found_near_wake(app, json!({ "vettedFor": ["SHELTER_HOUSING", "PEER_SUPPORT"] })).await.contains(&provider),
+        "all must hold"
+    );
+    // Anyone sees it on the provider's page, like the HT-trained answer.
+    let expected: Vec<Value> = ["HOTLINE", "CRISIS_RESPONSE", "SHELTER_HOUSING"]
+        .iter()
+        .map(|a| json!({ "area": a, "validFrom": from, "validUntil": until }))
+        .collect();
+    assert_eq!(app.data(page, json!({ "p": provider })).await["provider"]["vettedServiceAreas"], json!(expected));
+    assert_eq!(app.search_index_state().await, "ready", "the searches with a point were the index's");
 }

@@ -393,6 +393,13 @@ impl AssessmentGql {
     async fn organization_id(&self) -> ID {
         id(self.0.organization_id)
     }
+    /// The organization assessed, by name (whoever reads the version sees whose it is;
+    /// for the reviewer's queue).
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::identity::OrganizationGql>> {
+        let org =
+            ctx.data_unchecked::<super::loaders::Loaders>().organizations.load_one(self.0.organization_id).await?;
+        Ok(org.map(super::identity::OrganizationGql))
+    }
     /// 1 for the organization's first version, then 2, 3, …
     async fn number(&self) -> i32 {
         self.0.number

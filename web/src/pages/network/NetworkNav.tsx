@@ -19,6 +19,9 @@ export function NetworkNav() {
         <li>
           <NavLink to="/network/webhooks">Webhooks</NavLink>
         </li>
+        <li>
+          <NavLink to="/network/vetting">Vetted referrals</NavLink>
+        </li>
       </ul>
     </nav>
   );

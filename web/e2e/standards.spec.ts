@@ -74,7 +74,7 @@ test('a shelter assesses itself, a reviewer accepts, it shows as vetted, and an 
   const page = await (await browser.newContext()).newPage();
   await signIn(page, world.coordinator, '/standards');
   await expect(page.getByRole('heading', { name: 'Service areas you provide' })).toBeVisible();
-  await expect(page.getByText('Shelter and housing', { exact: true })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Service areas you provide' }).getByRole('paragraph').first()).toHaveText('Shelter and housing');
   await expectAccessible(page);
   await page.getByRole('button', { name: 'Start a self-assessment' }).click();
   await expect(page).toHaveURL(/\/standards\/assessments\/[0-9a-f-]{36}$/);
@@ -177,6 +177,16 @@ test('the capacity checklist and action plan are kept by the organization, and n
   await expect(page.getByRole('list', { name: 'Goals' })).toContainText('Triangle Advocates: Lead two sessions');
   await expect(page.getByLabel('Note').first()).toHaveValue('Written protocol since 2025.');
   await expectAccessible(page);
+
+  // The organization adds a service area its listed services do not imply, saying why.
+  await page.goto('/standards');
+  const scope = page.getByRole('form', { name: 'Change a service area' });
+  await scope.getByLabel('Service area').selectOption('PEER_SUPPORT');
+  await scope.getByLabel('We provide it').check();
+  await scope.getByLabel('Why').fill('Our survivor mentors meet weekly.');
+  await scope.getByRole('button', { name: 'Save the service area' }).click();
+  await expect(page.getByRole('list', { name: 'How each service area was decided' })).toContainText('Survivor peer support: provided — your choice: “Our survivor mentors meet weekly.”');
+  await expect(page.getByRole('list', { name: 'How each service area was decided' })).toContainText('Shelter and housing: provided — your services’ needs imply it');
 
   // An MDT viewer sees the aggregate, never a checklist or an assessment.
   const viewer = await (await browser.newContext()).newPage();

@@ -58,12 +58,17 @@ function when(iso: string | null | undefined): string {
 const Overview = graphql(`
   query StandardsOverview($org: ID!) {
     vettedServiceAreas(organizationId: $org) { area validFrom validUntil }
-    standardsScope(organizationId: $org) { area implied provided }
+    standardsScope(organizationId: $org) { area implied provided choice { provided reason } }
     standardsAssessments(organizationId: $org) {
       id number status submittedAt reviewedAt
       levelCounts { exceeds meets doesNotMeet notApplicable unanswered }
       outcome { serviceAreas validFrom validUntil }
     }
+  }
+`);
+const SetArea = graphql(`
+  mutation SetStandardsArea($org: ID!, $area: StandardServiceArea!, $provided: Boolean, $reason: String) {
+    setStandardsServiceArea(organizationId: $org, area: $area, provided: $provided, reason: $reason) { area }
   }
 `);
 const Start = graphql(`
@@ -121,6 +126,15 @@ function StandardsView({ me }: { me: Me }) {
           <section aria-labelledby="scope">
             <h2 id="scope">Service areas you provide</h2>
             <p>{areaList(data.standardsScope.filter((s) => s.provided).map((s) => s.area)) || 'None: the foundational standards apply.'}</p>
+            <ul aria-label="How each service area was decided">
+              {data.standardsScope.map((s) => (
+                <li key={s.area}>
+                  {AREA_NAMES[s.area]}: {s.provided ? 'provided' : 'not provided'}
+                  {s.choice ? ` — your choice: “${s.choice.reason}”` : s.implied ? ' — your services’ needs imply it' : ''}
+                </li>
+              ))}
+            </ul>
+            {EDITORS.includes(me.role) && <ScopeForm org={me.organizationId} onSaved={() => load().then(setData)} />}
           </section>
           <section aria-labelledby="versions">
             <h2 id="versions">Self-assessments</h2>
@@ -170,6 +184,59 @@ function StandardsView({ me }: { me: Me }) {
       )}
       {!data && !error && <p role="status">Loading…</p>}
     </Page>
+  );
+}
+
+/** Adds or removes a service area against what the organization's services imply, with
+ *  the reason (kept and audited), or goes back to what they imply. */
+function ScopeForm({ org, onSaved }: { org: string; onSaved: () => Promise<void> }) {
+  const [area, setArea] = useState<keyof typeof AREA_NAMES>('HOTLINE');
+  const [choice, setChoice] = useState<'yes' | 'no' | 'implied'>('implied');
+  const [reason, setReason] = useState('');
+  const [message, setMessage] = useState('');
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    try {
+      const provided = choice === 'implied' ? null : choice === 'yes';
+      await gql(SetArea, { org, area, provided, reason: provided === null ? null : reason });
+      setMessage('Service area saved.');
+      setReason('');
+      await onSaved();
+    } catch (e) {
+      setMessage(errorSentence(e, 'change your service areas'));
+    }
+  };
+  return (
+    <form onSubmit={submit} aria-label="Change a service area" noValidate>
+      <div className="field">
+        <label htmlFor="scope-area">Service area</label>
+        <select id="scope-area" value={area} onChange={(e) => setArea(e.target.value as keyof typeof AREA_NAMES)}>
+          {Object.entries(AREA_NAMES).map(([value, name]) => (
+            <option key={value} value={value}>
+              {name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <fieldset className="field">
+        <legend>Do you provide it?</legend>
+        {(
+          [
+            ['yes', 'We provide it'],
+            ['no', 'We do not provide it'],
+            ['implied', 'As our services imply'],
+          ] as const
+        ).map(([value, label]) => (
+          <div className="check" key={value}>
+            <input type="radio" name="scope-choice" id={`scope-${value}`} checked={choice === value} onChange={() => setChoice(value)} />
+            <label htmlFor={`scope-${value}`}>{label}</label>
+          </div>
+        ))}
+      </fieldset>
+      {choice !== 'implied' && <TextField id="scope-reason" label="Why" value={reason} onChange={setReason} multiline />}
+      <p role="status">{message}</p>
+      <button type="submit">Save the service area</button>
+    </form>
   );
 }
 

@@ -306,6 +306,37 @@ async fn the_database_holds_the_routing_rule_and_who_sets_it() {
     assert_eq!(as_service(&db, &admin_org, &admin, &write(&coord_b)).await, "refused", "an admin in another's name");
     assert_eq!(as_service(&db, &admin_org, "", &write(&admin)).await, "refused", "no user (an API key)");
     assert_eq!(as_service(&db, &admin_org, &admin, &write(&admin)).await, "1 rows", "the admin as themselves");
+
+    // The database's twin of the outcome rule agrees with the domain's to the day: a
+    // referral to vetted organization A is written, through its outcome's last day only.
+    let a_service = service_of(app, &w.admin, &w.org_a).await;
+    let a_provider: uuid::Uuid = owner
+        .query_one("SELECT provider_id FROM services WHERE id = $1::text::uuid", &[&a_service])
+        .await
+        .unwrap()
+        .get(0);
+    let to_a = format!(
+        "INSERT INTO referrals (sender_organization_id, recipient_organization_id, provider_id, service_id, need_code,
+                                urgency, shared_fields, status, sent_at, created_by)
+         VALUES ('{}', '{}', '{a_provider}', '{a_service}', 'acute.housing', 'URGENT', '{{}}', 'SENT', now(), '{coord_b}')
+         RETURNING 1",
+        w.org_b, w.org_a
+    );
+    assert!(as_service(&db, &w.org_b, &coord_b, &to_a).await.contains("not vetted"), "A is not reviewed yet");
+    let id = submitted(app, &w.coord_a, &w.org_a, "MEETS").await;
+    accept_all(app, &w.reviewer, &id).await;
+    for (until, expected) in [(0, "1 rows"), (-1, "not vetted"), (300, "1 rows")] {
+        owner
+            .execute(
+                "UPDATE standards_outcomes SET valid_from = current_date - 30, valid_until = current_date + $1::int",
+                &[&until],
+            )
+            .await
+            .unwrap();
+        let got = as_service(&db, &w.org_b, &coord_b, &to_a).await;
+        assert!(got.contains(expected), "outcome ending in {until} days: {got}");
+    }
+
     let lift = "DELETE FROM referral_vetting_requirements WHERE need_code = 'acute.housing' RETURNING 1";
     assert_eq!(as_service(&db, &w.org_b, &coord_b, lift).await, "0 rows", "a coordinator lifts nothing");
     assert_eq!(as_service(&db, &admin_org, &admin, lift).await, "1 rows");

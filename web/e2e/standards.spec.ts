@@ -206,3 +206,26 @@ test('the capacity checklist and action plan are kept by the organization, and n
   await anonymous.goto('/standards/review');
   await expect(anonymous.getByText('You need to sign in to review self-assessments')).toBeVisible();
 });
+
+test('a network admin makes a person a reviewer and revokes it; others cannot', async ({ browser, request }) => {
+  const f = fixtures();
+  const bearer = await token(request, admin(), f.adminPassword);
+  const org = (await api(request, bearer, 'mutation($n: String!) { createOrganization(input: { name: $n }) { id } }', { n: `Quality Reviewers (test) ${run}` })).createOrganization.id as string;
+  await person(request, bearer, 'quality-reviewer', org, 'ADVOCATE');
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, admin(), '/network/reviewers', f.adminPassword);
+  await page.getByLabel('Organization').selectOption({ label: `Quality Reviewers (test) ${run}` });
+  await page.getByLabel('Person').selectOption({ label: 'quality-reviewer (fake)' });
+  await page.getByRole('button', { name: 'Make them a reviewer' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'quality-reviewer (fake) now reviews self-assessments.' })).toBeVisible();
+  await expect(page.getByRole('list', { name: 'Reviewers' })).toContainText('quality-reviewer (fake)');
+  await expectAccessible(page);
+  await page.getByRole('button', { name: 'Revoke quality-reviewer (fake)' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'quality-reviewer (fake) no longer reviews.' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Revoke quality-reviewer (fake)' })).toHaveCount(0);
+  // A coordinator is shown why not, never the form.
+  const other = await (await browser.newContext()).newPage();
+  await signIn(other, f.coordinator, '/network/reviewers');
+  await expect(other.getByText('you cannot choose who reviews self-assessments')).toBeVisible();
+  await expect(other.getByRole('button', { name: 'Make them a reviewer' })).toHaveCount(0);
+});

@@ -49,6 +49,7 @@ const router = createBrowserRouter([
       { path: '/standards/review', lazy: later(async () => (await import('./pages/standards/Standards')).ReviewQueuePage) },
       { path: '/standards/checklist', lazy: later(async () => (await import('./pages/standards/Standards')).ChecklistPage) },
       { path: '/standards/aggregate', lazy: later(async () => (await import('./pages/standards/Standards')).AggregatePage) },
+      { path: '/network/reviewers', lazy: later(async () => (await import('./pages/standards/Standards')).ReviewersPage) },
       { path: '/network/vetting', lazy: later(async () => (await import('./pages/standards/Standards')).VettingRulesPage) },
       { path: '/welcome', lazy: later(async () => (await import('./pages/Welcome')).WelcomePage) },
       { path: '*', element: <NotFoundPage /> },

@@ -22,6 +22,9 @@ export function NetworkNav() {
         <li>
           <NavLink to="/network/vetting">Vetted referrals</NavLink>
         </li>
+        <li>
+          <NavLink to="/network/reviewers">Reviewers</NavLink>
+        </li>
       </ul>
     </nav>
   );

@@ -1048,3 +1048,115 @@ function VettingRulesView() {
     </Page>
   );
 }
+
+// --- Reviewers (network admins) -----------------------------------------------------------
+
+const ReviewersQuery = graphql(`
+  query StandardsReviewersPage { standardsReviewers { userId displayName grantedAt } organizations { id name } }
+`);
+const MembersQuery = graphql(`
+  query ReviewerCandidates($id: ID!) { organization(id: $id) { members { user { id displayName } } } }
+`);
+const Grant = graphql(`
+  mutation GrantReviewer($u: ID!) { grantStandardsReviewer(userId: $u) { userId } }
+`);
+const Revoke = graphql(`
+  mutation RevokeReviewer($u: ID!) { revokeStandardsReviewer(userId: $u) }
+`);
+
+export function ReviewersPage() {
+  return (
+    <Gate title="Standards reviewers" roles={['NETWORK_ADMIN']} what="choose who reviews self-assessments">
+      {() => <ReviewersView />}
+    </Gate>
+  );
+}
+
+function ReviewersView() {
+  const [data, setData] = useState<Awaited<ReturnType<typeof loadReviewers>> | null>(null);
+  const [members, setMembers] = useState<{ id: string; displayName: string }[]>([]);
+  const [org, setOrg] = useState('');
+  const [user, setUser] = useState('');
+  const [error, setError] = useState('');
+  const [message, setMessage] = useState('');
+  const loadReviewers = useCallback(() => gql(ReviewersQuery), []);
+  const reload = useCallback(() => loadReviewers().then(setData, (e) => setError(errorSentence(e, 'see the reviewers'))), [loadReviewers]);
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+  useEffect(() => {
+    setUser('');
+    if (!org) return setMembers([]);
+    gql(MembersQuery, { id: org }).then(
+      (d) => setMembers((d.organization?.members ?? []).map((m) => m.user)),
+      (e) => setError(errorSentence(e, 'see that organization’s people')),
+    );
+  }, [org]);
+  const act = async (what: string, work: () => Promise<unknown>, done: string) => {
+    try {
+      await work();
+      setMessage(done);
+      await reload();
+    } catch (e) {
+      setMessage(errorSentence(e, what));
+    }
+  };
+  const grant = (event: FormEvent) => {
+    event.preventDefault();
+    const name = members.find((m) => m.id === user)?.displayName ?? 'They';
+    if (user) void act('make them a reviewer', () => gql(Grant, { u: user }), `${name} now reviews self-assessments.`);
+  };
+  return (
+    <Page title="Standards reviewers">
+      <NetworkNav />
+      <p>Network administrators review self-assessments; so do the people you choose here. No one reviews an organization they belong to.</p>
+      <ErrorMessage>{error}</ErrorMessage>
+      <p role="status">{message}</p>
+      {data && (
+        <>
+          {data.standardsReviewers.length === 0 ? (
+            <p>No reviewers besides the network administrators.</p>
+          ) : (
+            <ul aria-label="Reviewers">
+              {data.standardsReviewers.map((r) => (
+                <li key={r.userId}>
+                  {r.displayName} (since {when(r.grantedAt)}){' '}
+                  <button type="button" onClick={() => void act('revoke the reviewer', () => gql(Revoke, { u: r.userId }), `${r.displayName} no longer reviews.`)}>
+                    Revoke {r.displayName}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+          <form onSubmit={grant} aria-label="Add a reviewer">
+            <div className="field">
+              <label htmlFor="reviewer-org">Organization</label>
+              <select id="reviewer-org" value={org} onChange={(e) => setOrg(e.target.value)}>
+                <option value="">Choose…</option>
+                {data.organizations.map((o) => (
+                  <option key={o.id} value={o.id}>
+                    {o.name}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="reviewer-user">Person</label>
+              <select id="reviewer-user" value={user} onChange={(e) => setUser(e.target.value)} disabled={!org}>
+                <option value="">Choose…</option>
+                {members.map((m) => (
+                  <option key={m.id} value={m.id}>
+                    {m.displayName}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <button type="submit" disabled={!user}>
+              Make them a reviewer
+            </button>
+          </form>
+        </>
+      )}
+    </Page>
+  );
+}

@@ -24,6 +24,11 @@ pub enum AppError {
     ConsentRequired {
         message: String,
     },
+    /// The network requires referrals for this need to go only to organizations vetted
+    /// for a service area of the Standards of Service, and the recipient is not.
+    VettingRequired {
+        message: String,
+    },
     /// Too many requests; try again after this many seconds.
     RateLimited {
         retry_after_secs: u64,
@@ -95,6 +100,7 @@ impl AppError {
             AppError::Conflict { .. } => "CONFLICT",
             AppError::RateLimited { .. } => "RATE_LIMITED",
             AppError::ConsentRequired { .. } => "CONSENT_REQUIRED",
+            AppError::VettingRequired { .. } => "VETTING_REQUIRED",
             AppError::Unavailable(_) => "UNAVAILABLE",
             AppError::Internal(_) => "INTERNAL",
         }
@@ -108,7 +114,7 @@ impl AppError {
             AppError::Unauthenticated => "authentication required".into(),
             AppError::Forbidden => "not allowed".into(),
             AppError::Conflict { message } => message.clone(),
-            AppError::ConsentRequired { message } => message.clone(),
+            AppError::ConsentRequired { message } | AppError::VettingRequired { message } => message.clone(),
             AppError::RateLimited { retry_after_secs } => {
                 format!("too many requests; try again in {retry_after_secs} s")
             }

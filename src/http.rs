@@ -75,7 +75,9 @@ pub(crate) fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
 /// exports, the session); GraphQL answers carry the error in the body with 200.
 pub(crate) fn status_of(e: &AppError) -> StatusCode {
     match e {
-        AppError::BadUserInput { .. } | AppError::ConsentRequired { .. } => StatusCode::BAD_REQUEST,
+        AppError::BadUserInput { .. } | AppError::ConsentRequired { .. } | AppError::VettingRequired { .. } => {
+            StatusCode::BAD_REQUEST
+        }
         AppError::NotFound { .. } => StatusCode::NOT_FOUND,
         AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
         AppError::Forbidden => StatusCode::FORBIDDEN,

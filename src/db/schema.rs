@@ -620,6 +620,18 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    referral_vetting_requirements (need_code) {
+        need_code -> Text,
+        area_code -> Text,
+        set_by -> Nullable<Uuid>,
+        set_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     referrals (id) {
         id -> Uuid,
         sender_organization_id -> Uuid,
@@ -969,6 +981,8 @@ diesel::joinable!(referral_demand -> need_categories (need_code));
 diesel::joinable!(referral_events -> organizations (actor_organization_id));
 diesel::joinable!(referral_events -> referrals (referral_id));
 diesel::joinable!(referral_events -> users (actor_user_id));
+diesel::joinable!(referral_vetting_requirements -> need_categories (need_code));
+diesel::joinable!(referral_vetting_requirements -> users (set_by));
 diesel::joinable!(referrals -> clients (client_id));
 diesel::joinable!(referrals -> counties (county_fips));
 diesel::joinable!(referrals -> need_categories (need_code));
@@ -1038,6 +1052,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     providers,
     referral_demand,
     referral_events,
+    referral_vetting_requirements,
     referrals,
     scheduled_events,
     service_needs,

@@ -116,7 +116,10 @@ async fn session(index: &DirectoryIndex, pool: &DbPool) -> AppResult<()> {
 
 async fn reload(index: &DirectoryIndex, pool: &DbPool) -> AppResult<()> {
     let started = std::time::Instant::now();
-    let snapshot = load::everything(&mut *pool.get().await.map_err(AppError::internal)?).await?;
+    let mut conn = pool.get().await.map_err(AppError::internal)?;
+    let snapshot = load::everything(&mut conn).await?;
+    let vetting = load::vetting(&mut conn).await?;
+    drop(conn);
     tracing::info!(
         providers = snapshot.provider_count(),
         locations = snapshot.location_count(),
@@ -124,7 +127,7 @@ async fn reload(index: &DirectoryIndex, pool: &DbPool) -> AppResult<()> {
         bytes = ?snapshot.approximate_bytes(),
         "directory index loaded"
     );
-    index.install(View::new(snapshot));
+    index.install(View::new(snapshot).with_vetting(vetting));
     release_freed_memory();
     Ok(())
 }
@@ -142,25 +145,43 @@ fn release_freed_memory() {
 }
 
 /// Applies one batch of payloads in order: provider ids (comma-separated), `*` for
-/// everything, or a writer's `sync:` marker, answered once what came before it is in.
+/// everything, `vetting` for the review outcomes, or a writer's `sync:` marker, answered
+/// once what came before it is in.
 async fn apply(index: &DirectoryIndex, pool: &DbPool, batch: Vec<String>) -> AppResult<()> {
     if !index.apply_lag.is_zero() {
         tokio::time::sleep(index.apply_lag).await;
     }
     let mut changed: HashSet<Uuid> = HashSet::new();
     let mut everything = false;
+    let mut vetting = false;
     for payload in batch {
         if let Some(marker) = payload.strip_prefix("sync:") {
             // Apply what precedes the marker before answering it.
             flush(index, pool, &mut changed, &mut everything).await?;
+            flush_vetting(index, pool, &mut vetting).await?;
             index.marker_reached(marker);
         } else if payload == "*" {
             everything = true;
+        } else if payload == VETTING {
+            vetting = true;
         } else {
             changed.extend(payload.split(',').filter_map(|id| id.parse::<Uuid>().ok()));
         }
     }
-    flush(index, pool, &mut changed, &mut everything).await
+    flush(index, pool, &mut changed, &mut everything).await?;
+    flush_vetting(index, pool, &mut vetting).await
+}
+
+/// The payload announcing a change to the review outcomes (migration 21).
+const VETTING: &str = "vetting";
+
+/// Reads the review outcomes again when they changed (a handful of rows: one per review).
+async fn flush_vetting(index: &DirectoryIndex, pool: &DbPool, vetting: &mut bool) -> AppResult<()> {
+    if std::mem::take(vetting) {
+        let outcomes = load::vetting(&mut *pool.get().await.map_err(AppError::internal)?).await?;
+        index.update(|view| view.with_vetting(outcomes.clone()));
+    }
+    Ok(())
 }
 
 async fn flush(

@@ -226,6 +226,11 @@ pub async fn everything(conn: &mut AsyncPgConnection) -> AppResult<Snapshot> {
         .await
 }
 
+/// Every organization's review outcomes under the Standards of Service (public data).
+pub async fn vetting(conn: &mut AsyncPgConnection) -> AppResult<super::vetting::Vetting> {
+    Ok(super::vetting::Vetting::new(crate::standards::all_outcomes(conn).await?))
+}
+
 /// The current state of `ids`: each that exists and is not archived.
 pub async fn some(conn: &mut AsyncPgConnection, catalog: &Catalog, ids: &[Uuid]) -> AppResult<Store> {
     let ids = ids.to_vec();

@@ -34,6 +34,7 @@ mod load;
 pub mod query;
 pub mod snapshot;
 mod trees;
+pub mod vetting;
 mod view;
 
 use std::collections::HashMap;
@@ -56,7 +57,8 @@ pub use view::View;
 /// Loads the whole directory from PostgreSQL into a view, as the listener does when it
 /// starts (for the contract test of the directory's two implementations).
 pub async fn load_view(conn: &mut AsyncPgConnection) -> AppResult<View> {
-    Ok(View::new(load::everything(conn).await?))
+    let snapshot = load::everything(conn).await?;
+    Ok(View::new(snapshot).with_vetting(load::vetting(conn).await?))
 }
 
 /// `view` with `ids` read again from PostgreSQL, as the listener does when they change

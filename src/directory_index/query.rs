@@ -29,6 +29,9 @@ pub struct ProviderFilter {
     pub has_contact: Option<bool>,
     pub has_active_mou: Option<bool>,
     pub county: Option<u16>,
+    /// Only providers kept by one of these organizations (`None`: any): those vetted for
+    /// the service areas asked, evaluated on the view's day by [`ProviderFilter::vetted`].
+    pub organizations: Option<std::collections::HashSet<uuid::Uuid>>,
 }
 
 /// The set bit of a population.
@@ -66,7 +69,14 @@ impl ProviderFilter {
             has_contact: flags.1,
             has_active_mou: flags.2,
             county: county.and_then(|c| catalog.county_slot(c)),
+            organizations: None,
         }
+    }
+
+    /// Keeps only providers kept by organizations in `organizations` (the ones vetted for
+    /// what a search asks, `Vetting::organizations_vetted_for`).
+    pub fn vetted(self, organizations: Option<std::collections::HashSet<uuid::Uuid>>) -> Self {
+        ProviderFilter { organizations, ..self }
     }
 
     /// `SearchStatement::provider_filters`: every service-level condition holds for one
@@ -88,6 +98,7 @@ impl ProviderFilter {
             && flag_ok(self.ht_trained, p.ht_trained(today))
             && flag_ok(self.has_active_mou, p.has_active_mou(today))
             && self.county.is_none_or(|c| p.counties().binary_search(&c).is_ok())
+            && self.organizations.as_ref().is_none_or(|orgs| p.organization_id().is_some_and(|o| orgs.contains(&o)))
     }
 }
 

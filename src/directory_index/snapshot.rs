@@ -576,6 +576,11 @@ impl<'a> ProviderRef<'a> {
         self.text(0).unwrap_or_default()
     }
 
+    /// The organization keeping the listing, if any.
+    pub fn organization_id(&self) -> Option<Uuid> {
+        self.record.organization_id
+    }
+
     /// The listing as search returns it.
     pub fn to_provider(&self) -> Provider {
         let owned = |i| self.text(i).map(str::to_owned);

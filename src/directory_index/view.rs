@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use super::query::{DistanceCursor, Nearest, ProviderFilter, count_provider};
 use super::snapshot::{Catalog, CellCounts, ProviderRef, Snapshot, Store};
+use super::vetting::Vetting;
 
 /// The changes want merging into a new base once they hold more than this share of the
 /// base's providers (1/`MERGE_SHARE`) and at least [`MERGE_FLOOR`] providers: merging
@@ -46,6 +47,9 @@ pub struct View {
     log: Arc<Vec<Uuid>>,
     /// The date the FUTURES flags are evaluated on (the base's and the changes').
     today: NaiveDate,
+    /// Review outcomes under the Standards of Service, by organization (evaluated on
+    /// `today`).
+    pub vetting: Arc<Vetting>,
 }
 
 impl View {
@@ -60,7 +64,18 @@ impl View {
             changes: Arc::new(changes),
             replaced: Arc::new(HashSet::new()),
             log: Arc::new(Vec::new()),
+            vetting: Arc::default(),
         }
+    }
+
+    /// This view with `vetting` as the organizations' review outcomes.
+    pub(super) fn with_vetting(&self, vetting: Vetting) -> View {
+        View { vetting: Arc::new(vetting), ..self.clone() }
+    }
+
+    /// The date answers are evaluated on.
+    pub fn today(&self) -> NaiveDate {
+        self.today
     }
 
     /// This view with each of `ids` replaced by its entry in `fresh` (read after the
@@ -109,7 +124,10 @@ impl View {
     /// longer grows from `from` (reloaded or merged meanwhile): the merge is stale.
     pub(super) fn rebased(&self, from: &View, base: Snapshot) -> Option<View> {
         let same_line = Arc::ptr_eq(&self.base, &from.base) && self.log.starts_with(&from.log);
-        same_line.then(|| View::new(base).with_replaced(&self.log[from.log.len()..], &self.changes.store))
+        same_line.then(|| {
+            let view = View { vetting: Arc::clone(&self.vetting), ..View::new(base) };
+            view.with_replaced(&self.log[from.log.len()..], &self.changes.store)
+        })
     }
 
     /// This view on another date: training and MOUs may have lapsed or begun, so every
@@ -120,7 +138,7 @@ impl View {
         }
         let mut base = self.merged();
         base.set_today(today);
-        View::new(base)
+        View { vetting: Arc::clone(&self.vetting), ..View::new(base) }
     }
 
     /// A copy of the base with the changes applied to it (slow: run it off the

@@ -35,6 +35,7 @@ pub struct Loaders {
     pub counties: DataLoader<CountyByFips>,
     pub providers: DataLoader<ProvidersById>,
     pub flags: DataLoader<FlagsByProvider>,
+    pub vetting: DataLoader<VettingByOrganization>,
     pub contacts: DataLoader<ContactsByProvider>,
     pub trainings: DataLoader<TrainingsByProvider>,
     pub mous: DataLoader<MousByProvider>,
@@ -68,6 +69,7 @@ impl Loaders {
             counties: DataLoader::new(CountyByFips(db.clone()), spawner()),
             providers: DataLoader::new(ProvidersById(db.clone()), spawner()),
             flags: DataLoader::new(FlagsByProvider(db.clone(), today), spawner()),
+            vetting: DataLoader::new(VettingByOrganization(db.clone(), today), spawner()),
             contacts: DataLoader::new(ContactsByProvider(db.clone(), actor.clone()), spawner()),
             trainings: DataLoader::new(TrainingsByProvider(db.clone(), actor.clone()), spawner()),
             mous: DataLoader::new(MousByProvider(db.clone(), actor.clone()), spawner()),
@@ -339,6 +341,25 @@ impl Loader<Uuid> for FlagsByProvider {
             )
             .await?;
         Ok(rows.into_iter().map(|f| (f.provider_id, f)).collect())
+    }
+}
+
+/// The service areas organizations are vetted for on the request's day (public, like the
+/// FUTURES answers; from the index's last view while the database cannot answer).
+pub struct VettingByOrganization(Db, chrono::NaiveDate);
+
+impl Loader<Uuid> for VettingByOrganization {
+    type Value = Vec<crate::standards::VettedArea>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let day = self.1;
+        self.0
+            .public(
+                async |conn| crate::standards::vetted_areas_for(conn, keys, day).await,
+                |view| keys.iter().map(|org| (*org, view.vetting.areas_of(Some(*org), view.today()))).collect(),
+            )
+            .await
     }
 }
 

@@ -14,6 +14,7 @@ mod query;
 mod referrals;
 mod standards;
 mod types;
+mod vetting;
 mod worksheets;
 
 use std::sync::Arc;
@@ -39,6 +40,7 @@ pub struct Query(
     worksheets::WorksheetQuery,
     notify::NotifyQuery,
     standards::StandardsQuery,
+    vetting::VettingQuery,
 );
 
 /// The mutation root: one part per domain.
@@ -51,6 +53,7 @@ pub struct Mutation(
     worksheets::WorksheetMutation,
     notify::NotifyMutation,
     standards::StandardsMutation,
+    vetting::VettingMutation,
 );
 
 /// The executable schema.

@@ -57,7 +57,8 @@ pub struct WebhookSubscriptionInput {
     pub url: String,
     /// e.g. `referral.sent`, `referral.accepted`, `referral.declined`,
     /// `referral.status_changed`, `follow_up.due`, `follow_up.overdue`,
-    /// `consent.revoked`, `mou.expiring`, `training.expiring`, `access.granted`.
+    /// `consent.revoked`, `mou.expiring`, `training.expiring`, `access.granted`,
+    /// `vetting.expiring`.
     pub event_types: Vec<String>,
 }
 

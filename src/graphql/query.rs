@@ -55,6 +55,10 @@ pub struct ProviderFilter {
     pub has_contact: Option<bool>,
     /// Providers with an MOU in force (true), or without (false).
     pub has_active_mou: Option<bool>,
+    /// Providers kept by an organization vetted today for every one of these service
+    /// areas of the Standards of Service (a review outcome in force; see
+    /// `vettedServiceAreas`).
+    pub vetted_for: Option<Vec<super::standards::ServiceAreaGql>>,
 }
 
 #[Object]
@@ -126,6 +130,7 @@ impl DirectoryQuery {
             ht_trained: filter.ht_trained,
             has_contact: filter.has_contact,
             has_active_mou: filter.has_active_mou,
+            vetted_for: filter.vetted_for.map(|areas| areas.into_iter().map(Into::into).collect()),
             first,
             after,
         };

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::context::{caller, conn, parse_uuid, today};
+use super::context::{caller, conn, directory, parse_uuid, today};
 use super::errors::GqlResultExt;
 use super::types::CountyGql;
 use crate::standards::aggregate::{self, Aggregate, Figures, Subject};
@@ -392,6 +392,13 @@ impl AssessmentGql {
     /// The organization assessed.
     async fn organization_id(&self) -> ID {
         id(self.0.organization_id)
+    }
+    /// The organization assessed, by name (whoever reads the version sees whose it is;
+    /// for the reviewer's queue).
+    async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::identity::OrganizationGql>> {
+        let org =
+            ctx.data_unchecked::<super::loaders::Loaders>().organizations.load_one(self.0.organization_id).await?;
+        Ok(org.map(super::identity::OrganizationGql))
     }
     /// 1 for the organization's first version, then 2, 3, …
     async fn number(&self) -> i32 {
@@ -1152,18 +1159,14 @@ impl StandardsMutation {
         valid_until: Option<NaiveDate>,
     ) -> async_graphql::Result<AssessmentGql> {
         let assessment = parse_uuid(&assessment_id, "assessmentId").gql()?;
-        Ok(AssessmentGql(
-            review::complete(
-                &mut *conn(ctx).await.gql()?,
-                caller(ctx),
-                assessment,
-                valid_from,
-                valid_until,
-                today(ctx),
-            )
+        // An outcome changes what `searchProviders(filter: { vettedFor })` finds: the
+        // reviewer's next search sees it.
+        let day = today(ctx);
+        let done = directory(ctx)
+            .write(async |conn| review::complete(conn, caller(ctx), assessment, valid_from, valid_until, day).await)
             .await
-            .gql()?,
-        ))
+            .gql()?;
+        Ok(AssessmentGql(done))
     }
 
     /// Lets a user review submitted assessments (network admins; audited). Granting a

@@ -134,6 +134,17 @@ impl ProviderGql {
     async fn ht_trained(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         Ok(ctx.data_unchecked::<Loaders>().flags.load_one(self.0.id).await?.is_some_and(|f| f.ht_trained))
     }
+    /// The service areas of the Standards of Service the organization keeping the listing
+    /// is vetted for today (a review outcome in force; public, like `htTrained`). Empty
+    /// for a listing kept by no organization, or one never reviewed.
+    async fn vetted_service_areas(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::standards::VettedAreaGql>> {
+        let Some(org) = self.0.organization_id else { return Ok(Vec::new()) };
+        let areas = ctx.data_unchecked::<Loaders>().vetting.load_one(org).await?.unwrap_or_default();
+        Ok(areas.into_iter().map(Into::into).collect())
+    }
     /// A contact known to the network ("Have a contact?").
     async fn has_contact(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         Ok(ctx.data_unchecked::<Loaders>().flags.load_one(self.0.id).await?.is_some_and(|f| f.has_contact))

@@ -1,5 +1,5 @@
-//! Time-based events: queued follow-up events whose time has come, MOUs and HT training
-//! about to expire. Each is emitted exactly once, however many instances tick at once:
+//! Time-based events: queued follow-up events whose time has come, MOUs, HT training and
+//! vetting under the Standards of Service about to expire. Each is emitted exactly once, however many instances tick at once:
 //! queued events are claimed by deleting them, and every emission carries a unique
 //! dedupe key.
 
@@ -7,7 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::error::AppResult;
 
-/// Days ahead that MOUs and training are announced as expiring.
+/// Days ahead that MOUs, training and vetting are announced as expiring.
 pub const EXPIRY_NOTICE_DAYS: i32 = 30;
 
 /// Emits everything due. Returns how many events were written.
@@ -52,6 +52,28 @@ pub async fn tick(conn: &mut AsyncPgConnection) -> AppResult<usize> {
            ON t.provider_id = p.id
          WHERE p.organization_id IS NOT NULL AND p.archived_at IS NULL
            AND futures_training_current(t.latest, current_date) AND t.lapses_on <= current_date + $1
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind::<diesel::sql_types::Integer, _>(EXPIRY_NOTICE_DAYS)
+    .execute(conn)
+    .await?;
+    // Vetting ending soon: the outcome in force today (`standards_vetted_areas`' rule: the
+    // latest decided one that has begun), vetting at least one area, whose last day is
+    // within the notice: to the organization, once per outcome. A renewal is decided
+    // with a start no later than its decision day, so once recorded it is the outcome in
+    // force and the old one is announced no more.
+    emitted += diesel::sql_query(
+        "INSERT INTO outbox_events (event_type, organization_id, payload, dedupe_key)
+         SELECT 'vetting.expiring', o.organization_id,
+                jsonb_build_object('organizationId', o.organization_id, 'outcomeId', o.id),
+                'vetting.expiring:' || o.id
+         FROM (SELECT DISTINCT ON (organization_id) *
+               FROM standards_outcomes
+               WHERE valid_from <= current_date
+               ORDER BY organization_id, decided_at DESC, id DESC) o
+         JOIN organizations g ON g.id = o.organization_id AND g.archived_at IS NULL
+         WHERE o.valid_until >= current_date AND o.valid_until <= current_date + $1
+           AND cardinality(o.service_areas) > 0
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .bind::<diesel::sql_types::Integer, _>(EXPIRY_NOTICE_DAYS)

@@ -33,7 +33,7 @@ use crate::follow_ups::{self, FollowUp};
 use crate::needs::Phase;
 use crate::notify::{self, EventType};
 use crate::providers::{LanguageCode, Population};
-use crate::{audit, consent, idempotency, network_settings, validate};
+use crate::{audit, consent, idempotency, network_settings, standards, validate};
 
 /// How soon the client needs the service.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -447,6 +447,7 @@ pub async fn create(
             if county.is_some() && !target.county_exists {
                 return Err(AppError::bad_input("input.county", "input.county is not a known county"));
             }
+            standards::routing::check_recipient(db, &input.need_code, recipient).await?;
             if let Some((owned, grants)) = client {
                 owned.ok_or(AppError::NotFound { what: "client" })?;
                 require_consent(&consent::granted_fields(&grants, recipient, input.service_id), &input.share_fields)?;
@@ -571,6 +572,8 @@ pub async fn transition(
             }
             let now = Utc::now();
             if to == Status::Sent {
+                standards::routing::check_recipient(conn, &referral.need_code, referral.recipient_organization_id)
+                    .await?;
                 if let Some(client) = referral.client_id {
                     let (recipient, service) = (referral.recipient_organization_id, referral.service_id);
                     let allowed = consent::active_fields(conn, client, recipient, service).await?;

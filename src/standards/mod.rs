@@ -21,6 +21,7 @@ pub mod assessments;
 pub mod checklist;
 mod repo;
 pub mod review;
+pub mod routing;
 
 use std::sync::Arc;
 
@@ -501,6 +502,12 @@ pub fn clean_answer(standard: &Standard, input: AnswerInput, today: NaiveDate) -
         evidence_refs: refs,
         assessed_on,
     })
+}
+
+/// Every organization's review outcomes, oldest decision first (public: for the directory
+/// index, which evaluates them with [`vetted_as_of`]).
+pub async fn all_outcomes(conn: &mut diesel_async::AsyncPgConnection) -> AppResult<Vec<Outcome>> {
+    repo::all_outcomes(conn).await
 }
 
 /// Every standard, by number (public reference data).

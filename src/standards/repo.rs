@@ -321,15 +321,24 @@ pub(super) async fn outcomes_of_assessments(
 }
 
 /// Every outcome of the given organizations (public), oldest decision first.
-pub(super) async fn outcomes_of(conn: &mut AsyncPgConnection, organizations: &[Uuid]) -> AppResult<Vec<Outcome>> {
+pub(super) async fn outcomes_of(mut conn: &AsyncPgConnection, organizations: &[Uuid]) -> AppResult<Vec<Outcome>> {
     let rows: Vec<OutcomeRow> = outcome_select!(
         standards_outcomes::table
             .filter(standards_outcomes::organization_id.eq_any(organizations))
             .order((standards_outcomes::decided_at, standards_outcomes::id))
     )
-    .load(conn)
+    .load(&mut conn)
     .await?;
     rows.into_iter().map(outcome_from).collect()
+}
+
+/// Every outcome recorded (public), oldest decision first.
+pub(super) async fn all_outcomes(conn: &mut AsyncPgConnection) -> AppResult<Vec<Outcome>> {
+    let rows: Vec<OutcomeRow> =
+        outcome_select!(standards_outcomes::table.order((standards_outcomes::decided_at, standards_outcomes::id)))
+            .load(conn)
+            .await?;
+    Ok(rows.into_iter().map(outcome_from).collect())
 }
 
 /// The service areas each of `organizations` is vetted for on `day`, in one query: for the

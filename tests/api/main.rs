@@ -28,4 +28,5 @@ mod rules;
 mod search;
 mod search_index;
 mod standards;
+mod vetting;
 mod web;

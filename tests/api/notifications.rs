@@ -21,11 +21,11 @@ const STALL: u8 = 2;
 
 /// A webhook receiver on loopback.
 #[derive(Clone)]
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     mode: Arc<AtomicU8>,
     /// (event id header, signature header, body) of every request, in arrival order.
-    got: Arc<Mutex<Vec<(String, String, String)>>>,
+    pub(crate) got: Arc<Mutex<Vec<(String, String, String)>>>,
     /// Requests being handled right now, and the most ever at once per event id.
     in_flight: Arc<Mutex<BTreeMap<String, usize>>>,
     overlap: Arc<AtomicUsize>,
@@ -62,7 +62,7 @@ async fn receive(req: HttpRequest, body: web::Bytes, r: web::Data<Receiver>) -> 
     }
 }
 
-fn receiver() -> Receiver {
+pub(crate) fn receiver() -> Receiver {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let r = Receiver {
@@ -84,11 +84,11 @@ fn receiver() -> Receiver {
     r
 }
 
-fn relay(app: &TestApp, settings: RelaySettings) -> Relay {
+pub(crate) fn relay(app: &TestApp, settings: RelaySettings) -> Relay {
     Relay::new(lantern::db::pool(&app.app_db_url, 4, 5_000).unwrap(), app.keyring.clone(), settings)
 }
 
-fn fast() -> RelaySettings {
+pub(crate) fn fast() -> RelaySettings {
     RelaySettings {
         base_delay: Duration::from_millis(150),
         max_delay: Duration::from_secs(5),
@@ -102,7 +102,7 @@ fn fast() -> RelaySettings {
     }
 }
 
-async fn subscribe(app: &TestApp, admin: &str, org: &str, url: &str, types: &[&str]) -> String {
+pub(crate) async fn subscribe(app: &TestApp, admin: &str, org: &str, url: &str, types: &[&str]) -> String {
     let data = app
         .data_as(
             admin,

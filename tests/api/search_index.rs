@@ -17,6 +17,7 @@ use lantern::gaps;
 use lantern::needs::Phase;
 use lantern::providers::Population;
 use lantern::providers::search::{self, SearchRequest};
+use lantern::standards::ServiceArea;
 use lantern::startup::ServerOptions;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -26,7 +27,7 @@ use crate::common::{NO_LIMITS, TestApp};
 
 const SEARCH: &str = "query($filter: ProviderFilter, $first: Int, $after: String) {
   searchProviders(filter: $filter, first: $first, after: $after) {
-    nodes { provider { id name } distanceKm distanceApproximate serviceAreaMatch cursor }
+    nodes { provider { id name vettedServiceAreas { area validFrom validUntil } } distanceKm distanceApproximate serviceAreaMatch cursor }
     pageInfo { hasNextPage endCursor }
   } }";
 
@@ -66,7 +67,45 @@ async fn varied_directory(postgres: &TestApp) {
     )
     .await
     .expect("variety");
+    sql.batch_execute(VETTING_FIXTURE).await.expect("vetting outcomes");
 }
+
+/// Six organizations keeping two thirds of the generated listings, with review outcomes
+/// across the rule's cases: in force, ended yesterday, beginning tomorrow, replaced by a
+/// later review vetting fewer areas, ending today, and vetting nothing.
+const VETTING_FIXTURE: &str = "DO $$
+DECLARE
+    reviewer uuid := gen_random_uuid();
+    orgs uuid[] := ARRAY[gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), gen_random_uuid(),
+                         gen_random_uuid(), gen_random_uuid()];
+    r record;
+    a uuid;
+BEGIN
+    INSERT INTO users (id, email, display_name) VALUES (reviewer, 'fixture-reviewer@lantern.test', 'Fixture Reviewer (fake)');
+    FOR i IN 1..6 LOOP
+        INSERT INTO organizations (id, name) VALUES (orgs[i], 'Vetting Fixture ' || i || ' (test)');
+    END LOOP;
+    UPDATE providers SET organization_id = orgs[1 + abs(hashtext(id::text || 'org')) % 6]
+     WHERE kind = 'bench' AND abs(hashtext(id::text || 'keeper')) % 3 <> 0;
+    FOR r IN SELECT * FROM (VALUES
+        (1, ARRAY['HOTLINE', 'SHELTER_HOUSING'], -100, 200, 100),
+        (2, ARRAY['HOTLINE', 'CRISIS_RESPONSE'], -30, 300, 30),
+        (3, ARRAY['SHELTER_HOUSING'], -400, -1, 400),
+        (4, ARRAY['SHELTER_HOUSING'], 1, 300, 2),
+        (5, ARRAY['HOTLINE', 'SHELTER_HOUSING'], -300, 60, 300),
+        (5, ARRAY['HOTLINE'], -10, 355, 10),
+        (6, ARRAY['SHELTER_HOUSING', 'CRISIS_RESPONSE'], -364, 0, 364),
+        (6, ARRAY[]::text[], -500, -365, 500)
+    ) v(o, areas, f, u, d) LOOP
+        a := gen_random_uuid();
+        INSERT INTO standards_assessments (id, organization_id, number, status, service_areas, submitted_at, reviewed_at, reviewed_by)
+        VALUES (a, orgs[r.o], (SELECT count(*) + 1 FROM standards_assessments WHERE organization_id = orgs[r.o]), 'ACCEPTED',
+                r.areas, now() - r.d * interval '1 day', now() - r.d * interval '1 day', reviewer);
+        INSERT INTO standards_outcomes (assessment_id, organization_id, service_areas, valid_from, valid_until, decided_by, decided_at)
+        VALUES (a, orgs[r.o], r.areas, current_date + r.f, current_date + r.u, reviewer, now() - r.d * interval '1 day');
+    END LOOP;
+END
+$$";
 
 fn random_filter(rng: &mut StdRng, need_codes: &[String]) -> Value {
     let mut f = json!({});
@@ -98,6 +137,15 @@ fn random_filter(rng: &mut StdRng, need_codes: &[String]) -> Value {
     }
     if rng.random_bool(0.1) {
         f["county"] = json!(["37183", "37119", "37063"][rng.random_range(0..3)]);
+    }
+    if rng.random_bool(0.2) {
+        f["vettedFor"] = [
+            json!(["SHELTER_HOUSING"]),
+            json!(["HOTLINE"]),
+            json!(["HOTLINE", "CRISIS_RESPONSE"]),
+            json!(["PEER_SUPPORT"]),
+        ][rng.random_range(0..4)]
+        .clone();
     }
     match rng.random_range(0..4) {
         0 => f["radiusKm"] = json!(5.0),
@@ -131,6 +179,7 @@ async fn index_answers_equal_postgis_answers_for_random_searches() {
     let seed = 7_2026_1122;
     let mut rng = StdRng::seed_from_u64(seed);
     let (mut pages_compared, mut nodes_compared, mut area_nodes, mut approximate_nodes) = (0, 0, 0, 0);
+    let mut vetted_nodes = 0;
     for round in 0..160 {
         let filter = random_filter(&mut rng, &needs);
         let token = rng.random_bool(0.4).then_some(admin.as_str());
@@ -150,6 +199,9 @@ async fn index_answers_equal_postgis_answers_for_random_searches() {
             nodes_compared += nodes.len();
             area_nodes += nodes.iter().filter(|n| n["serviceAreaMatch"] == true).count();
             approximate_nodes += nodes.iter().filter(|n| n["distanceApproximate"] == true).count();
+            if filter.get("vettedFor").is_some() {
+                vetted_nodes += nodes.len();
+            }
             if want["searchProviders"]["pageInfo"]["hasNextPage"] != true {
                 break;
             }
@@ -162,6 +214,7 @@ async fn index_answers_equal_postgis_answers_for_random_searches() {
     assert!(pages_compared > 200 && nodes_compared > 1_500, "{pages_compared} pages, {nodes_compared} nodes");
     assert!(area_nodes > 0, "no service-area matches were compared");
     assert!(approximate_nodes > 0, "no confidential (county-point) distances were compared");
+    assert!(vetted_nodes > 50, "only {vetted_nodes} providers found by vetting were compared");
 
     let want = postgres.data_as(&admin, GAP_MATRIX, json!({})).await;
     let got = indexed.data_as(&admin, GAP_MATRIX, json!({})).await;
@@ -445,7 +498,7 @@ const DIRECTORY_WRITES: [&str; 16] = [
 ];
 
 /// Every other mutation, and why search cannot see what it writes.
-const OTHER_MUTATIONS: [(&str, &str); 40] = [
+const OTHER_MUTATIONS: [(&str, &str); 42] = [
     ("login", "sessions"),
     ("logout", "sessions"),
     ("acceptInvitation", "users and sessions"),
@@ -478,7 +531,11 @@ const OTHER_MUTATIONS: [(&str, &str); 40] = [
     ("saveStandardsAnswer", "standards assessments"),
     ("submitStandardsAssessment", "standards assessments"),
     ("reviewStandard", "standards reviews"),
-    ("completeStandardsReview", "vetting outcomes (search does not read them)"),
+    // Search reads outcomes (`vettedFor`): it goes through the directory's write path,
+    // and its scenario (searchable by the reviewer at once) is in tests/api/vetting.rs.
+    ("completeStandardsReview", "vetting outcomes"),
+    ("setReferralVettingRequirement", "referral routing rules"),
+    ("liftReferralVettingRequirement", "referral routing rules"),
     ("grantStandardsReviewer", "standards reviewers"),
     ("revokeStandardsReviewer", "standards reviewers"),
     ("saveCapacityChecklistAnswer", "capacity checklists"),
@@ -726,6 +783,8 @@ fn request(filter: &Value, first: i64, after: &Value) -> SearchRequest {
         ht_trained: flag("htTrained"),
         has_contact: flag("hasContact"),
         has_active_mou: flag("hasActiveMou"),
+        vetted_for: strings("vettedFor")
+            .map(|areas: Vec<String>| areas.iter().map(|a| ServiceArea::from_db(a).unwrap()).collect()),
         first: Some(first as i32),
         after: after.as_str().map(str::to_owned),
     }

@@ -169,28 +169,28 @@ async fn the_capacity_checklist_follows_the_document() {
 // ---------------------------------------------------------------------------------------
 // A network to work in.
 
-struct World {
-    app: TestApp,
-    admin: String,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
+    pub(crate) admin: String,
     /// A shelter with a 24-hour line: implies HOTLINE, CRISIS_RESPONSE and SHELTER_HOUSING.
-    org_a: String,
-    coord_a: String,
-    staff_a: String,
-    advocate_a: String,
-    mdt_a: String,
-    org_b: String,
-    coord_b: String,
+    pub(crate) org_a: String,
+    pub(crate) coord_a: String,
+    pub(crate) staff_a: String,
+    pub(crate) advocate_a: String,
+    pub(crate) mdt_a: String,
+    pub(crate) org_b: String,
+    pub(crate) coord_b: String,
     /// A coordinator of a third organization, made a reviewer.
-    reviewer: String,
-    reviewer_id: String,
-    reviewer_org: String,
+    pub(crate) reviewer: String,
+    pub(crate) reviewer_id: String,
+    pub(crate) reviewer_org: String,
 }
 
-const WAKE: (f64, f64) = (35.7721, -78.63861);
+pub(crate) const WAKE: (f64, f64) = (35.7721, -78.63861);
 
 /// A listing kept by `org` (through its provider staff `staff`) with a service meeting
 /// `needs`, located at `at` if given.
-async fn listing(app: &TestApp, staff: &str, name: &str, needs: &[&str], at: Option<(f64, f64)>) -> String {
+pub(crate) async fn listing(app: &TestApp, staff: &str, name: &str, needs: &[&str], at: Option<(f64, f64)>) -> String {
     let provider = app
         .data_as(
             staff,
@@ -218,8 +218,12 @@ async fn listing(app: &TestApp, staff: &str, name: &str, needs: &[&str], at: Opt
     provider
 }
 
-async fn world() -> World {
-    let app = TestApp::spawn().await;
+pub(crate) async fn world() -> World {
+    world_on(TestApp::spawn().await).await
+}
+
+/// The same network on a server of one's own making.
+pub(crate) async fn world_on(app: TestApp) -> World {
     let admin = app.network_admin().await;
     let org_a = app.organization(&admin, "Harbor Shelter (test)").await;
     let (_, _, coord_a) = app.member(&admin, &org_a, "COORDINATOR").await;
@@ -267,7 +271,7 @@ const ASSESSMENT: &str = "id organizationId number status version serviceAreas u
     levelCounts { exceeds meets doesNotMeet notApplicable unanswered }
     outcome { serviceAreas validFrom validUntil }";
 
-async fn start(app: &TestApp, token: &str, org: &str) -> Value {
+pub(crate) async fn start(app: &TestApp, token: &str, org: &str) -> Value {
     app.data_as(
         token,
         &format!("mutation($o: ID!) {{ startStandardsAssessment(organizationId: $o) {{ {ASSESSMENT} }} }}"),
@@ -287,7 +291,7 @@ async fn save(app: &TestApp, token: &str, assessment: &str, number: i64, version
 
 /// Answers every unanswered applicable standard of `assessment` with `level` (a
 /// "not applicable" with a reason); returns the assessment's version after.
-async fn answer_all(app: &TestApp, token: &str, assessment: &Value, level: &str) -> i64 {
+pub(crate) async fn answer_all(app: &TestApp, token: &str, assessment: &Value, level: &str) -> i64 {
     let id = assessment["id"].as_str().unwrap();
     let mut version = assessment["version"].as_i64().unwrap();
     for n in assessment["unanswered"].as_array().unwrap() {
@@ -309,7 +313,7 @@ async fn answer_all(app: &TestApp, token: &str, assessment: &Value, level: &str)
     version
 }
 
-async fn submit(app: &TestApp, token: &str, id: &str, version: i64) -> (u16, Value) {
+pub(crate) async fn submit(app: &TestApp, token: &str, id: &str, version: i64) -> (u16, Value) {
     app.gql_as(
         token,
         &format!(
@@ -320,7 +324,7 @@ async fn submit(app: &TestApp, token: &str, id: &str, version: i64) -> (u16, Val
     .await
 }
 
-async fn read(app: &TestApp, token: &str, id: &str) -> (u16, Value) {
+pub(crate) async fn read(app: &TestApp, token: &str, id: &str) -> (u16, Value) {
     app.gql_as(
         token,
         &format!("query($id: ID!) {{ standardsAssessment(id: $id) {{ {ASSESSMENT} }} }}"),
@@ -332,7 +336,7 @@ async fn read(app: &TestApp, token: &str, id: &str) -> (u16, Value) {
 const DECIDE: &str = "mutation($a: ID!, $n: Int!, $d: StandardsDecision!, $c: String) {
     reviewStandard(assessmentId: $a, standardNumber: $n, decision: $d, comment: $c) { standardNumber decision comment } }";
 
-async fn decide(
+pub(crate) async fn decide(
     app: &TestApp,
     token: &str,
     id: &str,
@@ -347,7 +351,7 @@ const COMPLETE: &str = "mutation($a: ID!, $from: NaiveDate, $until: NaiveDate) {
     completeStandardsReview(assessmentId: $a, validFrom: $from, validUntil: $until) {
       id status reviewedBy outcome { serviceAreas validFrom validUntil } } }";
 
-async fn complete(
+pub(crate) async fn complete(
     app: &TestApp,
     token: &str,
     id: &str,
@@ -358,7 +362,7 @@ async fn complete(
 }
 
 /// Accepts every standard of a submitted version and completes the review.
-async fn accept_all(app: &TestApp, token: &str, id: &str) -> Value {
+pub(crate) async fn accept_all(app: &TestApp, token: &str, id: &str) -> Value {
     let (_, body) = read(app, token, id).await;
     for n in body["data"]["standardsAssessment"]["undecided"].as_array().unwrap() {
         let (_, decided) = decide(app, token, id, n.as_i64().unwrap(), "ACCEPTED", None).await;
@@ -370,7 +374,7 @@ async fn accept_all(app: &TestApp, token: &str, id: &str) -> Value {
 }
 
 /// A whole self-assessment at `level`, submitted; returns its id.
-async fn submitted(app: &TestApp, token: &str, org: &str, level: &str) -> String {
+pub(crate) async fn submitted(app: &TestApp, token: &str, org: &str, level: &str) -> String {
     let draft = start(app, token, org).await;
     let version = answer_all(app, token, &draft, level).await;
     let (_, body) = submit(app, token, draft["id"].as_str().unwrap(), version).await;
@@ -378,7 +382,7 @@ async fn submitted(app: &TestApp, token: &str, org: &str, level: &str) -> String
     draft["id"].as_str().unwrap().to_owned()
 }
 
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
@@ -879,7 +883,7 @@ const EDIT_GOAL: &str =
 
 /// Runs `sql` as the service role in a transaction acting for `org` (and `user`), as
 /// `lantern::db::rls` does, then rolls back: what it returned, or "refused".
-async fn as_service(db: &tokio_postgres::Client, org: &str, user: &str, sql: &str) -> String {
+pub(crate) async fn as_service(db: &tokio_postgres::Client, org: &str, user: &str, sql: &str) -> String {
     db.batch_execute("BEGIN").await.unwrap();
     db.execute("SELECT set_config('app.org_id', $1, true), set_config('app.user_id', $2, true)", &[&org, &user])
         .await
@@ -892,11 +896,11 @@ async fn as_service(db: &tokio_postgres::Client, org: &str, user: &str, sql: &st
         }
         Ok(rows) => format!("{} rows", rows.len()),
         Err(e) if e.code().map(|c| c.code()) == Some("42501") => "refused".into(),
-        Err(e) => format!("error: {e}"),
+        Err(e) => format!("error: {}", e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_owned())),
     }
 }
 
-async fn user_id(app: &TestApp, token: &str) -> String {
+pub(crate) async fn user_id(app: &TestApp, token: &str) -> String {
     app.data_as(token, "{ me { user { id } } }", json!({})).await["me"]["user"]["id"].as_str().unwrap().to_owned()
 }
 

@@ -8,7 +8,7 @@ describe('errors as sentences', () => {
     errorSentence(new ApiError(code, extra.message ?? '', extra.status ?? 200, extra.field, extra.retryAfter), 'edit this worksheet');
 
   it('never shows a code alone', () => {
-    for (const code of ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'BAD_USER_INPUT', 'INTERNAL', 'TIMEOUT', 'CONSENT_REQUIRED', 'UNAVAILABLE', 'SOMETHING_NEW']) {
+    for (const code of ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'BAD_USER_INPUT', 'INTERNAL', 'TIMEOUT', 'CONSENT_REQUIRED', 'VETTING_REQUIRED', 'UNAVAILABLE', 'SOMETHING_NEW']) {
       const s = sentence(code, { message: 'x' });
       expect(s).not.toContain(code);
       expect(s.length).toBeGreaterThan(10);
@@ -42,6 +42,15 @@ describe('errors as sentences', () => {
       "Check the parent’s or guardian’s consent: A minor's consent needs a parent's or guardian's as well.",
     );
     expect(sentence('CONSENT_REQUIRED')).toMatch(/refer without personal data/);
+  });
+
+  it('says why a referral may go only to a vetted provider, naming the area as people do', () => {
+    const s = sentence('VETTING_REQUIRED', {
+      message: 'this network sends referrals for acute.housing only to organizations vetted for SHELTER_HOUSING under the Standards of Service, and the organization keeping this listing is not vetted for it today; choose a vetted provider',
+    });
+    expect(s).toBe(
+      'Only vetted providers can receive this referral: this network sends referrals for acute.housing only to organizations vetted for shelter and housing under the Standards of Service, and the organization keeping this listing is not vetted for it today; choose a vetted provider.',
+    );
   });
 
   it('reads the API error body', () => {

@@ -12,9 +12,10 @@ describe('search state in the URL', () => {
       open24h: true,
       htTrained: true,
       hasActiveMou: true,
+      vettedFor: ['HOTLINE', 'SHELTER_HOUSING'],
     };
     const params = searchToParams(state);
-    expect(params.toString()).toBe('need=acute.housing&near=Raleigh&within=10&lang=es&pop=MINORS&pop=LGBTQ&open24h=1&ht=1&mou=1');
+    expect(params.toString()).toBe('need=acute.housing&near=Raleigh&within=10&lang=es&pop=MINORS&pop=LGBTQ&open24h=1&ht=1&mou=1&vetted=HOTLINE&vetted=SHELTER_HOUSING');
     expect(searchFromParams(new URLSearchParams(params.toString()))).toEqual(state);
   });
 
@@ -25,7 +26,7 @@ describe('search state in the URL', () => {
   });
 
   it('drops what is malformed instead of sending it', () => {
-    const s = searchFromParams(new URLSearchParams('need=DROP TABLE&within=7&lang=spanish&pop=ALIENS&pop=MINORS&pop=MINORS&open24h=yes'));
+    const s = searchFromParams(new URLSearchParams('need=DROP TABLE&within=7&lang=spanish&pop=ALIENS&pop=MINORS&pop=MINORS&open24h=yes&vetted=BEST&vetted=shelter'));
     expect(s).toEqual({ ...EMPTY_SEARCH, populations: ['MINORS'] });
   });
 

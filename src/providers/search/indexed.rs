@@ -39,6 +39,7 @@ fn compile_filter(view: &View, f: &Filters) -> ProviderFilter {
         f.open_24h,
         (f.ht_trained, f.has_contact, f.has_active_mou),
     )
+    .vetted((!f.vetted_for.is_empty()).then(|| view.vetting.organizations_vetted_for(&f.vetted_for, view.today())))
 }
 
 /// Without a point: every matching provider, by name.

@@ -8,6 +8,7 @@ use crate::counties::Fips;
 use crate::error::{AppError, AppResult};
 use crate::needs::Phase;
 use crate::providers::{LanguageCode, Population};
+use crate::standards::ServiceArea;
 
 /// A validated search.
 #[derive(Debug)]
@@ -30,6 +31,8 @@ pub(super) struct Filters {
     pub(super) ht_trained: Option<bool>,
     pub(super) has_contact: Option<bool>,
     pub(super) has_active_mou: Option<bool>,
+    /// Service areas the keeping organization must be vetted for, sorted, no duplicates.
+    pub(super) vetted_for: Vec<ServiceArea>,
 }
 
 /// Checks and normalizes everything that needs no lookup.
@@ -78,6 +81,7 @@ pub fn parse(r: SearchRequest) -> AppResult<SearchQuery> {
             ht_trained: r.ht_trained,
             has_contact: r.has_contact,
             has_active_mou: r.has_active_mou,
+            vetted_for: ServiceArea::from_db_list(r.vetted_for.unwrap_or_default().iter().map(|a| Some(a.as_db()))),
         },
         near,
         radius_m,

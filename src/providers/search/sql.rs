@@ -129,6 +129,13 @@ impl<'a> Statement<'a> {
                     .sql(if wanted { ")" } else { " IS FALSE)" });
             }
         }
+        if !f.vetted_for.is_empty() {
+            // The SQL twin of `standards::vetted_as_of` (migration 21), on the network's day.
+            let areas: Vec<&'static str> = f.vetted_for.iter().map(|a| a.as_db()).collect();
+            self = self
+                .sql(" AND standards_vetted_areas(p.organization_id, current_date) @> ")
+                .bind::<Array<Text>, _>(areas);
+        }
         if let Some(county) = &f.county {
             self = self
                 .sql(

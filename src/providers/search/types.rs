@@ -2,6 +2,7 @@
 
 use crate::needs::Phase;
 use crate::providers::{Population, Provider};
+use crate::standards::ServiceArea;
 
 /// Page size when `first` is not given.
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
@@ -28,6 +29,9 @@ pub struct SearchRequest {
     pub has_contact: Option<bool>,
     /// An MOU in force (true), or not (false).
     pub has_active_mou: Option<bool>,
+    /// Kept by an organization vetted today for every one of these service areas of the
+    /// Standards of Service (empty or `None`: no condition).
+    pub vetted_for: Option<Vec<ServiceArea>>,
     pub first: Option<i32>,
     pub after: Option<String>,
 }

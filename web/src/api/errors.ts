@@ -1,3 +1,4 @@
+import { AREA_NAMES } from '../lib/standards';
 // Errors from the API as sentences a person can act on. The codes are the API's
 // (`extensions.code`); the sentences never show a code alone.
 
@@ -137,6 +138,14 @@ export function errorSentence(error: unknown, doing = 'do that'): string {
     }
     case 'CONSENT_REQUIRED':
       return 'No active consent lets them see what you chose to share. Record the client’s consent first, share less, or refer without personal data.';
+    case 'VETTING_REQUIRED': {
+      // The API names service areas by code; say them as people do.
+      const reason = (error.message || 'this network sends referrals for this need only to providers vetted under the Standards of Service').replace(
+        /\b[A-Z_]{6,}\b/g,
+        (code) => AREA_NAMES[code as keyof typeof AREA_NAMES]?.toLowerCase() ?? code,
+      );
+      return `Only vetted providers can receive this referral: ${reason}.`.replace(/\.\.$/, '.');
+    }
     case 'UNAVAILABLE':
       return 'Lantern cannot reach its database just now. Try again in a minute.';
     case 'TIMEOUT':

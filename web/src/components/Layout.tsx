@@ -94,6 +94,11 @@ export function Layout() {
             <li>
               <NavLink to="/gaps">County gaps</NavLink>
             </li>
+            {me && (
+              <li>
+                <NavLink to={me.role === 'MDT_VIEWER' ? '/standards/aggregate' : '/standards'}>Standards</NavLink>
+              </li>
+            )}
             {me?.role === 'NETWORK_ADMIN' && (
               <li>
                 <NavLink to="/network">Network</NavLink>

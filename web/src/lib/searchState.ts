@@ -1,6 +1,7 @@
 // The search lives in the URL (`/?need=acute.housing&near=Raleigh&within=25…`), so a
 // search can be bookmarked, shared and reloaded. Defaults are left out of the URL.
-import type { Population, ProviderFilter } from '../gql/graphql';
+import type { Population, ProviderFilter, StandardServiceArea } from '../gql/graphql';
+import { AREAS } from './standards';
 import type { Near } from './places';
 
 export interface SearchState {
@@ -16,6 +17,8 @@ export interface SearchState {
   open24h: boolean;
   htTrained: boolean;
   hasActiveMou: boolean;
+  /** Service areas of the Standards of Service the provider must be vetted for (all of them). */
+  vettedFor: StandardServiceArea[];
 }
 
 export const DISTANCE_CHOICES = [5, 10, 25, 50, 100] as const;
@@ -40,6 +43,7 @@ export const EMPTY_SEARCH: SearchState = {
   open24h: false,
   htTrained: false,
   hasActiveMou: false,
+  vettedFor: [],
 };
 
 const NEED_CODE = /^[a-z_]+\.[a-z0-9_]+$/;
@@ -71,6 +75,7 @@ export function searchFromParams(params: URLSearchParams): SearchState {
     open24h: flag(params, 'open24h'),
     htTrained: flag(params, 'ht'),
     hasActiveMou: flag(params, 'mou'),
+    vettedFor: AREAS.filter((a) => params.getAll('vetted').includes(a)),
   };
 }
 
@@ -86,6 +91,7 @@ export function searchToParams(state: SearchState): URLSearchParams {
   if (state.open24h) params.set('open24h', '1');
   if (state.htTrained) params.set('ht', '1');
   if (state.hasActiveMou) params.set('mou', '1');
+  for (const a of state.vettedFor) params.append('vetted', a);
   return params;
 }
 
@@ -105,6 +111,7 @@ export function searchFilter(state: SearchState, near: Near | null): ProviderFil
   if (state.open24h) filter.open24h = true;
   if (state.htTrained) filter.htTrained = true;
   if (state.hasActiveMou) filter.hasActiveMou = true;
+  if (state.vettedFor.length) filter.vettedFor = state.vettedFor;
   if (near) {
     filter.near = { lat: near.lat, lon: near.lon };
     if (near.kind === 'county') filter.county = near.fips;

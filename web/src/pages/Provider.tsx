@@ -13,6 +13,7 @@ import { groupByPhase } from '../lib/needs';
 import { POPULATIONS } from '../lib/searchState';
 import { phonesInOrder, printableLocation } from '../lib/sheet';
 import { SearchMap } from '../map/SearchMap';
+import { AREA_NAMES, validity } from '../lib/standards';
 
 const ProviderDetails = graphql(`
   query Provider($id: ID!) {
@@ -28,6 +29,7 @@ const ProviderDetails = graphql(`
       htTrained
       hasContact
       hasActiveMou
+      vettedServiceAreas { area validFrom validUntil }
       phones { number label twentyFourHour }
       services {
         id
@@ -164,6 +166,23 @@ export function ProviderPage() {
               <dt>MOU with the network in force?</dt>
               <dd>{yesNo(provider.hasActiveMou)}</dd>
             </dl>
+          </section>
+          <section aria-labelledby="vetted">
+            <h2 id="vetted">Standards of Service</h2>
+            {provider.vettedServiceAreas.length === 0 ? (
+              <p>Not vetted: the organization keeping this listing has no review under the NC Human Trafficking Commission’s Standards of Service in force.</p>
+            ) : (
+              <>
+                <p>A reviewer found that the organization keeping this listing meets the NC Human Trafficking Commission’s Standards of Service for:</p>
+                <ul aria-label="Vetted service areas">
+                  {provider.vettedServiceAreas.map((v) => (
+                    <li key={v.area}>
+                      {AREA_NAMES[v.area]}, {validity(v.validUntil)}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
           </section>
           <section aria-labelledby="services">
             <h2 id="services">Services</h2>

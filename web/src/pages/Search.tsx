@@ -23,6 +23,7 @@ import {
   type SearchState,
 } from '../lib/searchState';
 import { SearchMap, type MapLocation } from '../map/SearchMap';
+import { AREAS, AREA_NAMES, areaList } from '../lib/standards';
 
 const Search = graphql(`
   query Search($filter: ProviderFilter!, $first: Int!, $after: String) {
@@ -36,6 +37,7 @@ const Search = graphql(`
           name
           htTrained
           hasActiveMou
+          vettedServiceAreas { area }
           phones { number label twentyFourHour }
           services { id name open24h needs { code label } }
           locations { id confidential latitude longitude county { fips name } }
@@ -184,7 +186,7 @@ export function SearchPage() {
 
   const set = <K extends keyof SearchState>(key: K, value: SearchState[K]) => setForm((f) => ({ ...f, [key]: value }));
   const nearIsCounty = near?.kind === 'county';
-  const filtersActive = form.language || form.populations.length || form.open24h || form.htTrained || form.hasActiveMou;
+  const filtersActive = form.language || form.populations.length || form.open24h || form.htTrained || form.hasActiveMou || form.vettedFor.length;
 
   return (
     <Page title="Find help">
@@ -263,6 +265,20 @@ export function SearchPage() {
               <input type="checkbox" id="mou" checked={form.hasActiveMou} onChange={(e) => set('hasActiveMou', e.target.checked)} />
               <label htmlFor="mou">Have an MOU with the network</label>
             </div>
+          </fieldset>
+          <fieldset className="field">
+            <legend>Vetted under the NC Standards of Service for</legend>
+            {AREAS.map((a) => (
+              <div className="check" key={a}>
+                <input
+                  type="checkbox"
+                  id={`vetted-${a}`}
+                  checked={form.vettedFor.includes(a)}
+                  onChange={(e) => set('vettedFor', e.target.checked ? [...form.vettedFor, a] : form.vettedFor.filter((x) => x !== a))}
+                />
+                <label htmlFor={`vetted-${a}`}>{AREA_NAMES[a]}</label>
+              </div>
+            ))}
           </fieldset>
         </details>
         <button type="submit">Search</button>
@@ -365,6 +381,7 @@ function ResultItem({ hit, need, within, near, onSheet, setSheet }: { hit: Hit; 
       <p className="flags">
         {p.htTrained && <span className="badge">Trained on HT</span>}
         {p.hasActiveMou && <span className="badge">MOU in force</span>}
+        {p.vettedServiceAreas.length > 0 && <span className="badge">Vetted: {areaList(p.vettedServiceAreas.map((v) => v.area))}</span>}
       </p>
       <div className="check">
         <input type="checkbox" id={checkbox} checked={onSheet} onChange={(e) => setSheet(e.target.checked)} />

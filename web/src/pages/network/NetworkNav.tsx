@@ -19,6 +19,12 @@ export function NetworkNav() {
         <li>
           <NavLink to="/network/webhooks">Webhooks</NavLink>
         </li>
+        <li>
+          <NavLink to="/network/vetting">Vetted referrals</NavLink>
+        </li>
+        <li>
+          <NavLink to="/network/reviewers">Reviewers</NavLink>
+        </li>
       </ul>
     </nav>
   );

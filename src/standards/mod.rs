@@ -78,10 +78,14 @@ impl ServiceArea {
 
     /// Reads stored codes, in the document's order, without duplicates.
     pub(crate) fn from_db_list(values: &[Option<String>]) -> AppResult<Vec<Self>> {
-        let mut areas = ServiceArea::decode_list(values)?;
+        Ok(ServiceArea::set_of(ServiceArea::decode_list(values)?))
+    }
+
+    /// `areas` in the document's order, without duplicates.
+    pub(crate) fn set_of(mut areas: Vec<ServiceArea>) -> Vec<Self> {
         areas.sort();
         areas.dedup();
-        Ok(areas)
+        areas
     }
 
     /// The codes of `areas`, for storing.

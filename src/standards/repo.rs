@@ -338,7 +338,7 @@ pub(super) async fn all_outcomes(conn: &mut AsyncPgConnection) -> AppResult<Vec<
         outcome_select!(standards_outcomes::table.order((standards_outcomes::decided_at, standards_outcomes::id)))
             .load(conn)
             .await?;
-    Ok(rows.into_iter().map(outcome_from).collect())
+    rows.into_iter().map(outcome_from).collect()
 }
 
 /// The service areas each of `organizations` is vetted for on `day`, in one query: for the

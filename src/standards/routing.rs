@@ -18,6 +18,7 @@ use uuid::Uuid;
 use super::{ServiceArea, repo};
 use crate::audit;
 use crate::auth::Caller;
+use crate::db::StoredText;
 use crate::db::rls;
 use crate::db::schema::{need_categories, need_standard_areas, referral_vetting_requirements};
 use crate::error::{AppError, AppResult};
@@ -33,8 +34,8 @@ pub struct VettingRequirement {
 
 type Row = (String, String, Option<Uuid>, DateTime<Utc>);
 
-fn from_row((need_code, area, set_by, set_at): Row) -> Option<VettingRequirement> {
-    Some(VettingRequirement { need_code, area: ServiceArea::from_db(&area)?, set_by, set_at })
+fn from_row((need_code, area, set_by, set_at): Row) -> AppResult<VettingRequirement> {
+    Ok(VettingRequirement { need_code, area: ServiceArea::decode(&area)?, set_by, set_at })
 }
 
 /// The network's requirements, by need code (any network member: senders learn before
@@ -51,7 +52,7 @@ pub async fn requirements(conn: &mut AsyncPgConnection, caller: &Caller) -> AppR
         ))
         .load(conn)
         .await?;
-    Ok(rows.into_iter().filter_map(from_row).collect())
+    rows.into_iter().map(from_row).collect()
 }
 
 /// The area a requirement for `need` takes: `chosen` if the need leads to it, else the
@@ -100,7 +101,8 @@ pub async fn require(
         .select(need_standard_areas::area_code)
         .load(conn)
         .await?;
-    let area = area_for(need, &ServiceArea::from_db_list(leads_to.into_iter().map(Some)), area)?;
+    let leads_to = leads_to.iter().map(|a| ServiceArea::decode(a)).collect::<AppResult<Vec<_>>>()?;
+    let area = area_for(need, &ServiceArea::set_of(leads_to), area)?;
     let (need, caller) = (need.to_owned(), caller.clone());
     rls::in_org(conn, &admin, move |conn| {
         Box::pin(async move {
@@ -128,7 +130,7 @@ pub async fn require(
                 .get_result(conn)
                 .await?;
             audit::record(conn, &caller, "referral_vetting.require", "need_category", None).await?;
-            from_row(row).ok_or_else(|| AppError::internal(std::io::Error::other("unknown service area stored")))
+            from_row(row)
         })
     })
     .await
@@ -180,7 +182,8 @@ pub(crate) async fn check_recipient(mut conn: &AsyncPgConnection, need: &str, re
         .await
         .optional()?;
     let Some((area, day)) = found else { return Ok(()) };
-    let Some(area) = ServiceArea::from_db(&area) else { return Ok(()) };
+    // An area this build does not know is an error, never a requirement skipped.
+    let area = ServiceArea::decode(&area)?;
     let outcomes = repo::outcomes_of(conn, &[recipient]).await?;
     if allows(Some(area), &super::vetted_as_of(&outcomes, day)) { Ok(()) } else { Err(refusal(need, area)) }
 }

@@ -81,7 +81,7 @@ pub fn parse(r: SearchRequest) -> AppResult<SearchQuery> {
             ht_trained: r.ht_trained,
             has_contact: r.has_contact,
             has_active_mou: r.has_active_mou,
-            vetted_for: ServiceArea::from_db_list(r.vetted_for.unwrap_or_default().iter().map(|a| Some(a.as_db()))),
+            vetted_for: ServiceArea::set_of(r.vetted_for.unwrap_or_default()),
         },
         near,
         radius_m,

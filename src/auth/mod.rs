@@ -4,9 +4,9 @@
 //! proceed. Resolvers never make access decisions.
 
 pub mod credentials;
-pub mod grace;
+pub(crate) mod grace;
 mod repo;
-pub mod sessions;
+pub(crate) mod sessions;
 
 use uuid::Uuid;
 

@@ -28,11 +28,11 @@
 //! could miss.
 
 mod change;
-pub mod geometry;
+pub(crate) mod geometry;
 mod listen;
 mod load;
-pub mod query;
-pub mod snapshot;
+pub(crate) mod query;
+pub(crate) mod snapshot;
 mod trees;
 mod view;
 

@@ -574,7 +574,7 @@ impl<'a> ProviderRef<'a> {
     }
 
     /// The listing as search returns it.
-    pub fn to_provider(&self) -> Provider {
+    pub fn to_provider(self) -> Provider {
         let owned = |i| self.text(i).map(str::to_owned);
         Provider {
             id: self.record.id,

@@ -25,7 +25,6 @@ impl TryFrom<NeedRow> for NeedCategory {
     }
 }
 
-
 pub(super) async fn list(conn: &mut AsyncPgConnection, phase: Option<Phase>) -> AppResult<Vec<NeedCategory>> {
     let mut query = need_categories::table.select(NeedRow::as_select()).order(need_categories::position).into_boxed();
     if let Some(phase) = phase {

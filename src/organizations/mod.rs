@@ -4,7 +4,7 @@
 //! one-time token the admin passes on; the invitee sets their own password with it, so
 //! no admin ever chooses or sees anyone's password.
 
-pub mod grants;
+pub(crate) mod grants;
 mod repo;
 
 use chrono::{Duration, Utc};

@@ -122,9 +122,6 @@ pub struct MouInput {
     pub parties: Option<Vec<MouParty>>,
 }
 
-/// A stored value this build does not know: refused loudly rather than read as some
-/// default.
-
 /// Locks a live provider and checks the caller may edit its listing.
 async fn editable_provider(conn: &mut AsyncPgConnection, caller: &Caller, provider: Uuid) -> AppResult<()> {
     let owner: Option<Option<Uuid>> = providers::table

@@ -2,8 +2,8 @@
 //! covering FUTURES need categories), locations (PostGIS points, some confidential) and
 //! the counties they serve.
 
-pub mod edit;
-pub mod listing;
+pub(crate) mod edit;
+pub(crate) mod listing;
 mod repo;
 pub mod search;
 

@@ -16,11 +16,11 @@
 //! This file holds the types and the pure rules; `repo.rs` the queries. Nothing here knows
 //! HTTP or GraphQL.
 
-pub mod aggregate;
-pub mod assessments;
-pub mod checklist;
+pub(crate) mod aggregate;
+pub(crate) mod assessments;
+pub(crate) mod checklist;
 mod repo;
-pub mod review;
+pub(crate) mod review;
 
 use std::sync::Arc;
 

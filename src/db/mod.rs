@@ -36,27 +36,35 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// Failure to reach or prepare the database (start-up and CLI only).
 #[derive(Debug, thiserror::Error)]
 pub enum DbSetupError {
+    /// The project-local cluster could not be created or started.
     #[error("local PostgreSQL cluster: {0}")]
     LocalCluster(#[from] local_cluster::ClusterError),
+    /// The database refused or could not be reached.
     #[error("could not connect to the database: {0}")]
     Connect(#[from] diesel::ConnectionError),
+    /// The connection pool could not be built.
     #[error("could not build the connection pool: {0}")]
     Pool(String),
+    /// A migration failed.
     #[error("migrations failed: {0}")]
     Migrate(String),
+    /// A query during start-up failed.
     #[error("database query failed: {0}")]
     Query(#[from] diesel::result::Error),
     #[error(
         "refusing to start: the service's database role {0}; connect as a role that is not superuser, owns no tables, is no member of a table owner's role and lacks BYPASSRLS (e.g. lantern_app), and migrate with LANTERN_MIGRATION_DATABASE_URL"
     )]
+    /// The service's role could bypass the database's guards (superuser, table owner, BYPASSRLS); says which.
     UnsafeRole(String),
     #[error(
         "the database schema is behind this build and no owner connection was given to migrate it: run `lantern migrate` with LANTERN_MIGRATION_DATABASE_URL"
     )]
+    /// The schema is behind this build and there is no owner connection to migrate it.
     PendingMigrations,
     #[error(
         "DATABASE_URL is required in production mode; for the project-local development cluster set LANTERN_ENV=development (or LANTERN_LOCAL_CLUSTER=true)"
     )]
+    /// Production mode without `DATABASE_URL`.
     NoDatabaseUrl,
 }
 
@@ -64,7 +72,9 @@ pub enum DbSetupError {
 /// Secret: a URL may carry a password (`Debug` shows neither).
 #[derive(Clone, Debug)]
 pub struct DbUrls {
+    /// The service's connection (`DATABASE_URL`).
     pub app: SecretString,
+    /// The owner's connection for migrations and seeding, if given.
     pub owner: Option<SecretString>,
 }
 

@@ -82,10 +82,12 @@ pub enum IndexState {
     /// failed): searches use PostgreSQL, and the last view only while PostgreSQL cannot
     /// answer.
     Stale,
+    /// Loaded and kept current by the listener: searches answer from memory.
     Ready,
 }
 
 impl IndexState {
+    /// The state as a lower-case word, as the service reports it.
     pub fn as_str(self) -> &'static str {
         match self {
             IndexState::Disabled => "disabled",
@@ -154,6 +156,7 @@ impl DirectoryIndex {
         }
     }
 
+    /// Where the index stands now.
     pub fn state(&self) -> IndexState {
         match (self.enabled, self.held.load_full()) {
             (false, _) => IndexState::Disabled,

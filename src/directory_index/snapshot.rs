@@ -666,6 +666,7 @@ pub struct CellCounts {
 /// is never changed; changes are made to a copy.
 #[derive(Clone)]
 pub struct Snapshot {
+    /// The reference data every view shares: need categories and counties.
     pub catalog: Arc<Catalog>,
     pub(super) store: Store,
     /// Where the locations are, for nearest-first walks.

@@ -32,12 +32,10 @@ use crate::db::StoredText;
 use crate::error::{AppError, AppResult};
 use crate::validate;
 
-pub use repo::vetted_areas_for;
-
 /// A service area of the Standards of Service (Section II). The foundational standards
 /// (Section I) apply to every organization whatever its service areas.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ServiceArea {
+pub(crate) enum ServiceArea {
     /// Service Area 1: 24-Hour Hotline.
     Hotline,
     /// Service Area 2: Crisis Response.
@@ -91,7 +89,7 @@ impl ServiceArea {
 
 /// A service area as the document describes it, with the FUTURES needs that lead to it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ServiceAreaInfo {
+pub(crate) struct ServiceAreaInfo {
     pub area: ServiceArea,
     /// Its number in the document (1–5).
     pub number: i32,
@@ -104,7 +102,7 @@ pub struct ServiceAreaInfo {
 
 /// One standard with its rubric.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Standard {
+pub(crate) struct Standard {
     /// 1–54, as numbered in the document.
     pub number: i32,
     /// `None` for a foundational standard.
@@ -137,13 +135,13 @@ impl Standard {
 
 /// The standards applying to an organization providing `areas` (all foundational ones and
 /// those of its areas), by number.
-pub fn applicable(standards: &[Standard], areas: &[ServiceArea]) -> Vec<i32> {
+pub(crate) fn applicable(standards: &[Standard], areas: &[ServiceArea]) -> Vec<i32> {
     standards.iter().filter(|s| s.applies_to(areas)).map(|s| s.number).collect()
 }
 
 /// How an organization rates itself on a standard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Level {
+pub(crate) enum Level {
     Exceeds,
     Meets,
     DoesNotMeet,
@@ -176,7 +174,7 @@ impl Level {
 
 /// Where a self-assessment version is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Status {
+pub(crate) enum Status {
     /// Being written by the organization; only it can see it.
     Draft,
     /// Submitted as a whole; awaiting review.
@@ -204,7 +202,7 @@ impl StoredText for Status {
 
 /// A reviewer's decision on one standard of a submitted assessment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// The answer and its evidence are accepted as they stand.
     Accepted,
     /// Sent back to the organization with a comment.
@@ -225,7 +223,7 @@ impl StoredText for Decision {
 
 /// An organization's answer on one standard in one version.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Answer {
+pub(crate) struct Answer {
     pub standard_number: i32,
     /// `None` while a draft answer has evidence but no level yet.
     pub level: Option<Level>,
@@ -245,7 +243,7 @@ pub struct Answer {
 
 /// A reviewer's decision on one standard.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ReviewDecision {
+pub(crate) struct ReviewDecision {
     pub standard_number: i32,
     pub decision: Decision,
     pub comment: Option<String>,
@@ -256,7 +254,7 @@ pub struct ReviewDecision {
 /// The outcome of an accepted review: the service areas the organization meets the
 /// standards for (possibly none), from `valid_from` to `valid_until`, both included.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub id: Uuid,
     pub assessment_id: Uuid,
     pub organization_id: Uuid,
@@ -271,7 +269,7 @@ pub struct Outcome {
 /// A service area an organization meets the standards for, as of a day: public, like the
 /// HT-trained answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct VettedArea {
+pub(crate) struct VettedArea {
     pub area: ServiceArea,
     pub valid_from: NaiveDate,
     /// The last day in force.
@@ -281,7 +279,7 @@ pub struct VettedArea {
 /// One version of an organization's self-assessment, with its answers and, once
 /// reviewed, the decisions and outcome.
 #[derive(Clone, Debug)]
-pub struct Assessment {
+pub(crate) struct Assessment {
     pub id: Uuid,
     pub organization_id: Uuid,
     /// 1 for the organization's first version, then 2, 3, …
@@ -338,7 +336,7 @@ impl Assessment {
 }
 
 /// Applicable standards without a level among `answers`.
-pub fn unanswered(applicable: &[i32], answers: &[Answer]) -> Vec<i32> {
+pub(crate) fn unanswered(applicable: &[i32], answers: &[Answer]) -> Vec<i32> {
     applicable
         .iter()
         .copied()
@@ -351,7 +349,7 @@ pub fn unanswered(applicable: &[i32], answers: &[Answer]) -> Vec<i32> {
 /// standard of the area was accepted at a level that keeps it met (exceeds, meets, or not
 /// applicable). A foundational standard not met leaves no area; an area standard not met
 /// leaves that area out.
-pub fn vetted_areas(standards: &[Standard], areas: &[ServiceArea], answers: &[Answer]) -> Vec<ServiceArea> {
+pub(crate) fn vetted_areas(standards: &[Standard], areas: &[ServiceArea], answers: &[Answer]) -> Vec<ServiceArea> {
     let met = |s: &Standard| {
         answers.iter().find(|a| a.standard_number == s.number).and_then(|a| a.level).is_some_and(Level::keeps_area_met)
     };
@@ -378,7 +376,7 @@ pub fn default_valid_until(valid_from: NaiveDate) -> NaiveDate {
 /// An organization's outcome in force on `day`: the most recently decided of its outcomes
 /// that has begun by `day`, if it has not ended. A later review replaces an earlier one
 /// from its own start, even when it vets fewer areas.
-pub fn outcome_in_force(outcomes: &[Outcome], day: NaiveDate) -> Option<&Outcome> {
+pub(crate) fn outcome_in_force(outcomes: &[Outcome], day: NaiveDate) -> Option<&Outcome> {
     outcomes
         .iter()
         .filter(|o| o.valid_from <= day)
@@ -387,7 +385,7 @@ pub fn outcome_in_force(outcomes: &[Outcome], day: NaiveDate) -> Option<&Outcome
 }
 
 /// The service areas an organization is vetted for on `day` (from its outcomes).
-pub fn vetted_as_of(outcomes: &[Outcome], day: NaiveDate) -> Vec<VettedArea> {
+pub(crate) fn vetted_as_of(outcomes: &[Outcome], day: NaiveDate) -> Vec<VettedArea> {
     outcome_in_force(outcomes, day)
         .map(|o| {
             o.areas
@@ -401,7 +399,7 @@ pub fn vetted_as_of(outcomes: &[Outcome], day: NaiveDate) -> Vec<VettedArea> {
 /// An organization's own choice about one service area, overriding what its services
 /// imply.
 #[derive(Clone, Debug, PartialEq)]
-pub struct AreaChoice {
+pub(crate) struct AreaChoice {
     pub area: ServiceArea,
     /// True: provided although no service implies it; false: not provided although one does.
     pub provided: bool,
@@ -412,7 +410,7 @@ pub struct AreaChoice {
 
 /// The service areas an organization provides: those its services imply, with its own
 /// choices applied.
-pub fn scope(derived: &[ServiceArea], choices: &[AreaChoice]) -> Vec<ServiceArea> {
+pub(crate) fn scope(derived: &[ServiceArea], choices: &[AreaChoice]) -> Vec<ServiceArea> {
     ServiceArea::ALL
         .into_iter()
         .filter(|area| match choices.iter().find(|c| c.area == *area) {
@@ -434,7 +432,7 @@ pub(crate) fn list_numbers(numbers: &[i32]) -> String {
 
 /// An answer as the organization gives it: saving replaces the whole answer.
 #[derive(Clone, Debug, Default)]
-pub struct AnswerInput {
+pub(crate) struct AnswerInput {
     pub level: Option<Level>,
     pub not_applicable_reason: Option<String>,
     pub evidence_note: Option<String>,
@@ -444,13 +442,13 @@ pub struct AnswerInput {
 }
 
 /// The most document references one answer holds (also the input list cap).
-pub const MAX_EVIDENCE_REFS: usize = 20;
+pub(crate) const MAX_EVIDENCE_REFS: usize = 20;
 
 /// The earliest "assessed on" day accepted (older dates are typing mistakes).
 const EARLIEST_DAY: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date");
 
 /// Checks an answer on `standard`; every failure names its field under `input`.
-pub fn clean_answer(standard: &Standard, input: AnswerInput, today: NaiveDate) -> AppResult<AnswerInput> {
+pub(crate) fn clean_answer(standard: &Standard, input: AnswerInput, today: NaiveDate) -> AppResult<AnswerInput> {
     if let Some(level) = input.level
         && !standard.offers(level)
     {
@@ -504,19 +502,19 @@ pub fn clean_answer(standard: &Standard, input: AnswerInput, today: NaiveDate) -
 }
 
 /// Every standard, by number (public reference data).
-pub async fn list_standards(conn: &mut diesel_async::AsyncPgConnection) -> AppResult<Vec<Standard>> {
+pub(crate) async fn list_standards(conn: &mut diesel_async::AsyncPgConnection) -> AppResult<Vec<Standard>> {
     repo::standards(conn).await
 }
 
 /// The five service areas with the needs that lead to each (public reference data).
-pub async fn list_service_areas(conn: &mut diesel_async::AsyncPgConnection) -> AppResult<Vec<ServiceAreaInfo>> {
+pub(crate) async fn list_service_areas(conn: &mut diesel_async::AsyncPgConnection) -> AppResult<Vec<ServiceAreaInfo>> {
     repo::service_areas(conn).await
 }
 
 /// The service areas `organization` meets the standards for on `day` (the network's
 /// today, see `crate::clock`): public, like the HT-trained answer (empty for an
 /// organization never reviewed, or vetted for nothing).
-pub async fn vetted_on(
+pub(crate) async fn vetted_on(
     conn: &mut diesel_async::AsyncPgConnection,
     organization: Uuid,
     day: NaiveDate,

@@ -1,5 +1,5 @@
 # The two commands of README.md: `make run` and `make test`.
-.PHONY: run test deps deps-test build web web-test schema seed-data bench bench-web
+.PHONY: run test lint deps deps-test build web web-test schema seed-data bench bench-web
 
 # Install what is missing, build, migrate, seed (synthetic sample directory) and serve
 # on LANTERN_ADDR (default 127.0.0.1:8080) in development mode (GraphiQL on).
@@ -8,12 +8,19 @@ run: deps web
 	LANTERN_ENV=$${LANTERN_ENV:-development} ./target/debug/lantern seed
 	LANTERN_ENV=$${LANTERN_ENV:-development} ./target/debug/lantern serve
 
-# Install what is missing and run the whole test suite against a real PostGIS: the Rust
-# tests, then the web app's unit tests, typecheck and build, then its browser tests
-# against the real binary (scripts/web-e2e.sh).
-test: deps-test
+# Install what is missing and run the whole test suite against a real PostGIS: the lints
+# (formatting and clippy, warnings are errors), the Rust tests, then the web app's unit
+# tests, typecheck and build, then its browser tests against the real binary
+# (scripts/web-e2e.sh).
+test: deps-test lint
 	cargo test --locked
 	$(MAKE) web-test
+
+# Formatting and clippy over every target; the lints themselves are in Cargo.toml's
+# [lints] table (missing docs included), and any warning fails.
+lint:
+	cargo fmt --check
+	cargo clippy --locked --all-targets -- -D warnings
 
 # The web app (web/): typed GraphQL operations from graphql/schema.graphql, built into
 # web/dist, which `lantern serve` serves at /.

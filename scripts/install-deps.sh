@@ -2,9 +2,9 @@
 # Installs what Lantern needs on a Debian/Ubuntu machine, skipping what is already there:
 # PostgreSQL 15 + PostGIS 3 (Debian's packages), a C toolchain, Node.js and npm (to build
 # the web app), and with --test the diesel CLI (the schema-drift test runs `diesel
-# print-schema`), Debian's chromium (the web app's browser tests) and schemathesis (the
-# fuzz check, tests/api/fuzz.rs), check-jsonschema and frictionless (the HSDS
-# tests) in a Python venv under .lantern/.
+# print-schema`), rustfmt and clippy (the lints), Debian's chromium (the web app's
+# browser tests) and schemathesis (the fuzz check, tests/api/fuzz.rs), check-jsonschema
+# and frictionless (the HSDS tests) in a Python venv under .lantern/.
 set -euo pipefail
 
 with_test_tools=false
@@ -15,6 +15,12 @@ sudo_if_needed() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 if ! command -v cargo >/dev/null 2>&1; then
   echo "cargo is missing: install the Rust toolchain (https://rustup.rs) and run again" >&2
   exit 1
+fi
+
+# The lint step of `make test` needs rustfmt and clippy (rustup's minimal profile has neither).
+if $with_test_tools && ! { cargo fmt --version && cargo clippy --version; } >/dev/null 2>&1; then
+  command -v rustup >/dev/null 2>&1 || { echo "cargo fmt and cargo clippy are missing: install rustfmt and clippy" >&2; exit 1; }
+  rustup component add rustfmt clippy
 fi
 
 # PostgreSQL 15 + PostGIS 3 as Debian packages them; elsewhere the distribution's own

@@ -11,7 +11,9 @@ use crate::clock::{self, Clock};
 /// Whether development conveniences (GraphiQL, introspection, field suggestions) are on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
+    /// GraphiQL, introspection and field suggestions on; the local cluster allowed.
     Development,
+    /// The default: none of development's conveniences.
     Production,
 }
 
@@ -19,6 +21,7 @@ pub enum Mode {
 /// creates and starts itself.
 #[derive(Clone, Debug)]
 pub enum DatabaseSource {
+    /// Connection URLs given in the environment.
     Urls {
         /// The service's connection (`DATABASE_URL`): a role that is not superuser, not
         /// the tables' owner and not BYPASSRLS. Secret: it may carry a password.
@@ -27,6 +30,7 @@ pub enum DatabaseSource {
         /// (`LANTERN_MIGRATION_DATABASE_URL`); without it `serve` does not migrate.
         owner: Option<SecretString>,
     },
+    /// The project-local cluster Lantern creates and starts itself.
     LocalCluster(LocalClusterConfig),
 }
 
@@ -52,7 +56,9 @@ impl LocalClusterConfig {
 /// Limits on how often callers may ask, per minute (0 turns a limit off).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimits {
+    /// GraphQL requests per minute from one client IP.
     pub api_per_ip: u32,
+    /// GraphQL requests per minute with one token or API key.
     pub api_per_token: u32,
     /// `login` attempts per client IP; `acceptInvitation` attempts are counted apart
     /// under the same limit.
@@ -80,15 +86,20 @@ pub enum CookieSecure {
     /// When the request came over TLS (directly, or as a proxy reports it with
     /// `X-Forwarded-Proto`/`Forwarded`).
     Auto,
+    /// Always marked Secure (a deployment behind TLS that does not report it).
     Always,
+    /// Never marked Secure (plain-HTTP development only).
     Never,
 }
 
 /// All settings of a Lantern process.
 #[derive(Clone, Debug)]
 pub struct Config {
+    /// Where to listen (`LANTERN_ADDR`).
     pub addr: SocketAddr,
+    /// Development or production (`LANTERN_ENV`).
     pub mode: Mode,
+    /// Where the database is.
     pub database: DatabaseSource,
     /// Whether this process may create and start the project-local cluster when no
     /// `DATABASE_URL` is given: in development mode, or when asked for by name
@@ -102,13 +113,16 @@ pub struct Config {
     pub statement_timeout_ms: u32,
     /// Longest a GraphQL request may run before it is abandoned.
     pub request_timeout_ms: u32,
+    /// How long login sessions last.
     pub sessions: SessionPolicy,
+    /// How often callers may ask.
     pub rate_limits: RateLimits,
     /// Keys for personal fields (`LANTERN_PII_KEYS`, `id:base64key,…`; the first seals).
     /// Unset with the local cluster: a development key kept beside it.
     pub pii_keys: Option<SecretString>,
     /// Geocoder base URL (Census one-line-address API format).
     pub geocoder_url: String,
+    /// Longest a geocoder request may take, in milliseconds.
     pub geocoder_timeout_ms: u32,
     /// Whether confidential locations' addresses may be sent to the geocoder.
     pub geocode_confidential: bool,
@@ -139,20 +153,33 @@ pub struct Config {
 #[derive(Debug, thiserror::Error)]
 #[error("invalid {variable}: {reason}")]
 pub struct ConfigError {
+    /// The environment variable at fault.
     pub variable: &'static str,
+    /// What is wrong with it (never its value).
     pub reason: String,
 }
 
+/// Where the built web app is served from, relative to the working directory.
 pub const DEFAULT_WEB_DIR: &str = "web/dist";
+/// Where `serve` listens unless `LANTERN_ADDR` says otherwise.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+/// The local cluster's port unless `LANTERN_PG_PORT` says otherwise.
 pub const DEFAULT_LOCAL_PG_PORT: u16 = 54329;
+/// The local cluster's data directory, relative to the working directory.
 pub const DEFAULT_LOCAL_PG_DIR: &str = ".lantern/postgres";
+/// Pooled database connections unless configured.
 pub const DEFAULT_POOL_SIZE: usize = 16;
+/// PostgreSQL `statement_timeout` unless configured, in milliseconds.
 pub const DEFAULT_STATEMENT_TIMEOUT_MS: u32 = 5_000;
+/// Longest a GraphQL request may run unless configured, in milliseconds.
 pub const DEFAULT_REQUEST_TIMEOUT_MS: u32 = 15_000;
+/// How long search may answer from an index that lost its listener, in seconds, before it turns to PostgreSQL.
 pub const DEFAULT_SEARCH_STALE_SECONDS: u32 = 15 * 60;
+/// How long a replaced session token keeps working, in seconds (so requests in flight finish).
 pub const DEFAULT_SESSION_GRACE_SECONDS: u32 = 60;
+/// Sessions last 12 hours, and 30 minutes unused.
 pub const DEFAULT_SESSION_POLICY: SessionPolicy = SessionPolicy { lifetime_minutes: 12 * 60, idle_minutes: 30 };
+/// Per-minute limits unless configured.
 pub const DEFAULT_RATE_LIMITS: RateLimits =
     RateLimits { api_per_ip: 600, api_per_token: 1200, login_per_ip: 20, login_per_email_ip: 10, login_per_email: 100 };
 

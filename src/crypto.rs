@@ -24,8 +24,11 @@ const FORMAT: u8 = 1;
 /// Where a sealed value lives: what its associated data binds it to.
 #[derive(Clone, Copy, Debug)]
 pub struct FieldContext<'a> {
+    /// The table the value is stored in.
     pub table: &'a str,
+    /// The row it belongs to.
     pub row: Uuid,
+    /// The column it is stored in.
     pub field: &'a str,
 }
 

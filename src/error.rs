@@ -9,19 +9,29 @@ use std::fmt;
 pub enum AppError {
     /// The input is wrong; `field` is the input path, e.g. `filter.near.lat`.
     BadUserInput {
+        /// The input path, e.g. `filter.near.lat`.
         field: String,
+        /// What is wrong, for the person who sent it.
         message: String,
     },
+    /// No such thing, or none the caller may see (the two are never told apart).
     NotFound {
+        /// What was looked for, e.g. `provider`.
         what: &'static str,
     },
+    /// No valid token or key: sign in.
     Unauthenticated,
+    /// Signed in, but not allowed to do this.
     Forbidden,
+    /// The record changed since it was read (a stale `version`), or the request clashes
+    /// with one already made.
     Conflict {
+        /// What clashed.
         message: String,
     },
     /// Sharing personal data needs an active consent covering the recipient and fields.
     ConsentRequired {
+        /// What the consent is missing.
         message: String,
     },
     /// The network requires referrals for this need to go only to organizations vetted
@@ -31,6 +41,7 @@ pub enum AppError {
     },
     /// Too many requests; try again after this many seconds.
     RateLimited {
+        /// Seconds to wait.
         retry_after_secs: u64,
     },
     /// The database cannot serve right now: it is down or restarting, refuses

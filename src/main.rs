@@ -48,6 +48,7 @@ const MMAP_THRESHOLD_BYTES: libc::c_int = 256 * 1024;
 ///   matrices. A fixed threshold keeps large, short-lived buffers out of the arenas.
 fn tune_malloc() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[allow(unsafe_code)] // glibc's mallopt has no safe binding.
     {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         // SAFETY: mallopt only changes allocator tuning; called before other threads run.

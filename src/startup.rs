@@ -58,13 +58,19 @@ pub async fn prepare_database(config: &Config) -> Result<(DbUrls, DbPool), DbSet
 /// How the HTTP server behaves.
 #[derive(Clone, Debug)]
 pub struct ServerOptions {
+    /// Development or production.
     pub mode: Mode,
+    /// How long login sessions last.
     pub sessions: SessionPolicy,
+    /// How often callers may ask.
     pub rate_limits: RateLimits,
+    /// Longest a GraphQL request may run, in milliseconds.
     pub request_timeout_ms: u32,
     /// Keys for clients' personal fields.
     pub keyring: Arc<Keyring>,
+    /// The geocoder that places new addresses.
     pub geocoder: Arc<Geocoder>,
+    /// Whether webhook URLs may point at loopback (development and tests only).
     pub webhook_allow_loopback: bool,
     /// Serve searches and the gap matrix from the in-memory directory index.
     pub search_index: bool,
@@ -83,6 +89,7 @@ pub struct ServerOptions {
     pub search_index_lag: Duration,
     /// Folder of the built web app; `None` serves the "not built" notice.
     pub web_dir: Option<std::path::PathBuf>,
+    /// When the session cookie is marked Secure.
     pub cookie_secure: config::CookieSecure,
     /// The network's clock; the pool's connections must be on the same one
     /// (`db::pool_on`).

@@ -4,9 +4,9 @@
 //! proceed. Resolvers never make access decisions.
 
 pub mod credentials;
-pub mod grace;
+pub(crate) mod grace;
 mod repo;
-pub mod sessions;
+pub(crate) mod sessions;
 
 use uuid::Uuid;
 
@@ -59,6 +59,7 @@ impl Role {
 /// An actor together with the request it acts in (for the audit log).
 #[derive(Clone, Debug)]
 pub struct Caller {
+    /// Who is asking, once their token or key has been checked.
     pub actor: Actor,
     /// The request id returned to the client in `x-request-id`.
     pub request_id: String,
@@ -69,6 +70,7 @@ pub struct Caller {
 pub enum Actor {
     /// No credentials: the public directory only.
     Anonymous,
+    /// A member acting for one organization in one role.
     Member(Member),
 }
 
@@ -81,7 +83,9 @@ pub struct Member {
     pub api_key_id: Option<Uuid>,
     /// The login session, when signed in with a password.
     pub session_id: Option<Uuid>,
+    /// The organization the member acts for.
     pub organization_id: Uuid,
+    /// The role they act with there.
     pub role: Role,
 }
 

@@ -16,7 +16,9 @@ use crate::organizations::grants::{self, Grantee};
 /// How long a login token lasts, absolutely and unused (from `config::SessionPolicy`).
 #[derive(Clone, Copy, Debug)]
 pub struct SessionLifetimes {
+    /// How long a token lasts from login, whatever its use.
     pub lifetime: Duration,
+    /// How long a token lasts unused.
     pub idle: Duration,
 }
 
@@ -32,10 +34,15 @@ impl From<SessionPolicy> for SessionLifetimes {
 /// A successful login: the token is shown once and never stored.
 #[derive(Clone, Debug)]
 pub struct LoginOutcome {
+    /// The bearer token (shown once, never stored).
     pub token: String,
+    /// When it stops working, however it is used.
     pub expires_at: DateTime<Utc>,
+    /// The user signed in.
     pub user_id: Uuid,
+    /// The organization the session acts for.
     pub organization_id: Uuid,
+    /// The role the session acts with.
     pub role: Role,
 }
 

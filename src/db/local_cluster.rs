@@ -24,14 +24,27 @@ pub const SUPERUSER: &str = "postgres";
 /// Why the local cluster could not be made ready.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
+    /// No PostgreSQL server binaries on this machine.
     #[error(
         "PostgreSQL server binaries not found (looked for initdb in LANTERN_PG_BIN, /usr/lib/postgresql/*/bin and PATH); install postgresql-15 and postgresql-15-postgis-3, e.g. with `make deps`"
     )]
     BinariesNotFound,
+    /// A PostgreSQL tool (initdb, pg_ctl, createdb…) failed.
     #[error("{step} failed: {detail}")]
-    Step { step: &'static str, detail: String },
+    Step {
+        /// What was being done.
+        step: &'static str,
+        /// What the tool said.
+        detail: String,
+    },
+    /// A file or folder of the cluster could not be read or written.
     #[error("I/O on {path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The system's error.
+        source: io::Error,
+    },
 }
 
 /// Where a started local cluster can be reached.

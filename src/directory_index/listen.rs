@@ -137,6 +137,7 @@ async fn reload(index: &DirectoryIndex, pool: &DbPool) -> AppResult<()> {
 /// the load's peak for good. Hand it back to the system.
 fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[allow(unsafe_code)] // glibc's malloc_trim has no safe binding.
     // SAFETY: malloc_trim only returns free heap pages to the kernel; it touches no
     // memory in use and is safe to call from any thread at any time.
     unsafe {

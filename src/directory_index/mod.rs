@@ -28,13 +28,13 @@
 //! could miss.
 
 mod change;
-pub mod geometry;
+pub(crate) mod geometry;
 mod listen;
 mod load;
-pub mod query;
-pub mod snapshot;
+pub(crate) mod query;
+pub(crate) mod snapshot;
 mod trees;
-pub mod vetting;
+pub(crate) mod vetting;
 mod view;
 
 use std::collections::HashMap;
@@ -84,10 +84,12 @@ pub enum IndexState {
     /// failed): searches use PostgreSQL, and the last view only while PostgreSQL cannot
     /// answer.
     Stale,
+    /// Loaded and kept current by the listener: searches answer from memory.
     Ready,
 }
 
 impl IndexState {
+    /// The state as a lower-case word, as the service reports it.
     pub fn as_str(self) -> &'static str {
         match self {
             IndexState::Disabled => "disabled",
@@ -156,6 +158,7 @@ impl DirectoryIndex {
         }
     }
 
+    /// Where the index stands now.
     pub fn state(&self) -> IndexState {
         match (self.enabled, self.held.load_full()) {
             (false, _) => IndexState::Disabled,

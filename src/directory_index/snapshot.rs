@@ -582,7 +582,7 @@ impl<'a> ProviderRef<'a> {
     }
 
     /// The listing as search returns it.
-    pub fn to_provider(&self) -> Provider {
+    pub fn to_provider(self) -> Provider {
         let owned = |i| self.text(i).map(str::to_owned);
         Provider {
             id: self.record.id,
@@ -674,6 +674,7 @@ pub struct CellCounts {
 /// is never changed; changes are made to a copy.
 #[derive(Clone)]
 pub struct Snapshot {
+    /// The reference data every view shares: need categories and counties.
     pub catalog: Arc<Catalog>,
     pub(super) store: Store,
     /// Where the locations are, for nearest-first walks.

@@ -49,7 +49,7 @@ pub struct View {
     today: NaiveDate,
     /// Review outcomes under the Standards of Service, by organization (evaluated on
     /// `today`).
-    pub vetting: Arc<Vetting>,
+    pub(crate) vetting: Arc<Vetting>,
 }
 
 impl View {

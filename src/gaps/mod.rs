@@ -22,29 +22,39 @@ use crate::partnerships::rules;
 pub use crate::partnerships::rules::GapStatus;
 
 /// Counts from 1 to this are suppressed in demand figures.
-pub const SUPPRESS_UP_TO: i64 = 4;
+pub(crate) const SUPPRESS_UP_TO: i64 = 4;
 
 /// One county × need cell.
 #[derive(Clone, Debug, PartialEq, QueryableByName)]
 pub struct GapCell {
+    /// The county (5-digit FIPS).
     #[diesel(sql_type = Text)]
     pub county_fips: String,
+    /// The county's name.
     #[diesel(sql_type = Text)]
     pub county_name: String,
+    /// The need's code, such as `acute.housing`.
     #[diesel(sql_type = Text)]
     pub need_code: String,
+    /// The need's wording in the matrix.
     #[diesel(sql_type = Text)]
     pub need_label: String,
+    /// The need's phase (`ACUTE`, `TRANSITIONAL` or `LONG_TERM`).
     #[diesel(sql_type = Text)]
     pub need_phase: String,
+    /// The need's row in the matrix (for ordering).
     #[diesel(sql_type = diesel::sql_types::Integer)]
     pub need_position: i32,
+    /// Providers located in or serving the county that meet the need.
     #[diesel(sql_type = BigInt)]
     pub provider_count: i64,
+    /// Of those, how many have a contact on file.
     #[diesel(sql_type = BigInt)]
     pub with_contact: i64,
+    /// Of those, how many have an MOU in force covering the need.
     #[diesel(sql_type = BigInt)]
     pub with_active_mou: i64,
+    /// Of those, how many have basic HT training within the last 3 years.
     #[diesel(sql_type = BigInt)]
     pub ht_trained: i64,
     #[diesel(sql_type = BigInt)]
@@ -115,7 +125,7 @@ ORDER BY co.name, n.position";
 /// Every county × need (or one county's needs), in county-name and matrix order.
 /// For network members (any role): these are aggregates, never client data. Counted
 /// where the directory decides ([`Read::GAP_MATRIX`]).
-pub async fn matrix(directory: &Directory, actor: &Actor, county: Option<&Fips>) -> AppResult<Vec<GapCell>> {
+pub(crate) async fn matrix(directory: &Directory, actor: &Actor, county: Option<&Fips>) -> AppResult<Vec<GapCell>> {
     actor.member()?;
     directory.read(Read::GAP_MATRIX, async |source| matrix_on(source, county).await).await
 }
@@ -184,7 +194,7 @@ fn csv_field(value: &str) -> String {
 }
 
 /// The matrix as CSV (one row per county × need).
-pub fn to_csv(cells: &[GapCell]) -> String {
+pub(crate) fn to_csv(cells: &[GapCell]) -> String {
     let mut out = String::from(
         "county_fips,county,need,need_label,provider_count,with_contact,with_active_mou,ht_trained,status\n",
     );
@@ -215,7 +225,7 @@ struct Boundary {
 
 /// The matrix as GeoJSON: one feature per county (its boundary), carrying each need's
 /// status and figures, for choropleth maps.
-pub async fn to_geojson(conn: &mut AsyncPgConnection, cells: &[GapCell]) -> AppResult<String> {
+pub(crate) async fn to_geojson(conn: &mut AsyncPgConnection, cells: &[GapCell]) -> AppResult<String> {
     let boundaries: Vec<Boundary> =
         diesel::sql_query("SELECT fips, ST_AsGeoJSON(boundary, 5) AS geometry FROM counties ORDER BY fips")
             .load(conn)
@@ -283,7 +293,7 @@ pub async fn to_geojson(conn: &mut AsyncPgConnection, cells: &[GapCell]) -> AppR
 
 /// Kinds of reporting period.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PeriodKind {
+pub(crate) enum PeriodKind {
     Month,
     Quarter,
     Year,
@@ -291,7 +301,7 @@ pub enum PeriodKind {
 
 /// A fixed reporting period: a calendar month, quarter or year.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ReportingPeriod {
+pub(crate) struct ReportingPeriod {
     kind: PeriodKind,
     year: i32,
     /// Month 1–12 or quarter 1–4; 0 for a year.
@@ -342,7 +352,7 @@ impl ReportingPeriod {
 
 /// Raw counts of one cell in one month, as frozen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Counts {
+pub(crate) struct Counts {
     pub sent: i64,
     pub declined_no_capacity: i64,
     pub placed: i64,
@@ -361,7 +371,7 @@ impl std::ops::Add for Counts {
 
 /// Published figures of one cell in one period; `None` is withheld.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Figures {
+pub(crate) struct Figures {
     pub sent: Option<i64>,
     pub declined_no_capacity: Option<i64>,
     pub never_placed: Option<i64>,
@@ -386,7 +396,7 @@ fn small(count: i64) -> bool {
 
 /// Referral demand for a county × need in a period, as published.
 #[derive(Clone, Debug, PartialEq)]
-pub struct DemandCell {
+pub(crate) struct DemandCell {
     pub county_fips: String,
     pub need_code: String,
     pub figures: Figures,
@@ -398,7 +408,7 @@ pub struct DemandCell {
 /// nor placed (N − D), not declined (S − D), declined or placed (S − N + D) — else the
 /// one of them that reveals no small count with `sent` alone, else neither. Every
 /// withheld figure keeps at least four possible values (checked exhaustively below).
-pub fn publish_period(c: Counts) -> Figures {
+pub(crate) fn publish_period(c: Counts) -> Figures {
     let (s, d, n) = (c.sent, c.declined_no_capacity, c.sent - c.placed);
     if small(s) {
         return Figures::WITHHELD;
@@ -418,7 +428,7 @@ pub fn publish_period(c: Counts) -> Figures {
 
 /// One quarter of a cell: its three months and the quarter, at one granularity (see the
 /// comment above [`PeriodKind`]).
-pub fn publish_quarter(months: [Counts; 3]) -> ([Figures; 3], Figures) {
+pub(crate) fn publish_quarter(months: [Counts; 3]) -> ([Figures; 3], Figures) {
     let by_month = months.map(publish_period);
     let total = months[0] + months[1] + months[2];
     if by_month.iter().all(Figures::complete) {
@@ -430,7 +440,7 @@ pub fn publish_quarter(months: [Counts; 3]) -> ([Figures; 3], Figures) {
 
 /// A year of a cell from its quarters' published figures: each figure is their sum when
 /// all four quarters publish it.
-pub fn publish_year(quarters: [Figures; 4]) -> Figures {
+pub(crate) fn publish_year(quarters: [Figures; 4]) -> Figures {
     let sum = |f: fn(&Figures) -> Option<i64>| quarters.iter().map(f).sum::<Option<i64>>();
     Figures {
         sent: sum(|q| q.sent),
@@ -467,7 +477,7 @@ struct Publication {
 /// referrals in the period's quarters, by county and need, a cell whose published figures
 /// are all zero left out. A period is published once its last quarter has been over for
 /// 30 days (the database decides, migration 13); before, `BAD_USER_INPUT` on `period`.
-pub async fn demand(
+pub(crate) async fn demand(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
     period: ReportingPeriod,

@@ -27,10 +27,14 @@ pub const MAX_GEOCODE_ATTEMPTS: i32 = 10;
 /// The outcome of a lookup.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Lookup {
+    /// The address was placed.
     Found {
+        /// Latitude in degrees (WGS 84).
         latitude: f64,
+        /// Longitude in degrees (WGS 84).
         longitude: f64,
     },
+    /// The geocoder knows no such address.
     NotFound,
     /// The geocoder could not be reached or answered with an error.
     Unavailable,
@@ -49,6 +53,7 @@ pub struct Geocoder {
 }
 
 impl Geocoder {
+    /// A geocoder at `base_url` (the Census one-line-address API), giving up after `timeout`; confidential addresses are sent only when `send_confidential` is true.
     pub fn new(base_url: &str, timeout: Duration, send_confidential: bool) -> Self {
         let client = reqwest::Client::builder()
             .connect_timeout(timeout)

@@ -28,13 +28,19 @@ pub struct Services {
     /// The directory: where search and the gap matrix are answered, and the write path
     /// that makes a directory write visible to its writer's next search.
     pub directory: Directory,
+    /// How long login sessions last.
     pub sessions: SessionLifetimes,
     /// Tokens verified recently, honoured briefly while the database cannot answer.
     pub verified_tokens: Arc<crate::auth::grace::VerifiedTokens>,
+    /// How often callers may ask.
     pub rate_limits: RateLimits,
+    /// The counters behind the rate limits.
     pub limiter: Arc<RateLimiter>,
+    /// The keys that seal personal fields.
     pub keyring: Arc<Keyring>,
+    /// The geocoder that places new addresses.
     pub geocoder: Arc<crate::geocode::Geocoder>,
+    /// Whether webhook URLs may point at loopback (development and tests only).
     pub webhook_allow_loopback: bool,
     /// Password hashing and verification, bounded and off the async workers.
     pub passwords: Arc<crate::auth::credentials::PasswordHashing>,

@@ -8,10 +8,14 @@ use super::errors::GqlResultExt;
 use super::types::{LocationGql, PopulationGql, ProviderGql, ServiceGql};
 use crate::providers::edit::{self, LocationInput, PhoneInput, ProviderInput, ServiceInput};
 
+/// A public phone number of a listing.
 #[derive(InputObject)]
 pub struct PhoneEntry {
+    /// The number as it should be dialled or shown.
     pub number: String,
+    /// What it is for, e.g. "Hotline" or "Office".
     pub label: Option<String>,
+    /// Answered around the clock.
     #[graphql(default)]
     pub twenty_four_hour: bool,
 }
@@ -20,11 +24,15 @@ pub struct PhoneEntry {
 /// an optional text.
 #[derive(InputObject)]
 pub struct ProviderEdit {
+    /// The provider's name.
     pub name: Option<String>,
     /// A lower_snake_case word, e.g. `legal_aid`.
     pub kind: Option<String>,
+    /// What it does, in its own words.
     pub description: Option<String>,
+    /// Its website (http or https).
     pub website: Option<String>,
+    /// Its public e-mail address.
     pub email: Option<String>,
     /// Replaces every phone when given.
     pub phones: Option<Vec<PhoneEntry>>,
@@ -35,16 +43,22 @@ pub struct ProviderEdit {
 /// Service fields; on update omitted fields stay as they are.
 #[derive(InputObject)]
 pub struct ServiceEdit {
+    /// The service's name.
     pub name: Option<String>,
+    /// What it is.
     pub description: Option<String>,
+    /// Who may use it.
     pub eligibility: Option<String>,
+    /// Fees, e.g. "Free" or "Sliding scale".
     pub cost: Option<String>,
+    /// Available 24 hours a day.
     #[graphql(name = "open24h")]
     pub open_24h: Option<bool>,
     /// Need-category codes (at least one).
     pub needs: Option<Vec<String>>,
     /// ISO 639 codes.
     pub languages: Option<Vec<String>>,
+    /// The groups of people it is for.
     pub populations: Option<Vec<PopulationGql>>,
 }
 
@@ -52,12 +66,19 @@ pub struct ServiceEdit {
 /// from the point, never entered.
 #[derive(InputObject)]
 pub struct LocationEdit {
+    /// The location's name.
     pub name: Option<String>,
+    /// Street and number.
     pub street: Option<String>,
+    /// City or town.
     pub city: Option<String>,
+    /// State (two letters).
     pub state: Option<String>,
+    /// ZIP code.
     pub postal_code: Option<String>,
+    /// Latitude in degrees (WGS 84).
     pub latitude: Option<f64>,
+    /// Longitude in degrees (WGS 84).
     pub longitude: Option<f64>,
     /// A confidential location (a shelter) shows only its county to those who may not
     /// see it.
@@ -125,6 +146,7 @@ impl DirectoryMutation {
         Ok(ProviderGql(p))
     }
 
+    /// Changes a listing (`version` as read; the same people as may list it).
     async fn update_provider(
         &self,
         ctx: &Context<'_>,
@@ -141,6 +163,7 @@ impl DirectoryMutation {
         Ok(ProviderGql(p))
     }
 
+    /// Archives a listing (`version` as read): it no longer appears in the directory.
     async fn archive_provider(&self, ctx: &Context<'_>, id: ID, version: i32) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id").gql()?;
         directory(ctx).write(async |conn| edit::archive_provider(conn, caller(ctx), id, version).await).await.gql()?;
@@ -163,6 +186,7 @@ impl DirectoryMutation {
         Ok(ProviderGql(p))
     }
 
+    /// Adds a service to a provider (the same people as may edit the listing).
     async fn create_service(
         &self,
         ctx: &Context<'_>,
@@ -177,6 +201,7 @@ impl DirectoryMutation {
         Ok(ServiceGql(s))
     }
 
+    /// Changes a service (`version` as read).
     async fn update_service(
         &self,
         ctx: &Context<'_>,
@@ -192,6 +217,7 @@ impl DirectoryMutation {
         Ok(ServiceGql(s))
     }
 
+    /// Archives a service (`version` as read): it no longer appears in the directory.
     async fn archive_service(&self, ctx: &Context<'_>, id: ID, version: i32) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id").gql()?;
         directory(ctx).write(async |conn| edit::archive_service(conn, caller(ctx), id, version).await).await.gql()?;
@@ -215,6 +241,7 @@ impl DirectoryMutation {
         Ok(LocationGql(l))
     }
 
+    /// Changes a location (`version` as read); a new point or address moves its county with it.
     async fn update_location(
         &self,
         ctx: &Context<'_>,
@@ -233,6 +260,7 @@ impl DirectoryMutation {
         Ok(LocationGql(l))
     }
 
+    /// Archives a location (`version` as read).
     async fn archive_location(&self, ctx: &Context<'_>, id: ID, version: i32) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id").gql()?;
         directory(ctx).write(async |conn| edit::archive_location(conn, caller(ctx), id, version).await).await.gql()?;

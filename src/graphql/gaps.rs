@@ -19,17 +19,21 @@ pub enum GapStatusGql {
     NoPartner,
     /// Partners exist, none trained on human trafficking.
     Untrained,
+    /// Trained partners exist: at least one partner meets the need and is trained on human trafficking.
     Covered,
 }
 
 /// One county × need cell of the FUTURES matrix.
 pub struct GapCellGql(pub GapCell);
 
+/// One county × need cell of the FUTURES matrix.
 #[Object(name = "GapCell")]
 impl GapCellGql {
+    /// The county.
     async fn county(&self) -> CountyGql {
         CountyGql { fips: self.0.county_fips.clone(), name: self.0.county_name.clone() }
     }
+    /// The need.
     async fn need(&self) -> async_graphql::Result<NeedCategoryGql> {
         Ok(NeedCategoryGql(self.0.need().gql()?))
     }
@@ -37,6 +41,7 @@ impl GapCellGql {
     async fn provider_count(&self) -> i64 {
         self.0.provider_count
     }
+    /// Of those, how many have a contact on file.
     async fn with_contact(&self) -> i64 {
         self.0.with_contact
     }
@@ -48,6 +53,7 @@ impl GapCellGql {
     async fn ht_trained(&self) -> i64 {
         self.0.ht_trained
     }
+    /// Where the county stands on the need.
     async fn status(&self) -> GapStatusGql {
         self.0.status().into()
     }
@@ -69,7 +75,9 @@ pub enum PeriodKindGql {
 #[derive(InputObject)]
 #[graphql(name = "ReportingPeriodInput")]
 pub struct ReportingPeriodGql {
+    /// Month, quarter or year.
     pub kind: PeriodKindGql,
+    /// The calendar year.
     pub year: i32,
     /// Month 1–12 or quarter 1–4; omitted for a year.
     pub number: Option<i32>,
@@ -80,10 +88,15 @@ pub struct ReportingPeriodGql {
 #[derive(SimpleObject)]
 #[graphql(name = "DemandCell")]
 pub struct DemandCellGql {
+    /// The county (5-digit FIPS).
     pub county_fips: String,
+    /// The need's code, such as `acute.housing`.
     pub need_code: String,
+    /// Referrals sent for this county and need in the period.
     pub sent: Option<i64>,
+    /// Of those, declined for lack of capacity.
     pub declined_no_capacity: Option<i64>,
+    /// Of those, never placed: never accepted, in progress or completed by the recipient.
     pub never_placed: Option<i64>,
 }
 

@@ -29,14 +29,18 @@ pub enum RoleGql {
 /// A member organization of the network.
 pub struct OrganizationGql(pub Organization);
 
+/// A member organization of the network.
 #[Object(name = "Organization")]
 impl OrganizationGql {
+    /// The organization's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Its name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// The version to send back with a change (optimistic concurrency).
     async fn version(&self) -> i32 {
         self.0.version
     }
@@ -67,7 +71,9 @@ impl OrganizationGql {
 #[derive(SimpleObject)]
 #[graphql(name = "ApiKeyRef")]
 pub struct ApiKeyRefGql {
+    /// The key's id (to revoke it).
     pub id: ID,
+    /// What the key is for, as its creator labelled it.
     pub label: String,
 }
 
@@ -75,12 +81,15 @@ pub struct ApiKeyRefGql {
 #[derive(SimpleObject)]
 #[graphql(name = "AccessGrant")]
 pub struct AccessGrantGql {
+    /// The grant's id.
     pub id: ID,
     /// The user given the role; null when an API key was created.
     pub user: Option<UserGql>,
     /// The API key created; null when a user was given the role.
     pub api_key: Option<ApiKeyRefGql>,
+    /// The role given.
     pub role: RoleGql,
+    /// When it was given.
     pub granted_at: DateTime<Utc>,
     /// The user who granted it; null when an API key did, or the operator's command line.
     pub granted_by: Option<UserGql>,
@@ -109,8 +118,11 @@ impl From<AccessGrant> for AccessGrantGql {
 #[derive(SimpleObject)]
 #[graphql(name = "User")]
 pub struct UserGql {
+    /// The user's id.
     pub id: ID,
+    /// The e-mail address they sign in with.
     pub email: String,
+    /// The name shown to other members.
     pub display_name: String,
     /// False until the user has accepted their invitation and set a password.
     pub active: bool,
@@ -125,11 +137,14 @@ impl From<User> for UserGql {
 /// A user's role in an organization.
 pub struct MembershipGql(pub Membership);
 
+/// A user's role in an organization.
 #[Object(name = "Membership")]
 impl MembershipGql {
+    /// The user.
     async fn user(&self) -> UserGql {
         self.0.user.clone().into()
     }
+    /// Their role there.
     async fn role(&self) -> RoleGql {
         self.0.role.into()
     }
@@ -138,6 +153,7 @@ impl MembershipGql {
 /// Who is asking.
 pub struct ViewerGql;
 
+/// Who is asking: the signed-in user or API key, the organization it acts for and its role there.
 #[Object(name = "Viewer")]
 impl ViewerGql {
     /// The signed-in user; null for an API key.
@@ -150,6 +166,7 @@ impl ViewerGql {
         let org = actor.member().gql()?.organization_id;
         Ok(organizations::get(&mut *conn(ctx).await.gql()?, actor, org).await.gql()?.map(OrganizationGql))
     }
+    /// The role the request acts with.
     async fn role(&self, ctx: &Context<'_>) -> async_graphql::Result<RoleGql> {
         Ok(caller(ctx).actor.member().gql()?.role.into())
     }
@@ -185,14 +202,18 @@ impl IdentityQuery {
 pub struct LoginPayload {
     /// Send as `Authorization: Bearer <token>`. Shown once.
     pub token: String,
+    /// When the token stops working.
     pub expires_at: DateTime<Utc>,
+    /// The organization the session acts for.
     pub organization_id: ID,
+    /// The role the session acts with.
     pub role: RoleGql,
 }
 
 /// An invitation for a new user.
 #[derive(SimpleObject)]
 pub struct InvitePayload {
+    /// The invited user.
     pub user_id: ID,
     /// Pass this to the invitee (it is shown once); they call `acceptInvitation` with it.
     /// Null when the user already had a password and only gained the membership.
@@ -202,30 +223,42 @@ pub struct InvitePayload {
 /// A new API key.
 #[derive(SimpleObject)]
 pub struct ApiKeyPayload {
+    /// The key's id (to revoke it).
     pub id: ID,
     /// Send as `Authorization: Bearer <key>`. Shown once.
     pub key: String,
 }
 
+/// A new member organization.
 #[derive(InputObject)]
 pub struct CreateOrganizationInput {
+    /// Its name.
     pub name: String,
 }
 
+/// An invitation to a person to join an organization in a role.
 #[derive(InputObject)]
 pub struct InviteUserInput {
+    /// The address the invitation is for; it becomes their sign-in.
     pub email: String,
+    /// The name shown to other members.
     pub display_name: String,
+    /// The organization they join.
     pub organization_id: ID,
+    /// The role they get there.
     pub role: RoleGql,
 }
 
+/// A new API key for a system acting for an organization.
 #[derive(InputObject)]
 pub struct CreateApiKeyInput {
+    /// The organization the key acts for.
     pub organization_id: ID,
+    /// The role it acts with.
     pub role: RoleGql,
     /// What the key is for, e.g. "Case management system".
     pub label: String,
+    /// When it stops working; omitted, it works until revoked.
     pub expires_at: Option<DateTime<Utc>>,
 }
 

@@ -26,7 +26,7 @@ use crate::providers::{self, LocationView, Phone, Service};
 use crate::referrals::{self, ReferralEvent};
 
 /// The loaders of one request.
-pub struct Loaders {
+pub(crate) struct Loaders {
     pub services: DataLoader<ServicesByProvider>,
     pub phones: DataLoader<PhonesByProvider>,
     pub locations: DataLoader<LocationsByProvider>,
@@ -97,7 +97,7 @@ fn spawner()
 /// The database, and the directory for public reads (which its index answers while
 /// the database cannot).
 #[derive(Clone)]
-pub struct Db(DbPool, Directory);
+pub(crate) struct Db(DbPool, Directory);
 
 impl Db {
     async fn conn(&self) -> async_graphql::Result<Object<AsyncPgConnection>> {
@@ -131,7 +131,7 @@ fn group<K: std::hash::Hash + Eq + Clone, V>(keys: &[K], items: Vec<(K, V)>) -> 
     map
 }
 
-pub struct ServicesByProvider(Db);
+pub(crate) struct ServicesByProvider(Db);
 
 impl Loader<Uuid> for ServicesByProvider {
     type Value = Vec<Service>;
@@ -143,7 +143,7 @@ impl Loader<Uuid> for ServicesByProvider {
     }
 }
 
-pub struct PhonesByProvider(Db);
+pub(crate) struct PhonesByProvider(Db);
 
 impl Loader<Uuid> for PhonesByProvider {
     type Value = Vec<Phone>;
@@ -172,7 +172,7 @@ impl Loader<Uuid> for PhonesByProvider {
     }
 }
 
-pub struct LocationsByProvider(Db, Actor);
+pub(crate) struct LocationsByProvider(Db, Actor);
 
 impl Loader<Uuid> for LocationsByProvider {
     type Value = Vec<LocationView>;
@@ -184,7 +184,7 @@ impl Loader<Uuid> for LocationsByProvider {
     }
 }
 
-pub struct ServiceAreaByProvider(Db);
+pub(crate) struct ServiceAreaByProvider(Db);
 
 impl Loader<Uuid> for ServiceAreaByProvider {
     type Value = Vec<String>;
@@ -205,7 +205,7 @@ impl Loader<Uuid> for ServiceAreaByProvider {
     }
 }
 
-pub struct NeedsByService(Db);
+pub(crate) struct NeedsByService(Db);
 
 impl Loader<Uuid> for NeedsByService {
     type Value = Vec<NeedCategory>;
@@ -217,7 +217,7 @@ impl Loader<Uuid> for NeedsByService {
     }
 }
 
-pub struct CountyByFips(Db);
+pub(crate) struct CountyByFips(Db);
 
 impl Loader<String> for CountyByFips {
     type Value = County;
@@ -238,7 +238,7 @@ impl Loader<String> for CountyByFips {
     }
 }
 
-pub struct ProvidersById(Db);
+pub(crate) struct ProvidersById(Db);
 
 impl Loader<Uuid> for ProvidersById {
     type Value = Provider;
@@ -257,7 +257,7 @@ impl Loader<Uuid> for ProvidersById {
 }
 
 /// The client of each referral as the caller may see it (reads are audited).
-pub struct ClientsByReferral(Db, Caller, Arc<Keyring>, chrono::NaiveDate);
+pub(crate) struct ClientsByReferral(Db, Caller, Arc<Keyring>, chrono::NaiveDate);
 
 impl Loader<Uuid> for ClientsByReferral {
     type Value = ClientView;
@@ -268,7 +268,7 @@ impl Loader<Uuid> for ClientsByReferral {
     }
 }
 
-pub struct EventsByReferral(Db, Caller, Arc<Keyring>);
+pub(crate) struct EventsByReferral(Db, Caller, Arc<Keyring>);
 
 impl Loader<Uuid> for EventsByReferral {
     type Value = Vec<ReferralEvent>;
@@ -280,7 +280,7 @@ impl Loader<Uuid> for EventsByReferral {
     }
 }
 
-pub struct FollowUpsByReferral(Db, Caller);
+pub(crate) struct FollowUpsByReferral(Db, Caller);
 
 impl Loader<Uuid> for FollowUpsByReferral {
     type Value = Vec<FollowUp>;
@@ -293,7 +293,7 @@ impl Loader<Uuid> for FollowUpsByReferral {
 }
 
 /// Referrals by id, as far as the caller's organization may see them.
-pub struct ReferralsById(Db, Caller);
+pub(crate) struct ReferralsById(Db, Caller);
 
 impl Loader<Uuid> for ReferralsById {
     type Value = referrals::Referral;
@@ -306,7 +306,7 @@ impl Loader<Uuid> for ReferralsById {
 }
 
 /// Organizations by id, to name the parties of what the caller already sees.
-pub struct OrganizationsById(Db);
+pub(crate) struct OrganizationsById(Db);
 
 impl Loader<Uuid> for OrganizationsById {
     type Value = crate::organizations::Organization;
@@ -319,7 +319,7 @@ impl Loader<Uuid> for OrganizationsById {
 }
 
 /// The FUTURES yes/no answers on the request's day.
-pub struct FlagsByProvider(Db, chrono::NaiveDate);
+pub(crate) struct FlagsByProvider(Db, chrono::NaiveDate);
 
 impl Loader<Uuid> for FlagsByProvider {
     type Value = crate::partnerships::Flags;
@@ -346,7 +346,7 @@ impl Loader<Uuid> for FlagsByProvider {
 
 /// The service areas organizations are vetted for on the request's day (public, like the
 /// FUTURES answers; from the index's last view while the database cannot answer).
-pub struct VettingByOrganization(Db, chrono::NaiveDate);
+pub(crate) struct VettingByOrganization(Db, chrono::NaiveDate);
 
 impl Loader<Uuid> for VettingByOrganization {
     type Value = Vec<crate::standards::VettedArea>;
@@ -364,7 +364,7 @@ impl Loader<Uuid> for VettingByOrganization {
 }
 
 /// Contacts of providers; the domain refuses non-members for the whole batch.
-pub struct ContactsByProvider(Db, Actor);
+pub(crate) struct ContactsByProvider(Db, Actor);
 
 impl Loader<Uuid> for ContactsByProvider {
     type Value = Vec<crate::partnerships::Contact>;
@@ -376,7 +376,7 @@ impl Loader<Uuid> for ContactsByProvider {
     }
 }
 
-pub struct TrainingsByProvider(Db, Actor);
+pub(crate) struct TrainingsByProvider(Db, Actor);
 
 impl Loader<Uuid> for TrainingsByProvider {
     type Value = Vec<crate::partnerships::Training>;
@@ -389,7 +389,7 @@ impl Loader<Uuid> for TrainingsByProvider {
 }
 
 /// Every MOU of providers; the resolver narrows to those in force when asked.
-pub struct MousByProvider(Db, Actor);
+pub(crate) struct MousByProvider(Db, Actor);
 
 impl Loader<Uuid> for MousByProvider {
     type Value = Vec<crate::partnerships::Mou>;
@@ -402,7 +402,7 @@ impl Loader<Uuid> for MousByProvider {
 }
 
 /// Need categories by code (one query per batch).
-pub struct NeedByCode(Db);
+pub(crate) struct NeedByCode(Db);
 
 impl Loader<String> for NeedByCode {
     type Value = NeedCategory;

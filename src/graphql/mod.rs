@@ -23,7 +23,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 pub use context::{ClientAddr, RequestDay, Services};
 pub use errors::{HiddenCause, to_gql};
-pub use loaders::Loaders;
+pub(crate) use loaders::Loaders;
 
 use crate::auth::Caller;
 use crate::config::Mode;

@@ -11,9 +11,13 @@ use crate::notify;
 /// A new webhook subscription.
 #[derive(SimpleObject)]
 pub struct WebhookSubscriptionPayload {
+    /// The subscription's id.
     pub id: ID,
+    /// The organization whose events it receives.
     pub organization_id: ID,
+    /// The https URL the events are POSTed to.
     pub url: String,
+    /// The event types it receives.
     pub event_types: Vec<String>,
     /// The signing secret (shown once): verify `Lantern-Signature: t=…,v1=…`, the hex
     /// HMAC-SHA256 of "<t>.<body>", and reject old `t` values.
@@ -24,9 +28,13 @@ pub struct WebhookSubscriptionPayload {
 #[derive(SimpleObject)]
 #[graphql(name = "WebhookSubscription")]
 pub struct SubscriptionGql {
+    /// The subscription's id.
     pub id: ID,
+    /// The organization whose events it receives.
     pub organization_id: ID,
+    /// The https URL the events are POSTed to.
     pub url: String,
+    /// The event types it receives.
     pub event_types: Vec<String>,
 }
 
@@ -34,22 +42,31 @@ pub struct SubscriptionGql {
 #[derive(SimpleObject)]
 #[graphql(name = "WebhookDelivery")]
 pub struct DeliveryGql {
+    /// The delivery's id.
     pub id: ID,
+    /// The event's id, the same in every delivery of it (for deduplication).
     pub event_id: ID,
+    /// The event's type, such as `referral.sent`.
     pub event_type: String,
+    /// The subscription delivered to.
     pub subscription_id: ID,
     /// PENDING, DELIVERED, DEAD, or CANCELLED (its subscription was deleted).
     pub status: String,
+    /// Attempts made so far.
     pub attempts: i32,
+    /// When the next attempt is due.
     pub next_attempt_at: DateTime<Utc>,
     /// `delivery failed` after a failed attempt, whatever the cause: the detail is in
     /// the server's log.
     pub last_error: Option<String>,
+    /// When it was delivered; null until then.
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
+/// A new webhook subscription for an organization's events.
 #[derive(InputObject)]
 pub struct WebhookSubscriptionInput {
+    /// The organization whose events it receives.
     pub organization_id: ID,
     /// https URL receiving POSTs, on a host on the public internet (addresses inside a
     /// network — loopback, private, link-local, carrier-grade NAT, multicast and the

@@ -9,47 +9,61 @@ use super::errors::GqlResultExt;
 use crate::error::AppError;
 use crate::partnerships::{self, Contact, ContactInput, Mou, MouInput, MouParty, MouStatus, Training, TrainingInput};
 
+/// The kind of human-trafficking training a provider's staff took.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "TrainingKind", remote = "crate::partnerships::TrainingKind")]
 pub enum TrainingKindGql {
     /// Human-trafficking basics covering sex and labor trafficking (Standard 18).
     Basic,
+    /// Training beyond the basics (specific populations, trauma-informed care and the like); it does not by itself make a provider trained on HT.
     Advanced,
 }
 
+/// Where an MOU stands today.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "MouStatus", remote = "crate::partnerships::MouStatus")]
 pub enum MouStatusGql {
+    /// Being drafted: not in force.
     Draft,
+    /// Signed and recorded active: in force from its effective date to its last day.
     Active,
     /// Recorded active, past its expiry date.
     Expired,
+    /// Ended before its expiry date.
     Terminated,
 }
 
 /// A contact person at a provider.
 pub struct ContactGql(pub Contact);
 
+/// A contact person at a provider, for the FUTURES worksheet.
 #[Object(name = "Contact")]
 impl ContactGql {
+    /// The contact's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The person's name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Their role at the provider.
     async fn role(&self) -> Option<&str> {
         self.0.role.as_deref()
     }
+    /// Their phone number.
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
     }
+    /// Their e-mail address.
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
+    /// The day someone last confirmed the details.
     async fn last_verified_on(&self) -> Option<NaiveDate> {
         self.0.last_verified_on
     }
+    /// The version to send back with a change (optimistic concurrency).
     async fn version(&self) -> i32 {
         self.0.version
     }
@@ -58,26 +72,34 @@ impl ContactGql {
 /// A human-trafficking training record.
 pub struct TrainingGql(pub Training);
 
+/// Human-trafficking training recorded at a provider.
 #[Object(name = "TrainingRecord")]
 impl TrainingGql {
+    /// The record's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The provider whose staff were trained.
     async fn provider_id(&self) -> ID {
         ID(self.0.provider_id.to_string())
     }
+    /// The day of the training.
     async fn trained_on(&self) -> NaiveDate {
         self.0.trained_on
     }
+    /// Basic or advanced.
     async fn kind(&self) -> TrainingKindGql {
         self.0.kind.into()
     }
+    /// What it covered.
     async fn topic(&self) -> Option<&str> {
         self.0.topic.as_deref()
     }
+    /// The share of the provider's staff who took it, in percent.
     async fn staff_share_percent(&self) -> Option<i32> {
         self.0.staff_share_percent
     }
+    /// Where the evidence is kept (a reference, never the document).
     async fn evidence_ref(&self) -> Option<&str> {
         self.0.evidence_ref.as_deref()
     }
@@ -90,7 +112,9 @@ impl TrainingGql {
 /// A provider whose basic HT training lapses soon.
 #[derive(SimpleObject)]
 pub struct LapsingTraining {
+    /// The provider.
     pub provider_id: ID,
+    /// The day its basic training stops counting (three years after it).
     pub lapses_on: NaiveDate,
 }
 
@@ -98,21 +122,27 @@ pub struct LapsingTraining {
 #[derive(SimpleObject, InputObject, Clone)]
 #[graphql(name = "MouParty", input_name = "MouPartyInput")]
 pub struct MouPartyGql {
+    /// The organization, for a party that is one.
     pub organization_id: Option<ID>,
+    /// The county team (5-digit FIPS), for a party that is one.
     pub county_fips: Option<String>,
 }
 
 /// An MOU with a provider.
 pub struct MouGql(pub Mou);
 
+/// A memorandum of understanding between a provider and other parties.
 #[Object(name = "Mou")]
 impl MouGql {
+    /// The MOU's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The provider it binds.
     async fn provider_id(&self) -> ID {
         ID(self.0.provider_id.to_string())
     }
+    /// Its title.
     async fn title(&self) -> &str {
         &self.0.title
     }
@@ -120,6 +150,7 @@ impl MouGql {
     async fn scope_needs(&self) -> &[String] {
         &self.0.scope_needs
     }
+    /// The other parties to it.
     async fn parties(&self) -> Vec<MouPartyGql> {
         self.0
             .parties
@@ -132,9 +163,11 @@ impl MouGql {
             })
             .collect()
     }
+    /// The day it was signed.
     async fn signed_on(&self) -> Option<NaiveDate> {
         self.0.signed_on
     }
+    /// The first day it is in force.
     async fn effective_on(&self) -> NaiveDate {
         self.0.effective_on
     }
@@ -142,6 +175,7 @@ impl MouGql {
     async fn expires_on(&self) -> NaiveDate {
         self.0.expires_on
     }
+    /// Where it stands today (`EXPIRED` once past its last day).
     async fn status(&self, ctx: &Context<'_>) -> MouStatusGql {
         self.0.status(today(ctx)).into()
     }
@@ -149,47 +183,69 @@ impl MouGql {
     async fn in_force(&self, ctx: &Context<'_>) -> bool {
         self.0.in_force(today(ctx))
     }
+    /// Where the signed document is kept (a reference, never the document).
     async fn document_ref(&self) -> Option<&str> {
         self.0.document_ref.as_deref()
     }
+    /// The version to send back with a change (optimistic concurrency).
     async fn version(&self) -> i32 {
         self.0.version
     }
 }
 
+/// A contact person to add.
 #[derive(InputObject)]
 #[graphql(name = "ContactInput")]
 pub struct ContactEdit {
+    /// The person's name.
     pub name: String,
+    /// Their role at the provider.
     pub role: Option<String>,
+    /// Their phone number.
     pub phone: Option<String>,
+    /// Their e-mail address.
     pub email: Option<String>,
+    /// The day someone last confirmed the details; default today.
     pub last_verified_on: Option<NaiveDate>,
 }
 
+/// Human-trafficking training to record.
 #[derive(InputObject)]
 #[graphql(name = "TrainingInput")]
 pub struct TrainingEdit {
+    /// The day of the training.
     pub trained_on: NaiveDate,
+    /// Basic or advanced.
     pub kind: TrainingKindGql,
+    /// What it covered.
     pub topic: Option<String>,
+    /// The share of the provider's staff who took it, in percent (0-100).
     pub staff_share_percent: Option<i32>,
+    /// Where the evidence is kept (a reference, never the document).
     pub evidence_ref: Option<String>,
 }
 
+/// An MOU to record or change; omitted fields stay as they are.
 #[derive(InputObject)]
 #[graphql(name = "MouInput")]
 pub struct MouEdit {
+    /// The provider it binds (required when recording one).
     pub provider_id: Option<ID>,
+    /// Its title.
     pub title: Option<String>,
+    /// The needs it covers (need codes such as `acute.housing`).
     pub scope_needs: Option<Vec<String>>,
+    /// The day it was signed.
     pub signed_on: Option<NaiveDate>,
+    /// The first day it is in force.
     pub effective_on: Option<NaiveDate>,
     /// The last day in force.
     pub expires_on: Option<NaiveDate>,
     /// DRAFT, ACTIVE or TERMINATED (EXPIRED follows from the date).
     pub status: Option<MouStatusGql>,
+    /// Where the signed document is kept (a reference, never the document).
     pub document_ref: Option<String>,
+    /// The other parties to it (organizations or county teams).
     pub parties: Option<Vec<MouPartyGql>>,
 }
 
@@ -290,6 +346,7 @@ impl PartnershipMutation {
         Ok(true)
     }
 
+    /// Archives a contact (`version` as read); it no longer counts as the provider's contact.
     async fn archive_contact(&self, ctx: &Context<'_>, id: ID, version: i32) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id").gql()?;
         directory(ctx)
@@ -339,6 +396,7 @@ impl PartnershipMutation {
         Ok(MouGql(mou))
     }
 
+    /// Changes an MOU (`version` as read; the same people as may record one).
     async fn update_mou(
         &self,
         ctx: &Context<'_>,

@@ -22,25 +22,37 @@ use crate::referrals::{self, Referral, ReferralFilter, ReferralInput};
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "ClientField", remote = "crate::clients::ClientField")]
 pub enum ClientFieldGql {
+    /// The client's name.
     Name,
     /// Phone, email and safe-contact preferences.
     Contact,
+    /// The date of birth (and so whether the client is a minor).
     DateOfBirth,
+    /// What the client needs, in the recording organization's words.
     Needs,
+    /// Case notes.
     Notes,
+    /// The preferred language.
     Language,
 }
 
+/// How a client may be reached.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "ContactChannel", remote = "crate::clients::ContactChannel")]
 pub enum ContactChannelGql {
+    /// A voice call.
     Phone,
+    /// A text message.
     Text,
+    /// E-mail.
     Email,
+    /// Only in person.
     InPerson,
+    /// Not at all: no contact.
     None,
 }
 
+/// How consent was obtained.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "ConsentMethod", remote = "crate::consent::ConsentMethod")]
 pub enum ConsentMethodGql {
@@ -50,49 +62,75 @@ pub enum ConsentMethodGql {
     VerbalDocumented,
 }
 
+/// How the client was in contact when consent was obtained; verbal consent is accepted only for `PHONE` or `ONLINE`.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "ContactMode", remote = "crate::consent::ContactMode")]
 pub enum ContactModeGql {
+    /// Face to face.
     InPerson,
+    /// By telephone.
     Phone,
+    /// Online (chat, video, a form).
     Online,
 }
 
+/// Where a consent stands today.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "ConsentStatus", remote = "crate::consent::ConsentStatus")]
 pub enum ConsentStatusGql {
+    /// In force: not revoked and not past its expiry.
     Active,
+    /// Past its expiry; it no longer lets anyone see anything.
     Expired,
+    /// Withdrawn; takes effect at once.
     Revoked,
 }
 
+/// How soon the client needs the service.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "Urgency", remote = "crate::referrals::Urgency")]
 pub enum UrgencyGql {
+    /// Right now: safety at risk.
     Emergency,
+    /// Within a day or two.
     Urgent,
+    /// Within the usual time.
     Routine,
 }
 
+/// Where a referral is in its lifecycle: `DRAFT → SENT → ACCEPTED | DECLINED → IN_PROGRESS → COMPLETED`, or `CANCELLED` by the sender, `UNABLE_TO_REACH` by the recipient.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "ReferralStatus", remote = "crate::referrals::Status")]
 pub enum StatusGql {
+    /// Kept by the sender and not yet sent: the recipient cannot see it.
     Draft,
+    /// Sent; the recipient has not answered yet.
     Sent,
+    /// The recipient agreed to take it on.
     Accepted,
+    /// The recipient turned it down, with a `DeclineReason`.
     Declined,
+    /// The recipient is providing the service.
     InProgress,
+    /// The service was provided.
     Completed,
+    /// Withdrawn by the sender.
     Cancelled,
+    /// The recipient could not reach the client.
     UnableToReach,
 }
 
+/// Why a recipient declined a referral.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "DeclineReason", remote = "crate::referrals::DeclineReason")]
 pub enum DeclineReasonGql {
+    /// No room or staff for another client now.
     NoCapacity,
+    /// The client does not meet the service's eligibility.
     NotEligible,
+    /// The service asked for is not one the recipient offers.
     ServiceNotOffered,
+    /// Another reason (say which in the note).
     Other,
 }
 
@@ -100,7 +138,9 @@ pub enum DeclineReasonGql {
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "ReferralSide", remote = "crate::referrals::Side")]
 pub enum SideGql {
+    /// Referrals your organization sent.
     Sender,
+    /// Referrals your organization received.
     Recipient,
 }
 
@@ -108,10 +148,13 @@ pub enum SideGql {
 #[derive(SimpleObject, InputObject, Clone, Copy)]
 #[graphql(name = "SafeContact", input_name = "SafeContactInput")]
 pub struct SafeContactGql {
+    /// The channel to use.
     pub channel: ContactChannelGql,
+    /// Whether a voicemail may be left.
     pub voicemail_ok: bool,
     /// May we say which agency is calling?
     pub may_name_agency: bool,
+    /// Do not contact the client at all.
     pub do_not_contact: bool,
 }
 
@@ -129,8 +172,10 @@ impl From<SafeContact> for SafeContactGql {
 /// A client as you may see it: fields you may not see are null and listed in `withheld`.
 pub struct ClientGql(pub ClientView);
 
+/// A client as you may see them: fields you may not see are null and listed in `withheld`.
 #[Object(name = "Client")]
 impl ClientGql {
+    /// The client's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -138,30 +183,39 @@ impl ClientGql {
     async fn code(&self) -> &str {
         &self.0.code
     }
+    /// The name (null unless you may see `NAME`).
     async fn name(&self) -> Option<&str> {
         self.0.name.as_deref()
     }
+    /// The date of birth (null unless you may see `DATE_OF_BIRTH`).
     async fn date_of_birth(&self) -> Option<NaiveDate> {
         self.0.date_of_birth
     }
+    /// Whether the client is a minor: from the date of birth, or as declared when it is unknown; null when unknown or withheld.
     async fn minor(&self) -> Option<bool> {
         self.0.minor
     }
+    /// The phone number (null unless you may see `CONTACT`).
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
     }
+    /// The e-mail address (null unless you may see `CONTACT`).
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
+    /// How to reach the client safely (null unless you may see `CONTACT`).
     async fn safe_contact(&self) -> Option<SafeContactGql> {
         self.0.safe_contact.map(Into::into)
     }
+    /// What the client needs (null unless you may see `NEEDS`).
     async fn needs(&self) -> Option<&str> {
         self.0.needs.as_deref()
     }
+    /// Case notes (null unless you may see `NOTES`).
     async fn notes(&self) -> Option<&str> {
         self.0.notes.as_deref()
     }
+    /// The preferred language (null unless you may see `LANGUAGE`).
     async fn preferred_language(&self) -> Option<&str> {
         self.0.preferred_language.as_deref()
     }
@@ -174,11 +228,14 @@ impl ClientGql {
 /// A recorded consent.
 pub struct ConsentGql(pub Consent);
 
+/// A client's consent to share some of their record with named organizations; the history is append-only.
 #[Object(name = "Consent")]
 impl ConsentGql {
+    /// The consent's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The client who gave it.
     async fn client_id(&self) -> ID {
         ID(self.0.client_id.to_string())
     }
@@ -191,36 +248,47 @@ impl ConsentGql {
         let found = ctx.data_unchecked::<Loaders>().organizations.load_many(self.0.recipients.iter().copied()).await?;
         Ok(self.0.recipients.iter().filter_map(|id| found.get(id).cloned()).map(OrganizationGql).collect())
     }
+    /// The parts of the client record it covers.
     async fn fields(&self) -> Vec<ClientFieldGql> {
         self.0.fields.iter().map(|&f| f.into()).collect()
     }
+    /// What the information may be used for, as told to the client.
     async fn purpose(&self) -> &str {
         &self.0.purpose
     }
+    /// How it was obtained.
     async fn method(&self) -> ConsentMethodGql {
         self.0.method.into()
     }
+    /// How the client was in contact when it was obtained.
     async fn contact_mode(&self) -> ContactModeGql {
         self.0.contact_mode.into()
     }
+    /// The user who obtained it.
     async fn obtained_by(&self) -> Option<ID> {
         self.0.obtained_by.map(|u| ID(u.to_string()))
     }
+    /// When it was obtained.
     async fn obtained_at(&self) -> DateTime<Utc> {
         self.0.obtained_at
     }
+    /// When it stops letting anyone see anything.
     async fn expires_at(&self) -> DateTime<Utc> {
         self.0.expires_at
     }
+    /// For a minor, the consenting parent's or guardian's relationship to the client.
     async fn guardian_relationship(&self) -> Option<&str> {
         self.0.guardian_relationship.as_deref()
     }
+    /// The service a minor consented to alone, where the network allows that.
     async fn service_id(&self) -> Option<ID> {
         self.0.service_id.map(|s| ID(s.to_string()))
     }
+    /// When it was revoked, if it was.
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.0.revoked_at
     }
+    /// Where it stands now.
     async fn status(&self) -> ConsentStatusGql {
         self.0.status(Utc::now()).into()
     }
@@ -230,10 +298,15 @@ impl ConsentGql {
 #[derive(SimpleObject)]
 #[graphql(name = "ReferralEvent")]
 pub struct ReferralEventGql {
+    /// The status before; null for the referral's creation.
     pub from: Option<StatusGql>,
+    /// The status after.
     pub to: StatusGql,
+    /// The user who made the move; null when an API key did.
     pub actor_user_id: Option<ID>,
+    /// The organization the move was made for.
     pub actor_organization_id: ID,
+    /// When.
     pub at: DateTime<Utc>,
     /// The note given with the transition. On a referral with a client it is client
     /// data: the recipient reads it only while it may read some of the client (an
@@ -245,19 +318,25 @@ pub struct ReferralEventGql {
 #[derive(SimpleObject, InputObject, Clone, Copy)]
 #[graphql(name = "FollowUpOutcome", input_name = "FollowUpOutcomeInput")]
 pub struct OutcomeGql {
+    /// Whether the client was reached.
     pub contact_made: bool,
+    /// Whether the service has started.
     pub service_started: bool,
+    /// Whether the need is still unmet.
     pub need_still_open: bool,
 }
 
 /// A scheduled check on a referral, kept by the sending organization.
 pub struct FollowUpGql(pub FollowUp);
 
+/// A scheduled check on a referral, kept by the sending organization.
 #[Object(name = "FollowUp")]
 impl FollowUpGql {
+    /// The follow-up's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The referral it checks on.
     async fn referral_id(&self) -> ID {
         ID(self.0.referral_id.to_string())
     }
@@ -265,18 +344,23 @@ impl FollowUpGql {
     async fn referral(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ReferralGql>> {
         Ok(ctx.data_unchecked::<Loaders>().referrals.load_one(self.0.referral_id).await?.map(ReferralGql))
     }
+    /// When it is due.
     async fn due_at(&self) -> DateTime<Utc> {
         self.0.due_at
     }
+    /// Due and not done: not completed and its due time has passed.
     async fn overdue(&self) -> bool {
         self.0.is_overdue(Utc::now())
     }
+    /// The user it is assigned to.
     async fn assigned_to(&self) -> Option<ID> {
         self.0.assigned_to.map(|u| ID(u.to_string()))
     }
+    /// When it was completed; null while open.
     async fn completed_at(&self) -> Option<DateTime<Utc>> {
         self.0.completed_at
     }
+    /// What it found; null while open.
     async fn outcome(&self) -> Option<OutcomeGql> {
         self.0.outcome.map(|o| OutcomeGql {
             contact_made: o.contact_made,
@@ -284,6 +368,7 @@ impl FollowUpGql {
             need_still_open: o.need_still_open,
         })
     }
+    /// The version to send back with a change (optimistic concurrency).
     async fn version(&self) -> i32 {
         self.0.version
     }
@@ -292,32 +377,42 @@ impl FollowUpGql {
 /// A referral, seen by its sender or its recipient.
 pub struct ReferralGql(pub Referral);
 
+/// A referral from one organization to a provider's service for a need; seen only by its sender and its recipient (a draft only by its sender).
 #[Object(name = "Referral")]
 impl ReferralGql {
+    /// The referral's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Where it is in its lifecycle.
     async fn status(&self) -> StatusGql {
         self.0.status.into()
     }
+    /// How soon the client needs the service.
     async fn urgency(&self) -> UrgencyGql {
         self.0.urgency.into()
     }
+    /// The need it is for.
     async fn need(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<NeedCategoryGql>> {
         Ok(ctx.data_unchecked::<Loaders>().needs_by_code.load_one(self.0.need_code.clone()).await?.map(NeedCategoryGql))
     }
+    /// The need's code, such as `acute.housing`.
     async fn need_code(&self) -> &str {
         &self.0.need_code
     }
+    /// The provider whose service it went to.
     async fn provider(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ProviderGql>> {
         Ok(ctx.data_unchecked::<Loaders>().providers.load_one(self.0.provider_id).await?.map(ProviderGql))
     }
+    /// The service it went to.
     async fn service_id(&self) -> ID {
         ID(self.0.service_id.to_string())
     }
+    /// The organization that sent it.
     async fn sender_organization_id(&self) -> ID {
         ID(self.0.sender_organization_id.to_string())
     }
+    /// The organization it went to.
     async fn recipient_organization_id(&self) -> ID {
         ID(self.0.recipient_organization_id.to_string())
     }
@@ -331,6 +426,7 @@ impl ReferralGql {
         let org = ctx.data_unchecked::<Loaders>().organizations.load_one(self.0.recipient_organization_id).await?;
         Ok(org.map(OrganizationGql))
     }
+    /// Why the recipient declined it; null unless declined.
     async fn decline_reason(&self) -> Option<DeclineReasonGql> {
         self.0.decline_reason.map(Into::into)
     }
@@ -346,21 +442,27 @@ impl ReferralGql {
         }
         Ok(ctx.data_unchecked::<Loaders>().referral_clients.load_one(self.0.id).await?.map(ClientGql))
     }
+    /// Without a client: the client's county (5-digit FIPS).
     async fn county_fips(&self) -> Option<&str> {
         self.0.county_fips.as_deref()
     }
+    /// Without a client: the client's language (ISO 639).
     async fn language(&self) -> Option<&str> {
         self.0.language.as_deref()
     }
+    /// Without a client: the populations the client belongs to.
     async fn populations(&self) -> Vec<PopulationGql> {
         self.0.populations.iter().map(|&p| p.into()).collect()
     }
+    /// When it was sent; null for a draft.
     async fn sent_at(&self) -> Option<DateTime<Utc>> {
         self.0.sent_at
     }
+    /// When it was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When it last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -390,52 +492,72 @@ impl ReferralGql {
 #[derive(SimpleObject)]
 #[graphql(name = "ReferralCount")]
 pub struct ReferralCountGql {
+    /// Sent or received.
     pub side: SideGql,
+    /// The status counted.
     pub status: StatusGql,
+    /// How many referrals.
     pub count: i32,
 }
 
 /// Network settings.
 pub struct NetworkSettingsGql(pub NetworkSettings);
 
+/// How the network runs consent and follow-ups; a network admin changes them.
 #[Object(name = "NetworkSettings")]
 impl NetworkSettingsGql {
+    /// How long a consent lasts when no expiry is given, in days.
     async fn consent_default_days(&self) -> i32 {
         self.0.consent_default_days
     }
+    /// The longest a consent may last, in days.
     async fn consent_max_days(&self) -> i32 {
         self.0.consent_max_days
     }
+    /// Days after sending that the follow-up of a referral for an acute need is due.
     async fn follow_up_acute_days(&self) -> i32 {
         self.0.follow_up_acute_days
     }
+    /// Days after sending that the follow-up of a referral for a transitional need is due.
     async fn follow_up_transitional_days(&self) -> i32 {
         self.0.follow_up_transitional_days
     }
+    /// Days after sending that the follow-up of a referral for a long-term need is due.
     async fn follow_up_long_term_days(&self) -> i32 {
         self.0.follow_up_long_term_days
     }
+    /// The version to send back with a change (optimistic concurrency).
     async fn version(&self) -> i32 {
         self.0.version
     }
 }
 
+/// A new client record, kept by your organization.
 #[derive(InputObject)]
 pub struct ClientCreate {
     /// Pseudonymous code; generated when omitted.
     pub code: Option<String>,
+    /// The client's name.
     pub name: Option<String>,
+    /// The date of birth.
     pub date_of_birth: Option<NaiveDate>,
     /// Whether the client is a minor, when the date of birth is unknown.
     pub minor: Option<bool>,
+    /// A phone number.
     pub phone: Option<String>,
+    /// An e-mail address.
     pub email: Option<String>,
+    /// What the client needs.
     pub needs: Option<String>,
+    /// Case notes.
     pub notes: Option<String>,
+    /// The preferred language.
     pub preferred_language: Option<String>,
+    /// How to reach the client safely.
     pub safe_contact: Option<SafeContactGql>,
 }
 
+/// The parent or guardian consenting for a minor.
 #[derive(InputObject)]
 pub struct GuardianInput {
     /// E.g. "mother", "legal guardian".
@@ -444,36 +566,51 @@ pub struct GuardianInput {
     pub not_suspected_abuser: bool,
 }
 
+/// A consent to record: who may see which parts of a client's record, why, and how it was obtained.
 #[derive(InputObject)]
 pub struct ConsentRecord {
+    /// The client who consents.
     pub client_id: ID,
     /// Organizations that may see the fields.
     pub recipients: Vec<ID>,
+    /// The parts of the record the recipients may see.
     pub fields: Vec<ClientFieldGql>,
+    /// What the information may be used for, as told to the client.
     pub purpose: String,
+    /// How it was obtained.
     pub method: ConsentMethodGql,
+    /// How the client was in contact when it was obtained.
     pub contact_mode: ContactModeGql,
+    /// When it was obtained; default now.
     pub obtained_at: Option<DateTime<Utc>>,
     /// Default: the network's default; at most its maximum.
     pub expires_at: Option<DateTime<Utc>>,
     /// Required for a minor unless the network allows the minor to consent alone to
     /// `serviceId`.
     pub guardian: Option<GuardianInput>,
+    /// For a minor consenting alone: the service the network lets minors consent to alone.
     pub service_id: Option<ID>,
 }
 
+/// A new referral to a provider's service, with a client (under consent) or with no personal data at all.
 #[derive(InputObject)]
 pub struct ReferralCreate {
+    /// The service to refer to.
     pub service_id: ID,
+    /// The need it is for (a need the service meets), such as `acute.housing`.
     pub need_code: String,
+    /// How soon the client needs the service.
     pub urgency: UrgencyGql,
     /// With consent: the client and the fields to share.
     pub client_id: Option<ID>,
+    /// With `clientId`: the fields the recipient may see (each only while an active consent naming it covers it).
     #[graphql(default)]
     pub share_fields: Vec<ClientFieldGql>,
     /// Without personal data: county (FIPS), language (ISO 639), populations.
     pub county: Option<String>,
+    /// Without a client: the client's language (ISO 639).
     pub language: Option<String>,
+    /// Without a client: the populations the client belongs to.
     #[graphql(default)]
     pub populations: Vec<PopulationGql>,
     /// A note for the recipient (up to 4000 characters). With `clientId` it is client
@@ -487,21 +624,31 @@ pub struct ReferralCreate {
     pub send: bool,
 }
 
+/// Which referrals to list; every given condition must hold.
 #[derive(InputObject, Default)]
 pub struct ReferralsFilter {
+    /// Sent or received; both when omitted.
     pub side: Option<SideGql>,
+    /// Only these statuses.
     pub statuses: Option<Vec<StatusGql>>,
+    /// Only referrals for this need.
     pub need_code: Option<String>,
     /// Sent referrals still open this many days after sending, with no follow-up outcome.
     pub no_outcome_after_days: Option<i32>,
 }
 
+/// A change to the network settings; omitted fields stay as they are.
 #[derive(InputObject)]
 pub struct SettingsUpdate {
+    /// How long a consent lasts when no expiry is given, in days.
     pub consent_default_days: Option<i32>,
+    /// The longest a consent may last, in days.
     pub consent_max_days: Option<i32>,
+    /// Days after sending that an acute need's follow-up is due.
     pub follow_up_acute_days: Option<i32>,
+    /// Days after sending that a transitional need's follow-up is due.
     pub follow_up_transitional_days: Option<i32>,
+    /// Days after sending that a long-term need's follow-up is due.
     pub follow_up_long_term_days: Option<i32>,
 }
 

@@ -24,11 +24,17 @@ pub enum PhaseGql {
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "Population", remote = "crate::providers::Population")]
 pub enum PopulationGql {
+    /// Adults (18 and over).
     Adults,
+    /// Minors (under 18).
     Minors,
+    /// People born outside the United States, whatever their status.
     ForeignBorn,
+    /// Men and boys.
     MenAndBoys,
+    /// LGBTQ+ people.
     Lgbtq,
+    /// People with disabilities.
     PeopleWithDisabilities,
 }
 
@@ -36,12 +42,14 @@ pub enum PopulationGql {
 /// Assessment" matrix.
 pub struct NeedCategoryGql(pub NeedCategory);
 
+/// A need of survivors: one row of the FUTURES "Anti-Human Trafficking Resources Assessment" matrix.
 #[Object(name = "NeedCategory")]
 impl NeedCategoryGql {
     /// Stable machine code, `<phase>.<need>`, e.g. `acute.housing`.
     async fn code(&self) -> &str {
         &self.0.code
     }
+    /// The phase of recovery it belongs to.
     async fn phase(&self) -> PhaseGql {
         self.0.phase.into()
     }
@@ -74,11 +82,14 @@ impl From<County> for CountyGql {
 /// An organization listed in the directory.
 pub struct ProviderGql(pub Provider);
 
+/// An organization's listing in the directory: what it offers, where, and how to reach it.
 #[Object(name = "Provider")]
 impl ProviderGql {
+    /// The provider's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Its name.
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -86,12 +97,15 @@ impl ProviderGql {
     async fn kind(&self) -> &str {
         &self.0.kind
     }
+    /// What it does, in its own words.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
+    /// Its website.
     async fn website(&self) -> Option<&str> {
         self.0.website.as_deref()
     }
+    /// Its public e-mail address.
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
@@ -116,10 +130,12 @@ impl ProviderGql {
         let found = ctx.data_unchecked::<Loaders>().organizations.load_one(org).await?;
         Ok(found.map(super::identity::OrganizationGql))
     }
+    /// Its public phone numbers.
     async fn phones(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PhoneGql>> {
         let phones = ctx.data_unchecked::<Loaders>().phones.load_one(self.0.id).await?;
         Ok(phones.unwrap_or_default().into_iter().map(PhoneGql).collect())
     }
+    /// The services it offers (archived ones left out).
     async fn services(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ServiceGql>> {
         let services = ctx.data_unchecked::<Loaders>().services.load_one(self.0.id).await?;
         Ok(services.unwrap_or_default().into_iter().map(ServiceGql).collect())
@@ -189,11 +205,14 @@ impl ProviderGql {
 /// A phone number of a provider.
 pub struct PhoneGql(pub Phone);
 
+/// A phone number of a provider.
 #[Object(name = "Phone")]
 impl PhoneGql {
+    /// The number as listed.
     async fn number(&self) -> &str {
         &self.0.number
     }
+    /// What it is for, e.g. "Hotline" or "Office".
     async fn label(&self) -> Option<&str> {
         self.0.label.as_deref()
     }
@@ -206,17 +225,22 @@ impl PhoneGql {
 /// A service a provider offers, covering one or more need categories.
 pub struct ServiceGql(pub Service);
 
+/// A service a provider offers, covering one or more need categories.
 #[Object(name = "Service")]
 impl ServiceGql {
+    /// The service's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Its name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Incremented by every edit; pass it back to update or archive.
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// What it is.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
@@ -237,6 +261,7 @@ impl ServiceGql {
     async fn languages(&self) -> &[String] {
         &self.0.languages
     }
+    /// The groups of people it is for.
     async fn populations(&self) -> Vec<PopulationGql> {
         self.0.populations.iter().map(|&p| p.into()).collect()
     }
@@ -256,9 +281,13 @@ impl ServiceGql {
 #[derive(SimpleObject)]
 #[graphql(name = "Address")]
 pub struct AddressGql {
+    /// Street and number.
     pub street: Option<String>,
+    /// City or town.
     pub city: Option<String>,
+    /// State (two letters).
     pub state: Option<String>,
+    /// ZIP code.
     pub postal_code: Option<String>,
 }
 
@@ -267,14 +296,18 @@ pub struct AddressGql {
 /// always shown.
 pub struct LocationGql(pub LocationView);
 
+/// A place where a provider works. For a confidential location (a shelter) the name, address and coordinates are null unless the caller may see them; the county is always shown.
 #[Object(name = "Location")]
 impl LocationGql {
+    /// The location's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// A confidential location (a shelter): only its county is shown to those who may not see it.
     async fn confidential(&self) -> bool {
         self.0.confidential
     }
+    /// Incremented by every edit; pass it back to update or archive.
     async fn version(&self) -> i32 {
         self.0.version
     }
@@ -283,15 +316,19 @@ impl LocationGql {
     async fn approximate(&self) -> bool {
         self.0.approximate
     }
+    /// Its name (null when confidential and you may not see it).
     async fn name(&self) -> Option<&str> {
         self.0.exact.as_ref().and_then(|e| e.name.as_deref())
     }
+    /// Latitude in degrees (WGS 84; null when confidential and you may not see it).
     async fn latitude(&self) -> Option<f64> {
         self.0.exact.as_ref().map(|e| e.latitude)
     }
+    /// Longitude in degrees (WGS 84; null when confidential and you may not see it).
     async fn longitude(&self) -> Option<f64> {
         self.0.exact.as_ref().map(|e| e.longitude)
     }
+    /// Its postal address (null when confidential and you may not see it).
     async fn address(&self) -> Option<AddressGql> {
         self.0.exact.as_ref().map(|e| AddressGql {
             street: e.address.street.clone(),
@@ -310,8 +347,10 @@ impl LocationGql {
 /// One search result.
 pub struct SearchHitGql(pub search::SearchHit);
 
+/// One search result: a provider and how far it is.
 #[Object(name = "ProviderSearchHit")]
 impl SearchHitGql {
+    /// The provider found.
     async fn provider(&self) -> ProviderGql {
         ProviderGql(self.0.provider.clone())
     }
@@ -340,7 +379,9 @@ impl SearchHitGql {
 #[derive(SimpleObject)]
 #[graphql(name = "PageInfo")]
 pub struct PageInfoGql {
+    /// Whether another page follows.
     pub has_next_page: bool,
+    /// The cursor of the last result, for `after`.
     pub end_cursor: Option<String>,
 }
 
@@ -348,7 +389,9 @@ pub struct PageInfoGql {
 #[derive(SimpleObject)]
 #[graphql(name = "ProviderSearchConnection")]
 pub struct SearchConnectionGql {
+    /// The results of this page, nearest first.
     pub nodes: Vec<SearchHitGql>,
+    /// Where this page ends.
     pub page_info: PageInfoGql,
 }
 

@@ -16,24 +16,31 @@ use crate::worksheets::{self, ActionItem, ActionItemInput, Edit, Engagement, Wor
 #[derive(SimpleObject, InputObject, Clone)]
 #[graphql(name = "Engagement", input_name = "EngagementInput")]
 pub struct EngagementGql {
+    /// The organization, by name (it need not be in the network).
     pub organization: String,
+    /// What it is responsible for.
     pub responsibilities: String,
 }
 
 /// An action-plan item of a county worksheet.
 pub struct ActionItemGql(pub ActionItem);
 
+/// One item of a county's action plan on its FUTURES worksheet.
 #[Object(name = "ActionItem")]
 impl ActionItemGql {
+    /// The item's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The goal.
     async fn goal(&self) -> &str {
         &self.0.goal
     }
+    /// The steps to reach it.
     async fn action_steps(&self) -> Option<&str> {
         self.0.action_steps.as_deref()
     }
+    /// The organizations engaged, and what each is responsible for.
     async fn organizations_engaged(&self) -> Vec<EngagementGql> {
         self.0
             .organizations_engaged
@@ -44,21 +51,27 @@ impl ActionItemGql {
             })
             .collect()
     }
+    /// When it should happen.
     async fn timeline(&self) -> Option<&str> {
         self.0.timeline.as_deref()
     }
+    /// What comes next.
     async fn next_steps(&self) -> Option<&str> {
         self.0.next_steps.as_deref()
     }
+    /// What it needs (people, money, space).
     async fn resources_needed(&self) -> Option<&str> {
         self.0.resources_needed.as_deref()
     }
+    /// The version to send back with a change (optimistic concurrency).
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// When it last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// The user who last changed it.
     async fn updated_by(&self) -> Option<ID> {
         self.0.updated_by.map(|u| ID(u.to_string()))
     }
@@ -68,9 +81,13 @@ impl ActionItemGql {
 #[derive(SimpleObject)]
 #[graphql(name = "WorksheetEdit")]
 pub struct EditGql {
+    /// The action item edited; null for the narrative.
     pub action_item_id: Option<ID>,
+    /// The fields changed (their GraphQL names).
     pub fields: Vec<String>,
+    /// The user who edited.
     pub edited_by: Option<ID>,
+    /// When.
     pub edited_at: DateTime<Utc>,
 }
 
@@ -88,11 +105,14 @@ impl From<Edit> for EditGql {
 /// A county's FUTURES worksheet.
 pub struct WorksheetGql(pub Worksheet);
 
+/// A county's FUTURES worksheet: the team's narrative, the live need matrix, the action plan and its history. Any network member may read it; network admins and members of the county's team edit it.
 #[Object(name = "CountyWorksheet")]
 impl WorksheetGql {
+    /// The county (5-digit FIPS).
     async fn county_fips(&self) -> &str {
         &self.0.county_fips
     }
+    /// The community's needs, in the team's words.
     async fn community_needs(&self) -> Option<&str> {
         self.0.community_needs.as_deref()
     }
@@ -100,6 +120,7 @@ impl WorksheetGql {
     async fn capacities(&self) -> Option<&str> {
         self.0.capacities.as_deref()
     }
+    /// The gaps the team sees.
     async fn gaps(&self) -> Option<&str> {
         self.0.gaps.as_deref()
     }
@@ -111,9 +132,11 @@ impl WorksheetGql {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// When it was last edited; null until then.
     async fn updated_at(&self) -> Option<DateTime<Utc>> {
         self.0.updated_at
     }
+    /// The user who last edited it.
     async fn updated_by(&self) -> Option<ID> {
         self.0.updated_by.map(|u| ID(u.to_string()))
     }
@@ -123,11 +146,13 @@ impl WorksheetGql {
         let cells = gaps::matrix(directory(ctx), &caller(ctx).actor, Some(&fips)).await.gql()?;
         Ok(cells.into_iter().map(GapCellGql).collect())
     }
+    /// The action plan, oldest item first.
     async fn action_items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ActionItemGql>> {
         let fips = Fips::parse(&self.0.county_fips, "fips").gql()?;
         let items = worksheets::action_items(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, &fips).await.gql()?;
         Ok(items.into_iter().map(ActionItemGql).collect())
     }
+    /// Who edited what and when, newest first (the latest 500 edits).
     async fn history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<EditGql>> {
         let fips = Fips::parse(&self.0.county_fips, "fips").gql()?;
         Ok(worksheets::history(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, &fips)
@@ -149,23 +174,35 @@ impl WorksheetGql {
     }
 }
 
+/// Changes to a worksheet's narrative: an omitted field stays as it is, an empty string clears it.
 #[derive(InputObject)]
 #[graphql(name = "CountyWorksheetInput")]
 pub struct WorksheetEdit {
+    /// The community's needs.
     pub community_needs: Option<String>,
+    /// Capacities and strengths.
     pub capacities: Option<String>,
+    /// The gaps.
     pub gaps: Option<String>,
+    /// How the gaps can be filled.
     pub how_to_fill: Option<String>,
 }
 
+/// An action item's fields; an omitted field stays as it is.
 #[derive(InputObject)]
 #[graphql(name = "ActionItemInput")]
 pub struct ActionItemEdit {
+    /// The goal (required for a new item).
     pub goal: Option<String>,
+    /// The steps to reach it.
     pub action_steps: Option<String>,
+    /// The organizations engaged, and what each is responsible for.
     pub organizations_engaged: Option<Vec<EngagementGql>>,
+    /// When it should happen.
     pub timeline: Option<String>,
+    /// What comes next.
     pub next_steps: Option<String>,
+    /// What it needs (people, money, space).
     pub resources_needed: Option<String>,
 }
 
@@ -239,6 +276,7 @@ impl WorksheetMutation {
         Ok(WorksheetGql(worksheets::update(&mut *conn(ctx).await.gql()?, caller(ctx), &f, version, input).await.gql()?))
     }
 
+    /// Adds an item to a county's action plan (network admins; members of the county's team).
     async fn create_action_item(
         &self,
         ctx: &Context<'_>,
@@ -253,6 +291,7 @@ impl WorksheetMutation {
         ))
     }
 
+    /// Changes an action item (`version` as read; the same people as may add one).
     async fn update_action_item(
         &self,
         ctx: &Context<'_>,

@@ -11,8 +11,11 @@ use crate::error::AppResult;
 /// The three phases of a survivor's needs in the FUTURES matrix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Phase {
+    /// Immediate needs, in crisis.
     Acute,
+    /// Needs while stabilizing, once the crisis is past.
     Transitional,
+    /// Needs of rebuilding a life, over the long term.
     LongTerm,
 }
 
@@ -34,6 +37,7 @@ impl StoredText for Phase {
 pub struct NeedCategory {
     /// Stable machine code, `<phase>.<need>`, e.g. `acute.housing`.
     pub code: String,
+    /// The phase of recovery it belongs to.
     pub phase: Phase,
     /// The row's wording in the matrix.
     pub label: String,

@@ -231,6 +231,7 @@ pub struct GuardedResolver {
 }
 
 impl GuardedResolver {
+    /// A resolver that drops every address `destinations` does not allow, so a webhook cannot reach inside the network by name.
     pub fn new(destinations: Destinations) -> Self {
         GuardedResolver { destinations, fixed: Arc::default() }
     }

@@ -24,7 +24,7 @@ pub use destination::Destinations;
 
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EventType {
+pub(crate) enum EventType {
     ReferralSent,
     ReferralAccepted,
     ReferralDeclined,
@@ -80,7 +80,7 @@ impl EventType {
 
 /// Writes an event for `organization` into the outbox, inside the caller's transaction.
 /// `ids` are the only payload: names of ids and their values.
-pub async fn emit(
+pub(crate) async fn emit(
     mut conn: &AsyncPgConnection,
     event: EventType,
     organization: Uuid,
@@ -100,7 +100,7 @@ pub async fn emit(
 }
 
 /// An event to emit later, once per `key`.
-pub struct Scheduled<'a> {
+pub(crate) struct Scheduled<'a> {
     pub key: String,
     pub fire_at: DateTime<Utc>,
     pub event: EventType,
@@ -111,7 +111,10 @@ pub struct Scheduled<'a> {
 /// Queues events to be emitted at their `fire_at` (each once per key), inside the
 /// caller's transaction, in one statement. A fixed number of rows keeps the statement's
 /// text fixed, so it is prepared once per connection.
-pub async fn schedule<const N: usize>(mut conn: &AsyncPgConnection, events: [Scheduled<'_>; N]) -> AppResult<()> {
+pub(crate) async fn schedule<const N: usize>(
+    mut conn: &AsyncPgConnection,
+    events: [Scheduled<'_>; N],
+) -> AppResult<()> {
     let rows = events.map(|e| {
         let payload: serde_json::Map<String, serde_json::Value> =
             e.ids.iter().map(|(k, v)| ((*k).to_owned(), serde_json::json!(v))).collect();
@@ -128,7 +131,7 @@ pub async fn schedule<const N: usize>(mut conn: &AsyncPgConnection, events: [Sch
 }
 
 /// Cancels queued events whose key starts with `prefix` (e.g. a completed follow-up's).
-pub async fn cancel_scheduled(conn: &mut AsyncPgConnection, prefix: &str) -> AppResult<()> {
+pub(crate) async fn cancel_scheduled(conn: &mut AsyncPgConnection, prefix: &str) -> AppResult<()> {
     diesel::update(scheduled_events::table.filter(scheduled_events::dedupe_key.like(format!("{prefix}%"))))
         .set(scheduled_events::cancelled.eq(true))
         .execute(conn)
@@ -140,7 +143,7 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// The `Lantern-Signature` header value: `t=<unix seconds>,v1=<hex HMAC-SHA256 of
 /// "<t>.<body>">`. Receivers recompute it and reject old timestamps (replays).
-pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
+pub(crate) fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts any key length");
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
@@ -173,7 +176,7 @@ pub fn verify(secret: &[u8], header: &str, body: &[u8], now: i64, tolerance_secs
 
 /// A webhook subscription.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Subscription {
+pub(crate) struct Subscription {
     pub id: Uuid,
     pub organization_id: Uuid,
     pub url: String,
@@ -183,7 +186,7 @@ pub struct Subscription {
 
 /// A new subscription; the secret is shown once.
 #[derive(Clone, Debug)]
-pub struct NewSubscription {
+pub(crate) struct NewSubscription {
     pub subscription: Subscription,
     pub secret: String,
 }
@@ -194,12 +197,12 @@ fn secret_context(id: Uuid) -> FieldContext<'static> {
 
 /// Most live webhook subscriptions an organization may hold: enough for a receiver per
 /// system it runs, few enough that no organization can multiply the relay's work.
-pub const MAX_SUBSCRIPTIONS_PER_ORGANIZATION: i64 = 10;
+pub(crate) const MAX_SUBSCRIPTIONS_PER_ORGANIZATION: i64 = 10;
 
 /// What a subscriber is told about any failed attempt. Whether a port refused, timed
 /// out or answered with an error is kept from subscribers (it would make the relay a
 /// port scanner) and written to the server log and `webhook_attempts` instead.
-pub const DELIVERY_FAILED: &str = "delivery failed";
+pub(crate) const DELIVERY_FAILED: &str = "delivery failed";
 
 fn may_manage(caller: &Caller, organization: Uuid) -> AppResult<()> {
     let member = caller.actor.require(&[Role::NetworkAdmin, Role::Coordinator])?;
@@ -214,7 +217,7 @@ fn may_manage(caller: &Caller, organization: Uuid) -> AppResult<()> {
 ///
 /// Order matters: who is asking, then the input, then the organization's cap, and only
 /// then the URL's host is resolved (a lookup leaves the service).
-pub async fn subscribe(
+pub(crate) async fn subscribe(
     conn: &mut AsyncPgConnection,
     keyring: &Keyring,
     caller: &Caller,
@@ -290,7 +293,7 @@ pub async fn subscribe(
 /// Deletes a subscription (its organization's coordinators; network admins any): it
 /// receives nothing more, its pending deliveries are cancelled, and its signing secret
 /// is forgotten. Its delivery history stays.
-pub async fn unsubscribe(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid) -> AppResult<()> {
+pub(crate) async fn unsubscribe(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid) -> AppResult<()> {
     caller.actor.require(&[Role::NetworkAdmin, Role::Coordinator])?;
     conn.transaction(async |conn| {
         let owner: Option<Uuid> = webhook_subscriptions::table
@@ -322,7 +325,7 @@ pub async fn unsubscribe(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid
 
 /// Live subscriptions: a coordinator's own organization's; a network admin's for
 /// `organization`, or all.
-pub async fn subscriptions(
+pub(crate) async fn subscriptions(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     organization: Option<Uuid>,
@@ -361,7 +364,7 @@ pub async fn subscriptions(
 
 /// A delivery and its state.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Delivery {
+pub(crate) struct Delivery {
     pub id: i64,
     pub event_id: Uuid,
     pub event_type: String,
@@ -375,7 +378,7 @@ pub struct Delivery {
 
 /// Deliveries of an organization's subscriptions (its coordinators; network admins see
 /// all), newest first, optionally only one status.
-pub async fn deliveries(
+pub(crate) async fn deliveries(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     status: Option<&str>,
@@ -425,7 +428,7 @@ pub async fn deliveries(
 
 /// Queues a delivery again (network admins): dead letters get a fresh set of attempts.
 /// A deleted subscription's deliveries stay as they are.
-pub async fn redeliver(conn: &mut AsyncPgConnection, caller: &Caller, delivery: i64) -> AppResult<()> {
+pub(crate) async fn redeliver(conn: &mut AsyncPgConnection, caller: &Caller, delivery: i64) -> AppResult<()> {
     caller.actor.require_network_admin()?;
     conn.transaction(async |conn| {
         let live = webhook_subscriptions::table.filter(webhook_subscriptions::active).select(webhook_subscriptions::id);

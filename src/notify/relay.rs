@@ -38,6 +38,7 @@ pub struct RelayOptions {
     pub max_attempts: i32,
     /// Delay after the first failure; doubles each time, plus up to 50% jitter.
     pub base_delay: Duration,
+    /// The longest delay between attempts, however many failures.
     pub max_delay: Duration,
     /// Deliveries in flight at once (and so leased per round).
     pub batch: i64,
@@ -45,7 +46,9 @@ pub struct RelayOptions {
     pub per_subscription: i64,
     /// How long a lease lasts; longer than a delivery can take.
     pub lease: Duration,
+    /// Longest a connection to the receiver may take to open.
     pub connect_timeout: Duration,
+    /// Longest the receiver may take to answer.
     pub response_timeout: Duration,
     /// Pause between rounds when there was nothing to do.
     pub idle_poll: Duration,
@@ -157,6 +160,7 @@ pub struct Relay {
 }
 
 impl Relay {
+    /// A relay that delivers from `pool`'s outbox, opening subscription secrets with `keyring`.
     pub fn new(pool: DbPool, keyring: Arc<Keyring>, options: RelayOptions) -> Self {
         let resolver = GuardedResolver::new(Destinations { allow_loopback: options.allow_loopback });
         Relay { client: client(&options, resolver), pool, keyring, options }

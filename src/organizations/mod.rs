@@ -4,7 +4,7 @@
 //! one-time token the admin passes on; the invitee sets their own password with it, so
 //! no admin ever chooses or sees anyone's password.
 
-pub mod grants;
+pub(crate) mod grants;
 mod repo;
 
 use chrono::{Duration, Utc};
@@ -25,16 +25,22 @@ pub const INVITATION_DAYS: i64 = 7;
 /// A member organization of the network.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Organization {
+    /// The organization's id.
     pub id: Uuid,
+    /// Its name.
     pub name: String,
+    /// Incremented by every change (optimistic concurrency).
     pub version: i32,
 }
 
 /// A user as shown to themselves, their organization and network admins.
 #[derive(Clone, Debug, PartialEq)]
 pub struct User {
+    /// The user's id.
     pub id: Uuid,
+    /// The address they sign in with.
     pub email: String,
+    /// The name shown to other members.
     pub display_name: String,
     /// False until the invitation is accepted.
     pub active: bool,
@@ -43,14 +49,18 @@ pub struct User {
 /// A user's role in an organization.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Membership {
+    /// The member.
     pub user: User,
+    /// The organization.
     pub organization_id: Uuid,
+    /// Their role there.
     pub role: Role,
 }
 
 /// An invitation: the token is shown once, to the admin who invited.
 #[derive(Clone, Debug)]
 pub struct Invitation {
+    /// The invited user.
     pub user_id: Uuid,
     /// `None` when the user already had a password (they were only given a membership).
     pub token: Option<String>,

@@ -25,7 +25,7 @@ pub use rules::{MouStatus, TrainingKind};
 /// A named person at a provider.
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = provider_contacts)]
-pub struct Contact {
+pub(crate) struct Contact {
     pub id: Uuid,
     pub provider_id: Uuid,
     pub name: String,
@@ -38,7 +38,7 @@ pub struct Contact {
 
 /// Contact fields; on update `None` leaves a field as it is.
 #[derive(Clone, Debug, Default)]
-pub struct ContactInput {
+pub(crate) struct ContactInput {
     pub name: Option<String>,
     pub role: Option<String>,
     pub phone: Option<String>,
@@ -48,7 +48,7 @@ pub struct ContactInput {
 
 /// A training record.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Training {
+pub(crate) struct Training {
     pub id: Uuid,
     pub provider_id: Uuid,
     pub trained_on: NaiveDate,
@@ -68,14 +68,14 @@ impl Training {
 
 /// Another party to an MOU.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum MouParty {
+pub(crate) enum MouParty {
     Organization(Uuid),
     CountyTeam(String),
 }
 
 /// An MOU with a provider.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Mou {
+pub(crate) struct Mou {
     pub id: Uuid,
     pub provider_id: Uuid,
     pub title: String,
@@ -103,13 +103,13 @@ impl Mou {
 }
 
 /// The MOUs a listing shows: every one, or with `in_force_only` those in force on `today`.
-pub fn mous_shown(mous: Vec<Mou>, in_force_only: bool, today: NaiveDate) -> Vec<Mou> {
+pub(crate) fn mous_shown(mous: Vec<Mou>, in_force_only: bool, today: NaiveDate) -> Vec<Mou> {
     mous.into_iter().filter(|m| !in_force_only || m.in_force(today)).collect()
 }
 
 /// MOU fields; on update `None` leaves a field as it is.
 #[derive(Clone, Debug, Default)]
-pub struct MouInput {
+pub(crate) struct MouInput {
     pub provider_id: Option<Uuid>,
     pub title: Option<String>,
     pub scope_needs: Option<Vec<String>>,
@@ -121,9 +121,6 @@ pub struct MouInput {
     pub document_ref: Option<String>,
     pub parties: Option<Vec<MouParty>>,
 }
-
-/// A stored value this build does not know: refused loudly rather than read as some
-/// default.
 
 /// Locks a live provider and checks the caller may edit its listing.
 async fn editable_provider(conn: &mut AsyncPgConnection, caller: &Caller, provider: Uuid) -> AppResult<()> {
@@ -141,7 +138,11 @@ async fn editable_provider(conn: &mut AsyncPgConnection, caller: &Caller, provid
 }
 
 /// Contacts of providers (members of the network only: these are people's details).
-pub async fn contacts_of(conn: &mut AsyncPgConnection, actor: &Actor, providers: &[Uuid]) -> AppResult<Vec<Contact>> {
+pub(crate) async fn contacts_of(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    providers: &[Uuid],
+) -> AppResult<Vec<Contact>> {
     actor.member()?;
     Ok(provider_contacts::table
         .filter(provider_contacts::provider_id.eq_any(providers))
@@ -153,7 +154,7 @@ pub async fn contacts_of(conn: &mut AsyncPgConnection, actor: &Actor, providers:
 }
 
 /// Adds a contact (network admins; provider staff for their own listing).
-pub async fn add_contact(
+pub(crate) async fn add_contact(
     conn: &mut Writer,
     caller: &Caller,
     provider: Uuid,
@@ -193,7 +194,7 @@ pub async fn add_contact(
 }
 
 /// Marks a contact verified `today`, or archives it when `archive` is true.
-pub async fn touch_contact(
+pub(crate) async fn touch_contact(
     conn: &mut Writer,
     caller: &Caller,
     id: Uuid,
@@ -264,7 +265,11 @@ fn training_from(r: TrainingRow) -> AppResult<Training> {
 }
 
 /// Training records of providers, newest first (members only).
-pub async fn trainings_of(conn: &mut AsyncPgConnection, actor: &Actor, providers: &[Uuid]) -> AppResult<Vec<Training>> {
+pub(crate) async fn trainings_of(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    providers: &[Uuid],
+) -> AppResult<Vec<Training>> {
     actor.member()?;
     let rows: Vec<TrainingRow> = training_records::table
         .filter(training_records::provider_id.eq_any(providers))
@@ -278,7 +283,7 @@ pub async fn trainings_of(conn: &mut AsyncPgConnection, actor: &Actor, providers
 
 /// What a training record says, as recorded.
 #[derive(Clone, Debug)]
-pub struct TrainingInput {
+pub(crate) struct TrainingInput {
     pub trained_on: NaiveDate,
     pub kind: TrainingKind,
     pub topic: Option<String>,
@@ -288,7 +293,7 @@ pub struct TrainingInput {
 
 /// Records a training given by `today` (network admins; provider staff for their own
 /// listing).
-pub async fn record_training(
+pub(crate) async fn record_training(
     conn: &mut Writer,
     caller: &Caller,
     provider: Uuid,
@@ -326,7 +331,7 @@ pub async fn record_training(
 
 /// Providers whose current HT training lapses within `days` of `today` (and when),
 /// soonest first.
-pub async fn lapsing_training(
+pub(crate) async fn lapsing_training(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
     days: i32,
@@ -426,7 +431,7 @@ macro_rules! mou_select {
 }
 
 /// Every MOU of providers (members only); [`Mou::in_force`] tells which are in force.
-pub async fn mous_of(conn: &mut AsyncPgConnection, actor: &Actor, providers: &[Uuid]) -> AppResult<Vec<Mou>> {
+pub(crate) async fn mous_of(conn: &mut AsyncPgConnection, actor: &Actor, providers: &[Uuid]) -> AppResult<Vec<Mou>> {
     actor.member()?;
     let rows: Vec<MouRow> = mou_select!(
         mous::table.filter(mous::provider_id.eq_any(providers)).order((mous::provider_id, mous::expires_on))
@@ -437,7 +442,7 @@ pub async fn mous_of(conn: &mut AsyncPgConnection, actor: &Actor, providers: &[U
 }
 
 /// MOUs in force on `today` that expire within `days` (members only), soonest first.
-pub async fn expiring_mous(
+pub(crate) async fn expiring_mous(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
     days: i32,
@@ -460,7 +465,7 @@ pub async fn expiring_mous(
 /// Records or updates an MOU. Network admins may record and change any; a coordinator
 /// only MOUs its own organization is a party to, both before (on update) and after the
 /// change.
-pub async fn save_mou(
+pub(crate) async fn save_mou(
     conn: &mut Writer,
     caller: &Caller,
     existing: Option<(Uuid, i32)>,
@@ -667,7 +672,7 @@ pub async fn save_mou(
 
 /// The derived FUTURES answers for a provider.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, diesel::QueryableByName)]
-pub struct Flags {
+pub(crate) struct Flags {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub provider_id: Uuid,
     #[diesel(sql_type = diesel::sql_types::Bool)]
@@ -681,7 +686,11 @@ pub struct Flags {
 /// The derived answers for providers on `today` (public: yes/no only, no details), by
 /// the rules' SQL twins (`provider_flags_on`, the definition of the `provider_flags`
 /// view).
-pub async fn flags_of(conn: &mut AsyncPgConnection, providers: &[Uuid], today: NaiveDate) -> AppResult<Vec<Flags>> {
+pub(crate) async fn flags_of(
+    conn: &mut AsyncPgConnection,
+    providers: &[Uuid],
+    today: NaiveDate,
+) -> AppResult<Vec<Flags>> {
     Ok(diesel::sql_query(
         "SELECT provider_id, has_contact, ht_trained, has_active_mou FROM provider_flags_on($2) WHERE provider_id = ANY($1)",
     )

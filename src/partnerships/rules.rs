@@ -76,10 +76,13 @@ pub fn ht_trained_by(kind: TrainingKind, trained_on: NaiveDate, today: NaiveDate
 /// from the date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MouStatus {
+    /// Being drafted: not in force.
     Draft,
+    /// Signed and recorded active: in force from its effective date to its last day.
     Active,
     /// Recorded active, but past its expiry date.
     Expired,
+    /// Ended early: not in force.
     Terminated,
 }
 

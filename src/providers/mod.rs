@@ -2,8 +2,8 @@
 //! covering FUTURES need categories), locations (PostGIS points, some confidential) and
 //! the counties they serve.
 
-pub mod edit;
-pub mod listing;
+pub(crate) mod edit;
+pub(crate) mod listing;
 mod repo;
 pub mod search;
 
@@ -17,11 +17,17 @@ use crate::error::{AppError, AppResult};
 /// Groups of people a service is for, after the FUTURES matrix's note on differing needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Population {
+    /// Adults (18 and over).
     Adults,
+    /// Minors (under 18).
     Minors,
+    /// People born outside the United States, whatever their status.
     ForeignBorn,
+    /// Men and boys.
     MenAndBoys,
+    /// LGBTQ+ people.
     Lgbtq,
+    /// People with disabilities.
     PeopleWithDisabilities,
 }
 
@@ -55,7 +61,7 @@ impl Population {
 
 /// An ISO 639 language code (two or three lower-case letters, e.g. `es`, `hmn`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LanguageCode(String);
+pub(crate) struct LanguageCode(String);
 
 impl LanguageCode {
     /// Parses a language code, folding case; `field` names the input in the error.
@@ -76,12 +82,17 @@ impl LanguageCode {
 /// A provider's public identity.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Provider {
+    /// The provider's id.
     pub id: Uuid,
+    /// Its name.
     pub name: String,
     /// What sort of organization it is (e.g. `legal_aid`, `dv_sa_agency`).
     pub kind: String,
+    /// What it does, in its own words.
     pub description: Option<String>,
+    /// Its website.
     pub website: Option<String>,
+    /// Its public e-mail address.
     pub email: Option<String>,
     /// True for invented sample listings.
     pub synthetic: bool,
@@ -93,7 +104,7 @@ pub struct Provider {
 
 /// A phone number listed for a provider.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Phone {
+pub(crate) struct Phone {
     pub provider_id: Uuid,
     pub number: String,
     pub label: Option<String>,
@@ -103,7 +114,7 @@ pub struct Phone {
 
 /// A service a provider offers.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Service {
+pub(crate) struct Service {
     pub id: Uuid,
     pub provider_id: Uuid,
     pub name: String,
@@ -120,7 +131,7 @@ pub struct Service {
 
 /// A postal address.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Address {
+pub(crate) struct Address {
     pub street: Option<String>,
     pub city: Option<String>,
     pub state: Option<String>,
@@ -130,7 +141,7 @@ pub struct Address {
 /// A location as stored: the exact place, whatever its confidentiality.
 /// Never handed to the API layer directly; see [`Location::view_for`].
 #[derive(Clone, Debug, PartialEq)]
-pub struct Location {
+pub(crate) struct Location {
     pub id: Uuid,
     pub provider_id: Uuid,
     pub name: Option<String>,
@@ -151,7 +162,7 @@ pub struct Location {
 
 /// The exact whereabouts of a location, present only when the viewer may see them.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ExactPlace {
+pub(crate) struct ExactPlace {
     pub name: Option<String>,
     pub address: Address,
     pub latitude: f64,
@@ -160,7 +171,7 @@ pub struct ExactPlace {
 
 /// A location as a particular viewer may see it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct LocationView {
+pub(crate) struct LocationView {
     pub id: Uuid,
     pub provider_id: Uuid,
     pub confidential: bool,
@@ -195,24 +206,24 @@ impl Location {
 }
 
 /// The provider with this id, unless it is archived.
-pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Provider>> {
+pub(crate) async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Provider>> {
     Ok(repo::providers_by_id(conn, &[id]).await?.pop())
 }
 
 /// Providers by id (archived ones left out), for batched loading.
-pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<Provider>> {
+pub(crate) async fn by_ids(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<Provider>> {
     repo::providers_by_id(conn, ids).await
 }
 
 /// The listings an organization keeps (archived ones left out), by name. Public, as
 /// every listing and its keeper are.
-pub async fn kept_by(conn: &mut AsyncPgConnection, organization: Uuid) -> AppResult<Vec<Provider>> {
+pub(crate) async fn kept_by(conn: &mut AsyncPgConnection, organization: Uuid) -> AppResult<Vec<Provider>> {
     repo::kept_by(conn, organization).await
 }
 
 /// Hands every listed (not archived) provider, or those of `ids` that are listed, to
 /// `each` as it is read (the directory index reads them all without holding them all).
-pub async fn for_each_listed(
+pub(crate) async fn for_each_listed(
     conn: &mut AsyncPgConnection,
     ids: Option<&[Uuid]>,
     each: impl FnMut(Provider),
@@ -221,17 +232,17 @@ pub async fn for_each_listed(
 }
 
 /// The services of each provider, for batched loading.
-pub async fn services_of(conn: &mut AsyncPgConnection, providers: &[Uuid]) -> AppResult<Vec<Service>> {
+pub(crate) async fn services_of(conn: &mut AsyncPgConnection, providers: &[Uuid]) -> AppResult<Vec<Service>> {
     repo::services_of(conn, providers).await
 }
 
 /// The phones of each provider, for batched loading.
-pub async fn phones_of(conn: &mut AsyncPgConnection, providers: &[Uuid]) -> AppResult<Vec<Phone>> {
+pub(crate) async fn phones_of(conn: &mut AsyncPgConnection, providers: &[Uuid]) -> AppResult<Vec<Phone>> {
     repo::phones_of(conn, providers).await
 }
 
 /// The locations of each provider as `actor` may see them, for batched loading.
-pub async fn locations_of(
+pub(crate) async fn locations_of(
     conn: &mut AsyncPgConnection,
     providers: &[Uuid],
     actor: &Actor,
@@ -241,7 +252,10 @@ pub async fn locations_of(
 
 /// The counties each provider serves (declared, or where it has a location), as
 /// `(provider, fips)` pairs.
-pub async fn service_areas_of(conn: &mut AsyncPgConnection, providers: &[Uuid]) -> AppResult<Vec<(Uuid, String)>> {
+pub(crate) async fn service_areas_of(
+    conn: &mut AsyncPgConnection,
+    providers: &[Uuid],
+) -> AppResult<Vec<(Uuid, String)>> {
     repo::service_areas_of(conn, providers).await
 }
 

@@ -16,12 +16,14 @@
 //! This file holds the types and the pure rules; `repo.rs` the queries. Nothing here knows
 //! HTTP or GraphQL.
 
-pub mod aggregate;
-pub mod assessments;
-pub mod checklist;
+pub(crate) mod aggregate;
+pub(crate) mod assessments;
+pub(crate) mod checklist;
 mod repo;
-pub mod review;
-pub mod routing;
+
+pub(crate) use repo::vetted_areas_for;
+pub(crate) mod review;
+pub(crate) mod routing;
 
 use std::sync::Arc;
 
@@ -32,8 +34,6 @@ use crate::auth::{Actor, Member, Role};
 use crate::db::StoredText;
 use crate::error::{AppError, AppResult};
 use crate::validate;
-
-pub use repo::vetted_areas_for;
 
 /// A service area of the Standards of Service (Section II). The foundational standards
 /// (Section I) apply to every organization whatever its service areas.
@@ -96,7 +96,7 @@ impl ServiceArea {
 
 /// A service area as the document describes it, with the FUTURES needs that lead to it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ServiceAreaInfo {
+pub(crate) struct ServiceAreaInfo {
     pub area: ServiceArea,
     /// Its number in the document (1–5).
     pub number: i32,
@@ -109,7 +109,7 @@ pub struct ServiceAreaInfo {
 
 /// One standard with its rubric.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Standard {
+pub(crate) struct Standard {
     /// 1–54, as numbered in the document.
     pub number: i32,
     /// `None` for a foundational standard.
@@ -142,13 +142,13 @@ impl Standard {
 
 /// The standards applying to an organization providing `areas` (all foundational ones and
 /// those of its areas), by number.
-pub fn applicable(standards: &[Standard], areas: &[ServiceArea]) -> Vec<i32> {
+pub(crate) fn applicable(standards: &[Standard], areas: &[ServiceArea]) -> Vec<i32> {
     standards.iter().filter(|s| s.applies_to(areas)).map(|s| s.number).collect()
 }
 
 /// How an organization rates itself on a standard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Level {
+pub(crate) enum Level {
     Exceeds,
     Meets,
     DoesNotMeet,
@@ -181,7 +181,7 @@ impl Level {
 
 /// Where a self-assessment version is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Status {
+pub(crate) enum Status {
     /// Being written by the organization; only it can see it.
     Draft,
     /// Submitted as a whole; awaiting review.
@@ -209,7 +209,7 @@ impl StoredText for Status {
 
 /// A reviewer's decision on one standard of a submitted assessment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// The answer and its evidence are accepted as they stand.
     Accepted,
     /// Sent back to the organization with a comment.
@@ -230,7 +230,7 @@ impl StoredText for Decision {
 
 /// An organization's answer on one standard in one version.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Answer {
+pub(crate) struct Answer {
     pub standard_number: i32,
     /// `None` while a draft answer has evidence but no level yet.
     pub level: Option<Level>,
@@ -250,7 +250,7 @@ pub struct Answer {
 
 /// A reviewer's decision on one standard.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ReviewDecision {
+pub(crate) struct ReviewDecision {
     pub standard_number: i32,
     pub decision: Decision,
     pub comment: Option<String>,
@@ -261,7 +261,7 @@ pub struct ReviewDecision {
 /// The outcome of an accepted review: the service areas the organization meets the
 /// standards for (possibly none), from `valid_from` to `valid_until`, both included.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub id: Uuid,
     pub assessment_id: Uuid,
     pub organization_id: Uuid,
@@ -276,7 +276,7 @@ pub struct Outcome {
 /// A service area an organization meets the standards for, as of a day: public, like the
 /// HT-trained answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct VettedArea {
+pub(crate) struct VettedArea {
     pub area: ServiceArea,
     pub valid_from: NaiveDate,
     /// The last day in force.
@@ -286,7 +286,7 @@ pub struct VettedArea {
 /// One version of an organization's self-assessment, with its answers and, once
 /// reviewed, the decisions and outcome.
 #[derive(Clone, Debug)]
-pub struct Assessment {
+pub(crate) struct Assessment {
     pub id: Uuid,
     pub organization_id: Uuid,
     /// 1 for the organization's first version, then 2, 3, …
@@ -343,7 +343,7 @@ impl Assessment {
 }
 
 /// Applicable standards without a level among `answers`.
-pub fn unanswered(applicable: &[i32], answers: &[Answer]) -> Vec<i32> {
+pub(crate) fn unanswered(applicable: &[i32], answers: &[Answer]) -> Vec<i32> {
     applicable
         .iter()
         .copied()
@@ -356,7 +356,7 @@ pub fn unanswered(applicable: &[i32], answers: &[Answer]) -> Vec<i32> {
 /// standard of the area was accepted at a level that keeps it met (exceeds, meets, or not
 /// applicable). A foundational standard not met leaves no area; an area standard not met
 /// leaves that area out.
-pub fn vetted_areas(standards: &[Standard], areas: &[ServiceArea], answers: &[Answer]) -> Vec<ServiceArea> {
+pub(crate) fn vetted_areas(standards: &[Standard], areas: &[ServiceArea], answers: &[Answer]) -> Vec<ServiceArea> {
     let met = |s: &Standard| {
         answers.iter().find(|a| a.standard_number == s.number).and_then(|a| a.level).is_some_and(Level::keeps_area_met)
     };
@@ -383,7 +383,7 @@ pub fn default_valid_until(valid_from: NaiveDate) -> NaiveDate {
 /// An organization's outcome in force on `day`: the most recently decided of its outcomes
 /// that has begun by `day`, if it has not ended. A later review replaces an earlier one
 /// from its own start, even when it vets fewer areas.
-pub fn outcome_in_force(outcomes: &[Outcome], day: NaiveDate) -> Option<&Outcome> {
+pub(crate) fn outcome_in_force(outcomes: &[Outcome], day: NaiveDate) -> Option<&Outcome> {
     outcomes
         .iter()
         .filter(|o| o.valid_from <= day)
@@ -392,7 +392,7 @@ pub fn outcome_in_force(outcomes: &[Outcome], day: NaiveDate) -> Option<&Outcome
 }
 
 /// The service areas an organization is vetted for on `day` (from its outcomes).
-pub fn vetted_as_of(outcomes: &[Outcome], day: NaiveDate) -> Vec<VettedArea> {
+pub(crate) fn vetted_as_of(outcomes: &[Outcome], day: NaiveDate) -> Vec<VettedArea> {
     outcome_in_force(outcomes, day)
         .map(|o| {
             o.areas
@@ -406,7 +406,7 @@ pub fn vetted_as_of(outcomes: &[Outcome], day: NaiveDate) -> Vec<VettedArea> {
 /// An organization's own choice about one service area, overriding what its services
 /// imply.
 #[derive(Clone, Debug, PartialEq)]
-pub struct AreaChoice {
+pub(crate) struct AreaChoice {
     pub area: ServiceArea,
     /// True: provided although no service implies it; false: not provided although one does.
     pub provided: bool,
@@ -417,7 +417,7 @@ pub struct AreaChoice {
 
 /// The service areas an organization provides: those its services imply, with its own
 /// choices applied.
-pub fn scope(derived: &[ServiceArea], choices: &[AreaChoice]) -> Vec<ServiceArea> {
+pub(crate) fn scope(derived: &[ServiceArea], choices: &[AreaChoice]) -> Vec<ServiceArea> {
     ServiceArea::ALL
         .into_iter()
         .filter(|area| match choices.iter().find(|c| c.area == *area) {
@@ -439,7 +439,7 @@ pub(crate) fn list_numbers(numbers: &[i32]) -> String {
 
 /// An answer as the organization gives it: saving replaces the whole answer.
 #[derive(Clone, Debug, Default)]
-pub struct AnswerInput {
+pub(crate) struct AnswerInput {
     pub level: Option<Level>,
     pub not_applicable_reason: Option<String>,
     pub evidence_note: Option<String>,
@@ -449,13 +449,13 @@ pub struct AnswerInput {
 }
 
 /// The most document references one answer holds (also the input list cap).
-pub const MAX_EVIDENCE_REFS: usize = 20;
+pub(crate) const MAX_EVIDENCE_REFS: usize = 20;
 
 /// The earliest "assessed on" day accepted (older dates are typing mistakes).
 const EARLIEST_DAY: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date");
 
 /// Checks an answer on `standard`; every failure names its field under `input`.
-pub fn clean_answer(standard: &Standard, input: AnswerInput, today: NaiveDate) -> AppResult<AnswerInput> {
+pub(crate) fn clean_answer(standard: &Standard, input: AnswerInput, today: NaiveDate) -> AppResult<AnswerInput> {
     if let Some(level) = input.level
         && !standard.offers(level)
     {
@@ -510,24 +510,24 @@ pub fn clean_answer(standard: &Standard, input: AnswerInput, today: NaiveDate) -
 
 /// Every organization's review outcomes, oldest decision first (public: for the directory
 /// index, which evaluates them with [`vetted_as_of`]).
-pub async fn all_outcomes(conn: &mut diesel_async::AsyncPgConnection) -> AppResult<Vec<Outcome>> {
+pub(crate) async fn all_outcomes(conn: &mut diesel_async::AsyncPgConnection) -> AppResult<Vec<Outcome>> {
     repo::all_outcomes(conn).await
 }
 
 /// Every standard, by number (public reference data).
-pub async fn list_standards(conn: &mut diesel_async::AsyncPgConnection) -> AppResult<Vec<Standard>> {
+pub(crate) async fn list_standards(conn: &mut diesel_async::AsyncPgConnection) -> AppResult<Vec<Standard>> {
     repo::standards(conn).await
 }
 
 /// The five service areas with the needs that lead to each (public reference data).
-pub async fn list_service_areas(conn: &mut diesel_async::AsyncPgConnection) -> AppResult<Vec<ServiceAreaInfo>> {
+pub(crate) async fn list_service_areas(conn: &mut diesel_async::AsyncPgConnection) -> AppResult<Vec<ServiceAreaInfo>> {
     repo::service_areas(conn).await
 }
 
 /// The service areas `organization` meets the standards for on `day` (the network's
 /// today, see `crate::clock`): public, like the HT-trained answer (empty for an
 /// organization never reviewed, or vetted for nothing).
-pub async fn vetted_on(
+pub(crate) async fn vetted_on(
     conn: &mut diesel_async::AsyncPgConnection,
     organization: Uuid,
     day: NaiveDate,

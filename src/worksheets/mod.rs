@@ -322,27 +322,33 @@ pub async fn action_items(conn: &mut AsyncPgConnection, actor: &Actor, county: &
 /// Who edited what and when, newest first.
 pub async fn history(conn: &mut AsyncPgConnection, actor: &Actor, county: &Fips) -> AppResult<Vec<Edit>> {
     actor.member()?;
-    let rows: Vec<(Option<Uuid>, Vec<Option<String>>, Option<Uuid>, DateTime<Utc>)> = worksheet_edits::table
+    let rows: Vec<EditRow> = worksheet_edits::table
         .filter(worksheet_edits::county_fips.eq(county.as_str()))
         .order(worksheet_edits::id.desc())
         .limit(500)
-        .select((
-            worksheet_edits::action_item_id,
-            worksheet_edits::fields,
-            worksheet_edits::edited_by,
-            worksheet_edits::edited_at,
-        ))
+        .select(EditRow::as_select())
         .load(conn)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(action_item_id, fields, edited_by, edited_at)| Edit {
-            action_item_id,
-            fields: fields.into_iter().flatten().collect(),
-            edited_by,
-            edited_at,
+        .map(|row| Edit {
+            action_item_id: row.action_item_id,
+            fields: row.fields.into_iter().flatten().collect(),
+            edited_by: row.edited_by,
+            edited_at: row.edited_at,
         })
         .collect())
+}
+
+/// One row of `worksheet_edits` as [`history`] reads it (the array's elements are
+/// nullable in SQL, so they arrive as options).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = worksheet_edits)]
+struct EditRow {
+    action_item_id: Option<Uuid>,
+    fields: Vec<Option<String>>,
+    edited_by: Option<Uuid>,
+    edited_at: DateTime<Utc>,
 }
 
 /// Adds an action item, or edits one (`existing` = id and version read).

@@ -75,11 +75,7 @@ async fn a_stored_value_this_build_does_not_know_is_an_internal_error_not_a_defa
         .unwrap();
     let (_, body) = net
         .app
-        .gql_as(
-            &net.advocate,
-            "query($c: ID!) { client(id: $c) { safeContact { channel } } }",
-            json!({ "c": client }),
-        )
+        .gql_as(&net.advocate, "query($c: ID!) { client(id: $c) { safeContact { channel } } }", json!({ "c": client }))
         .await;
     assert_eq!(error_code(&body), "INTERNAL", "{body}");
     assert!(!body.to_string().contains("CARRIER_PIGEON"), "the stored text stays out of the answer: {body}");

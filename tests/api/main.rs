@@ -25,6 +25,7 @@ mod referrals;
 mod request_logs;
 mod rls;
 mod rules;
+mod sdl_docs;
 mod search;
 mod search_index;
 mod standards;

@@ -14,14 +14,21 @@ pub const MAX_RADIUS_KM: f64 = 1000.0;
 /// The search as the caller sent it, before validation.
 #[derive(Clone, Debug, Default)]
 pub struct SearchRequest {
+    /// Need codes the provider must meet (any of them).
     pub needs: Option<Vec<String>>,
+    /// Only needs of this phase.
     pub phase: Option<Phase>,
+    /// Only providers located in or serving this county (5-digit FIPS).
     pub county: Option<String>,
     /// `(lat, lon)` of the point to rank by.
     pub near: Option<(f64, f64)>,
+    /// With `near`: only providers within this many kilometres.
     pub radius_km: Option<f64>,
+    /// Only services offered in one of these languages (ISO 639).
     pub languages: Option<Vec<String>>,
+    /// Only services for all of these populations.
     pub populations: Option<Vec<Population>>,
+    /// Only services available 24 hours a day (true).
     pub open_24h: Option<bool>,
     /// Basic HT training within 3 years (true), or not (false).
     pub ht_trained: Option<bool>,
@@ -32,13 +39,16 @@ pub struct SearchRequest {
     /// Kept by an organization vetted today for every one of these service areas of the
     /// Standards of Service (empty or `None`: no condition).
     pub vetted_for: Option<Vec<ServiceArea>>,
+    /// Page size.
     pub first: Option<i32>,
+    /// The cursor of the last hit of the previous page.
     pub after: Option<String>,
 }
 
 /// One result: a provider, and how it matched.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchHit {
+    /// The provider found.
     pub provider: Provider,
     /// Kilometres to the provider's nearest matching location; `None` without a point,
     /// and for service-area matches.
@@ -55,7 +65,9 @@ pub struct SearchHit {
 /// A page of results.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchPage {
+    /// The hits of this page, in rank order.
     pub hits: Vec<SearchHit>,
+    /// Whether another page follows.
     pub has_next_page: bool,
 }
 

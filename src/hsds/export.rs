@@ -104,13 +104,12 @@ pub async fn export(conn: &mut AsyncPgConnection, dir: &Path) -> AppResult<Expor
 
     let mut json = std::io::BufWriter::new(std::fs::File::create(dir.join("json/organizations.ndjson")).map_err(io)?);
     let mut report = ExportReport::default();
-    let mut offset = 0;
+    let mut after = None;
     loop {
-        let (_, ids) = super::repo::organization_ids(conn, None, offset, BATCH).await?;
-        if ids.is_empty() {
-            break;
-        }
-        offset += BATCH;
+        let keys = super::repo::organization_ids_after(conn, after, BATCH).await?;
+        let Some((last_id, last_name)) = keys.last().cloned() else { break };
+        after = Some((last_name, last_id));
+        let ids: Vec<_> = keys.into_iter().map(|(id, _)| id).collect();
         let organizations = super::render_organizations(conn, &Actor::Anonymous, &ids, true, true).await?;
         let mut tables = Tables::default();
         for (i, o) in organizations.iter().enumerate() {

@@ -223,6 +223,26 @@ pub(super) async fn organization_ids(
     Ok((total.n, rows.into_iter().map(|r| r.id).collect()))
 }
 
+/// The next `limit` listed providers after `(name, id)` in name order: for exports.
+pub(super) async fn organization_ids_after(
+    conn: &mut AsyncPgConnection,
+    after: Option<(String, Uuid)>,
+    limit: i64,
+) -> AppResult<Vec<(Uuid, String)>> {
+    let mut st = Statement::new("SELECT p.id, p.name FROM providers p WHERE p.archived_at IS NULL");
+    if let Some((name, id)) = after {
+        st = st
+            .sql(" AND (p.name COLLATE \"C\", p.id) > (")
+            .bind::<Text, _>(name)
+            .sql(" COLLATE \"C\", ")
+            .bind::<SqlUuid, _>(id)
+            .sql(")");
+    }
+    let st = st.sql(" ORDER BY p.name COLLATE \"C\", p.id LIMIT ").bind::<BigInt, _>(limit);
+    let rows: Vec<NamedIdRow> = st.query.load(conn).await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.name)).collect())
+}
+
 /// A service at a location: both ids, and the pair's id.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Pair {

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod bench;
+pub mod capacity;
 pub mod clients;
 pub mod clock;
 pub mod config;

@@ -1,6 +1,7 @@
 //! The GraphQL API: schema root, per-request context and DataLoaders. Resolvers are thin:
 //! they parse arguments, call a domain function, and wrap the result.
 
+mod capacity;
 mod directory_edit;
 mod gaps;
 mod identity;
@@ -39,6 +40,7 @@ pub struct Query(
     worksheets::WorksheetQuery,
     notify::NotifyQuery,
     standards::StandardsQuery,
+    capacity::CapacityQuery,
 );
 
 /// The mutation root: one part per domain.
@@ -51,6 +53,7 @@ pub struct Mutation(
     worksheets::WorksheetMutation,
     notify::NotifyMutation,
     standards::StandardsMutation,
+    capacity::CapacityMutation,
 );
 
 /// The executable schema.
@@ -139,7 +142,8 @@ pub fn with_request_data(
         Arc::clone(&services.directory),
         today.0,
     );
-    request.data(caller).data(client).data(loaders).data(today)
+    let capacity = capacity::loader(pool.clone(), caller.actor.clone());
+    request.data(caller).data(client).data(loaders).data(capacity).data(today)
 }
 
 /// What the server log needs to know of an error it did not show the caller: carried

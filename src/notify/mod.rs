@@ -36,10 +36,13 @@ pub enum EventType {
     TrainingExpiring,
     /// A membership or API key was granted in the organization from outside it.
     AccessGranted,
+    /// A capacity figure of a service the organization keeps went past its staleness
+    /// limit: refresh it.
+    CapacityStale,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 11] = [
         EventType::ReferralSent,
         EventType::ReferralAccepted,
         EventType::ReferralDeclined,
@@ -50,6 +53,7 @@ impl EventType {
         EventType::MouExpiring,
         EventType::TrainingExpiring,
         EventType::AccessGranted,
+        EventType::CapacityStale,
     ];
 
     /// The name receivers see, e.g. `referral.sent`.
@@ -65,6 +69,7 @@ impl EventType {
             EventType::MouExpiring => "mou.expiring",
             EventType::TrainingExpiring => "training.expiring",
             EventType::AccessGranted => "access.granted",
+            EventType::CapacityStale => "capacity.stale",
         }
     }
 

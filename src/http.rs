@@ -336,11 +336,10 @@ async fn gap_matrix_export(req: HttpRequest, state: web::Data<HttpState>, format
         }
     };
     let body = async {
-        let mut conn = state.pool.get().await?;
-        let cells = crate::gaps::matrix(&mut conn, &state.services.directory, &actor, None).await?;
+        let cells = crate::gaps::matrix(&state.services.directory, &actor, None).await?;
         match extension {
             "csv" => Ok(crate::gaps::to_csv(&cells)),
-            _ => crate::gaps::to_geojson(&mut conn, &cells).await,
+            _ => crate::gaps::to_geojson(&mut *state.pool.get().await?, &cells).await,
         }
     }
     .await;
@@ -665,7 +664,7 @@ fn finish_errors(errors: &mut [Value], query: &str, request_id: &str) {
 
 async fn healthz(state: web::Data<HttpState>) -> HttpResponse {
     let ok = database_answers(&state.pool).await;
-    let index = state.services.directory.state().as_str();
+    let index = state.services.directory.index_state().as_str();
     if ok {
         HttpResponse::Ok().json(json!({ "status": "ok", "searchIndex": index }))
     } else {

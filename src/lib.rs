@@ -1,5 +1,5 @@
 //! Lantern: a resource map and consent-gated referral network for the organizations that
-//! serve survivors of human trafficking. See `README.md` and `../shared/DESIGN.md`.
+//! serve survivors of human trafficking. See `README.md` and `docs/DESIGN.md`.
 
 pub mod audit;
 pub mod auth;
@@ -13,6 +13,7 @@ pub mod coords;
 pub mod counties;
 pub mod crypto;
 pub mod db;
+pub mod directory;
 pub mod directory_index;
 pub mod error;
 pub mod follow_ups;

@@ -15,6 +15,7 @@ use crate::clock::Clock;
 use crate::config::{self, Config, DatabaseSource, ExposeSecret, Mode, RateLimits, SessionPolicy};
 use crate::crypto::{Keyring, KeyringError};
 use crate::db::{self, DbPool, DbSetupError, DbUrls};
+use crate::directory::Directory;
 use crate::directory_index::DirectoryIndex;
 use crate::geocode::Geocoder;
 use crate::graphql::{self, Services};
@@ -75,6 +76,11 @@ pub struct ServerOptions {
     /// How long a verified token is honoured without the database while it cannot
     /// answer (zero: never).
     pub session_grace: Duration,
+    /// For tests only (zero otherwise, and not configurable): how long the index's
+    /// listener waits before applying each batch of changes, as a busy instance
+    /// would, so a test can tell a write that waited for the index from one that did
+    /// not.
+    pub search_index_lag: Duration,
     /// Folder of the built web app; `None` serves the "not built" notice.
     pub web_dir: Option<std::path::PathBuf>,
     pub cookie_secure: config::CookieSecure,
@@ -102,6 +108,7 @@ impl ServerOptions {
             passwords: Arc::new(PasswordHashing::per_core()),
             search_stale_limit: Duration::from_secs(config.search_stale_seconds.into()),
             session_grace: Duration::from_secs(config.session_grace_seconds.into()),
+            search_index_lag: Duration::ZERO,
             web_dir: Some(config.web_dir.clone()),
             cookie_secure: config.cookie_secure,
             clock: config.clock,
@@ -126,6 +133,7 @@ impl Default for ServerOptions {
             passwords: Arc::new(PasswordHashing::per_core()),
             search_stale_limit: Duration::from_secs(config::DEFAULT_SEARCH_STALE_SECONDS.into()),
             session_grace: Duration::from_secs(config::DEFAULT_SESSION_GRACE_SECONDS.into()),
+            search_index_lag: Duration::ZERO,
             web_dir: None,
             cookie_secure: config::CookieSecure::Auto,
             clock: Clock::UTC,
@@ -150,11 +158,13 @@ pub fn keyring(config: &Config) -> Result<Keyring, KeyringError> {
 
 /// Starts the HTTP server on an already bound listener (tests bind port 0).
 pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions) -> std::io::Result<Server> {
-    let directory =
-        if options.search_index { DirectoryIndex::new(options.search_stale_limit) } else { DirectoryIndex::disabled() };
-    directory.start(pool.clone());
+    let index = if options.search_index {
+        DirectoryIndex::new(options.search_stale_limit, options.search_index_lag)
+    } else {
+        DirectoryIndex::disabled()
+    };
     let services = Services {
-        directory,
+        directory: Directory::new(index, pool.clone()),
         sessions: options.sessions.into(),
         verified_tokens: Arc::new(crate::auth::grace::VerifiedTokens::new(options.session_grace)),
         rate_limits: options.rate_limits,

@@ -1,5 +1,5 @@
 """Writes seed-data/capacity-checklist.json: the FUTURES *Capacity Assessment Checklist &
-Action Plan* (../shared/seeds/004_*.txt) — its sections and their questions, the four
+Action Plan* (docs/sources/futures-assessment-and-capacity-checklist.txt) — its sections and their questions, the four
 questions of the internal capacity review, and the fields of the action-plan template.
 
 The checklist's sections are top-level bullets (`- Define your organization's role …**`,
@@ -11,11 +11,9 @@ organization's policies …", "Ensure that …"): the document's own wording dec
 Loud by design: a section without questions, a line it cannot place, a missing review
 question or template field stops the script with the reason.
 
-Deterministic. Run: python3 scripts/seed-data/capacity_checklist.py [PATH-TO-004_*.txt]
-(default: the one file matching ../shared/seeds/004_*.txt next to the repository or its
-worktree folder).
+Deterministic. Run: python3 scripts/seed-data/capacity_checklist.py [PATH]
+(default: docs/sources/futures-assessment-and-capacity-checklist.txt).
 """
-import glob
 import json
 import re
 import sys
@@ -52,12 +50,7 @@ def fail(message):
 
 
 def default_seed_path():
-    candidates = []
-    for base in (ROOT.parent / "shared" / "seeds", ROOT.parent.parent / "shared" / "seeds"):
-        candidates.extend(sorted(glob.glob(str(base / "004_*.txt"))))
-    if len(candidates) != 1:
-        fail(f"expected one ../shared/seeds/004_*.txt, found {candidates}; pass the path as an argument")
-    return Path(candidates[0])
+    return ROOT / "docs" / "sources" / "futures-assessment-and-capacity-checklist.txt"
 
 
 def plain(text):
@@ -139,7 +132,7 @@ def main():
 
     out = {
         "source": "FUTURES Without Violence, Capacity Assessment Checklist & Action Plan "
-                  "(../shared/seeds/004_*.txt). Made by scripts/seed-data/capacity_checklist.py.",
+                  "(docs/sources/futures-assessment-and-capacity-checklist.txt). Made by scripts/seed-data/capacity_checklist.py.",
         "sections": sections,
         "review": review,
         "actionPlan": plan,

@@ -1,6 +1,6 @@
 """Writes seed-data/standards.json: the NC Human Trafficking Commission's Standards of
-Service (../shared/seeds/000_*.txt) as reference data — every standard with its number,
-title, statement, service area (or foundational, with its group) and the three rubric
+Service (docs/sources/nchtc-standards-of-service.txt) as reference data — every
+standard with its number, title, statement, service area (or foundational, with its group) and the three rubric
 texts (exceeds / meets / does not meet), plus the five service areas with their
 definition and goal.
 
@@ -19,11 +19,9 @@ rubric text, a number out of order, or a body that disagrees with the document's
 index (numbers, titles, groups, areas) stops the script with the reason. The document's
 own gaps are listed in KNOWN_GAPS and must stay exactly as listed.
 
-Deterministic. Run: python3 scripts/seed-data/standards.py [PATH-TO-000_*.txt]
-(default: the one file matching ../shared/seeds/000_*.txt next to the repository or
-its worktree folder).
+Deterministic. Run: python3 scripts/seed-data/standards.py [PATH]
+(default: docs/sources/nchtc-standards-of-service.txt).
 """
-import glob
 import html
 import json
 import re
@@ -62,12 +60,7 @@ END_MARKER = "The standards included in this publication"
 
 
 def default_seed_path():
-    candidates = []
-    for base in (ROOT.parent / "shared" / "seeds", ROOT.parent.parent / "shared" / "seeds"):
-        candidates.extend(sorted(glob.glob(str(base / "000_*.txt"))))
-    if len(candidates) != 1:
-        fail(f"expected one ../shared/seeds/000_*.txt, found {candidates}; pass the path as an argument")
-    return Path(candidates[0])
+    return ROOT / "docs" / "sources" / "nchtc-standards-of-service.txt"
 
 
 def fail(message):
@@ -273,7 +266,7 @@ def main():
 
     out = {
         "source": "North Carolina Human Trafficking Commission, Standards of Service "
-                  "(../shared/seeds/000_*.txt). Made by scripts/seed-data/standards.py.",
+                  "(docs/sources/nchtc-standards-of-service.txt). Made by scripts/seed-data/standards.py.",
         "notes": [
             "Standard 13 (Health and Safety): the document's rubric texts repeat those of "
             "Standard 14 (Professional Boundaries); kept as published.",

@@ -20,6 +20,7 @@ use crate::auth::{Caller, Member};
 use crate::clients::CLIENT_ROLES;
 use crate::db::rls;
 use crate::db::schema::{capacity_holds, referrals, service_capacity};
+use crate::directory::Writer;
 use crate::error::{AppError, AppResult};
 use crate::referrals::{DeclineReason, Status};
 use crate::{audit, network_settings};
@@ -137,7 +138,7 @@ macro_rules! hold_columns {
 /// Holds one unit of the referral's service for it (the sending organization's
 /// coordinators, advocates and provider staff). `CONFLICT` when there is no room now (none
 /// free, stale, waitlist, not accepting) or the referral already holds a unit.
-pub async fn place(conn: &mut AsyncPgConnection, caller: &Caller, referral: Uuid, unit_code: &str) -> AppResult<Hold> {
+pub async fn place(conn: &mut Writer, caller: &Caller, referral: Uuid, unit_code: &str) -> AppResult<Hold> {
     let member = caller.actor.require(CLIENT_ROLES)?.clone();
     let (caller2, acting, unit_code) = (caller.clone(), member.clone(), unit_code.to_owned());
     rls::in_org(conn, &member, move |conn| {
@@ -238,7 +239,7 @@ async fn load(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Hold>>
 
 /// Releases a hold before its time: the holding organization (its coordinators,
 /// advocates and provider staff), or the staff of the organization keeping the service.
-pub async fn release(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid) -> AppResult<Hold> {
+pub async fn release(conn: &mut Writer, caller: &Caller, id: Uuid) -> AppResult<Hold> {
     let member = caller.actor.member()?.clone();
     let caller2 = caller.clone();
     let acting = member.clone();

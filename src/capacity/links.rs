@@ -17,6 +17,7 @@ use crate::audit;
 use crate::auth::credentials::{new_token, token_fingerprint, token_hash};
 use crate::auth::{Actor, Caller, Member, Role};
 use crate::db::schema::{capacity_update_links, services};
+use crate::directory::Writer;
 use crate::error::{AppError, AppResult};
 use crate::rate_limit::RateLimiter;
 use crate::validate;
@@ -285,7 +286,7 @@ pub async fn open(
 
 /// Sets figures of the link's service through the link.
 pub async fn update(
-    conn: &mut AsyncPgConnection,
+    conn: &mut Writer,
     limiter: &RateLimiter,
     request_id: &str,
     token: &str,

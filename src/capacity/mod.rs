@@ -33,6 +33,7 @@ use crate::audit;
 use crate::auth::{Actor, Caller, Member, Role};
 use crate::db::rls;
 use crate::db::schema::{capacity_unit_kinds, providers, service_capacity, services};
+use crate::directory::Writer;
 use crate::error::{AppError, AppResult};
 use crate::validate;
 
@@ -405,7 +406,7 @@ fn check_stale_after(minutes: Option<i32>) -> AppResult<()> {
 
 /// Adds a unit kind (network admins).
 pub async fn create_unit_kind(
-    conn: &mut AsyncPgConnection,
+    conn: &mut Writer,
     caller: &Caller,
     code: &str,
     input: UnitKindInput,
@@ -439,16 +440,12 @@ pub async fn create_unit_kind(
 }
 
 async fn unit_kind(conn: &AsyncPgConnection, code: &str) -> AppResult<UnitKind> {
-    unit_kinds(conn, true)
-        .await?
-        .into_iter()
-        .find(|k| k.code == code)
-        .ok_or(AppError::NotFound { what: "unit kind" })
+    unit_kinds(conn, true).await?.into_iter().find(|k| k.code == code).ok_or(AppError::NotFound { what: "unit kind" })
 }
 
 /// Changes a unit kind (network admins), naming the version read.
 pub async fn update_unit_kind(
-    conn: &mut AsyncPgConnection,
+    conn: &mut Writer,
     caller: &Caller,
     code: &str,
     version: i32,
@@ -536,7 +533,7 @@ pub fn may_set(actor: &Actor, owner: Option<Uuid>) -> bool {
 /// Sets one unit's figures of a service (provider staff of the keeping organization,
 /// network admins; people or API keys). Returns the service's figures.
 pub async fn set(
-    conn: &mut AsyncPgConnection,
+    conn: &mut Writer,
     caller: &Caller,
     service: Uuid,
     input: CapacityInput,
@@ -551,7 +548,7 @@ pub async fn set(
 
 /// Confirms every figure of a service as still right (their age starts again): one
 /// action for night staff when nothing changed.
-pub async fn confirm(conn: &mut AsyncPgConnection, caller: &Caller, service: Uuid) -> AppResult<Vec<CapacityView>> {
+pub async fn confirm(conn: &mut Writer, caller: &Caller, service: Uuid) -> AppResult<Vec<CapacityView>> {
     let member = caller.actor.member()?.clone();
     let owner = service_owner(conn, service).await?;
     if !may_set(&caller.actor, owner) {

@@ -7,12 +7,14 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::panic::AssertUnwindSafe;
+
 use diesel_async::RunQueryDsl;
 use diesel_async::pooled_connection::deadpool::Object;
 use futures_util::{FutureExt, StreamExt};
 use uuid::Uuid;
 
-use super::{CHANNEL, DirectoryIndex, IndexState, load};
+use super::{CHANNEL, DirectoryIndex, IndexState, Snapshot, View, load};
 use crate::db::DbPool;
 use crate::error::{AppError, AppResult};
 
@@ -23,16 +25,28 @@ const DATE_CHECK: Duration = Duration::from_secs(30);
 
 /// Runs for the life of the process.
 pub(super) async fn run(index: Arc<DirectoryIndex>, pool: DbPool) {
+    supervise(&index, || session(&index, &pool)).await
+}
+
+/// Runs `session` again and again: one that ends (a lost connection, an error, even a
+/// panic while loading or applying) leaves the view stale, and the next one reloads
+/// everything, after a pause that grows while sessions keep failing fast.
+async fn supervise<F>(index: &DirectoryIndex, mut session: impl FnMut() -> F)
+where
+    F: Future<Output = AppResult<()>>,
+{
     let mut backoff = Duration::from_millis(200);
     loop {
         let started = std::time::Instant::now();
-        let err = session(&index, &pool).await.err();
+        let ended = AssertUnwindSafe(session()).catch_unwind().await;
         index.invalidate();
-        if let Some(err) = err {
-            crate::error::log_internal(&err);
+        match ended {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => crate::error::log_internal(&err),
+            Err(_) => tracing::error!("directory index listener panicked"),
         }
         tracing::warn!(
-            "directory index listener stopped; searches use PostgreSQL (or this snapshot while it cannot answer) until it reloads"
+            "directory index listener stopped; searches use PostgreSQL (or the last view while it cannot answer) until it reloads"
         );
         if started.elapsed() > Duration::from_secs(60) {
             backoff = Duration::from_millis(200);
@@ -50,8 +64,23 @@ async fn session(index: &DirectoryIndex, pool: &DbPool) -> AppResult<()> {
     reload(index, pool).await?;
     let mut notifications = std::pin::pin!(listener.notifications_stream());
     let mut date_check = tokio::time::interval(DATE_CHECK);
+    // A merge of the current view's changes into a new base, running on a thread of
+    // its own, and the view it started from.
+    let mut merging: Option<(Arc<View>, tokio::task::JoinHandle<Snapshot>)> = None;
     loop {
         tokio::select! {
+            merged = async { match merging.as_mut() { Some((_, task)) => task.await, None => std::future::pending().await } } => {
+                let (from, _) = merging.take().expect("a merge was running");
+                match merged {
+                    // Changes applied meanwhile are replayed onto the new base; a view
+                    // reloaded meanwhile makes the merge moot.
+                    Ok(base) => index.update(|now| now.rebased(&from, base).unwrap_or_else(|| now.clone())),
+                    Err(err) => {
+                        tracing::error!(%err, "merging the directory index's changes failed");
+                        index.invalidate();
+                    }
+                }
+            }
             next = notifications.next() => {
                 let Some(first) = next else { return Ok(()) };
                 let mut batch = vec![first?.payload];
@@ -63,12 +92,24 @@ async fn session(index: &DirectoryIndex, pool: &DbPool) -> AppResult<()> {
             }
             _ = date_check.tick() => {
                 let today = load::current_date(&mut *pool.get().await.map_err(AppError::internal)?).await?;
-                index.update(|s| s.set_today(today));
+                index.update(|view| view.on(today));
             }
         }
         if index.state() != IndexState::Ready {
-            // A writer gave up waiting and dropped the snapshot.
+            // A writer gave up waiting and dropped the snapshot (or an update failed).
             reload(index, pool).await?;
+        }
+        if merging.is_none()
+            && let Some(view) = index.current().filter(|view| view.wants_merge())
+        {
+            let from = Arc::clone(&view);
+            let merge = move || {
+                let started = std::time::Instant::now();
+                let base = from.merged();
+                tracing::debug!(merge_us = started.elapsed().as_micros() as u64, "directory index changes merged");
+                base
+            };
+            merging = Some((view, tokio::task::spawn_blocking(merge)));
         }
     }
 }
@@ -83,7 +124,7 @@ async fn reload(index: &DirectoryIndex, pool: &DbPool) -> AppResult<()> {
         bytes = ?snapshot.approximate_bytes(),
         "directory index loaded"
     );
-    index.install(snapshot);
+    index.install(View::new(snapshot));
     release_freed_memory();
     Ok(())
 }
@@ -103,6 +144,9 @@ fn release_freed_memory() {
 /// Applies one batch of payloads in order: provider ids (comma-separated), `*` for
 /// everything, or a writer's `sync:` marker, answered once what came before it is in.
 async fn apply(index: &DirectoryIndex, pool: &DbPool, batch: Vec<String>) -> AppResult<()> {
+    if !index.apply_lag.is_zero() {
+        tokio::time::sleep(index.apply_lag).await;
+    }
     let mut changed: HashSet<Uuid> = HashSet::new();
     let mut everything = false;
     for payload in batch {
@@ -129,13 +173,61 @@ async fn flush(
         reload(index, pool).await?;
     } else if !changed.is_empty() {
         let ids: Vec<Uuid> = changed.iter().copied().collect();
-        let Some(catalog) = index.read(|s| Arc::clone(&s.catalog)) else {
+        let Some(catalog) = index.current().map(|view| Arc::clone(&view.catalog)) else {
             return reload(index, pool).await;
         };
+        let read = std::time::Instant::now();
         let fresh = load::some(&mut *pool.get().await.map_err(AppError::internal)?, &catalog, &ids).await?;
-        index.update(|s| s.replace_providers(&ids, &fresh));
+        let applied = std::time::Instant::now();
+        index.update(|view| view.with_replaced(&ids, &fresh));
+        tracing::debug!(
+            providers = ids.len(),
+            read_us = (applied - read).as_micros() as u64,
+            apply_us = applied.elapsed().as_micros() as u64,
+            "directory index updated"
+        );
     }
     changed.clear();
     *everything = false;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_listener_that_panics_is_started_again_and_reloads() {
+        let index = DirectoryIndex::new(Duration::from_secs(60), Duration::ZERO);
+        let sessions = Arc::new(AtomicUsize::new(0));
+        let supervisor = {
+            let (index, sessions) = (Arc::clone(&index), Arc::clone(&sessions));
+            tokio::spawn(async move {
+                let held = Arc::clone(&index);
+                supervise(&held, || {
+                    let (index, sessions) = (Arc::clone(&index), Arc::clone(&sessions));
+                    async move {
+                        if sessions.fetch_add(1, Ordering::SeqCst) == 0 {
+                            panic!("a bug while loading the directory");
+                        }
+                        index.install(super::super::tests::view_of(2));
+                        std::future::pending::<AppResult<()>>().await
+                    }
+                })
+                .await
+            })
+        };
+        for _ in 0..100 {
+            if index.state() == IndexState::Ready {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(index.state(), IndexState::Ready, "the listener came back after its panic");
+        assert_eq!(AtomicUsize::load(&sessions, Ordering::SeqCst), 2);
+        assert!(!supervisor.is_finished());
+        supervisor.abort();
+    }
 }

@@ -17,7 +17,8 @@ use postgis_diesel::types::{MultiPolygon, Point};
 use uuid::Uuid;
 
 use super::query::population_bit;
-use super::snapshot::{Catalog, CountyShape, LocationEntry, MouEntry, NeedInfo, Snapshot, Store, pack_language};
+use super::snapshot::{Catalog, CountyShape, MouEntry, NeedInfo, Snapshot, Store, pack_language};
+use super::trees::LocationEntry;
 use crate::db::functions::set_config;
 use crate::db::schema::counties;
 use crate::error::{AppError, AppResult};

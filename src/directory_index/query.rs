@@ -9,7 +9,8 @@ use geo::{Intersects, Point};
 use uuid::Uuid;
 
 use super::geometry::{F32_ORDER_ERROR_M, chord_squared_for, sphere_distance_m};
-use super::snapshot::{Catalog, LocationEntry, ProviderRef, Snapshot, pack_language};
+use super::snapshot::{Catalog, CellCounts, ProviderRef, Snapshot, pack_language};
+use super::trees::LocationEntry;
 use crate::needs::Phase;
 use crate::providers::Population;
 
@@ -110,13 +111,15 @@ impl Snapshot {
     /// The `wanted` providers nearest to `at` (`(lon, lat)`) that match `filter`,
     /// ranked by their nearest location (then id), within `radius_m` and after `after`
     /// — as `search::nearest_providers` asks PostgreSQL. `exact` ranks by real
-    /// positions; otherwise by public ones.
+    /// positions; otherwise by public ones. Providers in `replaced` slots are left out
+    /// (a view holds newer copies of them, or none).
     ///
     /// The R-trees (those of the needs asked for, when there are a few) propose providers
     /// in about the order of distance; each one's distance is then computed exactly over
     /// all its locations, and the walk goes on until no unseen location can be nearer
     /// than the last one kept.
-    pub fn nearest(
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn nearest(
         &self,
         filter: &ProviderFilter,
         at: (f64, f64),
@@ -124,6 +127,7 @@ impl Snapshot {
         exact: bool,
         after: Option<DistanceCursor>,
         wanted: usize,
+        replaced: &HashSet<u32>,
     ) -> Vec<Nearest<'_>> {
         let radius_chord = radius_m.map(|r| chord_squared_for(r + F32_ORDER_ERROR_M));
         let mut stop_chord = f64::INFINITY;
@@ -133,7 +137,7 @@ impl Snapshot {
             if radius_chord.is_some_and(|limit| chord2 > limit) || chord2 > stop_chord {
                 break;
             }
-            if !seen.insert(slot) {
+            if !seen.insert(slot) || replaced.contains(&slot) {
                 continue;
             }
             let Some(p) = self.store.get(slot) else { continue };
@@ -167,7 +171,7 @@ impl Snapshot {
     /// within `radius_m` of `at` (no location at all without a radius), by name in byte
     /// order then id, after `after`, at most `limit`.
     #[allow(clippy::too_many_arguments)]
-    pub fn area_matches(
+    pub(super) fn area_matches(
         &self,
         filter: &ProviderFilter,
         county: u16,
@@ -176,9 +180,11 @@ impl Snapshot {
         exact: bool,
         after: Option<(&str, Uuid)>,
         limit: usize,
+        replaced: &HashSet<u32>,
     ) -> Vec<ProviderRef<'_>> {
         let mut matches: Vec<ProviderRef<'_>> = self.serving[usize::from(county)]
             .iter()
+            .filter(|slot| !replaced.contains(slot))
             .filter_map(|&slot| self.store.get(slot))
             .filter(|p| match radius_m {
                 None => p.locations().is_empty(),
@@ -201,17 +207,6 @@ impl Snapshot {
             county.bounds.is_some_and(|b| b.intersects(&point)) && county.boundary.intersects(&point)
         })
     }
-}
-
-/// Counts of one county × need cell, as the gap matrix's SQL computes them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CellCounts {
-    pub provider_count: i64,
-    pub with_contact: i64,
-    pub with_active_mou: i64,
-    pub ht_trained: i64,
-    pub partners: i64,
-    pub trained_partners: i64,
 }
 
 impl CellCounts {
@@ -244,29 +239,22 @@ pub(super) fn count_provider(cells: &mut [CellCounts], needs: usize, p: Provider
     }
 }
 
-impl Snapshot {
-    /// Every county × need cell (or one county's), counties in name order and needs in
-    /// matrix order. The counts are kept up to date as providers change (and recounted
-    /// when the date moves), so this only copies them out.
-    pub fn coverage(&self, county: Option<u16>) -> Vec<(u16, usize, CellCounts)> {
-        let needs = self.catalog.needs.len();
-        (0..self.catalog.counties.len() as u16)
-            .filter(|&c| county.is_none_or(|only| only == c))
-            .flat_map(|c| (0..needs).map(move |n| (c, n)))
-            .map(|(c, n)| (c, n, self.cells[usize::from(c) * needs + n]))
-            .collect()
-    }
-}
-
 /// Public reads of single providers and reference data, for answering while
 /// PostgreSQL cannot (each as the SQL it stands in for answers it).
 impl Snapshot {
     /// Providers matching `filter` by name in byte order, then id, after `after`, at
     /// most `limit` — `search::providers_by_name` without an area.
-    pub fn by_name(&self, filter: &ProviderFilter, after: Option<(&str, Uuid)>, limit: usize) -> Vec<ProviderRef<'_>> {
+    pub(super) fn by_name(
+        &self,
+        filter: &ProviderFilter,
+        after: Option<(&str, Uuid)>,
+        limit: usize,
+        replaced: &HashSet<u32>,
+    ) -> Vec<ProviderRef<'_>> {
         let mut matches: Vec<ProviderRef<'_>> = self
             .store
             .iter()
+            .filter(|p| !replaced.contains(&p.slot()))
             .filter(|p| after.is_none_or(|(name, id)| (p.name(), p.id()) > (name, id)))
             .filter(|p| filter.matches(*p, self.today))
             .collect();

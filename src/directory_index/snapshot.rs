@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use geo::{BoundingRect, MultiPolygon, Rect};
 use uuid::Uuid;
 
-use super::query::{CellCounts, count_provider};
+pub use super::trees::LocationEntry;
 use super::trees::{Positions, TreeEntry};
 use crate::needs::Phase;
 use crate::partnerships::rules::{self, MouStatus};
@@ -131,15 +131,6 @@ pub struct ServiceEntry {
     pub open_24h: bool,
 }
 
-/// A location's two positions as `(lon, lat)`: the real one, and the one shown to
-/// viewers who may not locate confidential places (the county's interior point).
-#[derive(Clone, Copy, Debug)]
-pub struct LocationEntry {
-    pub exact: (f64, f64),
-    pub public: (f64, f64),
-    pub confidential: bool,
-}
-
 /// A phone number of a provider: its number and label in the store's text, so a
 /// crisis line can be given while the database cannot answer.
 #[derive(Clone, Copy, Debug)]
@@ -235,7 +226,7 @@ fn make_room<T>(items: &mut Vec<T>, extra: usize) {
 
 /// Providers packed for memory: a record per provider by slot, their parts in shared
 /// arrays. Slots are stable while a provider stays; a freed slot is reused.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Store {
     records: Vec<Option<Record>>,
     slots: HashMap<Uuid, u32>,
@@ -423,7 +414,7 @@ impl Store {
 
     /// Copies a provider of another store in, parts and all (replacing nothing: the
     /// caller has removed any older copy). Returns its slot.
-    fn copy_in(&mut self, p: ProviderRef<'_>) -> u32 {
+    pub(super) fn copy_in(&mut self, p: ProviderRef<'_>) -> u32 {
         let record = self.copy_parts(p);
         self.install(record)
     }
@@ -473,8 +464,8 @@ impl Store {
 
     /// Takes the provider out of `slot`; its parts stay behind as stale bytes until
     /// the next compaction.
-    fn remove(&mut self, slot: u32) -> Option<Record> {
-        let record = self.records.get_mut(slot as usize)?.take()?;
+    pub(super) fn remove(&mut self, slot: u32) {
+        let Some(record) = self.records.get_mut(slot as usize).and_then(Option::take) else { return };
         self.slots.remove(&record.id);
         self.vacant.push(slot);
         let r = &record;
@@ -492,7 +483,6 @@ impl Store {
             + r.counties.len as usize * size_of::<u16>()
             + r.training.len as usize * size_of::<NaiveDate>()
             + r.mous.len as usize * size_of::<MouEntry>();
-        Some(record)
     }
 
     fn array_bytes(&self) -> usize {
@@ -508,7 +498,7 @@ impl Store {
 
     /// Rewrites the arrays without stale bytes once those outgrow the live ones; slots
     /// stay as they are.
-    fn compact_if_worthwhile(&mut self) {
+    pub(super) fn compact_if_worthwhile(&mut self) {
         const AT_LEAST: usize = 1 << 20;
         if self.stale_bytes >= AT_LEAST && self.stale_bytes * 2 >= self.array_bytes() {
             self.compact_now();
@@ -659,7 +649,22 @@ impl<'a> ProviderRef<'a> {
     }
 }
 
-/// The whole directory in memory.
+/// Counts of one county × need cell, as the gap matrix's SQL computes them (kept by
+/// `query::count_provider`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CellCounts {
+    pub provider_count: i64,
+    pub with_contact: i64,
+    pub with_active_mou: i64,
+    pub ht_trained: i64,
+    pub partners: i64,
+    pub trained_partners: i64,
+}
+
+/// A directory in memory: the providers of a store, where their locations are, which
+/// counties each serves, and the gap-matrix counts. Once readers hold it (see `view`) it
+/// is never changed; changes are made to a copy.
+#[derive(Clone)]
 pub struct Snapshot {
     pub catalog: Arc<Catalog>,
     pub(super) store: Store,
@@ -674,76 +679,9 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Builds the index over a loaded store in one pass (R-trees bulk-loaded).
-    pub fn build(catalog: Arc<Catalog>, mut store: Store, today: NaiveDate) -> Self {
-        store.shrink_to_fit();
-        let located = store.iter().flat_map(|p| p.locations().iter().map(move |l| (p.slot, p.needs(), l)));
-        let positions = Positions::build(located, catalog.needs.len());
-        let mut serving = vec![HashSet::new(); catalog.counties.len()];
-        for p in store.iter() {
-            for &c in p.counties() {
-                serving[usize::from(c)].insert(p.slot);
-            }
-        }
-        for county in &mut serving {
-            county.shrink_to_fit();
-        }
-        let mut snapshot = Snapshot { catalog, store, positions, serving, today, cells: Vec::new() };
-        snapshot.recount();
-        snapshot
-    }
-
     /// The provider in `slot`.
     pub fn provider(&self, slot: u32) -> Option<ProviderRef<'_>> {
         self.store.get(slot)
-    }
-
-    /// Counts the gap matrix from scratch.
-    fn recount(&mut self) {
-        let needs = self.catalog.needs.len();
-        let mut cells = vec![CellCounts::default(); self.catalog.counties.len() * needs];
-        for p in self.store.iter() {
-            count_provider(&mut cells, needs, p, self.today, 1);
-        }
-        self.cells = cells;
-    }
-
-    /// Moves to a new date: training and MOUs may have lapsed or begun.
-    pub fn set_today(&mut self, today: NaiveDate) {
-        if today != self.today {
-            self.today = today;
-            self.recount();
-        }
-    }
-
-    /// Replaces what is known of each of `ids` with its entry in `fresh` (read after
-    /// the change); one missing from `fresh` is gone or archived.
-    pub fn replace_providers(&mut self, ids: &[Uuid], fresh: &Store) {
-        let needs = self.catalog.needs.len();
-        for id in ids {
-            if let Some(slot) = self.store.slot(id) {
-                let old = self.store.get(slot).expect("a slot in the map is taken");
-                count_provider(&mut self.cells, needs, old, self.today, -1);
-                for l in old.locations() {
-                    self.positions.remove(slot, old.needs(), l);
-                }
-                for &c in old.counties() {
-                    self.serving[usize::from(c)].remove(&slot);
-                }
-                self.store.remove(slot);
-            }
-            let Some(new) = fresh.slot(id).and_then(|slot| fresh.get(slot)) else { continue };
-            let slot = self.store.copy_in(new);
-            let new = self.store.get(slot).expect("just copied in");
-            for l in new.locations() {
-                self.positions.insert(slot, new.needs(), l);
-            }
-            for &c in new.counties() {
-                self.serving[usize::from(c)].insert(slot);
-            }
-            count_provider(&mut self.cells, needs, new, self.today, 1);
-        }
-        self.store.compact_if_worthwhile();
     }
 
     /// Number of providers held.

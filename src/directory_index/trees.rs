@@ -16,7 +16,15 @@ use rstar::RTree;
 use rstar::primitives::GeomWithData;
 
 use super::geometry::unit_vector;
-use super::snapshot::LocationEntry;
+
+/// A location's two positions as `(lon, lat)`: the real one, and the one shown to
+/// viewers who may not locate confidential places (the county's interior point).
+#[derive(Clone, Copy, Debug)]
+pub struct LocationEntry {
+    pub exact: (f64, f64),
+    pub public: (f64, f64),
+    pub confidential: bool,
+}
 
 /// An R-tree entry: one location at one of its positions, with its provider's slot.
 pub type TreeEntry = GeomWithData<[f32; 3], u32>;
@@ -30,6 +38,7 @@ fn entry(slot: u32, at: (f64, f64)) -> TreeEntry {
 }
 
 /// Every location of one set, and per need bit the locations of providers meeting it.
+#[derive(Clone)]
 pub(super) struct LocationTrees {
     all: RTree<TreeEntry>,
     by_need: Vec<RTree<TreeEntry>>,
@@ -79,6 +88,7 @@ impl LocationTrees {
 }
 
 /// The locations of the directory, by who may see which position.
+#[derive(Clone)]
 pub(super) struct Positions {
     /// Not confidential: the real position is the public one.
     open: LocationTrees,

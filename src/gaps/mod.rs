@@ -12,7 +12,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::auth::Actor;
 use crate::counties::Fips;
-use crate::directory_index::{DirectoryIndex, Snapshot};
+use crate::directory::{Directory, Read, Source};
+use crate::directory_index::View;
 use crate::error::{AppError, AppResult};
 use crate::needs::{NeedCategory, Phase};
 use crate::partnerships::rules;
@@ -113,22 +114,23 @@ ORDER BY co.name, n.position";
 
 /// Every county × need (or one county's needs), in county-name and matrix order.
 /// For network members (any role): these are aggregates, never client data. Counted
-/// from the in-memory directory index when it is ready, else by PostgreSQL.
-pub async fn matrix(
-    conn: &mut AsyncPgConnection,
-    index: &DirectoryIndex,
-    actor: &Actor,
-    county: Option<&Fips>,
-) -> AppResult<Vec<GapCell>> {
+/// where the directory decides ([`Read::GAP_MATRIX`]).
+pub async fn matrix(directory: &Directory, actor: &Actor, county: Option<&Fips>) -> AppResult<Vec<GapCell>> {
     actor.member()?;
-    if let Some(cells) = index.read(|snapshot| matrix_from_index(snapshot, county)) {
-        return cells;
+    directory.read(Read::GAP_MATRIX, async |source| matrix_on(source, county).await).await
+}
+
+/// The matrix counted by one implementation: over the index's view, or by PostgreSQL.
+/// Both give the same cells (the contract test in `tests/api/search_index.rs`).
+pub async fn matrix_on(source: Source<'_>, county: Option<&Fips>) -> AppResult<Vec<GapCell>> {
+    match source {
+        Source::Index(view) => matrix_from_index(view, county),
+        Source::Database(conn) => matrix_from_database(conn, county).await,
     }
-    matrix_from_database(conn, county).await
 }
 
 /// The matrix counted over the index, with the same definitions as [`MATRIX_SQL`].
-fn matrix_from_index(snapshot: &Snapshot, county: Option<&Fips>) -> AppResult<Vec<GapCell>> {
+fn matrix_from_index(snapshot: &View, county: Option<&Fips>) -> AppResult<Vec<GapCell>> {
     let slot = match county {
         None => None,
         Some(fips) => Some(

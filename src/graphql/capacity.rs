@@ -8,8 +8,8 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::GqlResultExt;
-use super::query::{caller, conn, directory_written, parse_uuid, services};
+use super::context::{caller, conn, directory, parse_uuid, services};
+use super::errors::GqlResultExt;
 use crate::auth::Actor;
 use crate::capacity::holds::{self, Hold, HoldStatus};
 use crate::capacity::links::{self, LinkedService, UpdateLink};
@@ -499,8 +499,9 @@ impl CapacityMutation {
         input: CapacityUpdate,
     ) -> async_graphql::Result<Vec<ServiceCapacityGql>> {
         let service = parse_uuid(&service_id, "serviceId").gql()?;
-        let views = capacity::set(&mut *conn(ctx).await.gql()?, caller(ctx), service, input.into()).await.gql()?;
-        directory_written(ctx).await;
+        let input: CapacityInput = input.into();
+        let views =
+            directory(ctx).write(async |conn| capacity::set(conn, caller(ctx), service, input).await).await.gql()?;
         Ok(views.into_iter().map(ServiceCapacityGql).collect())
     }
 
@@ -511,8 +512,8 @@ impl CapacityMutation {
         service_id: ID,
     ) -> async_graphql::Result<Vec<ServiceCapacityGql>> {
         let service = parse_uuid(&service_id, "serviceId").gql()?;
-        let views = capacity::confirm(&mut *conn(ctx).await.gql()?, caller(ctx), service).await.gql()?;
-        directory_written(ctx).await;
+        let views =
+            directory(ctx).write(async |conn| capacity::confirm(conn, caller(ctx), service).await).await.gql()?;
         Ok(views.into_iter().map(ServiceCapacityGql).collect())
     }
 
@@ -525,8 +526,10 @@ impl CapacityMutation {
         unit_code: String,
     ) -> async_graphql::Result<CapacityHoldGql> {
         let referral = parse_uuid(&referral_id, "referralId").gql()?;
-        let hold = holds::place(&mut *conn(ctx).await.gql()?, caller(ctx), referral, &unit_code).await.gql()?;
-        directory_written(ctx).await;
+        let hold = directory(ctx)
+            .write(async |conn| holds::place(conn, caller(ctx), referral, &unit_code).await)
+            .await
+            .gql()?;
         Ok(CapacityHoldGql(hold))
     }
 
@@ -534,8 +537,7 @@ impl CapacityMutation {
     /// the service).
     async fn release_capacity_hold(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<CapacityHoldGql> {
         let id = parse_uuid(&id, "id").gql()?;
-        let hold = holds::release(&mut *conn(ctx).await.gql()?, caller(ctx), id).await.gql()?;
-        directory_written(ctx).await;
+        let hold = directory(ctx).write(async |conn| holds::release(conn, caller(ctx), id).await).await.gql()?;
         Ok(CapacityHoldGql(hold))
     }
 
@@ -572,9 +574,10 @@ impl CapacityMutation {
         let svc = services(ctx);
         let request_id = caller(ctx).request_id.clone();
         let inputs = input.into_iter().map(Into::into).collect();
-        let linked =
-            links::update(&mut *conn(ctx).await.gql()?, &svc.limiter, &request_id, &token, inputs).await.gql()?;
-        directory_written(ctx).await;
+        let linked = directory(ctx)
+            .write(async |conn| links::update(conn, &svc.limiter, &request_id, &token, inputs).await)
+            .await
+            .gql()?;
         Ok(LinkedServiceGql(linked))
     }
 
@@ -585,9 +588,11 @@ impl CapacityMutation {
         code: String,
         input: CapacityUnitKindInput,
     ) -> async_graphql::Result<UnitKindGql> {
-        let kind =
-            capacity::create_unit_kind(&mut *conn(ctx).await.gql()?, caller(ctx), &code, input.into()).await.gql()?;
-        directory_written(ctx).await;
+        let input: UnitKindInput = input.into();
+        let kind = directory(ctx)
+            .write(async |conn| capacity::create_unit_kind(conn, caller(ctx), &code, input).await)
+            .await
+            .gql()?;
         Ok(kind.into())
     }
 
@@ -599,10 +604,11 @@ impl CapacityMutation {
         version: i32,
         input: CapacityUnitKindInput,
     ) -> async_graphql::Result<UnitKindGql> {
-        let kind = capacity::update_unit_kind(&mut *conn(ctx).await.gql()?, caller(ctx), &code, version, input.into())
+        let input: UnitKindInput = input.into();
+        let kind = directory(ctx)
+            .write(async |conn| capacity::update_unit_kind(conn, caller(ctx), &code, version, input).await)
             .await
             .gql()?;
-        directory_written(ctx).await;
         Ok(kind.into())
     }
 }

@@ -3,8 +3,8 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 
-use super::GqlResultExt;
-use super::query::{caller, conn, directory_written, parse_uuid, services};
+use super::context::{caller, directory, parse_uuid, services};
+use super::errors::GqlResultExt;
 use super::types::{LocationGql, PopulationGql, ProviderGql, ServiceGql};
 use crate::providers::edit::{self, LocationInput, PhoneInput, ProviderInput, ServiceInput};
 
@@ -120,8 +120,8 @@ impl DirectoryMutation {
     /// Lists a provider. Network admins may list any; provider staff list their own
     /// organization's.
     async fn create_provider(&self, ctx: &Context<'_>, input: ProviderEdit) -> async_graphql::Result<ProviderGql> {
-        let p = edit::create_provider(&mut *conn(ctx).await.gql()?, caller(ctx), provider_input(input)?).await.gql()?;
-        directory_written(ctx).await;
+        let input = provider_input(input)?;
+        let p = directory(ctx).write(async |conn| edit::create_provider(conn, caller(ctx), input).await).await.gql()?;
         Ok(ProviderGql(p))
     }
 
@@ -133,17 +133,17 @@ impl DirectoryMutation {
         input: ProviderEdit,
     ) -> async_graphql::Result<ProviderGql> {
         let id = parse_uuid(&id, "id").gql()?;
-        let p = edit::update_provider(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, provider_input(input)?)
+        let input = provider_input(input)?;
+        let p = directory(ctx)
+            .write(async |conn| edit::update_provider(conn, caller(ctx), id, version, input).await)
             .await
             .gql()?;
-        directory_written(ctx).await;
         Ok(ProviderGql(p))
     }
 
     async fn archive_provider(&self, ctx: &Context<'_>, id: ID, version: i32) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id").gql()?;
-        edit::archive_provider(&mut *conn(ctx).await.gql()?, caller(ctx), id, version).await.gql()?;
-        directory_written(ctx).await;
+        directory(ctx).write(async |conn| edit::archive_provider(conn, caller(ctx), id, version).await).await.gql()?;
         Ok(true)
     }
 
@@ -156,9 +156,10 @@ impl DirectoryMutation {
         counties: Vec<String>,
     ) -> async_graphql::Result<ProviderGql> {
         let id = parse_uuid(&provider_id, "providerId").gql()?;
-        let p =
-            edit::set_service_area(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, &counties).await.gql()?;
-        directory_written(ctx).await;
+        let p = directory(ctx)
+            .write(async |conn| edit::set_service_area(conn, caller(ctx), id, version, &counties).await)
+            .await
+            .gql()?;
         Ok(ProviderGql(p))
     }
 
@@ -169,9 +170,10 @@ impl DirectoryMutation {
         input: ServiceEdit,
     ) -> async_graphql::Result<ServiceGql> {
         let id = parse_uuid(&provider_id, "providerId").gql()?;
-        let s =
-            edit::create_service(&mut *conn(ctx).await.gql()?, caller(ctx), id, service_input(input)).await.gql()?;
-        directory_written(ctx).await;
+        let s = directory(ctx)
+            .write(async |conn| edit::create_service(conn, caller(ctx), id, service_input(input)).await)
+            .await
+            .gql()?;
         Ok(ServiceGql(s))
     }
 
@@ -183,17 +185,16 @@ impl DirectoryMutation {
         input: ServiceEdit,
     ) -> async_graphql::Result<ServiceGql> {
         let id = parse_uuid(&id, "id").gql()?;
-        let s = edit::update_service(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, service_input(input))
+        let s = directory(ctx)
+            .write(async |conn| edit::update_service(conn, caller(ctx), id, version, service_input(input)).await)
             .await
             .gql()?;
-        directory_written(ctx).await;
         Ok(ServiceGql(s))
     }
 
     async fn archive_service(&self, ctx: &Context<'_>, id: ID, version: i32) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id").gql()?;
-        edit::archive_service(&mut *conn(ctx).await.gql()?, caller(ctx), id, version).await.gql()?;
-        directory_written(ctx).await;
+        directory(ctx).write(async |conn| edit::archive_service(conn, caller(ctx), id, version).await).await.gql()?;
         Ok(true)
     }
 
@@ -205,16 +206,12 @@ impl DirectoryMutation {
         input: LocationEdit,
     ) -> async_graphql::Result<LocationGql> {
         let id = parse_uuid(&provider_id, "providerId").gql()?;
-        let l = edit::create_location(
-            &mut *conn(ctx).await.gql()?,
-            &services(ctx).geocoder,
-            caller(ctx),
-            id,
-            location_input(input),
-        )
-        .await
-        .gql()?;
-        directory_written(ctx).await;
+        let l = directory(ctx)
+            .write(async |conn| {
+                edit::create_location(conn, &services(ctx).geocoder, caller(ctx), id, location_input(input)).await
+            })
+            .await
+            .gql()?;
         Ok(LocationGql(l))
     }
 
@@ -226,24 +223,19 @@ impl DirectoryMutation {
         input: LocationEdit,
     ) -> async_graphql::Result<LocationGql> {
         let id = parse_uuid(&id, "id").gql()?;
-        let l = edit::update_location(
-            &mut *conn(ctx).await.gql()?,
-            &services(ctx).geocoder,
-            caller(ctx),
-            id,
-            version,
-            location_input(input),
-        )
-        .await
-        .gql()?;
-        directory_written(ctx).await;
+        let l = directory(ctx)
+            .write(async |conn| {
+                edit::update_location(conn, &services(ctx).geocoder, caller(ctx), id, version, location_input(input))
+                    .await
+            })
+            .await
+            .gql()?;
         Ok(LocationGql(l))
     }
 
     async fn archive_location(&self, ctx: &Context<'_>, id: ID, version: i32) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id").gql()?;
-        edit::archive_location(&mut *conn(ctx).await.gql()?, caller(ctx), id, version).await.gql()?;
-        directory_written(ctx).await;
+        directory(ctx).write(async |conn| edit::archive_location(conn, caller(ctx), id, version).await).await.gql()?;
         Ok(true)
     }
 }

@@ -3,8 +3,8 @@
 
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
 
-use super::GqlResultExt;
-use super::query::{caller, conn, services};
+use super::context::{caller, conn, directory};
+use super::errors::GqlResultExt;
 use super::types::{CountyGql, NeedCategoryGql};
 use crate::counties::Fips;
 use crate::gaps::{self, GapCell};
@@ -96,7 +96,7 @@ impl GapQuery {
     /// The FUTURES matrix for one county: every need category with its figures and status.
     async fn county_needs(&self, ctx: &Context<'_>, fips: String) -> async_graphql::Result<Vec<GapCellGql>> {
         let f = Fips::parse(&fips, "fips").gql()?;
-        Ok(gaps::matrix(&mut *conn(ctx).await.gql()?, &services(ctx).directory, &caller(ctx).actor, Some(&f))
+        Ok(gaps::matrix(directory(ctx), &caller(ctx).actor, Some(&f))
             .await
             .gql()?
             .into_iter()
@@ -107,12 +107,7 @@ impl GapQuery {
     /// Every county × need cell of the state (computed in one query).
     #[graphql(complexity = "3300 * child_complexity / 10")]
     async fn gap_matrix(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GapCellGql>> {
-        Ok(gaps::matrix(&mut *conn(ctx).await.gql()?, &services(ctx).directory, &caller(ctx).actor, None)
-            .await
-            .gql()?
-            .into_iter()
-            .map(GapCellGql)
-            .collect())
+        Ok(gaps::matrix(directory(ctx), &caller(ctx).actor, None).await.gql()?.into_iter().map(GapCellGql).collect())
     }
 
     /// Referral demand per county × need for referrals sent in a reporting period (a

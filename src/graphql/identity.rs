@@ -3,10 +3,9 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::query::{caller, conn, parse_uuid};
-use super::{ClientAddr, GqlResultExt, Services};
+use super::context::{caller, client_ip, conn, parse_uuid, pool, services};
+use super::errors::GqlResultExt;
 use crate::auth::{self, Role};
-use crate::db::DbPool;
 use crate::error::AppError;
 use crate::organizations::grants::{self, AccessGrant};
 use crate::organizations::{self, Membership, Organization, User};
@@ -246,12 +245,11 @@ impl IdentityMutation {
         password: String,
         organization_id: Option<ID>,
     ) -> async_graphql::Result<LoginPayload> {
-        let services = ctx.data_unchecked::<Services>();
-        let ip = ctx.data_unchecked::<ClientAddr>().0;
+        let (services, ip) = (services(ctx), client_ip(ctx));
         services.check_login_limits(ip, &email).gql()?;
         let organization = organization_id.map(|id| parse_uuid(&id, "organizationId")).transpose().gql()?;
         let outcome = auth::sessions::login(
-            ctx.data_unchecked::<DbPool>(),
+            pool(ctx),
             &services.passwords,
             services.sessions,
             &email,
@@ -284,22 +282,15 @@ impl IdentityMutation {
         token: String,
         password: String,
     ) -> async_graphql::Result<bool> {
-        let services = ctx.data_unchecked::<Services>();
-        let ip = ctx.data_unchecked::<ClientAddr>().0;
+        let (services, ip) = (services(ctx), client_ip(ctx));
         services
             .limiter
             .invitation_attempt(&services.rate_limits, ip)
             .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })
             .gql()?;
-        organizations::accept_invitation(
-            ctx.data_unchecked::<DbPool>(),
-            &services.passwords,
-            &token,
-            &password,
-            &caller(ctx).request_id,
-        )
-        .await
-        .gql()?;
+        organizations::accept_invitation(pool(ctx), &services.passwords, &token, &password, &caller(ctx).request_id)
+            .await
+            .gql()?;
         Ok(true)
     }
 

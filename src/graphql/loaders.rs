@@ -8,7 +8,7 @@ use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::Object;
 use uuid::Uuid;
 
-use super::GqlResultExt;
+use super::errors::GqlResultExt;
 use std::sync::Arc;
 
 use crate::auth::{Actor, Caller};
@@ -16,7 +16,8 @@ use crate::clients::ClientView;
 use crate::counties::{self, County};
 use crate::crypto::Keyring;
 use crate::db::DbPool;
-use crate::directory_index::{DirectoryIndex, Snapshot};
+use crate::directory::{Directory, Read, Source};
+use crate::directory_index::View;
 use crate::error::AppError;
 use crate::follow_ups::FollowUp;
 use crate::needs::{self, NeedCategory};
@@ -47,13 +48,13 @@ pub struct Loaders {
 
 impl Loaders {
     /// Loaders for one request made by `caller`; the public directory's children come
-    /// from `directory`'s last snapshot while the database cannot answer.
+    /// from `directory`'s last view while the database cannot answer.
     /// Flags are the rules' answers on `today`.
     pub fn new(
         pool: DbPool,
         caller: Caller,
         keyring: Arc<Keyring>,
-        directory: Arc<DirectoryIndex>,
+        directory: Directory,
         today: chrono::NaiveDate,
     ) -> Self {
         let db = Db(pool, directory);
@@ -91,53 +92,31 @@ fn spawner()
     move |batch| tokio::spawn(tracing::Instrument::instrument(batch, span.clone()))
 }
 
-/// The database, and the directory index to fall back on for public reads.
+/// The database, and the directory for public reads (which its index answers while
+/// the database cannot).
 #[derive(Clone)]
-pub struct Db(DbPool, Arc<DirectoryIndex>);
+pub struct Db(DbPool, Directory);
 
 impl Db {
     async fn conn(&self) -> async_graphql::Result<Object<AsyncPgConnection>> {
         self.0.get().await.map_err(AppError::from).gql()
     }
 
-    /// A public read: from the database, or — when the database fails it — from what
-    /// the directory index's last snapshot holds (`from_index`): the same data as of
-    /// the last change the index applied. Any database failure counts, not only one
-    /// classified as unavailable: a statement cut off by a shutdown reaches diesel
-    /// without a kind, and the snapshot's answer is right whatever the cause (which is
-    /// logged).
+    /// A public read of the directory ([`Read::PUBLIC_LISTING`]): from the database,
+    /// or — when the database fails it — from what the index's last view holds
+    /// (`from_index`): the same data as of the last change the index applied.
     async fn public<T>(
         &self,
-        from_database: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, AppError>,
-        from_index: impl FnOnce(&Snapshot) -> T,
+        from_database: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<T, AppError> + Clone,
+        from_index: impl FnOnce(&View) -> T + Clone,
     ) -> async_graphql::Result<T> {
-        let answer = match self.0.get().await {
-            Ok(mut conn) => from_database(&mut conn).await,
-            Err(e) => Err(e.into()),
-        };
-        match answer {
-            Err(err @ (AppError::Unavailable(_) | AppError::Internal(_))) => match self.1.read_last(from_index) {
-                Some(value) => {
-                    log_snapshot_answer(&err);
-                    Ok(value)
-                }
-                None => Err(err).gql(),
-            },
-            other => other.gql(),
-        }
-    }
-}
-
-/// Logs why a public read was answered from the directory index's last snapshot.
-pub(super) fn log_snapshot_answer(err: &AppError) {
-    match err {
-        AppError::Unavailable(cause) => {
-            tracing::warn!(cause = %cause.log_description(), "database unavailable; answered from the directory snapshot")
-        }
-        AppError::Internal(cause) => {
-            tracing::error!(cause = %cause.log_description(), "database failed; answered from the directory snapshot")
-        }
-        _ => {}
+        self.1
+            .read(Read::PUBLIC_LISTING, async move |source| match source {
+                Source::Database(conn) => from_database(conn).await,
+                Source::Index(view) => Ok(from_index(view)),
+            })
+            .await
+            .gql()
     }
 }
 

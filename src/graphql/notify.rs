@@ -3,8 +3,8 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::query::{caller, conn, parse_uuid};
-use super::{GqlResultExt, Services};
+use super::context::{caller, conn, parse_uuid, services};
+use super::errors::GqlResultExt;
 use crate::error::AppError;
 use crate::notify;
 
@@ -121,7 +121,7 @@ impl NotifyQuery {
 pub struct NotifyMutation;
 
 fn destinations(ctx: &Context<'_>) -> notify::Destinations {
-    notify::Destinations { allow_loopback: ctx.data_unchecked::<Services>().webhook_allow_loopback }
+    notify::Destinations { allow_loopback: services(ctx).webhook_allow_loopback }
 }
 
 #[Object]
@@ -134,7 +134,7 @@ impl NotifyMutation {
         input: WebhookSubscriptionInput,
     ) -> async_graphql::Result<WebhookSubscriptionPayload> {
         let org = parse_uuid(&input.organization_id, "input.organizationId").gql()?;
-        let services = ctx.data_unchecked::<Services>();
+        let services = services(ctx);
         let created = notify::subscribe(
             &mut *conn(ctx).await.gql()?,
             &services.keyring,

@@ -4,8 +4,8 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
 
-use super::GqlResultExt;
-use super::query::{caller, conn, directory_written, parse_uuid, today};
+use super::context::{caller, conn, directory, parse_uuid, today};
+use super::errors::GqlResultExt;
 use crate::error::AppError;
 use crate::partnerships::{self, Contact, ContactInput, Mou, MouInput, MouParty, MouStatus, Training, TrainingInput};
 
@@ -273,28 +273,29 @@ impl PartnershipMutation {
             email: input.email,
             last_verified_on: input.last_verified_on,
         };
-        let contact =
-            partnerships::add_contact(&mut *conn(ctx).await.gql()?, caller(ctx), p, input, today(ctx)).await.gql()?;
-        directory_written(ctx).await;
+        let contact = directory(ctx)
+            .write(async |conn| partnerships::add_contact(conn, caller(ctx), p, input, today(ctx)).await)
+            .await
+            .gql()?;
         Ok(ContactGql(contact))
     }
 
     /// Marks a contact verified today.
     async fn verify_contact(&self, ctx: &Context<'_>, id: ID, version: i32) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id").gql()?;
-        partnerships::touch_contact(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, false, today(ctx))
+        directory(ctx)
+            .write(async |conn| partnerships::touch_contact(conn, caller(ctx), id, version, false, today(ctx)).await)
             .await
             .gql()?;
-        directory_written(ctx).await;
         Ok(true)
     }
 
     async fn archive_contact(&self, ctx: &Context<'_>, id: ID, version: i32) -> async_graphql::Result<bool> {
         let id = parse_uuid(&id, "id").gql()?;
-        partnerships::touch_contact(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, true, today(ctx))
+        directory(ctx)
+            .write(async |conn| partnerships::touch_contact(conn, caller(ctx), id, version, true, today(ctx)).await)
             .await
             .gql()?;
-        directory_written(ctx).await;
         Ok(true)
     }
 
@@ -306,30 +307,35 @@ impl PartnershipMutation {
         input: TrainingEdit,
     ) -> async_graphql::Result<TrainingGql> {
         let p = parse_uuid(&provider_id, "providerId").gql()?;
-        let t = partnerships::record_training(
-            &mut *conn(ctx).await.gql()?,
-            caller(ctx),
-            p,
-            TrainingInput {
-                trained_on: input.trained_on,
-                kind: input.kind.into(),
-                topic: input.topic,
-                staff_share_percent: input.staff_share_percent,
-                evidence_ref: input.evidence_ref,
-            },
-            today(ctx),
-        )
-        .await
-        .gql()?;
-        directory_written(ctx).await;
+        let t = directory(ctx)
+            .write(async |conn| {
+                partnerships::record_training(
+                    conn,
+                    caller(ctx),
+                    p,
+                    TrainingInput {
+                        trained_on: input.trained_on,
+                        kind: input.kind.into(),
+                        topic: input.topic,
+                        staff_share_percent: input.staff_share_percent,
+                        evidence_ref: input.evidence_ref,
+                    },
+                    today(ctx),
+                )
+                .await
+            })
+            .await
+            .gql()?;
         Ok(TrainingGql(t))
     }
 
     /// Records an MOU (network admins; coordinators of a party organization).
     async fn create_mou(&self, ctx: &Context<'_>, input: MouEdit) -> async_graphql::Result<MouGql> {
         let input = mou_input(input).gql()?;
-        let mou = partnerships::save_mou(&mut *conn(ctx).await.gql()?, caller(ctx), None, input).await.gql()?;
-        directory_written(ctx).await;
+        let mou = directory(ctx)
+            .write(async |conn| partnerships::save_mou(conn, caller(ctx), None, input).await)
+            .await
+            .gql()?;
         Ok(MouGql(mou))
     }
 
@@ -342,10 +348,10 @@ impl PartnershipMutation {
     ) -> async_graphql::Result<MouGql> {
         let id = parse_uuid(&id, "id").gql()?;
         let input = mou_input(input).gql()?;
-        let mou = partnerships::save_mou(&mut *conn(ctx).await.gql()?, caller(ctx), Some((id, version)), input)
+        let mou = directory(ctx)
+            .write(async |conn| partnerships::save_mou(conn, caller(ctx), Some((id, version)), input).await)
             .await
             .gql()?;
-        directory_written(ctx).await;
         Ok(MouGql(mou))
     }
 }

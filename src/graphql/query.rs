@@ -1,17 +1,13 @@
 //! Read operations of the public directory (no login needed).
 
 use async_graphql::{Context, ID, InputObject, Object};
-use diesel_async::AsyncPgConnection;
-use diesel_async::pooled_connection::deadpool::Object as PooledConnection;
-use uuid::Uuid;
 
-use super::GqlResultExt;
+use super::context::{caller, conn, directory, parse_uuid};
+use super::errors::GqlResultExt;
 use super::types::{CountyGql, NeedCategoryGql, PhaseGql, PopulationGql, ProviderGql, SearchConnectionGql};
-use crate::auth::Caller;
 use crate::coords::Coordinates;
 use crate::counties::{self, Fips};
-use crate::db::DbPool;
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
 use crate::needs;
 use crate::providers::{self, search};
 
@@ -61,38 +57,6 @@ pub struct ProviderFilter {
     pub has_active_mou: Option<bool>,
 }
 
-/// A pooled connection for a resolver.
-pub(super) async fn conn(ctx: &Context<'_>) -> AppResult<PooledConnection<AsyncPgConnection>> {
-    Ok(ctx.data_unchecked::<DbPool>().get().await?)
-}
-
-/// The service's long-lived parts (index, clock, keys, limiters).
-pub(super) fn services<'a>(ctx: &Context<'a>) -> &'a super::Services {
-    ctx.data_unchecked::<super::Services>()
-}
-
-/// Called after a write to what search reads (providers, services, locations, service
-/// areas, contacts, training, MOUs) has committed: waits until this instance's
-/// directory index has it, so the caller's next search finds the write.
-pub(super) async fn directory_written(ctx: &Context<'_>) {
-    services(ctx).directory.caught_up(ctx.data_unchecked::<DbPool>()).await;
-}
-
-/// The network's date for this request (see [`super::RequestDay`]).
-pub(super) fn today(ctx: &Context<'_>) -> chrono::NaiveDate {
-    ctx.data_opt::<super::RequestDay>().map_or_else(|| services(ctx).clock.today(), |day| day.0)
-}
-
-/// The caller of the current request.
-pub(super) fn caller<'a>(ctx: &Context<'a>) -> &'a Caller {
-    ctx.data_unchecked::<Caller>()
-}
-
-/// Parses an `ID` argument as a UUID; `field` names it in the error.
-pub(super) fn parse_uuid(id: &ID, field: &str) -> AppResult<Uuid> {
-    id.parse().map_err(|_| AppError::bad_input(field, format!("{field} is not a valid id")))
-}
-
 #[Object]
 impl DirectoryQuery {
     /// The FUTURES need matrix in its order, optionally one phase only.
@@ -126,21 +90,7 @@ impl DirectoryQuery {
     /// A provider by id, or null if there is none (or it is archived).
     async fn provider(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ProviderGql>> {
         let id = parse_uuid(&id, "id").gql()?;
-        let from_database = async { providers::get(&mut *conn(ctx).await?, id).await }.await;
-        let provider = match from_database {
-            // The listing is in the directory index too (see `Db::public` in loaders.rs).
-            Err(err @ (AppError::Unavailable(_) | AppError::Internal(_))) => {
-                match services(ctx).directory.read_last(|s| s.provider_by_id(&id).map(|p| p.to_provider())) {
-                    Some(provider) => {
-                        super::loaders::log_snapshot_answer(&err);
-                        Ok(provider)
-                    }
-                    None => Err(err),
-                }
-            }
-            other => other,
-        };
-        Ok(provider.gql()?.map(ProviderGql))
+        Ok(providers::listing::listed(directory(ctx), id).await.gql()?.map(ProviderGql))
     }
 
     /// Find providers. With `filter.near`, ranked by distance to each provider's nearest
@@ -179,27 +129,6 @@ impl DirectoryQuery {
             first,
             after,
         };
-        let actor = &caller(ctx).actor;
-        let directory = &services(ctx).directory;
-        if let Some(page) = search::search_indexed(directory, actor, &request) {
-            return Ok(page.gql()?.into());
-        }
-        let from_database = async { search::search(&mut *conn(ctx).await?, actor, request.clone()).await }.await;
-        let page = match from_database {
-            // The directory index's last snapshot holds the answer: a crisis line is
-            // still found while the database restarts or fails over.
-            // (Any database failure: see `Db::public` in loaders.rs.)
-            Err(err @ (AppError::Unavailable(_) | AppError::Internal(_))) => {
-                match search::search_last_snapshot(directory, actor, &request) {
-                    Some(page) => {
-                        super::loaders::log_snapshot_answer(&err);
-                        page
-                    }
-                    None => Err(err),
-                }
-            }
-            other => other,
-        };
-        Ok(page.gql()?.into())
+        Ok(search::search(directory(ctx), &caller(ctx).actor, request).await.gql()?.into())
     }
 }

@@ -5,10 +5,11 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use super::context::{caller, conn, parse_uuid, services, today};
+use super::errors::GqlResultExt;
 use super::identity::OrganizationGql;
-use super::query::{caller, conn, parse_uuid, services, today};
+use super::loaders::Loaders;
 use super::types::{NeedCategoryGql, PopulationGql, ProviderGql};
-use super::{GqlResultExt, Loaders};
 use crate::clients::{self, ClientInput, ClientView, SafeContact};
 use crate::consent::{self, Consent, ConsentInput, GuardianConsent};
 use crate::error::AppError;

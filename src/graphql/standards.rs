@@ -7,8 +7,8 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::GqlResultExt;
-use super::query::{caller, conn, parse_uuid, today};
+use super::context::{caller, conn, parse_uuid, today};
+use super::errors::GqlResultExt;
 use super::types::CountyGql;
 use crate::standards::aggregate::{self, Aggregate, Figures, Subject};
 use crate::standards::assessments::{self, AreaScope, SavedAnswer};

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 
-use super::Loaders;
+use super::loaders::Loaders;
 use crate::counties::County;
 use crate::needs::NeedCategory;
 use crate::providers::{LocationView, Phone, Provider, Service, search};
@@ -112,7 +112,7 @@ impl ProviderGql {
     /// and for network-kept listings. Its members stay behind their own check.
     async fn organization(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<super::identity::OrganizationGql>> {
         let Some(org) = self.0.organization_id else { return Ok(None) };
-        if super::query::caller(ctx).actor.member().is_err() {
+        if super::context::caller(ctx).actor.member().is_err() {
             return Ok(None);
         }
         let found = ctx.data_unchecked::<Loaders>().organizations.load_one(org).await?;
@@ -164,7 +164,7 @@ impl ProviderGql {
         #[graphql(default)] in_force_only: bool,
     ) -> async_graphql::Result<Vec<super::partnerships::MouGql>> {
         let list = ctx.data_unchecked::<Loaders>().mous.load_one(self.0.id).await?.unwrap_or_default();
-        let shown = crate::partnerships::mous_shown(list, in_force_only, super::query::today(ctx));
+        let shown = crate::partnerships::mous_shown(list, in_force_only, super::context::today(ctx));
         Ok(shown.into_iter().map(super::partnerships::MouGql).collect())
     }
     /// Counties the provider serves: those it declares and those it has a location in.

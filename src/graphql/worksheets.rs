@@ -4,9 +4,9 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::GqlResultExt;
+use super::context::{caller, conn, directory, parse_uuid};
+use super::errors::GqlResultExt;
 use super::gaps::GapCellGql;
-use super::query::{caller, conn, parse_uuid, services};
 use crate::counties::Fips;
 use crate::error::AppError;
 use crate::gaps;
@@ -120,10 +120,7 @@ impl WorksheetGql {
     /// The FUTURES matrix for this county, live.
     async fn needs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<GapCellGql>> {
         let fips = Fips::parse(&self.0.county_fips, "fips").gql()?;
-        let cells =
-            gaps::matrix(&mut *conn(ctx).await.gql()?, &services(ctx).directory, &caller(ctx).actor, Some(&fips))
-                .await
-                .gql()?;
+        let cells = gaps::matrix(directory(ctx), &caller(ctx).actor, Some(&fips)).await.gql()?;
         Ok(cells.into_iter().map(GapCellGql).collect())
     }
     async fn action_items(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ActionItemGql>> {

@@ -15,6 +15,7 @@ use crate::audit;
 use crate::auth::{Actor, Caller, Role};
 use crate::counties::Fips;
 use crate::db::schema::{mou_parties, mous, provider_contacts, providers, training_records};
+use crate::directory::Writer;
 use crate::error::{AppError, AppResult};
 use crate::{needs, validate};
 
@@ -155,7 +156,7 @@ pub async fn contacts_of(conn: &mut AsyncPgConnection, actor: &Actor, providers:
 
 /// Adds a contact (network admins; provider staff for their own listing).
 pub async fn add_contact(
-    conn: &mut AsyncPgConnection,
+    conn: &mut Writer,
     caller: &Caller,
     provider: Uuid,
     input: ContactInput,
@@ -195,7 +196,7 @@ pub async fn add_contact(
 
 /// Marks a contact verified `today`, or archives it when `archive` is true.
 pub async fn touch_contact(
-    conn: &mut AsyncPgConnection,
+    conn: &mut Writer,
     caller: &Caller,
     id: Uuid,
     version: i32,
@@ -294,7 +295,7 @@ pub struct TrainingInput {
 /// Records a training given by `today` (network admins; provider staff for their own
 /// listing).
 pub async fn record_training(
-    conn: &mut AsyncPgConnection,
+    conn: &mut Writer,
     caller: &Caller,
     provider: Uuid,
     input: TrainingInput,
@@ -467,7 +468,7 @@ pub async fn expiring_mous(
 /// only MOUs its own organization is a party to, both before (on update) and after the
 /// change.
 pub async fn save_mou(
-    conn: &mut AsyncPgConnection,
+    conn: &mut Writer,
     caller: &Caller,
     existing: Option<(Uuid, i32)>,
     input: MouInput,

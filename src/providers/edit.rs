@@ -16,6 +16,7 @@ use crate::auth::{Caller, Role};
 use crate::coords::Coordinates;
 use crate::counties::{self, Fips};
 use crate::db::schema::{locations, provider_phones, provider_service_areas, providers, service_needs, services};
+use crate::directory::Writer;
 use crate::error::{AppError, AppResult};
 use crate::geocode::{self, Geocoder};
 use crate::needs;
@@ -220,11 +221,7 @@ async fn reload_provider(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Pr
 
 /// Lists a new provider. Network admins may list any (kept by any organization, or by
 /// the network); provider staff list providers kept by their own organization.
-pub async fn create_provider(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    input: ProviderInput,
-) -> AppResult<Provider> {
+pub async fn create_provider(conn: &mut Writer, caller: &Caller, input: ProviderInput) -> AppResult<Provider> {
     let member = caller.actor.require(&[Role::NetworkAdmin, Role::ProviderStaff])?;
     let owner = match (member.role, input.organization_id) {
         (Role::NetworkAdmin, owner) => owner,
@@ -278,7 +275,7 @@ pub async fn create_provider(
 
 /// Updates a provider's fields (and phones, when given).
 pub async fn update_provider(
-    conn: &mut AsyncPgConnection,
+    conn: &mut Writer,
     caller: &Caller,
     id: Uuid,
     version: i32,
@@ -336,7 +333,7 @@ pub async fn update_provider(
 }
 
 /// Archives a provider: it leaves every directory answer; its history stays.
-pub async fn archive_provider(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid, version: i32) -> AppResult<()> {
+pub async fn archive_provider(conn: &mut Writer, caller: &Caller, id: Uuid, version: i32) -> AppResult<()> {
     conn.transaction(async |conn| {
         lock_provider(conn, caller, id, Some(version)).await?;
         diesel::update(providers::table.find(id))
@@ -351,7 +348,7 @@ pub async fn archive_provider(conn: &mut AsyncPgConnection, caller: &Caller, id:
 /// Replaces the counties a provider declares it serves (its locations' counties are
 /// served regardless). Bumps the provider's version.
 pub async fn set_service_area(
-    conn: &mut AsyncPgConnection,
+    conn: &mut Writer,
     caller: &Caller,
     provider: Uuid,
     version: i32,
@@ -446,7 +443,7 @@ async fn write_service_needs(conn: &mut AsyncPgConnection, service: Uuid, needs:
 
 /// Adds a service to a provider. It must meet at least one need category.
 pub async fn create_service(
-    conn: &mut AsyncPgConnection,
+    conn: &mut Writer,
     caller: &Caller,
     provider: Uuid,
     input: ServiceInput,
@@ -499,7 +496,7 @@ async fn lock_service(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid, e
 
 /// Updates a service.
 pub async fn update_service(
-    conn: &mut AsyncPgConnection,
+    conn: &mut Writer,
     caller: &Caller,
     id: Uuid,
     version: i32,
@@ -530,7 +527,7 @@ pub async fn update_service(
 }
 
 /// Archives a service.
-pub async fn archive_service(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid, version: i32) -> AppResult<()> {
+pub async fn archive_service(conn: &mut Writer, caller: &Caller, id: Uuid, version: i32) -> AppResult<()> {
     conn.transaction(async |conn| {
         lock_service(conn, caller, id, version).await?;
         diesel::update(services::table.find(id))
@@ -664,7 +661,7 @@ fn location_view(caller: &Caller, location: super::Location) -> LocationView {
 /// computed. The caller is authorized and the input checked before the geocoder is
 /// asked, so no one who may not write can make the service call out.
 pub async fn create_location(
-    conn: &mut AsyncPgConnection,
+    conn: &mut Writer,
     geocoder: &Geocoder,
     caller: &Caller,
     provider: Uuid,
@@ -743,7 +740,7 @@ async fn lock_location(
 /// A location that is confidential after the update has no geocoding retry pending
 /// unless [`Geocoder::may_send`] allows its address out.
 pub async fn update_location(
-    conn: &mut AsyncPgConnection,
+    conn: &mut Writer,
     geocoder: &Geocoder,
     caller: &Caller,
     id: Uuid,
@@ -821,7 +818,7 @@ pub async fn update_location(
 }
 
 /// Archives a location.
-pub async fn archive_location(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid, version: i32) -> AppResult<()> {
+pub async fn archive_location(conn: &mut Writer, caller: &Caller, id: Uuid, version: i32) -> AppResult<()> {
     conn.transaction(async |conn| {
         lock_location(conn, caller, id, version).await?;
         diesel::update(locations::table.find(id))

@@ -3,6 +3,7 @@
 //! the counties they serve.
 
 pub mod edit;
+pub mod listing;
 mod repo;
 pub mod search;
 

@@ -1,12 +1,21 @@
 //! The in-memory directory index against PostgreSQL: the same searches and gap matrix,
 //! answered by a server reading the index and by one reading PostGIS, on one database
-//! must be identical to the byte (ranks, distances, cursors, pages). And the index keeps
+//! must be identical to the byte (ranks, distances, cursors, pages). The same random
+//! cases are the contract between the directory's two implementations
+//! (`lantern::directory::Source`), run against each of them directly. And the index keeps
 //! in step: writes through the API are searchable at once, writes from elsewhere arrive
 //! by notification, and a lost listener sends searches to PostgreSQL until it reloads.
 
 use std::time::Duration;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use lantern::auth::{Actor, Member, Role};
+use lantern::directory::Source;
+use lantern::directory_index::View;
+use lantern::gaps;
+use lantern::needs::Phase;
+use lantern::providers::Population;
+use lantern::providers::search::{self, SearchRequest};
 use lantern::startup::ServerOptions;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -32,6 +41,14 @@ fn options(search_index: bool) -> ServerOptions {
 /// by PostgreSQL alone and from the index.
 async fn two_servers() -> (TestApp, TestApp) {
     let postgres = TestApp::spawn_with(options(false)).await;
+    varied_directory(&postgres).await;
+    let indexed = postgres.spawn_beside(options(true)).await;
+    (postgres, indexed)
+}
+
+/// The sample directory plus 3 000 generated providers, some service areas and
+/// archived rows.
+async fn varied_directory(postgres: &TestApp) {
     let mut conn = AsyncPgConnection::establish(&postgres.db_url).await.expect("owner connection");
     lantern::bench::generate(&mut conn, 3_000).await.expect("bench data");
     let sql = postgres.sql().await;
@@ -48,8 +65,6 @@ async fn two_servers() -> (TestApp, TestApp) {
     )
     .await
     .expect("variety");
-    let indexed = postgres.spawn_beside(options(true)).await;
-    (postgres, indexed)
 }
 
 fn random_filter(rng: &mut StdRng, need_codes: &[String]) -> Value {
@@ -328,4 +343,460 @@ async fn a_lost_listener_reconnects_and_reloads_what_it_missed() {
         .unwrap()
         .get::<_, i64>(0);
     assert_eq!(listeners, 1, "a new listener took over");
+}
+
+/// Milliseconds at the given share (0..=1) of sorted samples.
+fn percentile_ms(sorted: &[f64], share: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * share).round() as usize]
+}
+
+/// A measurement, not a check (run it alone, in release):
+/// `cargo test --release --locked --test api update_cost -- --ignored --nocapture`.
+/// What a write through the API costs while the index holds a large directory
+/// (`LANTERN_UPDATE_COST_PROVIDERS`, default 100 000): the same mutation timed against a
+/// server without the index (no catch-up) and one with it (the write waits until the
+/// index has applied it). Set `LANTERN_LOG_INDEX=1` to print each update's own time.
+#[tokio::test]
+#[ignore = "a measurement; see its doc comment"]
+async fn update_cost_at_scale() {
+    if std::env::var_os("LANTERN_LOG_INDEX").is_some() {
+        let _ =
+            tracing_subscriber::fmt().with_env_filter("lantern::directory_index=debug").with_test_writer().try_init();
+    }
+    let providers: i64 =
+        std::env::var("LANTERN_UPDATE_COST_PROVIDERS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    let postgres = TestApp::spawn_with(options(false)).await;
+    let mut conn = AsyncPgConnection::establish(&postgres.db_url).await.expect("owner connection");
+    lantern::bench::generate(&mut conn, providers).await.expect("bench data");
+    let started = std::time::Instant::now();
+    let indexed = postgres.spawn_beside(options(true)).await;
+    eprintln!("index of {providers} bench providers loaded in {:?}", started.elapsed());
+    let admin = postgres.network_admin().await;
+    let id: String = postgres
+        .sql()
+        .await
+        .query_one("SELECT id::text FROM providers WHERE kind = 'bench' ORDER BY id LIMIT 1", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let write = "mutation($p: ID!) { recordTraining(providerId: $p, input: { trainedOn: \"2026-01-05\", kind: ADVANCED }) { id } }";
+    let time_writes = async |label: &str, app: &TestApp| {
+        let mut ms = Vec::new();
+        for round in 0..60 {
+            let started = std::time::Instant::now();
+            app.data_as(&admin, write, json!({ "p": id })).await;
+            if round >= 10 {
+                ms.push(started.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        ms.sort_by(f64::total_cmp);
+        eprintln!(
+            "recordTraining {label}: p50 {:.2} ms, p90 {:.2} ms, max {:.2} ms",
+            percentile_ms(&ms, 0.5),
+            percentile_ms(&ms, 0.9),
+            percentile_ms(&ms, 1.0)
+        );
+    };
+    eprintln!("phase: one changed provider");
+    time_writes("without the index", &postgres).await;
+    time_writes("with the index", &indexed).await;
+    // Grow the view's layer of changed providers to just under the size at which it is
+    // merged into the base (1/64 of it), in statements of 125 providers (each announced
+    // with their ids): every update then copies that layer.
+    let sql = postgres.sql().await;
+    let touch = "UPDATE providers SET description = description WHERE id IN
+                   (SELECT id FROM providers WHERE kind = 'bench' ORDER BY id OFFSET $1 LIMIT 125)";
+    for round in 0..12i64 {
+        sql.execute(touch, &[&(1_000 + round * 125)]).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    eprintln!("phase: 1 500 changed providers");
+    time_writes("with the index", &indexed).await;
+    // One more statement passes the share: the layer is merged into a new base.
+    eprintln!("phase: merge");
+    sql.execute(touch, &[&(1_000 + 12 * 125i64)]).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    eprintln!("phase: after the merge");
+    time_writes("with the index", &indexed).await;
+    assert_eq!(indexed.search_index_state().await, "ready");
+}
+
+/// Every mutation that writes what search reads (providers, services and their needs,
+/// locations, service areas, phones, contacts, training, MOUs). Each goes through the
+/// directory's write path and has a scenario in the test below.
+const DIRECTORY_WRITES: [&str; 16] = [
+    "createProvider",
+    "updateProvider",
+    "archiveProvider",
+    "setServiceArea",
+    "createService",
+    "updateService",
+    "archiveService",
+    "createLocation",
+    "updateLocation",
+    "archiveLocation",
+    "addContact",
+    "verifyContact",
+    "archiveContact",
+    "recordTraining",
+    "createMou",
+    "updateMou",
+];
+
+/// Every other mutation, and why search cannot see what it writes.
+const OTHER_MUTATIONS: [(&str, &str); 40] = [
+    ("login", "sessions"),
+    ("logout", "sessions"),
+    ("acceptInvitation", "users and sessions"),
+    ("createOrganization", "organizations"),
+    ("inviteUser", "users and memberships"),
+    ("setMembership", "memberships"),
+    ("removeMembership", "memberships"),
+    ("revokeUserTokens", "sessions"),
+    ("createApiKey", "API keys"),
+    ("revokeApiKey", "API keys"),
+    ("createClient", "clients"),
+    ("recordConsent", "consents"),
+    ("revokeConsent", "consents"),
+    ("createReferral", "referrals"),
+    ("transitionReferral", "referrals"),
+    ("assignFollowUp", "follow-ups"),
+    ("completeFollowUp", "follow-ups"),
+    ("rescheduleFollowUp", "follow-ups"),
+    ("updateNetworkSettings", "network settings"),
+    ("setMinorSelfConsent", "a service column search does not read"),
+    ("setCountyTeam", "county teams"),
+    ("updateCountyWorksheet", "county worksheets"),
+    ("createActionItem", "county worksheets"),
+    ("updateActionItem", "county worksheets"),
+    ("createWebhookSubscription", "webhook subscriptions"),
+    ("deleteWebhookSubscription", "webhook subscriptions"),
+    ("redeliverWebhook", "webhook deliveries"),
+    ("setStandardsServiceArea", "standards assessments"),
+    ("startStandardsAssessment", "standards assessments"),
+    ("saveStandardsAnswer", "standards assessments"),
+    ("submitStandardsAssessment", "standards assessments"),
+    ("reviewStandard", "standards reviews"),
+    ("completeStandardsReview", "vetting outcomes (search does not read them)"),
+    ("grantStandardsReviewer", "standards reviewers"),
+    ("revokeStandardsReviewer", "standards reviewers"),
+    ("saveCapacityChecklistAnswer", "capacity checklists"),
+    ("updateCapacityReview", "capacity checklists"),
+    ("createCapacityGoal", "capacity checklists"),
+    ("updateCapacityGoal", "capacity checklists"),
+    ("archiveCapacityGoal", "capacity checklists"),
+];
+
+/// The mutation fields of an SDL.
+fn mutation_names(sdl: &str) -> std::collections::BTreeSet<String> {
+    let block = sdl.split("type Mutation {").nth(1).expect("a Mutation type").split("\n}").next().unwrap();
+    let mut in_description = false;
+    let mut names = std::collections::BTreeSet::new();
+    // Fields sit one tab in; their arguments (and the arguments' descriptions) deeper.
+    for line in block.lines().filter(|l| !l.starts_with("\t\t")).map(str::trim) {
+        if line.starts_with("\"\"\"") {
+            in_description = !(in_description || line.len() > 3 && line.ends_with("\"\"\""));
+            continue;
+        }
+        if in_description || line.is_empty() || line.starts_with('"') {
+            continue;
+        }
+        let name: String = line.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        if !name.is_empty() {
+            names.insert(name);
+        }
+    }
+    names
+}
+
+/// Ids (with names, and whether they matched by service area) a search finds.
+async fn found(app: &TestApp, filter: Value) -> Vec<(String, String, bool)> {
+    let data = app.data(SEARCH, json!({ "filter": filter, "first": 40 })).await;
+    data["searchProviders"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let p = &n["provider"];
+            (
+                p["id"].as_str().unwrap().to_owned(),
+                p["name"].as_str().unwrap().to_owned(),
+                n["serviceAreaMatch"] == true,
+            )
+        })
+        .collect()
+}
+
+fn ids(hits: &[(String, String, bool)]) -> Vec<&str> {
+    hits.iter().map(|h| h.0.as_str()).collect()
+}
+
+#[tokio::test]
+async fn every_directory_write_is_searchable_by_its_writer_at_once() {
+    // Every mutation of the API is placed: a new one must be, before this passes.
+    let classified: std::collections::BTreeSet<String> = DIRECTORY_WRITES
+        .iter()
+        .copied()
+        .chain(OTHER_MUTATIONS.iter().map(|(name, _)| *name))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(mutation_names(&lantern::graphql::sdl()), classified, "place each mutation in one of the lists");
+
+    // The index applies every change 400 ms late, as a busy instance would: a write
+    // that did not wait for it would not be found by the search right after it.
+    let app =
+        TestApp::spawn_with(ServerOptions { search_index_lag: Duration::from_millis(400), ..options(true) }).await;
+    let admin = app.network_admin().await;
+    let mut written = std::collections::BTreeSet::new();
+    let mut write = async |mutation: &'static str, query: &str, variables: Value| -> Value {
+        written.insert(mutation);
+        app.data_as(&admin, query, variables).await[mutation].clone()
+    };
+    let today = chrono::Utc::now().date_naive();
+    let (a, b) = (json!({ "lat": 35.3512, "lon": -81.9523 }), json!({ "lat": 35.5951, "lon": -82.5515 }));
+    let near = |at: &Value, more: Value| {
+        let mut f = json!({ "near": at, "radiusKm": 1.0 });
+        f.as_object_mut().unwrap().extend(more.as_object().unwrap().clone());
+        f
+    };
+
+    let p = write(
+        "createProvider",
+        "mutation { createProvider(input: { name: \"0000 Read Your Writes (synthetic)\", kind: \"legal_aid\" }) { id } }",
+        json!({}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Without a point PostgreSQL answers.
+    assert_eq!(ids(&found(&app, json!({})).await).first(), Some(&p.as_str()), "createProvider");
+    let location = write(
+        "createLocation",
+        "mutation($p: ID!, $at: Float!, $lon: Float!) { createLocation(providerId: $p, input: { latitude: $at, longitude: $lon }) { id version } }",
+        json!({ "p": p, "at": a["lat"], "lon": a["lon"] }),
+    )
+    .await;
+    assert!(ids(&found(&app, near(&a, json!({}))).await).contains(&p.as_str()), "createLocation");
+    let service = write(
+        "createService",
+        "mutation($p: ID!) { createService(providerId: $p, input: { name: \"Legal help\", needs: [\"transitional.legal\"] }) { id version } }",
+        json!({ "p": p }),
+    )
+    .await;
+    assert!(
+        ids(&found(&app, near(&a, json!({ "needs": ["transitional.legal"] }))).await).contains(&p.as_str()),
+        "createService"
+    );
+    let service = write(
+        "updateService",
+        "mutation($id: ID!, $v: Int!) { updateService(id: $id, version: $v, input: { needs: [\"long_term.child_care\"] }) { id version } }",
+        json!({ "id": service["id"], "v": service["version"] }),
+    )
+    .await;
+    let child_care = near(&a, json!({ "needs": ["long_term.child_care"] }));
+    assert!(ids(&found(&app, child_care.clone()).await).contains(&p.as_str()), "updateService");
+    write(
+        "archiveService",
+        "mutation($id: ID!, $v: Int!) { archiveService(id: $id, version: $v) }",
+        json!({ "id": service["id"], "v": service["version"] }),
+    )
+    .await;
+    assert!(!ids(&found(&app, child_care).await).contains(&p.as_str()), "archiveService");
+    let version =
+        app.data("query($p: ID!) { provider(id: $p) { version } }", json!({ "p": p })).await["provider"]["version"]
+            .clone();
+    write(
+        "updateProvider",
+        "mutation($p: ID!, $v: Int!) { updateProvider(id: $p, version: $v, input: { name: \"0000 Read Your Writes, renamed (synthetic)\" }) { id } }",
+        json!({ "p": p, "v": version }),
+    )
+    .await;
+    let renamed = found(&app, near(&a, json!({}))).await;
+    assert!(
+        renamed.iter().any(|h| h.0 == p && h.1 == "0000 Read Your Writes, renamed (synthetic)"),
+        "updateProvider: {renamed:?}"
+    );
+    let version =
+        app.data("query($p: ID!) { provider(id: $p) { version } }", json!({ "p": p })).await["provider"]["version"]
+            .clone();
+    write(
+        "setServiceArea",
+        "mutation($p: ID!, $v: Int!) { setServiceArea(providerId: $p, version: $v, counties: [\"37131\"]) { id } }",
+        json!({ "p": p, "v": version }),
+    )
+    .await;
+    let northampton = near(&json!({ "lat": 36.42, "lon": -77.42 }), json!({}));
+    assert!(found(&app, northampton.clone()).await.iter().any(|h| h.0 == p && h.2), "setServiceArea");
+    let location = write(
+        "updateLocation",
+        "mutation($id: ID!, $v: Int!, $at: Float!, $lon: Float!) { updateLocation(id: $id, version: $v, input: { latitude: $at, longitude: $lon }) { id version } }",
+        json!({ "id": location["id"], "v": location["version"], "at": b["lat"], "lon": b["lon"] }),
+    )
+    .await;
+    assert!(ids(&found(&app, near(&b, json!({}))).await).contains(&p.as_str()), "updateLocation");
+    assert!(!ids(&found(&app, near(&a, json!({}))).await).contains(&p.as_str()), "updateLocation moved it");
+    let with_contact = near(&b, json!({ "hasContact": true }));
+    assert!(!ids(&found(&app, with_contact.clone()).await).contains(&p.as_str()));
+    let contact = write(
+        "addContact",
+        "mutation($p: ID!) { addContact(providerId: $p, input: { name: \"Pat Placeholder (synthetic)\" }) { id version } }",
+        json!({ "p": p }),
+    )
+    .await;
+    assert!(ids(&found(&app, with_contact.clone()).await).contains(&p.as_str()), "addContact");
+    write(
+        "verifyContact",
+        "mutation($id: ID!, $v: Int!) { verifyContact(id: $id, version: $v) }",
+        json!({ "id": contact["id"], "v": contact["version"] }),
+    )
+    .await;
+    assert!(ids(&found(&app, with_contact.clone()).await).contains(&p.as_str()), "verifyContact");
+    write(
+        "archiveContact",
+        "mutation($id: ID!, $v: Int!) { archiveContact(id: $id, version: $v) }",
+        json!({ "id": contact["id"], "v": contact["version"].as_i64().unwrap() + 1 }),
+    )
+    .await;
+    assert!(!ids(&found(&app, with_contact).await).contains(&p.as_str()), "archiveContact");
+    write(
+        "recordTraining",
+        "mutation($p: ID!, $on: NaiveDate!) { recordTraining(providerId: $p, input: { trainedOn: $on, kind: BASIC }) { id } }",
+        json!({ "p": p, "on": (today - chrono::Days::new(10)).to_string() }),
+    )
+    .await;
+    assert!(ids(&found(&app, near(&b, json!({ "htTrained": true }))).await).contains(&p.as_str()), "recordTraining");
+    let mou = write(
+        "createMou",
+        "mutation($i: MouInput!) { createMou(input: $i) { id version } }",
+        json!({ "i": { "providerId": p, "title": "Partnership (synthetic)", "scopeNeeds": ["transitional.legal"],
+            "effectiveOn": (today - chrono::Days::new(30)).to_string(), "expiresOn": (today + chrono::Days::new(300)).to_string(),
+            "status": "ACTIVE", "parties": [{ "countyFips": "37131" }] } }),
+    )
+    .await;
+    let with_mou = near(&b, json!({ "hasActiveMou": true }));
+    assert!(ids(&found(&app, with_mou.clone()).await).contains(&p.as_str()), "createMou");
+    write(
+        "updateMou",
+        "mutation($id: ID!, $v: Int!) { updateMou(id: $id, version: $v, input: { status: TERMINATED }) { id } }",
+        json!({ "id": mou["id"], "v": mou["version"] }),
+    )
+    .await;
+    assert!(!ids(&found(&app, with_mou).await).contains(&p.as_str()), "updateMou");
+    write(
+        "archiveLocation",
+        "mutation($id: ID!, $v: Int!) { archiveLocation(id: $id, version: $v) }",
+        json!({ "id": location["id"], "v": location["version"] }),
+    )
+    .await;
+    assert!(!ids(&found(&app, near(&b, json!({}))).await).contains(&p.as_str()), "archiveLocation");
+    let version =
+        app.data("query($p: ID!) { provider(id: $p) { version } }", json!({ "p": p })).await["provider"]["version"]
+            .clone();
+    write(
+        "archiveProvider",
+        "mutation($p: ID!, $v: Int!) { archiveProvider(id: $p, version: $v) }",
+        json!({ "p": p, "v": version }),
+    )
+    .await;
+    assert!(!ids(&found(&app, northampton).await).contains(&p.as_str()), "archiveProvider");
+
+    let every: std::collections::BTreeSet<&str> = DIRECTORY_WRITES.into_iter().collect();
+    assert_eq!(written, every, "each directory write has its scenario");
+    assert_eq!(app.search_index_state().await, "ready", "and every search with a point was the index's");
+}
+
+/// A random case of the tests above as the domain takes it.
+fn request(filter: &Value, first: i64, after: &Value) -> SearchRequest {
+    let strings = |key: &str| {
+        filter.get(key).map(|list| list.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect())
+    };
+    let flag = |key: &str| filter.get(key).and_then(Value::as_bool);
+    SearchRequest {
+        needs: strings("needs"),
+        phase: filter.get("phase").map(|p| Phase::from_db(p.as_str().unwrap()).unwrap()),
+        county: filter.get("county").map(|c| c.as_str().unwrap().to_owned()),
+        near: filter.get("near").map(|n| (n["lat"].as_f64().unwrap(), n["lon"].as_f64().unwrap())),
+        radius_km: filter.get("radiusKm").and_then(Value::as_f64),
+        languages: strings("languages"),
+        populations: strings("populations")
+            .map(|ps: Vec<String>| ps.iter().map(|p| Population::from_db(p).unwrap()).collect()),
+        open_24h: flag("open24h"),
+        ht_trained: flag("htTrained"),
+        has_contact: flag("hasContact"),
+        has_active_mou: flag("hasActiveMou"),
+        first: Some(first as i32),
+        after: after.as_str().map(str::to_owned),
+    }
+}
+
+/// Runs the random cases against both implementations; returns pages compared.
+async fn both_answer_alike(view: &View, conn: &mut AsyncPgConnection, needs: &[String], label: &str) -> usize {
+    let admin = Actor::Member(Member {
+        user_id: None,
+        api_key_id: None,
+        session_id: None,
+        organization_id: uuid::Uuid::nil(),
+        role: Role::NetworkAdmin,
+    });
+    let seed = 14_2026_1202;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut pages = 0;
+    for round in 0..100 {
+        let filter = random_filter(&mut rng, needs);
+        let viewer = if rng.random_bool(0.4) { &admin } else { &Actor::Anonymous };
+        let first = [3, 10, 40][rng.random_range(0..3)];
+        let mut after = Value::Null;
+        for page_number in 0..4 {
+            let query = search::parse(request(&filter, first, &after)).expect("a valid case");
+            let from_index = search::answer(Source::Index(view), viewer, &query).await.expect("the index answers");
+            let from_database =
+                search::answer(Source::Database(conn), viewer, &query).await.expect("PostgreSQL answers");
+            assert_eq!(from_index, from_database, "{label}: seed {seed} round {round} page {page_number}: {filter}");
+            pages += 1;
+            match from_database.end_cursor() {
+                Some(cursor) if from_database.has_next_page => after = json!(cursor),
+                _ => break,
+            }
+        }
+    }
+    let from_index = gaps::matrix_on(Source::Index(view), None).await.unwrap();
+    assert_eq!(from_index, gaps::matrix_on(Source::Database(conn), None).await.unwrap(), "{label}: the gap matrix");
+    pages
+}
+
+#[tokio::test]
+async fn the_index_and_postgresql_implementations_answer_alike() {
+    let app = TestApp::spawn_with(options(false)).await;
+    varied_directory(&app).await;
+    let mut conn = AsyncPgConnection::establish(&app.app_db_url).await.expect("a service connection");
+    let needs: Vec<String> = lantern::needs::list(&mut conn, None).await.unwrap().into_iter().map(|n| n.code).collect();
+    let loaded = lantern::directory_index::load_view(&mut conn).await.unwrap();
+    let pages = both_answer_alike(&loaded, &mut conn, &needs, "a loaded view").await;
+
+    // Changes of every kind, applied as the listener applies them: the view then holds
+    // a layer of changed providers over its base.
+    let changed: Vec<uuid::Uuid> = app
+        .sql()
+        .await
+        .query(
+            "WITH picked AS (SELECT id FROM providers WHERE kind = 'bench' AND abs(hashtext(id::text || 'c')) % 15 = 0),
+                  moved AS (UPDATE locations SET geog = ST_Project(geog, 4000, radians(45)), public_geog = ST_Project(public_geog, 4000, radians(45))
+                            WHERE provider_id IN (SELECT id FROM picked) AND abs(hashtext(provider_id::text)) % 3 = 0 RETURNING provider_id),
+                  renamed AS (UPDATE providers SET name = 'Aa changed ' || name WHERE id IN (SELECT id FROM picked) AND abs(hashtext(id::text)) % 3 = 1 RETURNING id),
+                  archived AS (UPDATE providers SET archived_at = now() WHERE id IN (SELECT id FROM picked) AND abs(hashtext(id::text)) % 3 = 2 RETURNING id),
+                  trained AS (INSERT INTO training_records (provider_id, trained_on, kind) SELECT id, current_date - 5, 'BASIC' FROM picked RETURNING provider_id)
+             SELECT id FROM picked",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert!(changed.len() > 100, "{} providers changed", changed.len());
+    let with_changes = lantern::directory_index::refresh_view(&loaded, &mut conn, &changed).await.unwrap();
+    assert!(with_changes.provider_count() < loaded.provider_count(), "some were archived");
+    let more = both_answer_alike(&with_changes, &mut conn, &needs, "a view with changes").await;
+    assert!(pages + more > 300, "{pages} + {more} pages compared");
 }

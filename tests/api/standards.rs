@@ -4,7 +4,7 @@
 //! independent count, and bad input.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{Duration, NaiveDate, Utc};
 use serde_json::{Value, json};
@@ -14,28 +14,16 @@ use crate::common::{TestApp, error_code};
 // ---------------------------------------------------------------------------------------
 // The source documents, read directly (not through the seed script) to check the data.
 
-/// `../shared/seeds/<prefix>_*.txt` next to the repository (or its worktree folder).
-fn seed_document(prefix: &str) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut found: Vec<PathBuf> = Vec::new();
-    for base in [root.join("../shared/seeds"), root.join("../../shared/seeds")] {
-        if let Ok(entries) = std::fs::read_dir(&base) {
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if name.starts_with(&format!("{prefix}_")) && name.ends_with(".txt") {
-                    found.push(entry.path());
-                }
-            }
-        }
-    }
-    assert_eq!(found.len(), 1, "the seed document {prefix}_*.txt is in ../shared/seeds: {found:?}");
-    std::fs::read_to_string(&found[0]).unwrap()
+/// A source document kept in `docs/sources/`.
+fn seed_document(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/sources").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// The Standards of Service's own INDEX: (number, title, service area number or 0 for
 /// foundational).
 fn document_index() -> Vec<(i64, String, i64)> {
-    let doc = seed_document("000");
+    let doc = seed_document("nchtc-standards-of-service.txt");
     let mut out = Vec::new();
     let mut area = 0;
     let mut in_index = false;
@@ -131,7 +119,7 @@ async fn the_standards_follow_the_document_and_each_has_its_rubric() {
 #[tokio::test]
 async fn the_capacity_checklist_follows_the_document() {
     let w = world().await;
-    let doc = seed_document("004");
+    let doc = seed_document("futures-assessment-and-capacity-checklist.txt");
     let start = doc.find("Capacity Assessment Checklist & Action Plan").unwrap();
     let end = doc.find("Internal Capacity Review & Action Plan").unwrap();
     let mut sections: Vec<(String, Vec<String>)> = Vec::new();

@@ -1,4 +1,6 @@
 DROP TRIGGER IF EXISTS capacity_unit_kinds_index_reload ON capacity_unit_kinds;
+DROP FUNCTION IF EXISTS service_has_room(uuid, timestamptz);
+DROP FUNCTION IF EXISTS service_room_windows(uuid);
 DROP TABLE IF EXISTS capacity_holds;
 DROP FUNCTION IF EXISTS notify_capacity_hold_change();
 DROP FUNCTION IF EXISTS capacity_live_holds(uuid[]);

@@ -253,6 +253,29 @@ BEGIN
 END
 $$;
 
+-- Room now, for search: the spans of time in which a unit of a service may be offered
+-- (src/capacity `room_state` is ROOM_NOW): the unit's figure is accepting referrals,
+-- AVAILABLE with a count above zero, from the moment enough of its live holds have expired
+-- (NULL: already) until its figure goes stale (fresh up to the limit exactly). The
+-- directory index loads these; SQL searches ask `service_has_room`. One definition.
+CREATE FUNCTION service_room_windows(service uuid)
+RETURNS TABLE (room_from timestamptz, room_until timestamptz)
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN coalesce(h.held, 0) < c.available THEN NULL
+                ELSE h.expiries[h.held - c.available + 1] END,
+           c.set_at + make_interval(mins => k.stale_after_minutes)
+    FROM public.service_capacity c
+    JOIN public.capacity_unit_kinds k ON k.code = c.unit_code AND k.archived_at IS NULL
+    LEFT JOIN LATERAL public.capacity_live_holds(ARRAY[c.id]) h ON true
+    WHERE c.service_id = service AND c.accepting_referrals AND c.status = 'AVAILABLE' AND c.available > 0
+$$;
+CREATE FUNCTION service_has_room(service uuid, at timestamptz) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM public.service_room_windows(service) w
+                   WHERE (w.room_from IS NULL OR w.room_from <= at) AND at <= w.room_until)
+$$;
+GRANT EXECUTE ON FUNCTION service_room_windows(uuid), service_has_room(uuid, timestamptz) TO lantern_app;
+
 -- The directory index keeps every figure and live hold: announce the providers touched.
 CREATE FUNCTION notify_capacity_hold_change() RETURNS trigger
 LANGUAGE plpgsql AS $$

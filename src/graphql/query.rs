@@ -55,6 +55,9 @@ pub struct ProviderFilter {
     pub has_contact: Option<bool>,
     /// Providers with an MOU in force (true), or without (false).
     pub has_active_mou: Option<bool>,
+    /// Providers with room now at a service meeting the other service conditions (true), or
+    /// with none (false): a fresh figure, accepting referrals, `AVAILABLE`, a unit not held.
+    pub has_capacity: Option<bool>,
 }
 
 #[Object]
@@ -126,6 +129,7 @@ impl DirectoryQuery {
             ht_trained: filter.ht_trained,
             has_contact: filter.has_contact,
             has_active_mou: filter.has_active_mou,
+            has_capacity: filter.has_capacity,
             first,
             after,
         };

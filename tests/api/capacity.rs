@@ -629,3 +629,122 @@ async fn an_update_link_is_rate_limited() {
     assert!(body["errors"][0]["extensions"]["retryAfter"].as_u64().unwrap() > 0);
     assert_eq!(figures(&n, None).await["bed"]["availableNow"], 1, "nothing written over the limit");
 }
+
+const NEAR: &str = "query($f: ProviderFilter, $a: String) { searchProviders(filter: $f, first: 100, after: $a) {
+    nodes { provider { id } distanceKm serviceAreaMatch } pageInfo { hasNextPage endCursor } } }";
+
+/// Every hit of a search, following cursors.
+async fn all_hits(app: &crate::common::TestApp, filter: Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = app.data(NEAR, json!({ "f": filter, "a": after })).await["searchProviders"].clone();
+        out.extend(page["nodes"].as_array().unwrap().iter().cloned());
+        if page["pageInfo"]["hasNextPage"] != true {
+            return out;
+        }
+        after = page["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+    }
+}
+
+#[tokio::test]
+async fn has_capacity_finds_who_has_room_now_from_the_index_as_postgresql_does() {
+    let n = network().await;
+    let provider = provider_of(&n).await;
+    n.app
+        .data_as(&n.recipient_staff, "mutation($p: ID!) { createLocation(providerId: $p, input: { latitude: 35.7796, longitude: -78.6382 }) { id } }",
+            json!({ "p": provider }))
+        .await;
+    // A varied sample directory: a third of the services with figures — fresh or stale,
+    // some with room, some full, on a waitlist or closed — set beside the API.
+    let db = n.app.sql().await;
+    db.batch_execute(
+        "INSERT INTO service_capacity (service_id, provider_id, unit_code, available, maximum, status, accepting_referrals, set_at, source)
+         SELECT s.id, s.provider_id, (ARRAY['bed', 'family_room', 'appointment_slot'])[1 + abs(hashtext(s.id::text)) % 3],
+                abs(hashtext(s.id::text || 'a')) % 3, 5,
+                (ARRAY['AVAILABLE', 'AVAILABLE', 'WAITLIST', 'NO_CAPACITY'])[1 + abs(hashtext(s.id::text || 's')) % 4],
+                abs(hashtext(s.id::text || 'o')) % 5 <> 0,
+                now() - make_interval(mins => abs(hashtext(s.id::text || 't')) % 1800), 'STAFF'
+         FROM services s JOIN providers p ON p.id = s.provider_id
+         WHERE p.synthetic AND abs(hashtext(s.id::text)) % 3 = 0",
+    )
+    .await
+    .unwrap();
+    // Through the API: the writer's next search sees it (and the index has the above).
+    beds(&n, 1, 4).await;
+    let postgres = n
+        .app
+        .spawn_beside(lantern::startup::ServerOptions {
+            rate_limits: crate::common::NO_LIMITS,
+            search_index: false,
+            ..Default::default()
+        })
+        .await;
+    assert_eq!(n.app.search_index_state().await, "ready");
+
+    let raleigh = json!({ "lat": 35.7796, "lon": -78.6382 });
+    let filters = |has: bool| {
+        vec![
+            json!({ "hasCapacity": has, "near": raleigh, "radiusKm": 60 }),
+            json!({ "hasCapacity": has, "near": raleigh, "needs": ["acute.housing"] }),
+            json!({ "hasCapacity": has, "near": { "lat": 35.2271, "lon": -80.8431 }, "radiusKm": 200, "languages": ["es"] }),
+            json!({ "hasCapacity": has, "needs": ["acute.housing", "transitional.housing"] }),
+            json!({ "hasCapacity": has, "county": "37183" }),
+        ]
+    };
+    let compare = |label: &'static str| {
+        let (n, postgres) = (&n, &postgres);
+        async move {
+            let mut with_room = 0;
+            for has in [true, false] {
+                for f in filters(has) {
+                    let from_index = all_hits(&n.app, f.clone()).await;
+                    let from_postgres = all_hits(postgres, f.clone()).await;
+                    assert_eq!(from_index, from_postgres, "{label}: {f}");
+                    if has {
+                        with_room += from_index.len();
+                    }
+                }
+            }
+            with_room
+        }
+    };
+    assert!(compare("figures as set").await > 5, "the fixture gives some room");
+    let ours = |hits: Vec<Value>| hits.iter().any(|h| h["provider"]["id"] == provider.as_str());
+    let near_room = json!({ "hasCapacity": true, "near": raleigh, "radiusKm": 5, "needs": ["acute.housing"] });
+    let near_none = json!({ "hasCapacity": false, "near": raleigh, "radiusKm": 5, "needs": ["acute.housing"] });
+    assert!(ours(all_hits(&n.app, near_room.clone()).await));
+    // Another need of the shelter's service still counts; a need it does not meet does not.
+    assert!(!ours(
+        all_hits(&n.app, json!({ "hasCapacity": true, "near": raleigh, "needs": ["long_term.education"] })).await
+    ));
+
+    // The last bed held: no room now, at once, in both.
+    let r = referral(&n).await;
+    n.app.data_as(&n.advocate, HOLD, json!({ "r": r, "u": "bed" })).await;
+    assert!(!ours(all_hits(&n.app, near_room.clone()).await));
+    assert!(ours(all_hits(&n.app, near_none.clone()).await));
+    assert!(!ours(all_hits(&postgres, near_room.clone()).await));
+    // Its hold expired (set beside the API, then announced by a write): room again, with
+    // no change to the figure — the index weighs holds against the clock.
+    db.execute(
+        "UPDATE capacity_holds SET created_at = now() - interval '3 hours', expires_at = now() + interval '3 seconds'",
+        &[],
+    )
+    .await
+    .unwrap();
+    set(&n, &n.recipient_staff, json!({ "unitCode": "family_room", "available": 0 })).await;
+    assert!(!ours(all_hits(&n.app, near_room.clone()).await));
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    assert!(ours(all_hits(&n.app, near_room.clone()).await), "the hold's expiry frees the bed in the index");
+    assert!(ours(all_hits(&postgres, near_room.clone()).await));
+    // Stale: call to confirm, not room now.
+    db.execute("UPDATE service_capacity SET set_at = now() - interval '13 hours' WHERE unit_code = 'bed' AND service_id = $1::text::uuid", &[&n.service])
+        .await
+        .unwrap();
+    set(&n, &n.recipient_staff, json!({ "unitCode": "family_room", "available": 0 })).await;
+    assert!(!ours(all_hits(&n.app, near_room.clone()).await));
+    assert!(ours(all_hits(&n.app, near_none).await));
+    compare("after holds and staleness").await;
+    assert_eq!(n.app.search_index_state().await, "ready", "and the index answered");
+}

@@ -30,6 +30,9 @@ pub(super) struct Filters {
     pub(super) ht_trained: Option<bool>,
     pub(super) has_contact: Option<bool>,
     pub(super) has_active_mou: Option<bool>,
+    pub(super) has_capacity: Option<bool>,
+    /// The moment `has_capacity` is answered for.
+    pub(super) now: chrono::DateTime<chrono::Utc>,
 }
 
 /// Checks and normalizes everything that needs no lookup.
@@ -78,6 +81,8 @@ pub fn parse(r: SearchRequest) -> AppResult<SearchQuery> {
             ht_trained: r.ht_trained,
             has_contact: r.has_contact,
             has_active_mou: r.has_active_mou,
+            has_capacity: r.has_capacity,
+            now: chrono::Utc::now(),
         },
         near,
         radius_m,

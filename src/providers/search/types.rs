@@ -28,6 +28,8 @@ pub struct SearchRequest {
     pub has_contact: Option<bool>,
     /// An MOU in force (true), or not (false).
     pub has_active_mou: Option<bool>,
+    /// A matching service has room now (true), or none has (false); see `crate::capacity`.
+    pub has_capacity: Option<bool>,
     pub first: Option<i32>,
     pub after: Option<String>,
 }

@@ -16,6 +16,8 @@ export interface SearchState {
   open24h: boolean;
   htTrained: boolean;
   hasActiveMou: boolean;
+  /** Only providers with room now (a fresh figure, a unit free and not held). */
+  hasRoom: boolean;
 }
 
 export const DISTANCE_CHOICES = [5, 10, 25, 50, 100] as const;
@@ -40,6 +42,7 @@ export const EMPTY_SEARCH: SearchState = {
   open24h: false,
   htTrained: false,
   hasActiveMou: false,
+  hasRoom: false,
 };
 
 const NEED_CODE = /^[a-z_]+\.[a-z0-9_]+$/;
@@ -71,6 +74,7 @@ export function searchFromParams(params: URLSearchParams): SearchState {
     open24h: flag(params, 'open24h'),
     htTrained: flag(params, 'ht'),
     hasActiveMou: flag(params, 'mou'),
+    hasRoom: flag(params, 'room'),
   };
 }
 
@@ -86,6 +90,7 @@ export function searchToParams(state: SearchState): URLSearchParams {
   if (state.open24h) params.set('open24h', '1');
   if (state.htTrained) params.set('ht', '1');
   if (state.hasActiveMou) params.set('mou', '1');
+  if (state.hasRoom) params.set('room', '1');
   return params;
 }
 
@@ -105,6 +110,7 @@ export function searchFilter(state: SearchState, near: Near | null): ProviderFil
   if (state.open24h) filter.open24h = true;
   if (state.htTrained) filter.htTrained = true;
   if (state.hasActiveMou) filter.hasActiveMou = true;
+  if (state.hasRoom) filter.hasCapacity = true;
   if (near) {
     filter.near = { lat: near.lat, lon: near.lon };
     if (near.kind === 'county') filter.county = near.fips;

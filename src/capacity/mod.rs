@@ -812,6 +812,76 @@ pub async fn history(
     .await
 }
 
+/// One county of the "room now" view of a need.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CountyRoom {
+    pub county_fips: String,
+    pub county_name: String,
+    /// Providers located in or serving the county with a service meeting the need (as
+    /// `searchProviders` counts them for the county).
+    pub providers: i64,
+    /// Of those, providers with room now at such a service.
+    pub with_room_now: i64,
+}
+
+/// Every county, for one need: how many providers could meet it and how many have room
+/// now (`service_has_room`). A county with providers and none with room now is where
+/// there is no room tonight. Network members only (as the gap matrix).
+pub async fn room_by_county(conn: &mut AsyncPgConnection, actor: &Actor, need: &str) -> AppResult<Vec<CountyRoom>> {
+    actor.member()?;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        fips: String,
+        #[diesel(sql_type = Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        providers: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        with_room: i64,
+    }
+    let known: i64 = diesel::sql_query("SELECT count(*) AS n FROM need_categories WHERE code = $1")
+        .bind::<Text, _>(need)
+        .get_result::<Count>(conn)
+        .await?
+        .n;
+    if known == 0 {
+        return Err(AppError::bad_input("need", "need is not a known need code"));
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "WITH meeting AS (
+             SELECT s.provider_id, bool_or(service_has_room(s.id, now())) AS room
+             FROM services s
+             JOIN service_needs sn ON sn.service_id = s.id AND sn.need_code = $1
+             JOIN providers p ON p.id = s.provider_id AND p.archived_at IS NULL
+             WHERE s.archived_at IS NULL
+             GROUP BY s.provider_id)
+         SELECT c.fips, c.name, count(m.provider_id) AS providers, count(m.provider_id) FILTER (WHERE m.room) AS with_room
+         FROM counties c
+         LEFT JOIN provider_counties pc ON pc.county_fips = c.fips
+         LEFT JOIN meeting m ON m.provider_id = pc.provider_id
+         GROUP BY c.fips, c.name ORDER BY c.name",
+    )
+    .bind::<Text, _>(need)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CountyRoom {
+            county_fips: r.fips,
+            county_name: r.name,
+            providers: r.providers,
+            with_room_now: r.with_room,
+        })
+        .collect())
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

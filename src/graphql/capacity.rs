@@ -417,6 +417,20 @@ pub async fn of_service(ctx: &Context<'_>, service: Uuid) -> async_graphql::Resu
     Ok(views.into_iter().map(ServiceCapacityGql).collect())
 }
 
+/// A county in the "room now" view of one need.
+#[derive(SimpleObject)]
+pub struct CountyRoomNow {
+    pub county_fips: String,
+    pub county_name: String,
+    /// Providers located in or serving the county with a service meeting the need.
+    pub provider_count: i64,
+    /// Of those, providers with room now.
+    pub with_room_now: i64,
+    /// `ROOM_NOW`, `NO_ROOM` (providers, none with room now: no room tonight) or
+    /// `NO_PROVIDER`.
+    pub status: String,
+}
+
 #[derive(Default)]
 pub struct CapacityQuery;
 
@@ -469,6 +483,27 @@ impl CapacityQuery {
         let service = parse_uuid(&service_id, "serviceId").gql()?;
         let list = links::list(&mut *conn(ctx).await.gql()?, caller(ctx), service).await.gql()?;
         Ok(list.into_iter().map(UpdateLinkGql).collect())
+    }
+
+    /// The county gap map's "room now" view for one need: every county with how many
+    /// providers could meet it and how many have room now (network members).
+    async fn capacity_room_now(&self, ctx: &Context<'_>, need: String) -> async_graphql::Result<Vec<CountyRoomNow>> {
+        let rows = capacity::room_by_county(&mut *conn(ctx).await.gql()?, &caller(ctx).actor, &need).await.gql()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| CountyRoomNow {
+                status: match (r.providers, r.with_room_now) {
+                    (0, _) => "NO_PROVIDER",
+                    (_, 0) => "NO_ROOM",
+                    _ => "ROOM_NOW",
+                }
+                .to_owned(),
+                county_fips: r.county_fips,
+                county_name: r.county_name,
+                provider_count: r.providers,
+                with_room_now: r.with_room_now,
+            })
+            .collect())
     }
 
     /// What an update link opens (no sign-in: the token is the link's). Audited.

@@ -746,5 +746,22 @@ async fn has_capacity_finds_who_has_room_now_from_the_index_as_postgresql_does()
     assert!(!ours(all_hits(&n.app, near_room.clone()).await));
     assert!(ours(all_hits(&n.app, near_none).await));
     compare("after holds and staleness").await;
+
+    // The county gap map's "room now" view: Wake has providers of emergency housing, and
+    // now none with room (the shelter's bed is stale); a fresh bed gives it room again.
+    let view = "query($n: String!) { capacityRoomNow(need: $n) { countyFips providerCount withRoomNow status } }";
+    let wake = |data: Value| {
+        data["capacityRoomNow"].as_array().unwrap().iter().find(|c| c["countyFips"] == "37183").unwrap().clone()
+    };
+    assert_eq!(error_code(&n.app.gql(view, json!({ "n": "acute.housing" })).await), "UNAUTHENTICATED");
+    let before = wake(n.app.data_as(&n.advocate, view, json!({ "n": "acute.housing" })).await);
+    assert!(before["providerCount"].as_i64().unwrap() > 0);
+    beds(&n, 2, 4).await;
+    let after = wake(n.app.data_as(&n.advocate, view, json!({ "n": "acute.housing" })).await);
+    assert_eq!(after["withRoomNow"].as_i64().unwrap(), before["withRoomNow"].as_i64().unwrap() + 1);
+    assert_eq!(after["status"], "ROOM_NOW");
+    let all = n.app.data_as(&n.advocate, view, json!({ "n": "acute.housing" })).await;
+    assert_eq!(all["capacityRoomNow"].as_array().unwrap().len(), 100);
+    assert_eq!(error_code(&n.app.gql_as(&n.advocate, view, json!({ "n": "acute.nothing" })).await.1), "BAD_USER_INPUT");
     assert_eq!(n.app.search_index_state().await, "ready", "and the index answered");
 }

@@ -765,3 +765,91 @@ async fn has_capacity_finds_who_has_room_now_from_the_index_as_postgresql_does()
     assert_eq!(error_code(&n.app.gql_as(&n.advocate, view, json!({ "n": "acute.nothing" })).await.1), "BAD_USER_INPUT");
     assert_eq!(n.app.search_index_state().await, "ready", "and the index answered");
 }
+
+#[tokio::test]
+async fn an_update_links_token_never_reaches_the_log_or_the_database_in_clear() {
+    use std::process::{Command, Stdio};
+    let n = network().await;
+    beds(&n, 1, 6).await;
+    let token = n
+        .app
+        .data_as(
+            &n.recipient_staff,
+            "mutation($s: ID!) { createCapacityUpdateLink(serviceId: $s, label: \"Night desk\") { token } }",
+            json!({ "s": n.service }),
+        )
+        .await["createCapacityUpdateLink"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The real binary, logging at trace level into a file.
+    let log_path = std::env::temp_dir().join(format!("lantern-link-{}.log", uuid::Uuid::new_v4().simple()));
+    let log = std::fs::File::create(&log_path).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lantern"))
+        .arg("serve")
+        .env("DATABASE_URL", &n.app.app_db_url)
+        .env("LANTERN_MIGRATION_DATABASE_URL", &n.app.db_url)
+        .env("LANTERN_PII_KEYS", lantern::crypto::Keyring::new_key_spec("link"))
+        .env("LANTERN_ADDR", format!("127.0.0.1:{port}"))
+        .env("LANTERN_LOG", "trace")
+        .env("LANTERN_RATE_API_PER_IP", "0")
+        .stdout(Stdio::from(log.try_clone().unwrap()))
+        .stderr(Stdio::from(log))
+        .spawn()
+        .unwrap();
+    for _ in 0..300 {
+        if n.app.client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let post = async |body: Value| -> Value {
+        n.app
+            .client
+            .post(format!("http://127.0.0.1:{port}/graphql"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    };
+    let opened = post(json!({ "query": OPEN, "variables": { "t": token } })).await;
+    assert!(opened.get("errors").is_none(), "{opened}");
+    let updated =
+        post(json!({ "query": UPDATE, "variables": { "t": token, "i": [{ "unitCode": "bed", "available": 3 }] } }))
+            .await;
+    assert!(updated.get("errors").is_none(), "{updated}");
+    // Misused: as a bearer token, inline in the query text, with a bad input.
+    let _ = n
+        .app
+        .client
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({ "query": "{ me { id } }" }))
+        .send()
+        .await;
+    let _ = post(json!({ "query": format!("{{ capacityByUpdateLink(token: \"{token}\") {{ serviceName }} }}") })).await;
+    let _ =
+        post(json!({ "query": UPDATE, "variables": { "t": token, "i": [{ "unitCode": "bed", "available": -1 }] } }))
+            .await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    let _ = std::fs::remove_file(&log_path);
+    assert!(logs.contains("request"), "the binary logged requests");
+    let secret = token.trim_start_matches(lantern::capacity::links::TOKEN_PREFIX);
+    assert!(!logs.contains(secret), "the token is in the log");
+    // Nor anywhere in the database in clear: links, audit, history, events.
+    let db = n.app.sql().await;
+    for table in ["capacity_update_links", "audit_log", "service_capacity_history", "outbox_events"] {
+        let found: i64 = db
+            .query_one(&format!("SELECT count(*) FROM {table} t WHERE t::text LIKE '%' || $1 || '%'"), &[&secret])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(found, 0, "the token in {table}");
+    }
+}

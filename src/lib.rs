@@ -4,6 +4,7 @@
 pub(crate) mod audit;
 pub mod auth;
 pub mod bench;
+pub mod capacity;
 pub(crate) mod clients;
 pub mod clock;
 pub mod config;

@@ -138,6 +138,24 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    capacity_holds (id) {
+        id -> Uuid,
+        capacity_id -> Uuid,
+        referral_id -> Uuid,
+        organization_id -> Uuid,
+        held_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        status -> Text,
+        ended_at -> Nullable<Timestamptz>,
+        end_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     capacity_reviews (organization_id) {
         organization_id -> Uuid,
         capacity -> Nullable<Text>,
@@ -147,6 +165,42 @@ diesel::table! {
         version -> Int4,
         updated_at -> Timestamptz,
         updated_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    capacity_unit_kinds (code) {
+        code -> Text,
+        name -> Text,
+        stale_after_minutes -> Int4,
+        position -> Int4,
+        archived_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    capacity_update_links (id) {
+        id -> Uuid,
+        service_id -> Uuid,
+        organization_id -> Uuid,
+        token_hash -> Bytea,
+        label -> Text,
+        created_by -> Nullable<Uuid>,
+        created_by_api_key -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_by -> Nullable<Uuid>,
+        uses -> Int4,
+        last_used_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -476,6 +530,7 @@ diesel::table! {
         follow_up_long_term_days -> Int4,
         version -> Int4,
         updated_at -> Timestamptz,
+        capacity_hold_minutes -> Int4,
     }
 }
 
@@ -666,6 +721,53 @@ diesel::table! {
         organization_id -> Uuid,
         payload -> Jsonb,
         cancelled -> Bool,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    service_capacity (id) {
+        id -> Uuid,
+        service_id -> Uuid,
+        provider_id -> Uuid,
+        unit_code -> Text,
+        available -> Int4,
+        maximum -> Nullable<Int4>,
+        status -> Text,
+        accepting_referrals -> Bool,
+        note -> Nullable<Text>,
+        set_at -> Timestamptz,
+        set_by -> Nullable<Uuid>,
+        set_by_api_key -> Nullable<Uuid>,
+        set_by_link -> Nullable<Uuid>,
+        source -> Text,
+        referral_id -> Nullable<Uuid>,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
+    service_capacity_history (id) {
+        id -> Int8,
+        capacity_id -> Uuid,
+        service_id -> Uuid,
+        unit_code -> Text,
+        available -> Int4,
+        maximum -> Nullable<Int4>,
+        status -> Text,
+        accepting_referrals -> Bool,
+        note -> Nullable<Text>,
+        set_at -> Timestamptz,
+        set_by -> Nullable<Uuid>,
+        set_by_api_key -> Nullable<Uuid>,
+        set_by_link -> Nullable<Uuid>,
+        source -> Text,
+        referral_id -> Nullable<Uuid>,
     }
 }
 
@@ -934,8 +1036,15 @@ diesel::joinable!(capacity_checklist_answers -> users (updated_by));
 diesel::joinable!(capacity_checklist_items -> capacity_checklist_sections (section_number));
 diesel::joinable!(capacity_goals -> organizations (organization_id));
 diesel::joinable!(capacity_goals -> users (updated_by));
+diesel::joinable!(capacity_holds -> organizations (organization_id));
+diesel::joinable!(capacity_holds -> referrals (referral_id));
+diesel::joinable!(capacity_holds -> service_capacity (capacity_id));
+diesel::joinable!(capacity_holds -> users (held_by));
 diesel::joinable!(capacity_reviews -> organizations (organization_id));
 diesel::joinable!(capacity_reviews -> users (updated_by));
+diesel::joinable!(capacity_update_links -> api_keys (created_by_api_key));
+diesel::joinable!(capacity_update_links -> organizations (organization_id));
+diesel::joinable!(capacity_update_links -> services (service_id));
 diesel::joinable!(clients -> organizations (organization_id));
 diesel::joinable!(clients -> users (created_by));
 diesel::joinable!(consent_recipients -> consents (consent_id));
@@ -990,6 +1099,20 @@ diesel::joinable!(referrals -> providers (provider_id));
 diesel::joinable!(referrals -> services (service_id));
 diesel::joinable!(referrals -> users (created_by));
 diesel::joinable!(scheduled_events -> organizations (organization_id));
+diesel::joinable!(service_capacity -> api_keys (set_by_api_key));
+diesel::joinable!(service_capacity -> capacity_unit_kinds (unit_code));
+diesel::joinable!(service_capacity -> capacity_update_links (set_by_link));
+diesel::joinable!(service_capacity -> providers (provider_id));
+diesel::joinable!(service_capacity -> referrals (referral_id));
+diesel::joinable!(service_capacity -> services (service_id));
+diesel::joinable!(service_capacity -> users (set_by));
+diesel::joinable!(service_capacity_history -> api_keys (set_by_api_key));
+diesel::joinable!(service_capacity_history -> capacity_unit_kinds (unit_code));
+diesel::joinable!(service_capacity_history -> capacity_update_links (set_by_link));
+diesel::joinable!(service_capacity_history -> referrals (referral_id));
+diesel::joinable!(service_capacity_history -> service_capacity (capacity_id));
+diesel::joinable!(service_capacity_history -> services (service_id));
+diesel::joinable!(service_capacity_history -> users (set_by));
 diesel::joinable!(service_needs -> need_categories (need_code));
 diesel::joinable!(service_needs -> services (service_id));
 diesel::joinable!(services -> providers (provider_id));
@@ -1020,7 +1143,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     capacity_checklist_items,
     capacity_checklist_sections,
     capacity_goals,
+    capacity_holds,
     capacity_reviews,
+    capacity_unit_kinds,
+    capacity_update_links,
     clients,
     consent_recipients,
     consent_revocations,
@@ -1055,6 +1181,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     referral_vetting_requirements,
     referrals,
     scheduled_events,
+    service_capacity,
+    service_capacity_history,
     service_needs,
     services,
     sessions,

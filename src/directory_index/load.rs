@@ -6,18 +6,18 @@
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::QueryableByName;
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Bool, Date, Double, Integer, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Bool, Date, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::TryStreamExt;
 use postgis_diesel::types::{MultiPolygon, Point};
 use uuid::Uuid;
 
 use super::query::population_bit;
-use super::snapshot::{Catalog, CountyShape, MouEntry, NeedInfo, Snapshot, Store, pack_language};
+use super::snapshot::{Catalog, CountyShape, MouEntry, NeedInfo, RoomWindow, Snapshot, Store, pack_language};
 use super::trees::LocationEntry;
 use crate::db::StoredText;
 use crate::db::functions::set_config;
@@ -53,6 +53,11 @@ struct ServiceRow {
     open_24h: bool,
     #[diesel(sql_type = Array<Text>)]
     needs: Vec<String>,
+    /// The service's room windows (`service_room_windows`): from (NULL: already), until.
+    #[diesel(sql_type = Array<Nullable<Timestamptz>>)]
+    room_from: Vec<Option<DateTime<Utc>>>,
+    #[diesel(sql_type = Array<Timestamptz>)]
+    room_until: Vec<DateTime<Utc>>,
 }
 
 #[derive(QueryableByName)]
@@ -134,7 +139,9 @@ struct TodayRow {
 // `$1` is NULL for every provider, or the providers to read. Positions are read as the
 // stored doubles (ST_X/ST_Y of the geography's geometry), so distances match PostGIS.
 const SERVICES_SQL: &str = "SELECT s.id, s.provider_id, s.languages, s.populations, s.open_24h,
-       coalesce(array_agg(sn.need_code) FILTER (WHERE sn.need_code IS NOT NULL), '{}') AS needs
+       coalesce(array_agg(sn.need_code) FILTER (WHERE sn.need_code IS NOT NULL), '{}') AS needs,
+       ARRAY(SELECT w.room_from FROM service_room_windows(s.id) w ORDER BY w.room_until) AS room_from,
+       ARRAY(SELECT w.room_until FROM service_room_windows(s.id) w ORDER BY w.room_until) AS room_until
 FROM services s LEFT JOIN service_needs sn ON sn.service_id = s.id
 WHERE s.archived_at IS NULL AND ($1::uuid[] IS NULL OR s.provider_id = ANY($1))
 GROUP BY s.id ORDER BY s.provider_id";
@@ -272,7 +279,13 @@ async fn providers(conn: &mut AsyncPgConnection, catalog: &Catalog, ids: Option<
             Population::decode_list(s.populations.iter())?.into_iter().fold(0, |set, p| set | population_bit(p));
         let languages = s.languages.iter().flatten().map(|l| pack_language(l));
         let needs = catalog.need_set(s.needs.iter().map(String::as_str));
-        Ok(store.push_service(slot, s.id, needs, languages, populations, s.open_24h)?)
+        store.push_service(slot, s.id, needs, languages, populations, s.open_24h)?;
+        let rooms = s.room_from.iter().zip(&s.room_until).map(|(from, until)| RoomWindow {
+            from_us: from.map_or(i64::MIN, |f| f.timestamp_micros()),
+            until_us: until.timestamp_micros(),
+        });
+        store.set_last_service_rooms(rooms);
+        Ok(())
     })
     .await?;
     // Counties come from locations and declared service areas; gathered, then stored

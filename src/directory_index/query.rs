@@ -9,7 +9,7 @@ use geo::{Intersects, Point};
 use uuid::Uuid;
 
 use super::geometry::{F32_ORDER_ERROR_M, chord_squared_for, sphere_distance_m};
-use super::snapshot::{Catalog, CellCounts, ProviderRef, Snapshot, pack_language};
+use super::snapshot::{Catalog, CellCounts, ProviderRef, ServiceEntry, Snapshot, pack_language};
 use super::trees::LocationEntry;
 use crate::needs::Phase;
 use crate::providers::Population;
@@ -32,6 +32,10 @@ pub struct ProviderFilter {
     /// Only providers kept by one of these organizations (`None`: any): those vetted for
     /// the service areas asked, evaluated on the view's day by [`ProviderFilter::vetted`].
     pub organizations: Option<std::collections::HashSet<uuid::Uuid>>,
+    /// A matching service has room now (true), or none has (false).
+    pub has_capacity: Option<bool>,
+    /// "Now" for `has_capacity`, in microseconds since the Unix epoch.
+    pub now_us: i64,
 }
 
 /// The set bit of a population.
@@ -52,6 +56,8 @@ impl ProviderFilter {
         populations: &[Population],
         open_24h: bool,
         flags: (Option<bool>, Option<bool>, Option<bool>),
+        has_capacity: Option<bool>,
+        now_us: i64,
     ) -> Self {
         let need_set = match (needs.is_empty(), phase) {
             (true, None) => None,
@@ -70,6 +76,8 @@ impl ProviderFilter {
             has_active_mou: flags.2,
             county: county.and_then(|c| catalog.county_slot(c)),
             organizations: None,
+            has_capacity,
+            now_us,
         }
     }
 
@@ -82,16 +90,23 @@ impl ProviderFilter {
     /// `SearchStatement::provider_filters`: every service-level condition holds for one
     /// and the same service; flags from `provider_flags`; the county from
     /// `provider_counties`.
+    /// `hasCapacity` as `service_has_room` (true: one of the matching services has room
+    /// now; false: none has).
     pub fn matches(&self, p: ProviderRef<'_>, today: NaiveDate) -> bool {
-        if self.service_level
-            && !p.services().iter().any(|s| {
-                self.needs.is_none_or(|set| s.needs & set != 0)
-                    && (self.languages.is_empty() || p.languages(s).iter().any(|l| self.languages.contains(l)))
-                    && s.populations & self.populations == self.populations
-                    && (!self.open_24h || s.open_24h)
-            })
-        {
+        let service_ok = |s: &ServiceEntry| {
+            self.needs.is_none_or(|set| s.needs & set != 0)
+                && (self.languages.is_empty() || p.languages(s).iter().any(|l| self.languages.contains(l)))
+                && s.populations & self.populations == self.populations
+                && (!self.open_24h || s.open_24h)
+        };
+        if self.service_level && !p.services().iter().any(service_ok) {
             return false;
+        }
+        if let Some(wanted) = self.has_capacity {
+            let room = p.services().iter().any(|s| service_ok(s) && p.has_room(s, self.now_us));
+            if room != wanted {
+                return false;
+            }
         }
         let flag_ok = |wanted: Option<bool>, have: bool| wanted.is_none_or(|w| w == have);
         flag_ok(self.has_contact, p.has_contact())

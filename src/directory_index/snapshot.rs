@@ -131,6 +131,25 @@ pub struct ServiceEntry {
     /// Bits by `Population::ALL` order.
     pub populations: u8,
     pub open_24h: bool,
+    /// When a unit of the service may be offered, in the store's room array.
+    rooms: Span,
+}
+
+/// A span of time in which one unit of a service has room (`crate::capacity::room_state`
+/// is `ROOM_NOW`): from when enough of its holds have expired (`i64::MIN`: already) until
+/// its figure goes stale, both included; in microseconds since the Unix epoch. From the
+/// SQL function `service_room_windows`, which `service_has_room` reads the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoomWindow {
+    pub from_us: i64,
+    pub until_us: i64,
+}
+
+impl RoomWindow {
+    /// Whether the unit has room at `now_us`.
+    pub fn open_at(&self, now_us: i64) -> bool {
+        self.from_us <= now_us && now_us <= self.until_us
+    }
 }
 
 /// A phone number of a provider: its number and label in the store's text, so a
@@ -236,6 +255,7 @@ pub struct Store {
     text: String,
     services: Vec<ServiceEntry>,
     languages: Vec<u32>,
+    rooms: Vec<RoomWindow>,
     locations: Vec<LocationEntry>,
     counties: Vec<u16>,
     training: Vec<NaiveDate>,
@@ -358,8 +378,17 @@ impl Store {
         let start = self.languages.len();
         self.languages.extend(languages);
         let languages = Span { start: start as u32, len: (self.languages.len() - start) as u32 };
-        self.services.push(ServiceEntry { id, needs, languages, populations, open_24h });
+        self.services.push(ServiceEntry { id, needs, languages, populations, open_24h, rooms: Span::default() });
         self.extend_span(slot, Part::Services, self.services.len() - 1)
+    }
+
+    /// Gives the service last pushed the spans of time in which it has room.
+    pub fn set_last_service_rooms(&mut self, rooms: impl IntoIterator<Item = RoomWindow>) {
+        let start = self.rooms.len();
+        self.rooms.extend(rooms);
+        if let Some(service) = self.services.last_mut() {
+            service.rooms = Span { start: start as u32, len: (self.rooms.len() - start) as u32 };
+        }
     }
 
     /// Appends a location of the provider in `slot`.
@@ -442,6 +471,7 @@ impl Store {
             .iter()
             .map(|s| ServiceEntry {
                 languages: append(&mut self.languages, &from.languages[s.languages.range()]),
+                rooms: append(&mut self.rooms, &from.rooms[s.rooms.range()]),
                 ..*s
             })
             .collect::<Vec<_>>();
@@ -475,12 +505,15 @@ impl Store {
         let languages: usize =
             self.services[r.services.range()].iter().map(|s| s.languages.len as usize).sum::<usize>()
                 * size_of::<u32>();
+        let rooms: usize = self.services[r.services.range()].iter().map(|s| s.rooms.len as usize).sum::<usize>()
+            * size_of::<RoomWindow>();
         let phone_text: usize =
             self.phones[r.phones.range()].iter().map(|p| (p.number.len + p.label.map_or(0, |l| l.len)) as usize).sum();
         self.stale_bytes += r.text.len as usize
             + phone_text
             + r.phones.len as usize * size_of::<PhoneEntry>()
             + languages
+            + rooms
             + r.services.len as usize * size_of::<ServiceEntry>()
             + r.locations.len as usize * size_of::<LocationEntry>()
             + r.counties.len as usize * size_of::<u16>()
@@ -491,6 +524,7 @@ impl Store {
     fn array_bytes(&self) -> usize {
         self.text.len()
             + self.languages.len() * size_of::<u32>()
+            + self.rooms.len() * size_of::<RoomWindow>()
             + self.services.len() * size_of::<ServiceEntry>()
             + self.locations.len() * size_of::<LocationEntry>()
             + self.counties.len() * size_of::<u16>()
@@ -529,6 +563,7 @@ impl Store {
         self.text.shrink_to_fit();
         self.services.shrink_to_fit();
         self.languages.shrink_to_fit();
+        self.rooms.shrink_to_fit();
         self.locations.shrink_to_fit();
         self.counties.shrink_to_fit();
         self.training.shrink_to_fit();
@@ -613,6 +648,11 @@ impl<'a> ProviderRef<'a> {
     /// A service's languages, packed by [`pack_language`].
     pub fn languages(&self, service: &ServiceEntry) -> &'a [u32] {
         &self.store.languages[service.languages.range()]
+    }
+
+    /// Whether a service has room at `now_us` (see [`RoomWindow`]).
+    pub fn has_room(&self, service: &ServiceEntry, now_us: i64) -> bool {
+        self.store.rooms[service.rooms.range()].iter().any(|w| w.open_at(now_us))
     }
 
     /// Active locations.
@@ -712,6 +752,7 @@ impl Snapshot {
         let arrays = s.text.capacity()
             + s.services.capacity() * size_of::<ServiceEntry>()
             + s.languages.capacity() * size_of::<u32>()
+            + s.rooms.capacity() * size_of::<RoomWindow>()
             + s.locations.capacity() * size_of::<LocationEntry>()
             + s.counties.capacity() * size_of::<u16>()
             + s.training.capacity() * size_of::<NaiveDate>()

@@ -1,6 +1,7 @@
 //! The GraphQL API: schema root, per-request context and DataLoaders. Resolvers are thin:
 //! they parse arguments, call a domain function, and wrap the result.
 
+mod capacity;
 mod context;
 mod directory_edit;
 mod errors;
@@ -41,6 +42,7 @@ pub struct Query(
     notify::NotifyQuery,
     standards::StandardsQuery,
     vetting::VettingQuery,
+    capacity::CapacityQuery,
 );
 
 /// The mutation root: one part per domain.
@@ -54,6 +56,7 @@ pub struct Mutation(
     notify::NotifyMutation,
     standards::StandardsMutation,
     vetting::VettingMutation,
+    capacity::CapacityMutation,
 );
 
 /// The executable schema.
@@ -97,5 +100,6 @@ pub fn with_request_data(
     let today = RequestDay(services.clock.today());
     let loaders =
         Loaders::new(pool.clone(), caller.clone(), Arc::clone(&services.keyring), services.directory.clone(), today.0);
-    request.data(caller).data(client).data(loaders).data(today)
+    let capacity = capacity::loader(pool.clone(), caller.actor.clone());
+    request.data(caller).data(client).data(loaders).data(capacity).data(today)
 }

@@ -59,6 +59,9 @@ pub struct ProviderFilter {
     /// areas of the Standards of Service (a review outcome in force; see
     /// `vettedServiceAreas`).
     pub vetted_for: Option<Vec<super::standards::ServiceAreaGql>>,
+    /// Providers with room now at a service meeting the other service conditions (true), or
+    /// with none (false): a fresh figure, accepting referrals, `AVAILABLE`, a unit not held.
+    pub has_capacity: Option<bool>,
 }
 
 #[Object]
@@ -131,6 +134,7 @@ impl DirectoryQuery {
             has_contact: filter.has_contact,
             has_active_mou: filter.has_active_mou,
             vetted_for: filter.vetted_for.map(|areas| areas.into_iter().map(Into::into).collect()),
+            has_capacity: filter.has_capacity,
             first,
             after,
         };

@@ -526,6 +526,10 @@ impl NetworkSettingsGql {
     async fn follow_up_long_term_days(&self) -> i32 {
         self.0.follow_up_long_term_days
     }
+    /// How long an advocate's hold on a unit of capacity lasts, in minutes (default 120).
+    async fn capacity_hold_minutes(&self) -> i32 {
+        self.0.capacity_hold_minutes
+    }
     /// The version to send back with a change (optimistic concurrency).
     async fn version(&self) -> i32 {
         self.0.version
@@ -650,6 +654,8 @@ pub struct SettingsUpdate {
     pub follow_up_transitional_days: Option<i32>,
     /// Days after sending that a long-term need's follow-up is due.
     pub follow_up_long_term_days: Option<i32>,
+    /// How long a hold on a unit of capacity lasts, 5 to 1440 minutes.
+    pub capacity_hold_minutes: Option<i32>,
 }
 
 fn ids(list: &[ID], field: &str) -> Result<Vec<Uuid>, AppError> {
@@ -964,6 +970,7 @@ impl ReferralMutation {
             follow_up_acute_days: input.follow_up_acute_days,
             follow_up_transitional_days: input.follow_up_transitional_days,
             follow_up_long_term_days: input.follow_up_long_term_days,
+            capacity_hold_minutes: input.capacity_hold_minutes,
         };
         Ok(NetworkSettingsGql(
             network_settings::update(&mut *conn(ctx).await.gql()?, caller(ctx), version, changes).await.gql()?,

@@ -270,6 +270,11 @@ impl ServiceGql {
         let needs = ctx.data_unchecked::<Loaders>().needs.load_one(self.0.id).await?;
         Ok(needs.unwrap_or_default().into_iter().map(NeedCategoryGql).collect())
     }
+    /// Capacity per unit, with each figure's age (a confidential shelter's as for its
+    /// county, to callers who may not see where it is).
+    async fn capacity(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::capacity::ServiceCapacityGql>> {
+        super::capacity::of_service(ctx, self.0.id).await
+    }
     /// Whether a minor may consent alone to this service, with no parent's or
     /// guardian's consent (a network admin decides, `setMinorSelfConsent`).
     async fn minor_may_consent_alone(&self) -> bool {

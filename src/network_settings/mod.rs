@@ -23,6 +23,8 @@ pub struct NetworkSettings {
     pub follow_up_transitional_days: i32,
     pub follow_up_long_term_days: i32,
     pub version: i32,
+    /// How long an advocate's hold on a unit of capacity lasts (default 120).
+    pub capacity_hold_minutes: i32,
 }
 
 impl NetworkSettings {
@@ -45,6 +47,7 @@ pub struct NetworkSettingsChanges {
     pub follow_up_acute_days: Option<i32>,
     pub follow_up_transitional_days: Option<i32>,
     pub follow_up_long_term_days: Option<i32>,
+    pub capacity_hold_minutes: Option<i32>,
 }
 
 /// The current settings (for the domain's own use; callers answering a person use [`read`]).
@@ -72,6 +75,7 @@ pub async fn update(
         (changes.follow_up_acute_days, "input.followUpAcuteDays", 0, 365),
         (changes.follow_up_transitional_days, "input.followUpTransitionalDays", 0, 365),
         (changes.follow_up_long_term_days, "input.followUpLongTermDays", 0, 365),
+        (changes.capacity_hold_minutes, "input.capacityHoldMinutes", 5, 1440),
     ] {
         if value.is_some_and(|v| !(min..=max).contains(&v)) {
             return Err(AppError::bad_input(field, format!("{field} must be from {min} to {max}")));

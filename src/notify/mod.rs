@@ -39,10 +39,13 @@ pub(crate) enum EventType {
     /// The organization's vetting under the Standards of Service (its review outcome in
     /// force) ends soon.
     VettingExpiring,
+    /// A capacity figure of a service the organization keeps went past its staleness
+    /// limit: refresh it.
+    CapacityStale,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 11] = [
+    pub const ALL: [EventType; 12] = [
         EventType::ReferralSent,
         EventType::ReferralAccepted,
         EventType::ReferralDeclined,
@@ -54,6 +57,7 @@ impl EventType {
         EventType::TrainingExpiring,
         EventType::AccessGranted,
         EventType::VettingExpiring,
+        EventType::CapacityStale,
     ];
 
     /// The name receivers see, e.g. `referral.sent`.
@@ -70,6 +74,7 @@ impl EventType {
             EventType::TrainingExpiring => "training.expiring",
             EventType::AccessGranted => "access.granted",
             EventType::VettingExpiring => "vetting.expiring",
+            EventType::CapacityStale => "capacity.stale",
         }
     }
 

@@ -1,5 +1,6 @@
 //! Time-based events: queued follow-up events whose time has come, MOUs, HT training and
-//! vetting under the Standards of Service about to expire. Each is emitted exactly once, however many instances tick at once:
+//! vetting under the Standards of Service about to expire, capacity figures gone stale.
+//! Each is emitted exactly once, however many instances tick at once:
 //! queued events are claimed by deleting them, and every emission carries a unique
 //! dedupe key.
 
@@ -77,6 +78,23 @@ pub async fn tick(conn: &mut AsyncPgConnection) -> AppResult<usize> {
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
     .bind::<diesel::sql_types::Integer, _>(EXPIRY_NOTICE_DAYS)
+    .execute(conn)
+    .await?;
+    // Capacity figures past their unit's staleness limit (src/capacity: fresh up to the
+    // limit exactly): once per figure as set, to the organization keeping the listing, so
+    // its staff refresh them. Ids only.
+    emitted += diesel::sql_query(
+        "INSERT INTO outbox_events (event_type, organization_id, payload, dedupe_key)
+         SELECT 'capacity.stale', p.organization_id,
+                jsonb_build_object('serviceId', c.service_id, 'providerId', c.provider_id, 'capacityId', c.id),
+                'capacity.stale:' || c.id || ':' || c.version
+         FROM service_capacity c
+         JOIN capacity_unit_kinds k ON k.code = c.unit_code AND k.archived_at IS NULL
+         JOIN services s ON s.id = c.service_id AND s.archived_at IS NULL
+         JOIN providers p ON p.id = c.provider_id AND p.archived_at IS NULL AND p.organization_id IS NOT NULL
+         WHERE clock_timestamp() - c.set_at > make_interval(mins => k.stale_after_minutes)
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
     .execute(conn)
     .await?;
     Ok(emitted)

@@ -604,6 +604,9 @@ pub async fn transition(
                     .await?;
             }
             record_events(conn, &keyring, &member, id, now, [(Some(referral.status), to, note.as_deref())]).await?;
+            // A hold on the service's capacity is converted or freed with the answer, and
+            // a decline for no capacity records that there was none.
+            crate::capacity::holds::on_referral_moved(conn, &member, id, referral.service_id, to, reason).await?;
             // Tell the other side (sending already announced itself to the recipient, and
             // a recipient knows nothing of a referral never sent: cancelling an unsent
             // draft tells nobody).

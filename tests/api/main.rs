@@ -3,6 +3,7 @@
 mod common;
 
 mod bad_input;
+mod capacity;
 mod clock;
 mod confidentiality;
 mod consent_matrix;

@@ -478,7 +478,7 @@ async fn update_cost_at_scale() {
 /// Every mutation that writes what search reads (providers, services and their needs,
 /// locations, service areas, phones, contacts, training, MOUs). Each goes through the
 /// directory's write path and has a scenario in the test below.
-const DIRECTORY_WRITES: [&str; 16] = [
+const DIRECTORY_WRITES: [&str; 23] = [
     "createProvider",
     "updateProvider",
     "archiveProvider",
@@ -495,6 +495,13 @@ const DIRECTORY_WRITES: [&str; 16] = [
     "recordTraining",
     "createMou",
     "updateMou",
+    "createCapacityUnitKind",
+    "updateCapacityUnitKind",
+    "setCapacity",
+    "confirmCapacity",
+    "holdCapacity",
+    "releaseCapacityHold",
+    "updateCapacityByLink",
 ];
 
 /// Every other mutation, and why search cannot see what it writes.
@@ -543,6 +550,8 @@ const OTHER_MUTATIONS: [(&str, &str); 42] = [
     ("createCapacityGoal", "capacity checklists"),
     ("updateCapacityGoal", "capacity checklists"),
     ("archiveCapacityGoal", "capacity checklists"),
+    ("createCapacityUpdateLink", "update links"),
+    ("revokeCapacityUpdateLink", "update links"),
 ];
 
 /// The mutation fields of an SDL.
@@ -759,6 +768,100 @@ async fn every_directory_write_is_searchable_by_its_writer_at_once() {
     .await;
     assert!(!ids(&found(&app, northampton).await).contains(&p.as_str()), "archiveProvider");
 
+    // Capacity (issue 18): a shelter with a bed, found by `hasCapacity` at once after
+    // each write that changes whether it has room now, whoever writes.
+    let keeper = app.organization(&admin, "Shelter (test)").await;
+    let shelter = app
+        .data_as(&admin, "mutation($o: ID!) { createProvider(input: { name: \"0001 Room Tonight (synthetic)\", kind: \"shelter\", organizationId: $o }) { id } }",
+            json!({ "o": keeper }))
+        .await["createProvider"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.data_as(&admin, "mutation($p: ID!, $at: Float!, $lon: Float!) { createLocation(providerId: $p, input: { latitude: $at, longitude: $lon }) { id } }",
+        json!({ "p": shelter, "at": a["lat"], "lon": a["lon"] })).await;
+    let beds = app
+        .data_as(&admin, "mutation($p: ID!) { createService(providerId: $p, input: { name: \"Beds\", needs: [\"acute.housing\"] }) { id } }", json!({ "p": shelter }))
+        .await["createService"]["id"]
+        .clone();
+    let room = near(&a, json!({ "needs": ["acute.housing"], "hasCapacity": true }));
+    let has_room =
+        async |label: &str| ids(&found(&app, room.clone()).await).contains(&shelter.as_str()) || label.is_empty();
+    written.insert("createCapacityUnitKind");
+    app.data_as(
+        &admin,
+        "mutation { createCapacityUnitKind(code: \"cot\", input: { name: \"Cot\" }) { code } }",
+        json!({}),
+    )
+    .await;
+    written.insert("setCapacity");
+    app.data_as(
+        &admin,
+        "mutation($s: ID!) { setCapacity(serviceId: $s, input: { unitCode: \"cot\", available: 1 }) { state } }",
+        json!({ "s": beds }),
+    )
+    .await;
+    assert!(has_room("setCapacity").await, "setCapacity");
+    written.insert("updateCapacityUnitKind");
+    app.data_as(
+        &admin,
+        "mutation { updateCapacityUnitKind(code: \"cot\", version: 1, input: { archived: true }) { code } }",
+        json!({}),
+    )
+    .await;
+    assert!(!has_room("updateCapacityUnitKind").await, "updateCapacityUnitKind");
+    app.data_as(
+        &admin,
+        "mutation { updateCapacityUnitKind(code: \"cot\", version: 2, input: { archived: false }) { code } }",
+        json!({}),
+    )
+    .await;
+    assert!(has_room("updateCapacityUnitKind").await, "updateCapacityUnitKind");
+    let org = app.organization(&admin, "Advocacy (test)").await;
+    let (_, _, advocate) = app.member(&admin, &org, "ADVOCATE").await;
+    let referral = app
+        .data_as(&advocate, "mutation($k: String!, $s: ID!) { createReferral(idempotencyKey: $k, input: { serviceId: $s, needCode: \"acute.housing\", urgency: EMERGENCY }) { id } }",
+            json!({ "k": uuid::Uuid::new_v4().to_string(), "s": beds }))
+        .await["createReferral"]["id"]
+        .clone();
+    written.insert("holdCapacity");
+    let hold = app
+        .data_as(
+            &advocate,
+            "mutation($r: ID!) { holdCapacity(referralId: $r, unitCode: \"cot\") { id } }",
+            json!({ "r": referral }),
+        )
+        .await["holdCapacity"]["id"]
+        .clone();
+    assert!(!has_room("holdCapacity").await, "holdCapacity");
+    written.insert("releaseCapacityHold");
+    app.data_as(&advocate, "mutation($id: ID!) { releaseCapacityHold(id: $id) { id } }", json!({ "id": hold })).await;
+    assert!(has_room("releaseCapacityHold").await, "releaseCapacityHold");
+    let token = app
+        .data_as(
+            &admin,
+            "mutation($s: ID!) { createCapacityUpdateLink(serviceId: $s, label: \"Desk\") { token } }",
+            json!({ "s": beds }),
+        )
+        .await["createCapacityUpdateLink"]["token"]
+        .clone();
+    written.insert("updateCapacityByLink");
+    app.data("mutation($t: String!) { updateCapacityByLink(token: $t, input: [{ unitCode: \"cot\", available: 0 }]) { serviceId } }", json!({ "t": token })).await;
+    assert!(!has_room("updateCapacityByLink").await, "updateCapacityByLink");
+    app.data("mutation($t: String!) { updateCapacityByLink(token: $t, input: [{ unitCode: \"cot\", available: 2 }]) { serviceId } }", json!({ "t": token })).await;
+    assert!(has_room("updateCapacityByLink").await, "updateCapacityByLink");
+    // Gone stale beside the API (seen once the lagging index applies it), then confirmed.
+    app.sql().await.execute("UPDATE service_capacity SET set_at = now() - interval '13 hours'", &[]).await.unwrap();
+    for _ in 0..50 {
+        if !has_room("").await {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    written.insert("confirmCapacity");
+    app.data_as(&admin, "mutation($s: ID!) { confirmCapacity(serviceId: $s) { state } }", json!({ "s": beds })).await;
+    assert!(has_room("confirmCapacity").await, "confirmCapacity");
+
     let every: std::collections::BTreeSet<&str> = DIRECTORY_WRITES.into_iter().collect();
     assert_eq!(written, every, "each directory write has its scenario");
     assert_eq!(app.search_index_state().await, "ready", "and every search with a point was the index's");
@@ -786,6 +889,7 @@ fn request(filter: &Value, first: i64, after: &Value) -> SearchRequest {
         vetted_for: strings("vettedFor")
             .map(|areas: Vec<String>| areas.iter().map(|a| ServiceArea::from_db(a).unwrap()).collect()),
         first: Some(first as i32),
+        has_capacity: flag("hasCapacity"),
         after: after.as_str().map(str::to_owned),
     }
 }

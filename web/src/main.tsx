@@ -31,6 +31,7 @@ const router = createBrowserRouter([
       { path: '/gaps', element: <GapsPage /> },
       { path: '/gaps/:fips', element: <CountyPage /> },
       { path: '/providers/:id/refer', lazy: later(async () => (await import('./pages/Refer')).ReferPage) },
+      { path: '/providers/:id/capacity', lazy: later(async () => (await import('./pages/Capacity')).CapacityPage) },
       { path: '/providers/:id/edit', lazy: later(async () => (await import('./pages/EditListing')).EditListingPage) },
       { path: '/referrals', lazy: later(async () => (await import('./pages/Referrals')).ReferralsPage) },
       { path: '/referrals/:id', lazy: later(async () => (await import('./pages/Referral')).ReferralPage) },

@@ -13,9 +13,12 @@ describe('search state in the URL', () => {
       htTrained: true,
       hasActiveMou: true,
       vettedFor: ['HOTLINE', 'SHELTER_HOUSING'],
+      hasRoom: true,
     };
     const params = searchToParams(state);
-    expect(params.toString()).toBe('need=acute.housing&near=Raleigh&within=10&lang=es&pop=MINORS&pop=LGBTQ&open24h=1&ht=1&mou=1&vetted=HOTLINE&vetted=SHELTER_HOUSING');
+    expect(params.toString()).toBe('need=acute.housing&near=Raleigh&within=10&lang=es&pop=MINORS&pop=LGBTQ&open24h=1&ht=1&mou=1&vetted=HOTLINE&vetted=SHELTER_HOUSING&room=1');
+    expect(searchFilter(state, null).hasCapacity).toBe(true);
+    expect(searchFilter({ ...state, hasRoom: false }, null).hasCapacity).toBeUndefined();
     expect(searchFromParams(new URLSearchParams(params.toString()))).toEqual(state);
   });
 

@@ -38,6 +38,8 @@ fn compile_filter(view: &View, f: &Filters) -> ProviderFilter {
         &f.populations,
         f.open_24h,
         (f.ht_trained, f.has_contact, f.has_active_mou),
+        f.has_capacity,
+        f.now.timestamp_micros(),
     )
     .vetted((!f.vetted_for.is_empty()).then(|| view.vetting.organizations_vetted_for(&f.vetted_for, view.today())))
 }

@@ -33,6 +33,9 @@ pub(super) struct Filters {
     pub(super) has_active_mou: Option<bool>,
     /// Service areas the keeping organization must be vetted for, sorted, no duplicates.
     pub(super) vetted_for: Vec<ServiceArea>,
+    pub(super) has_capacity: Option<bool>,
+    /// The moment `has_capacity` is answered for.
+    pub(super) now: chrono::DateTime<chrono::Utc>,
 }
 
 /// Checks and normalizes everything that needs no lookup.
@@ -82,6 +85,8 @@ pub fn parse(r: SearchRequest) -> AppResult<SearchQuery> {
             has_contact: r.has_contact,
             has_active_mou: r.has_active_mou,
             vetted_for: ServiceArea::set_of(r.vetted_for.unwrap_or_default()),
+            has_capacity: r.has_capacity,
+            now: chrono::Utc::now(),
         },
         near,
         radius_m,

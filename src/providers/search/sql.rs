@@ -80,6 +80,34 @@ impl<'a> Statement<'a> {
         self
     }
 
+    /// Appends the service-level conditions of `f` for the service aliased `s`.
+    fn service_conditions(mut self, f: &'a Filters) -> Self {
+        if !f.needs.is_empty() || f.phase.is_some() {
+            self = self.sql(
+                " AND EXISTS (SELECT 1 FROM service_needs sn JOIN need_categories nc ON nc.code = sn.need_code \
+                 WHERE sn.service_id = s.id",
+            );
+            if !f.needs.is_empty() {
+                self = self.sql(" AND sn.need_code = ANY(").bind::<Array<Text>, _>(&f.needs).sql(")");
+            }
+            if let Some(phase) = f.phase {
+                self = self.sql(" AND nc.phase = ").bind::<Text, _>(phase.as_db());
+            }
+            self = self.sql(")");
+        }
+        if !f.languages.is_empty() {
+            self = self.sql(" AND s.languages && ").bind::<Array<Text>, _>(&f.languages);
+        }
+        if !f.populations.is_empty() {
+            let pops: Vec<&'static str> = f.populations.iter().map(|p| p.as_db()).collect();
+            self = self.sql(" AND s.populations @> ").bind::<Array<Text>, _>(pops);
+        }
+        if f.open_24h {
+            self = self.sql(" AND s.open_24h");
+        }
+        self
+    }
+
     /// Appends the provider-level conditions of `filters` for the provider aliased `p`.
     fn provider_filters(mut self, f: &'a Filters) -> Self {
         self = self.sql(" p.archived_at IS NULL");
@@ -88,35 +116,23 @@ impl<'a> Statement<'a> {
             || !f.languages.is_empty()
             || !f.populations.is_empty()
             || f.open_24h;
+        const A_SERVICE: &str =
+            " EXISTS (SELECT 1 FROM services s WHERE s.provider_id = p.id AND s.archived_at IS NULL";
         if service_level {
             // Every service-level condition must hold for one and the same service:
             // "Spanish-speaking emergency housing for minors", not three separate services.
-            self =
-                self.sql(" AND EXISTS (SELECT 1 FROM services s WHERE s.provider_id = p.id AND s.archived_at IS NULL");
-            if !f.needs.is_empty() || f.phase.is_some() {
-                self = self.sql(
-                    " AND EXISTS (SELECT 1 FROM service_needs sn JOIN need_categories nc ON nc.code = sn.need_code \
-                     WHERE sn.service_id = s.id",
-                );
-                if !f.needs.is_empty() {
-                    self = self.sql(" AND sn.need_code = ANY(").bind::<Array<Text>, _>(&f.needs).sql(")");
-                }
-                if let Some(phase) = f.phase {
-                    self = self.sql(" AND nc.phase = ").bind::<Text, _>(phase.as_db());
-                }
-                self = self.sql(")");
-            }
-            if !f.languages.is_empty() {
-                self = self.sql(" AND s.languages && ").bind::<Array<Text>, _>(&f.languages);
-            }
-            if !f.populations.is_empty() {
-                let pops: Vec<&'static str> = f.populations.iter().map(|p| p.as_db()).collect();
-                self = self.sql(" AND s.populations @> ").bind::<Array<Text>, _>(pops);
-            }
-            if f.open_24h {
-                self = self.sql(" AND s.open_24h");
-            }
-            self = self.sql(")");
+            self = self.sql(" AND").sql(A_SERVICE).service_conditions(f).sql(")");
+        }
+        if let Some(wanted) = f.has_capacity {
+            // Room now at one of those services (`service_has_room`, the rule the
+            // directory index applies to the windows it loads from the same function).
+            self = self
+                .sql(if wanted { " AND" } else { " AND NOT" })
+                .sql(A_SERVICE)
+                .service_conditions(f)
+                .sql(" AND service_has_room(s.id, ")
+                .bind::<diesel::sql_types::Timestamptz, _>(f.now)
+                .sql("))");
         }
         // The FUTURES columns, from the same view the gap analysis counts with.
         for (wanted, flag) in

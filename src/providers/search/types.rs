@@ -39,6 +39,8 @@ pub struct SearchRequest {
     /// Kept by an organization vetted today for every one of these service areas of the
     /// Standards of Service (empty or `None`: no condition).
     pub vetted_for: Option<Vec<ServiceArea>>,
+    /// A matching service has room now (true), or none has (false); see `crate::capacity`.
+    pub has_capacity: Option<bool>,
     /// Page size.
     pub first: Option<i32>,
     /// The cursor of the last hit of the previous page.

@@ -19,6 +19,8 @@ export interface SearchState {
   hasActiveMou: boolean;
   /** Service areas of the Standards of Service the provider must be vetted for (all of them). */
   vettedFor: StandardServiceArea[];
+  /** Only providers with room now (a fresh figure, a unit free and not held). */
+  hasRoom: boolean;
 }
 
 export const DISTANCE_CHOICES = [5, 10, 25, 50, 100] as const;
@@ -44,6 +46,7 @@ export const EMPTY_SEARCH: SearchState = {
   htTrained: false,
   hasActiveMou: false,
   vettedFor: [],
+  hasRoom: false,
 };
 
 const NEED_CODE = /^[a-z_]+\.[a-z0-9_]+$/;
@@ -76,6 +79,7 @@ export function searchFromParams(params: URLSearchParams): SearchState {
     htTrained: flag(params, 'ht'),
     hasActiveMou: flag(params, 'mou'),
     vettedFor: AREAS.filter((a) => params.getAll('vetted').includes(a)),
+    hasRoom: flag(params, 'room'),
   };
 }
 
@@ -92,6 +96,7 @@ export function searchToParams(state: SearchState): URLSearchParams {
   if (state.htTrained) params.set('ht', '1');
   if (state.hasActiveMou) params.set('mou', '1');
   for (const a of state.vettedFor) params.append('vetted', a);
+  if (state.hasRoom) params.set('room', '1');
   return params;
 }
 
@@ -112,6 +117,7 @@ export function searchFilter(state: SearchState, near: Near | null): ProviderFil
   if (state.htTrained) filter.htTrained = true;
   if (state.hasActiveMou) filter.hasActiveMou = true;
   if (state.vettedFor.length) filter.vettedFor = state.vettedFor;
+  if (state.hasRoom) filter.hasCapacity = true;
   if (near) {
     filter.near = { lat: near.lat, lon: near.lon };
     if (near.kind === 'county') filter.county = near.fips;

@@ -8,6 +8,7 @@ import { ErrorMessage, Page } from '../components/Page';
 import { useSheet } from '../components/useSheet';
 import { graphql } from '../gql';
 import type { ProviderQuery } from '../gql/graphql';
+import { figureLine } from '../lib/capacity';
 import { languageName } from '../lib/languages';
 import { groupByPhase } from '../lib/needs';
 import { POPULATIONS } from '../lib/searchState';
@@ -41,6 +42,7 @@ const ProviderDetails = graphql(`
         languages
         populations
         needs { code label phase position }
+        capacity { unitCode unitName state availableNow maximum ageSeconds exact }
       }
       locations {
         id
@@ -131,6 +133,7 @@ export function ProviderPage() {
               <p className="hint">This provider is not a member of the network: call them to refer a client.</p>
             ))}
           {mayEditListing(me, provider.organizationId) && <Link to={`/providers/${provider.id}/edit`}>Edit this listing</Link>}
+          {mayEditListing(me, provider.organizationId) && <> · <Link to={`/providers/${provider.id}/capacity`}>Tonight's capacity</Link></>}
         </div>
       )}
       <div className="check">
@@ -197,6 +200,13 @@ export function ProviderPage() {
                 </p>
                 <p>Languages: {s.languages.map(languageName).join(', ') || 'not listed'}</p>
                 <p>Serves: {s.populations.map(populationLabel).join(', ') || 'not listed'}</p>
+                {s.capacity.length > 0 && (
+                  <ul className="capacity" aria-label={`${s.name}: capacity`}>
+                    {s.capacity.map((c) => (
+                      <li key={c.unitCode}>{figureLine(c)}</li>
+                    ))}
+                  </ul>
+                )}
               </article>
             ))}
           </section>

@@ -24,6 +24,7 @@ import {
 } from '../lib/searchState';
 import { SearchMap, type MapLocation } from '../map/SearchMap';
 import { AREAS, AREA_NAMES, areaList } from '../lib/standards';
+import { figureLine } from '../lib/capacity';
 
 const Search = graphql(`
   query Search($filter: ProviderFilter!, $first: Int!, $after: String) {
@@ -39,7 +40,7 @@ const Search = graphql(`
           hasActiveMou
           vettedServiceAreas { area }
           phones { number label twentyFourHour }
-          services { id name open24h needs { code label } }
+          services { id name open24h needs { code label } capacity { unitCode unitName state availableNow maximum ageSeconds exact } }
           locations { id confidential latitude longitude county { fips name } }
         }
       }
@@ -186,7 +187,7 @@ export function SearchPage() {
 
   const set = <K extends keyof SearchState>(key: K, value: SearchState[K]) => setForm((f) => ({ ...f, [key]: value }));
   const nearIsCounty = near?.kind === 'county';
-  const filtersActive = form.language || form.populations.length || form.open24h || form.htTrained || form.hasActiveMou || form.vettedFor.length;
+  const filtersActive = form.language || form.populations.length || form.open24h || form.htTrained || form.hasActiveMou || form.vettedFor.length || form.hasRoom;
 
   return (
     <Page title="Find help">
@@ -264,6 +265,10 @@ export function SearchPage() {
             <div className="check">
               <input type="checkbox" id="mou" checked={form.hasActiveMou} onChange={(e) => set('hasActiveMou', e.target.checked)} />
               <label htmlFor="mou">Have an MOU with the network</label>
+            </div>
+            <div className="check">
+              <input type="checkbox" id="room" checked={form.hasRoom} onChange={(e) => set('hasRoom', e.target.checked)} />
+              <label htmlFor="room">Have room now</label>
             </div>
           </fieldset>
           <fieldset className="field">
@@ -373,6 +378,11 @@ function ResultItem({ hit, need, within, near, onSheet, setSheet }: { hit: Hit; 
         </p>
       )}
       {matching.length > 0 && <p className="services">{matching.map((s) => s.name + (s.open24h ? ' (24 hours)' : '')).join(' · ')}</p>}
+      {matching.some((s) => s.capacity.length > 0) && (
+        <ul className="capacity" aria-label="Capacity">
+          {matching.flatMap((s) => s.capacity.map((c) => <li key={`${s.id}-${c.unitCode}`}>{figureLine(c)}</li>))}
+        </ul>
+      )}
       <p className="where">
         {open.length > 0 && countyList(open.map((l) => l.county.name))}
         {open.length > 0 && confidential.length > 0 && '; '}

@@ -1,0 +1,17 @@
+DROP TRIGGER IF EXISTS capacity_unit_kinds_index_reload ON capacity_unit_kinds;
+DROP FUNCTION IF EXISTS service_has_room(uuid, timestamptz);
+DROP FUNCTION IF EXISTS service_room_windows(uuid);
+DROP TABLE IF EXISTS capacity_holds;
+DROP FUNCTION IF EXISTS notify_capacity_hold_change();
+DROP FUNCTION IF EXISTS capacity_live_holds(uuid[]);
+DROP FUNCTION IF EXISTS capacity_hold_guard();
+DROP FUNCTION IF EXISTS capacity_hold_owner(uuid);
+DROP TABLE IF EXISTS service_capacity_history;
+DROP FUNCTION IF EXISTS service_capacity_history_append_only();
+DROP TABLE IF EXISTS service_capacity;
+DROP FUNCTION IF EXISTS service_capacity_record();
+DROP FUNCTION IF EXISTS service_capacity_provider();
+DROP FUNCTION IF EXISTS capacity_service_owner(uuid);
+DROP TABLE IF EXISTS capacity_update_links;
+ALTER TABLE network_settings DROP COLUMN IF EXISTS capacity_hold_minutes;
+DROP TABLE IF EXISTS capacity_unit_kinds;

@@ -11,7 +11,6 @@
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -28,7 +27,7 @@ use crate::{audit, network_settings};
 
 /// Where a hold is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HoldStatus {
+pub(crate) enum HoldStatus {
     /// Holding a unit until `expires_at`.
     Active,
     /// The referral was accepted: the unit was taken.
@@ -61,7 +60,7 @@ impl HoldStatus {
 
 /// A hold on one unit of a service for one referral.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Hold {
+pub(crate) struct Hold {
     pub id: Uuid,
     pub referral_id: Uuid,
     pub service_id: Uuid,
@@ -139,7 +138,7 @@ macro_rules! hold_columns {
 /// Holds one unit of the referral's service for it (the sending organization's
 /// coordinators, advocates and provider staff). `CONFLICT` when there is no room now (none
 /// free, stale, waitlist, not accepting) or the referral already holds a unit.
-pub async fn place(conn: &mut Writer, caller: &Caller, referral: Uuid, unit_code: &str) -> AppResult<Hold> {
+pub(crate) async fn place(conn: &mut Writer, caller: &Caller, referral: Uuid, unit_code: &str) -> AppResult<Hold> {
     let member = caller.actor.require(CLIENT_ROLES)?.clone();
     let (caller2, acting, unit_code) = (caller.clone(), member.clone(), unit_code.to_owned());
     rls::in_org(conn, &member, move |conn| {
@@ -240,7 +239,7 @@ async fn load(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Hold>>
 
 /// Releases a hold before its time: the holding organization (its coordinators,
 /// advocates and provider staff), or the staff of the organization keeping the service.
-pub async fn release(conn: &mut Writer, caller: &Caller, id: Uuid) -> AppResult<Hold> {
+pub(crate) async fn release(conn: &mut Writer, caller: &Caller, id: Uuid) -> AppResult<Hold> {
     let member = caller.actor.member()?.clone();
     let caller2 = caller.clone();
     let acting = member.clone();
@@ -277,7 +276,7 @@ async fn end(conn: &mut AsyncPgConnection, ids: &[Uuid], status: HoldStatus, rea
 
 /// Holds the caller's organization may see (its own, and those on services it keeps),
 /// for a referral or a service, newest first.
-pub async fn list(
+pub(crate) async fn list(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     referral: Option<Uuid>,
@@ -314,7 +313,7 @@ pub async fn list(
 /// declining for `NO_CAPACITY` records that the service had none at that moment — on the
 /// held unit, or on every unit of the service when none was held — when the decliner's
 /// organization keeps the listing.
-pub async fn on_referral_moved(
+pub(crate) async fn on_referral_moved(
     conn: &mut AsyncPgConnection,
     member: &Member,
     referral: Uuid,
@@ -400,23 +399,4 @@ async fn taken_or_full(
         }
     }
     super::apply(conn, member, Setter::Member, service, input, Some((referral, source))).await
-}
-
-/// Live holds per figure, however many organizations hold them (for the index's load).
-pub async fn live_expiries(
-    conn: &mut AsyncPgConnection,
-    figures: &[Uuid],
-) -> AppResult<Vec<(Uuid, Vec<DateTime<Utc>>)>> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = SqlUuid)]
-        capacity_id: Uuid,
-        #[diesel(sql_type = Array<diesel::sql_types::Timestamptz>)]
-        expiries: Vec<DateTime<Utc>>,
-    }
-    let rows: Vec<Row> = diesel::sql_query("SELECT capacity_id, expiries FROM capacity_live_holds($1)")
-        .bind::<Array<SqlUuid>, _>(figures)
-        .load(conn)
-        .await?;
-    Ok(rows.into_iter().map(|r| (r.capacity_id, r.expiries)).collect())
 }

@@ -10,6 +10,10 @@
 //! (and the note, for exact figures), `updated` when the figure was set. A confidential
 //! shelter's figure, for a reader who may not see where it is, is not exported: HSDS has
 //! no way to say "state only".
+//!
+//! Not served yet: `/hsds` and `lantern hsds export` speak HSDS 3.0, which has no
+//! `service_capacity`; these functions (tested below) are ready for the 3.1 profile.
+#![cfg_attr(not(test), allow(dead_code))]
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
@@ -21,12 +25,12 @@ use super::{CapacityStatus, CapacityView, RoomState, available_now};
 const UNIT_NAMESPACE: Uuid = Uuid::from_u128(0x6c61_6e74_6572_6e2d_756e_6974_2d69_6473);
 
 /// The stable `unit.id` of a unit kind.
-pub fn unit_id(code: &str) -> Uuid {
+pub(crate) fn unit_id(code: &str) -> Uuid {
     Uuid::new_v5(&UNIT_NAMESPACE, code.as_bytes())
 }
 
 /// The state in words, for `description`.
-pub fn describe(state: RoomState) -> &'static str {
+pub(crate) fn describe(state: RoomState) -> &'static str {
     match state {
         RoomState::RoomNow => "Room now",
         RoomState::Waitlist => "Waitlist",
@@ -38,7 +42,7 @@ pub fn describe(state: RoomState) -> &'static str {
 
 /// A figure as an HSDS 3.1 `service_capacity` object (with its `unit`), or `None` when
 /// it is withheld from this reader.
-pub fn to_service_capacity(view: &CapacityView) -> Option<Value> {
+pub(crate) fn to_service_capacity(view: &CapacityView) -> Option<Value> {
     if !view.exact {
         return None;
     }
@@ -70,7 +74,7 @@ pub fn to_service_capacity(view: &CapacityView) -> Option<Value> {
 
 /// A `service_capacity` read for import: what Lantern can take from it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ImportedCapacity {
+pub(crate) struct ImportedCapacity {
     pub service_id: Option<Uuid>,
     /// The unit kind's code: `unit.identifier` when the scheme is Lantern's, else the
     /// unit's name in lower_snake_case (`"Family room"` → `family_room`).
@@ -84,7 +88,7 @@ pub struct ImportedCapacity {
 
 /// Reads an HSDS 3.1 `service_capacity` object (`unit` nested, or only `unit_id` with the
 /// unit given in `units`); `Err` names the field at fault.
-pub fn from_service_capacity(value: &Value, units: &[Value]) -> Result<ImportedCapacity, String> {
+pub(crate) fn from_service_capacity(value: &Value, units: &[Value]) -> Result<ImportedCapacity, String> {
     let unit = match value.get("unit") {
         Some(u) if u.is_object() => u.clone(),
         _ => {

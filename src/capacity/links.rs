@@ -27,13 +27,13 @@ pub const TOKEN_PREFIX: &str = "lcu_";
 /// Uses of one link per minute (a person at a desk needs a handful).
 pub const USES_PER_MINUTE: u32 = 30;
 /// A link lasts 12 hours unless its maker says otherwise…
-pub const DEFAULT_HOURS: i32 = 12;
+pub(crate) const DEFAULT_HOURS: i32 = 12;
 /// …and at most 30 days.
-pub const MAX_HOURS: i32 = 720;
+pub(crate) const MAX_HOURS: i32 = 720;
 
 /// An update link (never its token).
 #[derive(Clone, Debug, PartialEq)]
-pub struct UpdateLink {
+pub(crate) struct UpdateLink {
     pub id: Uuid,
     pub service_id: Uuid,
     pub organization_id: Uuid,
@@ -48,7 +48,7 @@ pub struct UpdateLink {
 
 /// A new link and its token, shown once.
 #[derive(Clone, Debug)]
-pub struct NewUpdateLink {
+pub(crate) struct NewUpdateLink {
     pub link: UpdateLink,
     pub token: String,
 }
@@ -100,7 +100,7 @@ fn from_row(r: LinkRow) -> UpdateLink {
 
 /// Makes an update link for one service (those who may set its figures). The link acts
 /// for the organization keeping the listing, and stops working if it no longer does.
-pub async fn create(
+pub(crate) async fn create(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     service: Uuid,
@@ -153,7 +153,7 @@ async fn by_id(mut conn: &AsyncPgConnection, id: Uuid) -> AppResult<Option<Updat
 }
 
 /// A service's links, newest first (those who may set its figures).
-pub async fn list(conn: &mut AsyncPgConnection, caller: &Caller, service: Uuid) -> AppResult<Vec<UpdateLink>> {
+pub(crate) async fn list(conn: &mut AsyncPgConnection, caller: &Caller, service: Uuid) -> AppResult<Vec<UpdateLink>> {
     let owner = super::service_owner(conn, service).await?;
     if !super::may_set(&caller.actor, owner) {
         return Err(AppError::Forbidden);
@@ -169,7 +169,7 @@ pub async fn list(conn: &mut AsyncPgConnection, caller: &Caller, service: Uuid) 
 }
 
 /// Revokes a link at once (those who may set its service's figures).
-pub async fn revoke(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid) -> AppResult<UpdateLink> {
+pub(crate) async fn revoke(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid) -> AppResult<UpdateLink> {
     let member = caller.actor.member()?.clone();
     let link = by_id(conn, id).await?.ok_or(AppError::NotFound { what: "update link" })?;
     let owner = super::service_owner(conn, link.service_id).await.ok().flatten();
@@ -240,7 +240,7 @@ fn acting(link: &UpdateLink, request_id: &str) -> (Member, Caller) {
 
 /// What a link shows: its service and its figures.
 #[derive(Clone, Debug)]
-pub struct LinkedService {
+pub(crate) struct LinkedService {
     pub link: UpdateLink,
     pub service_name: String,
     pub provider_name: String,
@@ -263,7 +263,7 @@ async fn linked(
 }
 
 /// Opens a link: its service's figures, exactly (the link is the keeping organization's).
-pub async fn open(
+pub(crate) async fn open(
     conn: &mut AsyncPgConnection,
     limiter: &RateLimiter,
     request_id: &str,
@@ -285,7 +285,7 @@ pub async fn open(
 }
 
 /// Sets figures of the link's service through the link.
-pub async fn update(
+pub(crate) async fn update(
     conn: &mut Writer,
     limiter: &RateLimiter,
     request_id: &str,

@@ -17,8 +17,8 @@
 //! the listing (the same rule as editing the listing); row-level security holds the same
 //! line in the database.
 
-pub mod holds;
-pub mod hsds;
+pub(crate) mod holds;
+pub(crate) mod hsds;
 pub mod links;
 
 use std::collections::HashMap;
@@ -39,7 +39,7 @@ use crate::validate;
 
 /// What a provider says about a unit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-pub enum CapacityStatus {
+pub(crate) enum CapacityStatus {
     Available,
     Waitlist,
     NoCapacity,
@@ -64,7 +64,7 @@ impl CapacityStatus {
 
 /// What an advocate should make of a figure now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum RoomState {
+pub(crate) enum RoomState {
     /// Fresh, accepting referrals, `AVAILABLE`, and at least one unit not held.
     RoomNow,
     /// Fresh and accepting, but on a waitlist.
@@ -79,7 +79,7 @@ pub enum RoomState {
 
 /// How a figure was set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     /// By a signed-in person.
     Staff,
     /// By an organization's system, with an API key.
@@ -112,7 +112,7 @@ impl Source {
 
 /// A kind of unit the network counts, with its staleness limit.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnitKind {
+pub(crate) struct UnitKind {
     /// Stable code, e.g. `bed` (HSDS `unit.identifier`).
     pub code: String,
     pub name: String,
@@ -124,21 +124,21 @@ pub struct UnitKind {
 }
 
 /// The staleness limit of beds when the network admin has not changed it: 12 hours.
-pub const DEFAULT_BED_STALE_AFTER_MINUTES: i32 = 720;
+pub(crate) const DEFAULT_BED_STALE_AFTER_MINUTES: i32 = 720;
 
 /// Whether a figure set at `set_at` is past its staleness limit at `now`. A figure is
 /// fresh up to and including the moment it is exactly `stale_after` old, and stale after.
-pub fn is_stale(set_at: DateTime<Utc>, stale_after: Duration, now: DateTime<Utc>) -> bool {
+pub(crate) fn is_stale(set_at: DateTime<Utc>, stale_after: Duration, now: DateTime<Utc>) -> bool {
     now - set_at > stale_after
 }
 
 /// Holds still live at `now` among hold expiries: a hold holds strictly before its expiry.
-pub fn live_holds(expiries: &[DateTime<Utc>], now: DateTime<Utc>) -> i32 {
+pub(crate) fn live_holds(expiries: &[DateTime<Utc>], now: DateTime<Utc>) -> i32 {
     expiries.iter().filter(|e| **e > now).count() as i32
 }
 
 /// The one rule for room now: what an advocate should make of a figure at `now`.
-pub fn room_state(figure: &Figure, now: DateTime<Utc>) -> RoomState {
+pub(crate) fn room_state(figure: &Figure, now: DateTime<Utc>) -> RoomState {
     if is_stale(figure.set_at, figure.stale_after(), now) {
         return RoomState::CallToConfirm;
     }
@@ -157,7 +157,7 @@ pub fn room_state(figure: &Figure, now: DateTime<Utc>) -> RoomState {
 
 /// Units free to offer at `now`: the figure less live holds, and none at all unless
 /// there is room now (a stale figure, a waitlist or a closed door count as none).
-pub fn available_now(figure: &Figure, now: DateTime<Utc>) -> i32 {
+pub(crate) fn available_now(figure: &Figure, now: DateTime<Utc>) -> i32 {
     if room_state(figure, now) == RoomState::RoomNow {
         (figure.available - live_holds(&figure.hold_expiries, now)).max(0)
     } else {
@@ -167,7 +167,7 @@ pub fn available_now(figure: &Figure, now: DateTime<Utc>) -> i32 {
 
 /// One service's figure for one unit, as last set, with its live holds.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Figure {
+pub(crate) struct Figure {
     pub id: Uuid,
     pub service_id: Uuid,
     pub provider_id: Uuid,
@@ -200,7 +200,7 @@ impl Figure {
 
 /// A figure as one caller may see it, at one moment.
 #[derive(Clone, Debug, PartialEq)]
-pub struct CapacityView {
+pub(crate) struct CapacityView {
     pub figure: Figure,
     /// The moment the answer is for (every age is measured to it).
     pub as_of: DateTime<Utc>,
@@ -328,7 +328,7 @@ async fn load_rows(conn: &mut AsyncPgConnection, service_ids: &[Uuid]) -> AppRes
 }
 
 /// Every figure of these services as `actor` may see it, by service.
-pub async fn for_services(
+pub(crate) async fn for_services(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
     service_ids: &[Uuid],
@@ -362,7 +362,7 @@ async fn figures_of(conn: &mut AsyncPgConnection, service: Uuid) -> AppResult<Ve
 }
 
 /// The unit kinds, in order; archived ones only when asked.
-pub async fn unit_kinds(mut conn: &AsyncPgConnection, include_archived: bool) -> AppResult<Vec<UnitKind>> {
+pub(crate) async fn unit_kinds(mut conn: &AsyncPgConnection, include_archived: bool) -> AppResult<Vec<UnitKind>> {
     use capacity_unit_kinds as k;
     let mut q = k::table
         .order((k::position, k::code))
@@ -387,7 +387,7 @@ pub async fn unit_kinds(mut conn: &AsyncPgConnection, include_archived: bool) ->
 
 /// A new unit kind or changes to one; `None` leaves a value as it is.
 #[derive(Clone, Debug, Default)]
-pub struct UnitKindInput {
+pub(crate) struct UnitKindInput {
     pub name: Option<String>,
     pub stale_after_minutes: Option<i32>,
     pub position: Option<i32>,
@@ -405,7 +405,7 @@ fn check_stale_after(minutes: Option<i32>) -> AppResult<()> {
 }
 
 /// Adds a unit kind (network admins).
-pub async fn create_unit_kind(
+pub(crate) async fn create_unit_kind(
     conn: &mut Writer,
     caller: &Caller,
     code: &str,
@@ -444,7 +444,7 @@ async fn unit_kind(conn: &AsyncPgConnection, code: &str) -> AppResult<UnitKind> 
 }
 
 /// Changes a unit kind (network admins), naming the version read.
-pub async fn update_unit_kind(
+pub(crate) async fn update_unit_kind(
     conn: &mut Writer,
     caller: &Caller,
     code: &str,
@@ -490,7 +490,7 @@ pub async fn update_unit_kind(
 /// `WAITLIST`). An empty note clears it. Setting anything, even the same figures,
 /// confirms them: their age starts again.
 #[derive(Clone, Debug, Default)]
-pub struct CapacityInput {
+pub(crate) struct CapacityInput {
     pub unit_code: String,
     pub available: Option<i32>,
     pub adjust_by: Option<i32>,
@@ -526,13 +526,13 @@ pub(crate) async fn service_owner(mut conn: &AsyncPgConnection, service: Uuid) -
 
 /// May `actor` set the figures of a service whose listing `owner` keeps? Network admins,
 /// and provider staff of that organization: the rule for editing the listing.
-pub fn may_set(actor: &Actor, owner: Option<Uuid>) -> bool {
+pub(crate) fn may_set(actor: &Actor, owner: Option<Uuid>) -> bool {
     actor.may_edit_listing(owner)
 }
 
 /// Sets one unit's figures of a service (provider staff of the keeping organization,
 /// network admins; people or API keys). Returns the service's figures.
-pub async fn set(
+pub(crate) async fn set(
     conn: &mut Writer,
     caller: &Caller,
     service: Uuid,
@@ -548,7 +548,7 @@ pub async fn set(
 
 /// Confirms every figure of a service as still right (their age starts again): one
 /// action for night staff when nothing changed.
-pub async fn confirm(conn: &mut Writer, caller: &Caller, service: Uuid) -> AppResult<Vec<CapacityView>> {
+pub(crate) async fn confirm(conn: &mut Writer, caller: &Caller, service: Uuid) -> AppResult<Vec<CapacityView>> {
     let member = caller.actor.member()?.clone();
     let owner = service_owner(conn, service).await?;
     if !may_set(&caller.actor, owner) {
@@ -723,7 +723,7 @@ pub(crate) async fn apply(
 
 /// One entry of a figure's history.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Change {
+pub(crate) struct Change {
     pub unit_code: String,
     pub available: i32,
     pub maximum: Option<i32>,
@@ -740,7 +740,7 @@ pub struct Change {
 
 /// A service's history of figures, newest first (the keeping organization's members but
 /// MDT viewers, and network admins).
-pub async fn history(
+pub(crate) async fn history(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     service: Uuid,
@@ -814,7 +814,7 @@ pub async fn history(
 
 /// One county of the "room now" view of a need.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CountyRoom {
+pub(crate) struct CountyRoom {
     pub county_fips: String,
     pub county_name: String,
     /// Providers located in or serving the county with a service meeting the need (as
@@ -827,7 +827,11 @@ pub struct CountyRoom {
 /// Every county, for one need: how many providers could meet it and how many have room
 /// now (`service_has_room`). A county with providers and none with room now is where
 /// there is no room tonight. Network members only (as the gap matrix).
-pub async fn room_by_county(conn: &mut AsyncPgConnection, actor: &Actor, need: &str) -> AppResult<Vec<CountyRoom>> {
+pub(crate) async fn room_by_county(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    need: &str,
+) -> AppResult<Vec<CountyRoom>> {
     actor.member()?;
     #[derive(QueryableByName)]
     struct Row {

@@ -394,7 +394,7 @@ impl From<CapacityUnitKindInput> for UnitKindInput {
 }
 
 /// Figures by service, batched per request.
-pub struct CapacityByService(pub DbPool, pub Actor);
+pub(crate) struct CapacityByService(pub DbPool, pub Actor);
 
 impl Loader<Uuid> for CapacityByService {
     type Value = Vec<CapacityView>;

@@ -36,7 +36,10 @@ pub enum AppError {
     },
     /// The network requires referrals for this need to go only to organizations vetted
     /// for a service area of the Standards of Service, and the recipient is not.
-    VettingRequired { message: String },
+    VettingRequired {
+        /// Which vetting the recipient lacks.
+        message: String,
+    },
     /// Too many requests; try again after this many seconds.
     RateLimited {
         /// Seconds to wait.

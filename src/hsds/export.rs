@@ -25,8 +25,11 @@ const BATCH: i64 = 500;
 /// What an export wrote.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExportReport {
+    /// Rows written to `organization.csv`.
     pub organizations: usize,
+    /// Rows written to `service.csv`.
     pub services: usize,
+    /// Rows written to `location.csv`, confidential ones included.
     pub locations: usize,
     /// Locations written without address or coordinates.
     pub confidential_locations: usize,

@@ -49,30 +49,43 @@ pub struct ImportOptions {
 /// A row refused, and why.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Rejection {
+    /// The file (CSV table or JSON file) the row was read from.
     pub file: String,
+    /// 1-based: the CSV line (header = 1), or the JSON line / array item.
     pub row: usize,
+    /// The HSDS field at fault.
     pub field: String,
+    /// Why the row was refused, for the person running the import.
     pub reason: String,
 }
 
 /// Created, updated and unchanged records of one kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// Records new to Lantern.
     pub created: usize,
+    /// Records already imported from this source whose fields changed.
     pub updated: usize,
+    /// Records already imported from this source, identical.
     pub unchanged: usize,
 }
 
 /// What an import did (or, in a dry run, would do).
 #[derive(Clone, Debug, Default)]
 pub struct ImportReport {
+    /// The name the records are remembered under.
     pub source: String,
+    /// Whether this was a dry run (nothing written).
     pub dry_run: bool,
     /// Whether anything was written.
     pub written: bool,
+    /// HSDS organizations, as Lantern providers.
     pub organizations: Counts,
+    /// HSDS services.
     pub services: Counts,
+    /// HSDS locations.
     pub locations: Counts,
+    /// Rows refused (with `skip_invalid`, the others were imported; without, nothing was).
     pub rejected: Vec<Rejection>,
     /// Services imported without a need (no FUTURES term, nothing in the mapping file):
     /// HSDS id and name.

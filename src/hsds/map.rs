@@ -27,10 +27,15 @@ pub const CONFIDENTIAL_NAME: &str = "Confidential location";
 /// phones, locations and counties.
 #[derive(Default)]
 pub struct Related {
+    /// Organizations (providers) by id.
     pub organizations: HashMap<Uuid, OrganizationRow>,
+    /// Each organization's locations, by organization id.
     pub locations: HashMap<Uuid, Vec<LocationRow>>,
+    /// Each organization's phones, by organization id.
     pub phones: HashMap<Uuid, Vec<PhoneRow>>,
+    /// Each organization's counties served (HSDS `service_area`), by organization id.
     pub areas: HashMap<Uuid, Vec<AreaRow>>,
+    /// FUTURES needs by code: label and phase, for the services' taxonomy terms.
     pub needs: HashMap<String, (String, crate::needs::Phase)>,
 }
 

@@ -46,21 +46,38 @@ pub const STREAM_BATCH: i64 = 500;
 /// HSDS clients may send their own.
 #[derive(Clone, Debug, Default)]
 pub struct Query {
+    /// `search`: a case-insensitive substring of names and descriptions; `None` when
+    /// absent or blank.
     pub search: Option<String>,
+    /// `page`: the 1-based page number (default 1).
     pub page: i64,
+    /// `per_page`: results a page (default 50, at most 500).
     pub per_page: i64,
     /// `format=ndjson`: every result, streamed, one JSON object a line.
     pub ndjson: bool,
+    /// `taxonomy_term_id`, as sent (a need, phase, population or `lantern.*` term);
+    /// resolved when the filter is built, an unknown term matching nothing.
     pub taxonomy_term_id: Option<String>,
+    /// `taxonomy_id`, as sent: FUTURES (services covering a need) or Lantern (every
+    /// service).
     pub taxonomy_id: Option<String>,
+    /// `organization_id`, as sent: only that organization's records.
     pub organization_id: Option<String>,
+    /// `modified_after`: only records whose `last_modified` is later.
     pub modified_after: Option<DateTime<Utc>>,
+    /// `minimal=true`: list items with `id`, `name`, `status`, `last_modified` only.
     pub minimal: bool,
+    /// `full=true`: fully nested records instead of list items.
     pub full: bool,
+    /// `full_service=true`: an organization's services fully nested too.
     pub full_service: bool,
+    /// `postcode`: only (non-confidential) locations with this postcode.
     pub postcode: Option<String>,
+    /// `proximity`, unparsed: `LAT,LON,METRES`, or `METRES` with `postcode`.
     pub proximity: Option<String>,
+    /// `top_only=true`: taxonomy terms without a parent.
     pub top_only: bool,
+    /// `parent_id`: taxonomy terms whose parent is this term.
     pub parent_id: Option<String>,
 }
 
@@ -145,13 +162,18 @@ impl Query {
 /// Which services a read selects. Conditions combine with AND.
 #[derive(Clone, Debug, Default)]
 pub struct ServiceFilter {
+    /// A case-insensitive substring of the service's name or description or its
+    /// organization's name.
     pub search: Option<String>,
+    /// Only services of this organization (provider).
     pub organization_id: Option<Uuid>,
+    /// Only services whose `last_modified` is later.
     pub modified_after: Option<DateTime<Utc>>,
     /// The service covers one of these needs.
     pub needs: Option<Vec<String>>,
     /// The service serves all of these populations (stored values).
     pub populations: Vec<String>,
+    /// `Some(true)`: only services open 24 hours (`lantern.open_24_hours`); `None`: any.
     pub open_24h: Option<bool>,
     /// Matches nothing (an unknown term, taxonomy or organization).
     pub nothing: bool,
@@ -220,15 +242,20 @@ impl ServiceFilter {
 /// Where `service_at_locations` looks: a postcode, a point and radius.
 #[derive(Clone, Debug, Default)]
 pub struct LocationFilter {
+    /// Only non-confidential locations with this postcode.
     pub postcode: Option<String>,
+    /// Only locations within a radius, nearest first.
     pub near: Option<Nearby>,
 }
 
 /// A point and a radius in metres.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Nearby {
+    /// Latitude of the centre, in degrees (WGS 84).
     pub lat: f64,
+    /// Longitude of the centre, in degrees (WGS 84).
     pub lon: f64,
+    /// Radius, in metres (at most [`MAX_RADIUS_M`]).
     pub radius_m: f64,
 }
 
@@ -278,9 +305,13 @@ async fn location_filter(conn: &mut AsyncPgConnection, q: &Query) -> AppResult<(
 /// A page of results in HSDS's envelope.
 #[derive(Clone, Debug)]
 pub struct Page {
+    /// Results matching the read on every page.
     pub total_items: i64,
+    /// This page's 1-based number.
     pub page_number: i64,
+    /// The page size asked for (the envelope's `size`).
     pub per_page: i64,
+    /// This page's records, as HSDS JSON.
     pub contents: Vec<Value>,
 }
 

@@ -246,8 +246,11 @@ pub(super) async fn organization_ids_after(
 /// A service at a location: both ids, and the pair's id.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Pair {
+    /// The `service_at_location` id.
     pub id: Uuid,
+    /// The service's id.
     pub service_id: Uuid,
+    /// The location's id.
     pub location_id: Uuid,
 }
 

@@ -10,9 +10,12 @@ use serde_json::{Map, Value};
 /// One record's fields (scalars only) and where it was read.
 #[derive(Clone, Debug)]
 pub struct Row {
+    /// The file it was read from (a CSV table or JSON file).
     pub file: String,
     /// 1-based: the CSV line (header = 1), or the JSON line / array item.
     pub row: usize,
+    /// Field name to value; nested objects and arrays are left out (flattened into
+    /// their own tables).
     pub fields: Map<String, Value>,
 }
 
@@ -32,6 +35,7 @@ impl Row {
 /// the order read, without repeated ids.
 #[derive(Debug, Default)]
 pub struct Tables {
+    /// Rows by HSDS table name.
     pub tables: BTreeMap<String, Vec<Row>>,
     seen: HashSet<(String, String)>,
 }

@@ -165,6 +165,7 @@ impl LanternTerm {
         }
     }
 
+    /// The term's published id, stable across runs (a UUIDv5 of its code).
     pub fn id(self) -> Uuid {
         named_id(&format!("lantern-term:{}", self.code()))
     }
@@ -173,11 +174,17 @@ impl LanternTerm {
 /// A taxonomy term as Lantern publishes it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Term {
+    /// Its published id, stable across runs.
     pub id: Uuid,
+    /// Its code: a FUTURES need or phase code, or `lantern.*` / `population.*`.
     pub code: String,
+    /// The label shown to people.
     pub name: String,
+    /// What it means, in a sentence.
     pub description: String,
+    /// The broader term (a need's phase); `None` for top-level terms.
     pub parent_id: Option<Uuid>,
+    /// The taxonomy it belongs to (FUTURES or Lantern).
     pub taxonomy_id: Uuid,
     /// What the term means for filtering services.
     pub meaning: TermMeaning,
@@ -186,8 +193,11 @@ pub struct Term {
 /// What a term selects when a client filters by it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TermMeaning {
+    /// Services covering this FUTURES need (its code).
     Need(String),
+    /// Services covering any need of this phase.
     Phase(Phase),
+    /// Services matching a Lantern term (a provider's columns, hours, population).
     Lantern(LanternTerm),
 }
 
@@ -233,8 +243,11 @@ pub fn terms(needs: &[NeedCategory]) -> Vec<Term> {
 
 /// A taxonomy: id, name, description, version.
 pub struct Taxonomy {
+    /// Its published id, stable across runs.
     pub id: Uuid,
+    /// The label shown to people, such as "Lantern directory attributes".
     pub name: &'static str,
+    /// What the taxonomy covers, in a sentence.
     pub description: &'static str,
 }
 

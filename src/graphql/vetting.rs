@@ -21,6 +21,7 @@ pub struct VettingRequirementGql {
     pub service_area: ServiceAreaGql,
     /// The network admin who set it.
     pub set_by: Option<ID>,
+    /// When it was set.
     pub set_at: DateTime<Utc>,
 }
 

@@ -862,7 +862,7 @@ async fn every_directory_write_is_searchable_by_its_writer_at_once() {
     app.data_as(&admin, "mutation($s: ID!) { confirmCapacity(serviceId: $s) { state } }", json!({ "s": beds })).await;
     assert!(has_room("confirmCapacity").await, "confirmCapacity");
 
-    let every: std::collections::BTreeSet<&str> = DIRECTORY_WRITES.into_iter().collect();
+    let every: std::collections::BTreeSet<&str> = DIRECTORY_WRITES.iter().copied().collect();
     assert_eq!(written, every, "each directory write has its scenario");
     assert_eq!(app.search_index_state().await, "ready", "and every search with a point was the index's");
 }

@@ -5,10 +5,12 @@ mod capacity;
 mod context;
 mod directory_edit;
 mod errors;
+mod follow_ups;
 mod gaps;
 mod identity;
 pub mod inputs;
 mod loaders;
+mod network_settings;
 mod notify;
 mod partnerships;
 mod query;
@@ -36,6 +38,8 @@ pub struct Query(
     query::DirectoryQuery,
     identity::IdentityQuery,
     referrals::ReferralQuery,
+    follow_ups::FollowUpQuery,
+    network_settings::NetworkSettingsQuery,
     gaps::GapQuery,
     partnerships::PartnershipQuery,
     worksheets::WorksheetQuery,
@@ -51,6 +55,8 @@ pub struct Mutation(
     identity::IdentityMutation,
     directory_edit::DirectoryMutation,
     referrals::ReferralMutation,
+    follow_ups::FollowUpMutation,
+    network_settings::NetworkSettingsMutation,
     partnerships::PartnershipMutation,
     worksheets::WorksheetMutation,
     notify::NotifyMutation,

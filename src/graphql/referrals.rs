@@ -1,4 +1,5 @@
-//! Clients, consent, referrals and follow-ups over GraphQL. Resolvers parse, call the
+//! Clients, consent and referrals over GraphQL (follow-ups and the network's settings
+//! have their own files). Resolvers parse, call the
 //! domain, and wrap; access decisions and audit happen in the domain.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
@@ -7,6 +8,7 @@ use uuid::Uuid;
 
 use super::context::{caller, conn, parse_uuid, services, today};
 use super::errors::GqlResultExt;
+use super::follow_ups::FollowUpGql;
 use super::identity::OrganizationGql;
 use super::loaders::Loaders;
 use super::types::{NeedCategoryGql, PopulationGql, ProviderGql};
@@ -14,8 +16,6 @@ use crate::clients::{self, ClientInput, ClientView, SafeContact};
 use crate::consent::{self, Consent, ConsentInput, GuardianConsent};
 use crate::db::StoredText;
 use crate::error::AppError;
-use crate::follow_ups::{self, FollowUp, Outcome};
-use crate::network_settings::{self, NetworkSettings, NetworkSettingsChanges};
 use crate::referrals::{self, Referral, ReferralFilter, ReferralInput};
 
 /// A part of a client record that consent can cover.
@@ -314,66 +314,6 @@ pub struct ReferralEventGql {
     pub note: Option<String>,
 }
 
-/// What a follow-up found.
-#[derive(SimpleObject, InputObject, Clone, Copy)]
-#[graphql(name = "FollowUpOutcome", input_name = "FollowUpOutcomeInput")]
-pub struct OutcomeGql {
-    /// Whether the client was reached.
-    pub contact_made: bool,
-    /// Whether the service has started.
-    pub service_started: bool,
-    /// Whether the need is still unmet.
-    pub need_still_open: bool,
-}
-
-/// A scheduled check on a referral, kept by the sending organization.
-pub struct FollowUpGql(pub FollowUp);
-
-/// A scheduled check on a referral, kept by the sending organization.
-#[Object(name = "FollowUp")]
-impl FollowUpGql {
-    /// The follow-up's id.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// The referral it checks on.
-    async fn referral_id(&self) -> ID {
-        ID(self.0.referral_id.to_string())
-    }
-    /// The referral it checks on (its sender's, like the follow-up).
-    async fn referral(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ReferralGql>> {
-        Ok(ctx.data_unchecked::<Loaders>().referrals.load_one(self.0.referral_id).await?.map(ReferralGql))
-    }
-    /// When it is due.
-    async fn due_at(&self) -> DateTime<Utc> {
-        self.0.due_at
-    }
-    /// Due and not done: not completed and its due time has passed.
-    async fn overdue(&self) -> bool {
-        self.0.is_overdue(Utc::now())
-    }
-    /// The user it is assigned to.
-    async fn assigned_to(&self) -> Option<ID> {
-        self.0.assigned_to.map(|u| ID(u.to_string()))
-    }
-    /// When it was completed; null while open.
-    async fn completed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.completed_at
-    }
-    /// What it found; null while open.
-    async fn outcome(&self) -> Option<OutcomeGql> {
-        self.0.outcome.map(|o| OutcomeGql {
-            contact_made: o.contact_made,
-            service_started: o.service_started,
-            need_still_open: o.need_still_open,
-        })
-    }
-    /// The version to send back with a change (optimistic concurrency).
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-}
-
 /// A referral, seen by its sender or its recipient.
 pub struct ReferralGql(pub Referral);
 
@@ -500,42 +440,6 @@ pub struct ReferralCountGql {
     pub count: i32,
 }
 
-/// Network settings.
-pub struct NetworkSettingsGql(pub NetworkSettings);
-
-/// How the network runs consent and follow-ups; a network admin changes them.
-#[Object(name = "NetworkSettings")]
-impl NetworkSettingsGql {
-    /// How long a consent lasts when no expiry is given, in days.
-    async fn consent_default_days(&self) -> i32 {
-        self.0.consent_default_days
-    }
-    /// The longest a consent may last, in days.
-    async fn consent_max_days(&self) -> i32 {
-        self.0.consent_max_days
-    }
-    /// Days after sending that the follow-up of a referral for an acute need is due.
-    async fn follow_up_acute_days(&self) -> i32 {
-        self.0.follow_up_acute_days
-    }
-    /// Days after sending that the follow-up of a referral for a transitional need is due.
-    async fn follow_up_transitional_days(&self) -> i32 {
-        self.0.follow_up_transitional_days
-    }
-    /// Days after sending that the follow-up of a referral for a long-term need is due.
-    async fn follow_up_long_term_days(&self) -> i32 {
-        self.0.follow_up_long_term_days
-    }
-    /// How long an advocate's hold on a unit of capacity lasts, in minutes (default 120).
-    async fn capacity_hold_minutes(&self) -> i32 {
-        self.0.capacity_hold_minutes
-    }
-    /// The version to send back with a change (optimistic concurrency).
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-}
-
 /// A new client record, kept by your organization.
 #[derive(InputObject)]
 pub struct ClientCreate {
@@ -641,23 +545,6 @@ pub struct ReferralsFilter {
     pub no_outcome_after_days: Option<i32>,
 }
 
-/// A change to the network settings; omitted fields stay as they are.
-#[derive(InputObject)]
-pub struct SettingsUpdate {
-    /// How long a consent lasts when no expiry is given, in days.
-    pub consent_default_days: Option<i32>,
-    /// The longest a consent may last, in days.
-    pub consent_max_days: Option<i32>,
-    /// Days after sending that an acute need's follow-up is due.
-    pub follow_up_acute_days: Option<i32>,
-    /// Days after sending that a transitional need's follow-up is due.
-    pub follow_up_transitional_days: Option<i32>,
-    /// Days after sending that a long-term need's follow-up is due.
-    pub follow_up_long_term_days: Option<i32>,
-    /// How long a hold on a unit of capacity lasts, 5 to 1440 minutes.
-    pub capacity_hold_minutes: Option<i32>,
-}
-
 fn ids(list: &[ID], field: &str) -> Result<Vec<Uuid>, AppError> {
     list.iter().map(|id| parse_uuid(id, field)).collect()
 }
@@ -739,39 +626,6 @@ impl ReferralQuery {
                 count: i32::try_from(n).unwrap_or(i32::MAX),
             })
             .collect())
-    }
-
-    /// Your open follow-ups due before `dueBefore` (default: within a day), soonest first.
-    async fn my_follow_ups(
-        &self,
-        ctx: &Context<'_>,
-        due_before: Option<DateTime<Utc>>,
-    ) -> async_graphql::Result<Vec<FollowUpGql>> {
-        let list = follow_ups::mine(&mut *conn(ctx).await.gql()?, caller(ctx), due_before).await.gql()?;
-        Ok(list.into_iter().map(FollowUpGql).collect())
-    }
-
-    /// Your organization's open follow-ups due before `dueBefore` (default: within a
-    /// day), overdue ones included, soonest first, whoever they are assigned to
-    /// (coordinators).
-    async fn due_follow_ups(
-        &self,
-        ctx: &Context<'_>,
-        due_before: Option<DateTime<Utc>>,
-    ) -> async_graphql::Result<Vec<FollowUpGql>> {
-        let list = follow_ups::due(&mut *conn(ctx).await.gql()?, caller(ctx), due_before).await.gql()?;
-        Ok(list.into_iter().map(FollowUpGql).collect())
-    }
-
-    /// Your organization's overdue follow-ups (coordinators).
-    async fn overdue_follow_ups(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<FollowUpGql>> {
-        let list = follow_ups::overdue(&mut *conn(ctx).await.gql()?, caller(ctx)).await.gql()?;
-        Ok(list.into_iter().map(FollowUpGql).collect())
-    }
-
-    /// Network settings (any member).
-    async fn network_settings(&self, ctx: &Context<'_>) -> async_graphql::Result<NetworkSettingsGql> {
-        Ok(NetworkSettingsGql(network_settings::read(&*conn(ctx).await.gql()?, &caller(ctx).actor).await.gql()?))
     }
 }
 
@@ -909,83 +763,5 @@ impl ReferralMutation {
         .await
         .gql()?;
         Ok(ReferralGql(r))
-    }
-
-    /// Assigns a follow-up to a user of your organization (null to unassign).
-    async fn assign_follow_up(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        user_id: Option<ID>,
-    ) -> async_graphql::Result<FollowUpGql> {
-        let id = parse_uuid(&id, "id").gql()?;
-        let user = user_id.map(|u| parse_uuid(&u, "userId")).transpose().gql()?;
-        Ok(FollowUpGql(follow_ups::assign(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, user).await.gql()?))
-    }
-
-    /// Completes a follow-up with what it found.
-    async fn complete_follow_up(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        outcome: OutcomeGql,
-    ) -> async_graphql::Result<FollowUpGql> {
-        let id = parse_uuid(&id, "id").gql()?;
-        let outcome = Outcome {
-            contact_made: outcome.contact_made,
-            service_started: outcome.service_started,
-            need_still_open: outcome.need_still_open,
-        };
-        Ok(FollowUpGql(
-            follow_ups::complete(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, outcome).await.gql()?,
-        ))
-    }
-
-    /// Moves a follow-up to a new due time.
-    async fn reschedule_follow_up(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        due_at: DateTime<Utc>,
-    ) -> async_graphql::Result<FollowUpGql> {
-        let id = parse_uuid(&id, "id").gql()?;
-        Ok(FollowUpGql(
-            follow_ups::reschedule(&mut *conn(ctx).await.gql()?, caller(ctx), id, version, due_at).await.gql()?,
-        ))
-    }
-
-    /// Changes network settings (network admins).
-    async fn update_network_settings(
-        &self,
-        ctx: &Context<'_>,
-        version: i32,
-        input: SettingsUpdate,
-    ) -> async_graphql::Result<NetworkSettingsGql> {
-        let changes = NetworkSettingsChanges {
-            consent_default_days: input.consent_default_days,
-            consent_max_days: input.consent_max_days,
-            follow_up_acute_days: input.follow_up_acute_days,
-            follow_up_transitional_days: input.follow_up_transitional_days,
-            follow_up_long_term_days: input.follow_up_long_term_days,
-            capacity_hold_minutes: input.capacity_hold_minutes,
-        };
-        Ok(NetworkSettingsGql(
-            network_settings::update(&mut *conn(ctx).await.gql()?, caller(ctx), version, changes).await.gql()?,
-        ))
-    }
-
-    /// Lets minors consent alone to a service, or stops it (network admins).
-    async fn set_minor_self_consent(
-        &self,
-        ctx: &Context<'_>,
-        service_id: ID,
-        allowed: bool,
-    ) -> async_graphql::Result<bool> {
-        let id = parse_uuid(&service_id, "serviceId").gql()?;
-        network_settings::set_minor_self_consent(&mut *conn(ctx).await.gql()?, caller(ctx), id, allowed).await.gql()?;
-        Ok(true)
     }
 }

@@ -21,8 +21,11 @@ use crate::error::AppError;
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(name = "CapacityStatus", remote = "crate::capacity::CapacityStatus")]
 pub enum CapacityStatusGql {
+    /// Units free, referrals welcome.
     Available,
+    /// Full, with a waiting list a client may join.
     Waitlist,
+    /// Full; no waiting list.
     NoCapacity,
 }
 
@@ -32,6 +35,7 @@ pub enum CapacityStatusGql {
 pub enum RoomStateGql {
     /// Fresh, accepting referrals, `AVAILABLE`, with a unit not held.
     RoomNow,
+    /// Set to `WAITLIST` (and fresh).
     Waitlist,
     /// Nothing free: none left, `NO_CAPACITY`, or every free unit held.
     NoCapacity,
@@ -45,10 +49,15 @@ pub enum RoomStateGql {
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(name = "CapacitySource", remote = "crate::capacity::Source")]
 pub enum SourceGql {
+    /// Set by a signed-in member of the keeping organization (or a network admin).
     Staff,
+    /// Set by the shelter's own system through an API key.
     ApiKey,
+    /// Set through an update link by night staff.
     UpdateLink,
+    /// Lowered by one when an accepted referral converted its hold.
     ReferralAccepted,
+    /// Set to no capacity by a referral declined for `NO_CAPACITY`.
     ReferralDeclined,
 }
 
@@ -56,9 +65,13 @@ pub enum SourceGql {
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(name = "CapacityHoldStatus", remote = "crate::capacity::holds::HoldStatus")]
 pub enum HoldStatusGql {
+    /// Holding a unit now.
     Active,
+    /// Its referral was accepted: the unit is taken.
     Converted,
+    /// Let go: the referral was declined, cancelled or unreachable, or the hold was released.
     Released,
+    /// Its time ran out before the referral was accepted.
     Expired,
 }
 
@@ -68,11 +81,15 @@ pub enum HoldStatusGql {
 pub struct UnitKindGql {
     /// Stable code, e.g. `bed`.
     pub code: String,
+    /// The name shown to people, e.g. "Bed".
     pub name: String,
     /// Past this age a figure is "call to confirm" (beds: 720, 12 hours).
     pub stale_after_minutes: i32,
+    /// Order in lists (lowest first).
     pub position: i32,
+    /// No longer offered for new figures.
     pub archived: bool,
+    /// Incremented by every change; send it back to change the kind.
     pub version: i32,
 }
 
@@ -95,17 +112,22 @@ impl From<UnitKind> for UnitKindGql {
 /// hours only (`exact: false`).
 pub struct ServiceCapacityGql(pub CapacityView);
 
+/// One service's figure for one unit, with its age; a confidential shelter's as for its county.
 #[Object(name = "ServiceCapacity")]
 impl ServiceCapacityGql {
+    /// The figure's id.
     async fn id(&self) -> ID {
         ID(self.0.figure.id.to_string())
     }
+    /// The service it counts for.
     async fn service_id(&self) -> ID {
         ID(self.0.figure.service_id.to_string())
     }
+    /// The unit kind's code, e.g. `bed`.
     async fn unit_code(&self) -> &str {
         &self.0.figure.unit_code
     }
+    /// The unit kind's name.
     async fn unit_name(&self) -> &str {
         &self.0.figure.unit_name
     }
@@ -126,6 +148,7 @@ impl ServiceCapacityGql {
     async fn available(&self) -> Option<i32> {
         self.0.exact.then_some(self.0.figure.available)
     }
+    /// How many units there are in all, when given. Null when withheld.
     async fn maximum(&self) -> Option<i32> {
         if self.0.exact { self.0.figure.maximum } else { None }
     }
@@ -137,9 +160,11 @@ impl ServiceCapacityGql {
     async fn status(&self) -> Option<CapacityStatusGql> {
         self.0.exact.then_some(self.0.figure.status.into())
     }
+    /// Whether the service takes referrals for this unit (off overrides the counts).
     async fn accepting_referrals(&self) -> bool {
         self.0.figure.accepting_referrals
     }
+    /// A short note from staff (never about a person). Null when withheld.
     async fn note(&self) -> Option<&str> {
         if self.0.exact { self.0.figure.note.as_deref() } else { None }
     }
@@ -159,6 +184,7 @@ impl ServiceCapacityGql {
     async fn stale(&self) -> bool {
         self.0.state() == RoomState::CallToConfirm
     }
+    /// The unit kind's staleness limit, in minutes.
     async fn stale_after_minutes(&self) -> i32 {
         self.0.figure.stale_after_minutes
     }
@@ -187,41 +213,54 @@ impl ServiceCapacityGql {
 /// One entry of a service's capacity history.
 pub struct CapacityChangeGql(pub capacity::Change);
 
+/// One entry of a service's capacity history (append-only).
 #[Object(name = "CapacityChange")]
 impl CapacityChangeGql {
+    /// The unit kind's code.
     async fn unit_code(&self) -> &str {
         &self.0.unit_code
     }
+    /// The count set.
     async fn available(&self) -> i32 {
         self.0.available
     }
+    /// The total set, if any.
     async fn maximum(&self) -> Option<i32> {
         self.0.maximum
     }
+    /// The status set.
     async fn status(&self) -> CapacityStatusGql {
         self.0.status.into()
     }
+    /// Whether referrals were accepted.
     async fn accepting_referrals(&self) -> bool {
         self.0.accepting_referrals
     }
+    /// The note set.
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
+    /// When it was set.
     async fn set_at(&self) -> DateTime<Utc> {
         self.0.set_at
     }
+    /// The member who set it, when a person did.
     async fn set_by_user_id(&self) -> Option<ID> {
         self.0.set_by.map(|u| ID(u.to_string()))
     }
+    /// The API key that set it, when a system did.
     async fn set_by_api_key_id(&self) -> Option<ID> {
         self.0.set_by_api_key.map(|u| ID(u.to_string()))
     }
+    /// The update link it was set through, if any.
     async fn update_link_id(&self) -> Option<ID> {
         self.0.set_by_link.map(|u| ID(u.to_string()))
     }
+    /// How it was set.
     async fn source(&self) -> SourceGql {
         self.0.source.into()
     }
+    /// The referral whose answer set it, if any.
     async fn referral_id(&self) -> Option<ID> {
         self.0.referral_id.map(|u| ID(u.to_string()))
     }
@@ -230,23 +269,30 @@ impl CapacityChangeGql {
 /// A hold on one unit of a service for one referral.
 pub struct CapacityHoldGql(pub Hold);
 
+/// A hold on one unit of a service for one referral, for a limited time.
 #[Object(name = "CapacityHold")]
 impl CapacityHoldGql {
+    /// The hold's id.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The referral it holds the unit for.
     async fn referral_id(&self) -> ID {
         ID(self.0.referral_id.to_string())
     }
+    /// The service whose unit is held.
     async fn service_id(&self) -> ID {
         ID(self.0.service_id.to_string())
     }
+    /// The unit kind held.
     async fn unit_code(&self) -> &str {
         &self.0.unit_code
     }
+    /// The organization that placed it.
     async fn organization_id(&self) -> ID {
         ID(self.0.organization_id.to_string())
     }
+    /// When it was placed.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -258,6 +304,7 @@ impl CapacityHoldGql {
     async fn status(&self) -> HoldStatusGql {
         self.0.status_at(Utc::now()).into()
     }
+    /// When it ended (converted, released or expired), if it has.
     async fn ended_at(&self) -> Option<DateTime<Utc>> {
         match self.0.status_at(Utc::now()) {
             HoldStatus::Expired if self.0.ended_at.is_none() => Some(self.0.expires_at),
@@ -276,23 +323,30 @@ impl CapacityHoldGql {
 /// An update link (its token is shown once, when made).
 pub struct UpdateLinkGql(pub UpdateLink);
 
+/// A single-purpose, expiring, revocable link for setting one service's figures without signing in.
 #[Object(name = "CapacityUpdateLink")]
 impl UpdateLinkGql {
+    /// The link's id (not its token).
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// The one service it may set.
     async fn service_id(&self) -> ID {
         ID(self.0.service_id.to_string())
     }
+    /// Who or what it is for, e.g. "Night desk".
     async fn label(&self) -> &str {
         &self.0.label
     }
+    /// When it was made.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When it stops working.
     async fn expires_at(&self) -> DateTime<Utc> {
         self.0.expires_at
     }
+    /// When it was revoked, if it was.
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.0.revoked_at
     }
@@ -304,6 +358,7 @@ impl UpdateLinkGql {
     async fn uses(&self) -> i32 {
         self.0.uses
     }
+    /// When figures were last set through it.
     async fn last_used_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_used_at
     }
@@ -313,7 +368,9 @@ impl UpdateLinkGql {
 /// `/capacity/update#<token>` on this site (the token stays out of every request line).
 #[derive(SimpleObject)]
 pub struct NewCapacityUpdateLink {
+    /// The link as listed from now on.
     pub link: UpdateLinkGql,
+    /// The secret, shown only here; stored only as a hash.
     pub token: String,
     /// The path with the token in its fragment: `/capacity/update#<token>`.
     pub path: String,
@@ -322,20 +379,26 @@ pub struct NewCapacityUpdateLink {
 /// What an update link opens: one service and its figures.
 pub struct LinkedServiceGql(pub LinkedService);
 
+/// What an update link opens: one service and its figures.
 #[Object(name = "CapacityUpdateLinkService")]
 impl LinkedServiceGql {
+    /// The service.
     async fn service_id(&self) -> ID {
         ID(self.0.link.service_id.to_string())
     }
+    /// The service's name.
     async fn service_name(&self) -> &str {
         &self.0.service_name
     }
+    /// The provider's name.
     async fn provider_name(&self) -> &str {
         &self.0.provider_name
     }
+    /// When the link stops working.
     async fn expires_at(&self) -> DateTime<Utc> {
         self.0.link.expires_at
     }
+    /// The service's figures.
     async fn capacity(&self) -> Vec<ServiceCapacityGql> {
         self.0.figures.iter().cloned().map(ServiceCapacityGql).collect()
     }
@@ -347,10 +410,15 @@ impl LinkedServiceGql {
 /// same figures, confirms them: their age starts again.
 #[derive(InputObject)]
 pub struct CapacityUpdate {
+    /// The unit kind's code, e.g. `bed`.
     pub unit_code: String,
+    /// The count of units free now (0 or more).
     pub available: Option<i32>,
+    /// A change to the count (+1, −1); exclusive with `available`.
     pub adjust_by: Option<i32>,
+    /// How many units there are in all.
     pub maximum: Option<i32>,
+    /// The status; by default from the count.
     pub status: Option<CapacityStatusGql>,
     /// Off: no referrals, whatever the counts say.
     pub accepting_referrals: Option<bool>,
@@ -375,10 +443,13 @@ impl From<CapacityUpdate> for CapacityInput {
 /// A unit kind's fields.
 #[derive(InputObject)]
 pub struct CapacityUnitKindInput {
+    /// The name shown to people.
     pub name: Option<String>,
     /// 1 to 43200 (30 days); default 720.
     pub stale_after_minutes: Option<i32>,
+    /// Order in lists (lowest first).
     pub position: Option<i32>,
+    /// Archive (true) or restore (false).
     pub archived: Option<bool>,
 }
 
@@ -420,7 +491,9 @@ pub async fn of_service(ctx: &Context<'_>, service: Uuid) -> async_graphql::Resu
 /// A county in the "room now" view of one need.
 #[derive(SimpleObject)]
 pub struct CountyRoomNow {
+    /// The county's 5-digit FIPS code.
     pub county_fips: String,
+    /// The county's name.
     pub county_name: String,
     /// Providers located in or serving the county with a service meeting the need.
     pub provider_count: i64,

@@ -222,6 +222,17 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
 /// Result of a domain operation.
 pub type AppResult<T> = Result<T, AppError>;
 
+/// Optimistic concurrency, one rule: a write names the version of `what` it read; when the
+/// row is now at another, the write is refused with `CONFLICT` naming the version now (so
+/// the caller reloads instead of overwriting someone else's change).
+pub fn expect_version(what: &str, read: i32, now: i32) -> AppResult<()> {
+    if read == now {
+        Ok(())
+    } else {
+        Err(AppError::Conflict { message: format!("{what} changed; its version is now {now}") })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{AppError, foreign_key_field};

@@ -463,9 +463,7 @@ pub(crate) async fn update_unit_kind(
         let current: Option<i32> =
             k::table.find(&code_owned).select(k::version).for_update().first(conn).await.optional()?;
         let current = current.ok_or(AppError::NotFound { what: "unit kind" })?;
-        if current != version {
-            return Err(AppError::Conflict { message: format!("the unit kind changed; its version is now {current}") });
-        }
+        crate::error::expect_version("the unit kind", version, current)?;
         let now = Utc::now();
         diesel::update(k::table.find(&code_owned))
             .set((

@@ -291,11 +291,7 @@ pub async fn save_answer(
             use standards_answers as s;
             let current: Option<i32> =
                 s::table.find((assessment, standard.number)).select(s::version).first(conn).await.optional()?;
-            if current.unwrap_or(0) != version {
-                return Err(AppError::Conflict {
-                    message: format!("the answer changed; its version is now {}", current.unwrap_or(0)),
-                });
-            }
+            crate::error::expect_version("the answer", version, current.unwrap_or(0))?;
             match current {
                 None => {
                     insert_answer(conn, assessment, row.organization_id, standard.number, &input, member.user_id)
@@ -346,11 +342,7 @@ pub async fn submit(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid, ver
         Box::pin(async move {
             let row = own_draft_for_update(conn, &member, id).await?;
             super::require_editor(&caller.actor, row.organization_id)?;
-            if row.version != version {
-                return Err(AppError::Conflict {
-                    message: format!("the assessment changed; its version is now {}", row.version),
-                });
-            }
+            crate::error::expect_version("the assessment", version, row.version)?;
             let draft = repo::assemble(conn, vec![row.clone()]).await?.into_iter().next();
             let draft = draft.ok_or(AppError::NotFound { what: "standards assessment" })?;
             let missing = draft.unanswered();

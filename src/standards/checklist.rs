@@ -402,11 +402,7 @@ pub async fn save_answer(
             let key = (organization, item_code.as_str());
             let current: Option<i32> =
                 c::table.find(key).select(c::version).for_update().first(conn).await.optional()?;
-            if current.unwrap_or(0) != version {
-                return Err(AppError::Conflict {
-                    message: format!("the answer changed; its version is now {}", current.unwrap_or(0)),
-                });
-            }
+            crate::error::expect_version("the answer", version, current.unwrap_or(0))?;
             let status = status.map(ItemStatus::as_db);
             match current {
                 None => {
@@ -468,11 +464,7 @@ pub async fn update_review(
             use capacity_reviews as r;
             let current: Option<i32> =
                 r::table.find(organization).select(r::version).for_update().first(conn).await.optional()?;
-            if current.unwrap_or(0) != version {
-                return Err(AppError::Conflict {
-                    message: format!("the capacity review changed; its version is now {}", current.unwrap_or(0)),
-                });
-            }
+            crate::error::expect_version("the capacity review", version, current.unwrap_or(0))?;
             #[derive(AsChangeset)]
             #[diesel(table_name = capacity_reviews)]
             struct Changes {
@@ -663,9 +655,7 @@ pub async fn archive_goal(conn: &mut AsyncPgConnection, caller: &Caller, id: Uui
                 .optional()?;
             let (organization, current) = current.ok_or(AppError::NotFound { what: "capacity goal" })?;
             super::require_editor(&caller.actor, organization)?;
-            if current != version {
-                return Err(AppError::Conflict { message: format!("the goal changed; its version is now {current}") });
-            }
+            crate::error::expect_version("the goal", version, current)?;
             diesel::update(g::table.find(id).filter(g::version.eq(version)))
                 .set((
                     g::archived_at.eq(Utc::now()),

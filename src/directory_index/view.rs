@@ -15,14 +15,14 @@
 //! changes', in the same order one snapshot of everything would give; the contract
 //! test of search (`tests/api/search_index.rs`) holds either way.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::query::{DistanceCursor, Nearest, ProviderFilter, count_provider};
-use super::snapshot::{Catalog, CellCounts, ProviderRef, Snapshot, Store};
+use super::snapshot::{Catalog, CellCounts, ProviderRef, RoomWindow, Snapshot, Store};
 use super::vetting::Vetting;
 
 /// The changes want merging into a new base once they hold more than this share of the
@@ -111,6 +111,31 @@ impl View {
             log: Arc::new(log),
             ..self.clone()
         }
+    }
+
+    /// This view with new room windows for the services of `ids` (`rooms`: by provider,
+    /// then service, read after a capacity change), each provider copied as it is held
+    /// but for those. Returns the ids that must be read whole instead: their services
+    /// are not the ones held (they changed otherwise too), or they are not held.
+    pub(super) fn with_rooms(
+        &self,
+        ids: &[Uuid],
+        rooms: &HashMap<Uuid, HashMap<Uuid, Vec<RoomWindow>>>,
+    ) -> (View, Vec<Uuid>) {
+        let none = HashMap::new();
+        let mut fresh = Store::default();
+        let (mut copied, mut whole) = (Vec::new(), Vec::new());
+        for id in ids {
+            let theirs = rooms.get(id).unwrap_or(&none);
+            match self.provider_by_id(id) {
+                Some(p) if fresh.copy_in_with_rooms(p, theirs).is_some() => copied.push(*id),
+                // Not held: only worth reading if PostgreSQL has services for it.
+                None if theirs.is_empty() => {}
+                _ => whole.push(*id),
+            }
+        }
+        let view = if copied.is_empty() { self.clone() } else { self.with_replaced(&copied, &fresh) };
+        (view, whole)
     }
 
     /// Whether the changes have grown enough to be merged into a new base.

@@ -82,7 +82,7 @@ const STATEMENTS: &[&str] = &[
        SELECT md5('bench-s' || g)::uuid, md5('bench-p' || g)::uuid, 'bed',
               CASE WHEN room THEN 1 + g % 4 ELSE 0 END, 6,
               CASE WHEN room THEN 'AVAILABLE' WHEN g % 3 = 0 THEN 'WAITLIST' ELSE 'NO_CAPACITY' END,
-              now() - make_interval(mins => CASE WHEN abs(hashtext('bench-f' || g)) % 4 = 0 THEN 780 + g % 600 ELSE g % 600 END),
+              now() - make_interval(mins => (CASE WHEN abs(hashtext('bench-f' || g)) % 4 = 0 THEN 780 + g % 600 ELSE g % 600 END)::int),
               'STAFF'
        FROM generate_series(1, $1) g, LATERAL (SELECT abs(hashtext('bench-c' || g)) % 7 < 2 AS room) r
        WHERE g % 2 = 0",

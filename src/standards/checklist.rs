@@ -34,6 +34,18 @@ pub enum ItemKind {
     YesNo,
 }
 
+impl StoredText for ItemKind {
+    const STORED: &'static [Self] = &[ItemKind::Text, ItemKind::YesNo];
+
+    /// The value stored in the database.
+    fn as_db(self) -> &'static str {
+        match self {
+            ItemKind::Text => "TEXT",
+            ItemKind::YesNo => "YES_NO",
+        }
+    }
+}
+
 /// A yes / no / in-progress answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ItemStatus {
@@ -201,47 +213,57 @@ pub async fn get(conn: &mut AsyncPgConnection, caller: &Caller, organization: Uu
     rls::in_org(conn, &member.clone(), move |conn| Box::pin(async move { read(conn, organization).await })).await
 }
 
+/// A checklist section as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = capacity_checklist_sections)]
+struct SectionRow {
+    number: i32,
+    code: String,
+    title: String,
+}
+
+/// A checklist question as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = capacity_checklist_items)]
+struct ItemRow {
+    code: String,
+    section_number: i32,
+    position: i32,
+    text: String,
+    kind: String,
+}
+
 async fn read(conn: &mut AsyncPgConnection, organization: Uuid) -> AppResult<Checklist> {
-    let sections: Vec<(i32, String, String)> = capacity_checklist_sections::table
+    let sections: Vec<SectionRow> = capacity_checklist_sections::table
         .order(capacity_checklist_sections::number)
-        .select((
-            capacity_checklist_sections::number,
-            capacity_checklist_sections::code,
-            capacity_checklist_sections::title,
-        ))
+        .select(SectionRow::as_select())
         .load(conn)
         .await?;
-    let items: Vec<(String, i32, i32, String, String)> = capacity_checklist_items::table
+    let items: Vec<ItemRow> = capacity_checklist_items::table
         .order((capacity_checklist_items::section_number, capacity_checklist_items::position))
-        .select((
-            capacity_checklist_items::code,
-            capacity_checklist_items::section_number,
-            capacity_checklist_items::position,
-            capacity_checklist_items::text,
-            capacity_checklist_items::kind,
-        ))
+        .select(ItemRow::as_select())
         .load(conn)
         .await?;
     let answers = answers_of(conn, organization).await?;
     let sections = sections
         .into_iter()
-        .map(|(number, code, title)| Section {
-            number,
-            code,
-            title,
-            items: items
+        .map(|section| {
+            let items = items
                 .iter()
-                .filter(|i| i.1 == number)
-                .map(|(code, _, position, text, kind)| Item {
-                    code: code.clone(),
-                    position: *position,
-                    text: text.clone(),
-                    kind: if kind == "TEXT" { ItemKind::Text } else { ItemKind::YesNo },
-                    answer: answers.iter().find(|(c, _)| c == code).map(|(_, a)| a.clone()),
+                .filter(|i| i.section_number == section.number)
+                .map(|i| {
+                    Ok(Item {
+                        code: i.code.clone(),
+                        position: i.position,
+                        text: i.text.clone(),
+                        kind: ItemKind::decode(&i.kind)?,
+                        answer: answers.iter().find(|(c, _)| *c == i.code).map(|(_, a)| a.clone()),
+                    })
                 })
-                .collect(),
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok(Section { number: section.number, code: section.code, title: section.title, items })
         })
-        .collect();
+        .collect::<AppResult<Vec<_>>>()?;
     Ok(Checklist {
         organization_id: organization,
         sections,
@@ -274,47 +296,49 @@ async fn answers_of(conn: &mut AsyncPgConnection, organization: Uuid) -> AppResu
         .collect()
 }
 
+/// An organization's capacity review as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = capacity_reviews)]
+struct ReviewRow {
+    capacity: Option<String>,
+    gaps_and_limits: Option<String>,
+    priorities: Option<String>,
+    resources_needed: Option<String>,
+    version: i32,
+    updated_at: DateTime<Utc>,
+    updated_by: Option<Uuid>,
+}
+
 async fn review_of(conn: &mut AsyncPgConnection, organization: Uuid) -> AppResult<CapacityReview> {
-    use capacity_reviews as r;
-    type Row = (Option<String>, Option<String>, Option<String>, Option<String>, i32, DateTime<Utc>, Option<Uuid>);
-    let row: Option<Row> = r::table
-        .find(organization)
-        .select((
-            r::capacity,
-            r::gaps_and_limits,
-            r::priorities,
-            r::resources_needed,
-            r::version,
-            r::updated_at,
-            r::updated_by,
-        ))
-        .first(conn)
-        .await
-        .optional()?;
+    let row: Option<ReviewRow> =
+        capacity_reviews::table.find(organization).select(ReviewRow::as_select()).first(conn).await.optional()?;
     Ok(row.map_or_else(CapacityReview::default, |r| CapacityReview {
-        capacity: r.0,
-        gaps_and_limits: r.1,
-        priorities: r.2,
-        resources_needed: r.3,
-        version: r.4,
-        updated_at: Some(r.5),
-        updated_by: r.6,
+        capacity: r.capacity,
+        gaps_and_limits: r.gaps_and_limits,
+        priorities: r.priorities,
+        resources_needed: r.resources_needed,
+        version: r.version,
+        updated_at: Some(r.updated_at),
+        updated_by: r.updated_by,
     }))
 }
 
-type GoalRow = (
-    Uuid,
-    Uuid,
-    String,
-    Option<String>,
-    serde_json::Value,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    i32,
-    DateTime<Utc>,
-    Option<Uuid>,
-);
+/// A capacity-building goal as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = capacity_goals)]
+struct GoalRow {
+    id: Uuid,
+    organization_id: Uuid,
+    goal: String,
+    action_steps: Option<String>,
+    organizations_engaged: serde_json::Value,
+    timeline: Option<String>,
+    next_steps: Option<String>,
+    resources_needed: Option<String>,
+    version: i32,
+    updated_at: DateTime<Utc>,
+    updated_by: Option<Uuid>,
+}
 
 async fn goals_of(conn: &mut AsyncPgConnection, organization: Uuid, id: Option<Uuid>) -> AppResult<Vec<Goal>> {
     use capacity_goals as g;
@@ -322,40 +346,30 @@ async fn goals_of(conn: &mut AsyncPgConnection, organization: Uuid, id: Option<U
         .filter(g::organization_id.eq(organization))
         .filter(g::archived_at.is_null())
         .order((g::created_at, g::id))
-        .select((
-            g::id,
-            g::organization_id,
-            g::goal,
-            g::action_steps,
-            g::organizations_engaged,
-            g::timeline,
-            g::next_steps,
-            g::resources_needed,
-            g::version,
-            g::updated_at,
-            g::updated_by,
-        ))
+        .select(GoalRow::as_select())
         .into_boxed();
     if let Some(id) = id {
         q = q.filter(g::id.eq(id));
     }
     let rows: Vec<GoalRow> = q.load(conn).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Goal {
-            id: r.0,
-            organization_id: r.1,
-            goal: r.2,
-            action_steps: r.3,
-            organizations_engaged: serde_json::from_value(r.4).unwrap_or_default(),
-            timeline: r.5,
-            next_steps: r.6,
-            resources_needed: r.7,
-            version: r.8,
-            updated_at: r.9,
-            updated_by: r.10,
+    rows.into_iter()
+        .map(|r| {
+            Ok(Goal {
+                id: r.id,
+                organization_id: r.organization_id,
+                goal: r.goal,
+                action_steps: r.action_steps,
+                // Stored by this module from a typed list; unreadable means a broken row.
+                organizations_engaged: serde_json::from_value(r.organizations_engaged).map_err(AppError::internal)?,
+                timeline: r.timeline,
+                next_steps: r.next_steps,
+                resources_needed: r.resources_needed,
+                version: r.version,
+                updated_at: r.updated_at,
+                updated_by: r.updated_by,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Saves the organization's answer to one question, replacing what was there; `version`
@@ -377,19 +391,21 @@ pub async fn save_answer(
         .first(conn)
         .await
         .optional()?;
-    let kind = kind.ok_or_else(|| AppError::bad_input("itemCode", "itemCode names no checklist question"))?;
+    let kind = ItemKind::decode(
+        &kind.ok_or_else(|| AppError::bad_input("itemCode", "itemCode names no checklist question"))?,
+    )?;
     let note = validate::optional_text(note, "input.note", 10_000)?;
-    match (kind.as_str(), status, &note) {
-        ("TEXT", Some(_), _) => {
+    match (kind, status, &note) {
+        (ItemKind::Text, Some(_), _) => {
             return Err(AppError::bad_input(
                 "input.status",
                 "input.status: this question is answered in words (input.note)",
             ));
         }
-        ("TEXT", None, None) => {
+        (ItemKind::Text, None, None) => {
             return Err(AppError::bad_input("input.note", "input.note is required for this question"));
         }
-        ("YES_NO", None, _) => {
+        (ItemKind::YesNo, None, _) => {
             return Err(AppError::bad_input("input.status", "input.status is required (YES, NO or IN_PROGRESS)"));
         }
         _ => {}

@@ -15,6 +15,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::action_plan::{self, Engagement, PlanInput};
 use crate::audit;
 use crate::auth::{Caller, Member};
 use crate::db::StoredText;
@@ -152,13 +153,6 @@ pub struct CapacityReviewInput {
     pub resources_needed: Option<String>,
 }
 
-/// An organization engaged in a goal, and its responsibilities.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Engagement {
-    pub organization: String,
-    pub responsibilities: String,
-}
-
 /// A goal of the organization's action plan.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Goal {
@@ -173,18 +167,6 @@ pub struct Goal {
     pub version: i32,
     pub updated_at: DateTime<Utc>,
     pub updated_by: Option<Uuid>,
-}
-
-/// Goal fields; `None` leaves a field as it is, an empty text clears it (the goal itself
-/// cannot be empty).
-#[derive(Clone, Debug, Default)]
-pub struct GoalInput {
-    pub goal: Option<String>,
-    pub action_steps: Option<String>,
-    pub organizations_engaged: Option<Vec<Engagement>>,
-    pub timeline: Option<String>,
-    pub next_steps: Option<String>,
-    pub resources_needed: Option<String>,
 }
 
 /// An organization's whole checklist and plan.
@@ -359,8 +341,7 @@ async fn goals_of(conn: &mut AsyncPgConnection, organization: Uuid, id: Option<U
                 organization_id: r.organization_id,
                 goal: r.goal,
                 action_steps: r.action_steps,
-                // Stored by this module from a typed list; unreadable means a broken row.
-                organizations_engaged: serde_json::from_value(r.organizations_engaged).map_err(AppError::internal)?,
+                organizations_engaged: action_plan::engaged_from_db(r.organizations_engaged)?,
                 timeline: r.timeline,
                 next_steps: r.next_steps,
                 resources_needed: r.resources_needed,
@@ -517,50 +498,6 @@ pub async fn update_review(
     .await
 }
 
-/// Goal fields as checked: `None` leaves a field as it is, `Some(None)` clears it.
-struct CleanGoal {
-    goal: Option<String>,
-    action_steps: Option<Option<String>>,
-    organizations_engaged: Option<Vec<Engagement>>,
-    timeline: Option<Option<String>>,
-    next_steps: Option<Option<String>>,
-    resources_needed: Option<Option<String>>,
-}
-
-/// Checks goal fields; failures name the field under `input`.
-fn clean_goal(input: GoalInput) -> AppResult<CleanGoal> {
-    let text = |v: &Option<String>, field: &str| {
-        v.as_deref().map(|t| validate::optional_text(Some(t), field, 10_000)).transpose()
-    };
-    let engaged = match input.organizations_engaged {
-        None => None,
-        Some(list) => {
-            validate::list_len(list.len(), "createCapacityGoal", "input.organizationsEngaged")?;
-            let mut clean = Vec::with_capacity(list.len());
-            for e in list {
-                clean.push(Engagement {
-                    organization: validate::text(&e.organization, "input.organizationsEngaged.organization", 300)?,
-                    responsibilities: validate::optional_text(
-                        Some(&e.responsibilities),
-                        "input.organizationsEngaged.responsibilities",
-                        5_000,
-                    )?
-                    .unwrap_or_default(),
-                });
-            }
-            Some(clean)
-        }
-    };
-    Ok(CleanGoal {
-        goal: input.goal.as_deref().map(|g| validate::text(g, "input.goal", 2_000)).transpose()?,
-        action_steps: text(&input.action_steps, "input.actionSteps")?,
-        organizations_engaged: engaged,
-        timeline: text(&input.timeline, "input.timeline")?,
-        next_steps: text(&input.next_steps, "input.nextSteps")?,
-        resources_needed: text(&input.resources_needed, "input.resourcesNeeded")?,
-    })
-}
-
 /// Adds a goal to the organization's action plan (`existing` = `None`), or edits one
 /// (its id and the version read).
 pub async fn save_goal(
@@ -568,9 +505,10 @@ pub async fn save_goal(
     caller: &Caller,
     organization: Option<Uuid>,
     existing: Option<(Uuid, i32)>,
-    input: GoalInput,
+    input: PlanInput,
 ) -> AppResult<Goal> {
-    let input = clean_goal(input)?;
+    let operation = if existing.is_some() { "updateCapacityGoal" } else { "createCapacityGoal" };
+    let input = action_plan::check(input, operation)?;
     let member = caller.actor.member()?.clone();
     let caller = caller.clone();
     rls::in_org(conn, &member.clone(), move |conn| {
@@ -580,10 +518,7 @@ pub async fn save_goal(
                 None => {
                     let organization = organization.ok_or(AppError::NotFound { what: "organization" })?;
                     super::require_editor(&caller.actor, organization)?;
-                    let goal = input
-                        .goal
-                        .clone()
-                        .ok_or_else(|| AppError::bad_input("input.goal", "input.goal must not be empty"))?;
+                    let goal = input.goal_to_create()?;
                     let id: Uuid = diesel::insert_into(g::table)
                         .values((
                             g::organization_id.eq(organization),
@@ -627,13 +562,12 @@ pub async fn save_goal(
                 updated_at: DateTime<Utc>,
                 updated_by: Option<Uuid>,
             }
+            let organizations_engaged = input.organizations_engaged_json();
             diesel::update(g::table.find(id))
                 .set(Changes {
                     goal: input.goal,
                     action_steps: input.action_steps,
-                    organizations_engaged: input
-                        .organizations_engaged
-                        .map(|l| serde_json::to_value(l).unwrap_or_default()),
+                    organizations_engaged,
                     timeline: input.timeline,
                     next_steps: input.next_steps,
                     resources_needed: input.resources_needed,

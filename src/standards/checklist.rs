@@ -23,7 +23,7 @@ use crate::db::rls;
 use crate::db::schema::{
     capacity_checklist_answers, capacity_checklist_items, capacity_checklist_sections, capacity_goals, capacity_reviews,
 };
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, expect_version};
 use crate::validate;
 
 /// How a checklist question is answered.
@@ -399,7 +399,7 @@ pub async fn save_answer(
             let key = (organization, item_code.as_str());
             let current: Option<i32> =
                 c::table.find(key).select(c::version).for_update().first(conn).await.optional()?;
-            crate::error::expect_version("the answer", version, current.unwrap_or(0))?;
+            expect_version("the answer", version, current.unwrap_or(0))?;
             let status = status.map(ItemStatus::as_db);
             match current {
                 None => {
@@ -461,7 +461,7 @@ pub async fn update_review(
             use capacity_reviews as r;
             let current: Option<i32> =
                 r::table.find(organization).select(r::version).for_update().first(conn).await.optional()?;
-            crate::error::expect_version("the capacity review", version, current.unwrap_or(0))?;
+            expect_version("the capacity review", version, current.unwrap_or(0))?;
             #[derive(AsChangeset)]
             #[diesel(table_name = capacity_reviews)]
             struct Changes {
@@ -531,21 +531,20 @@ pub async fn save_goal(
                     (id, organization, 1)
                 }
                 Some((id, version)) => {
-                    let current: Option<(Uuid, i32)> = g::table
+                    // Read first, then locked: under row-level security a locking read
+                    // skips rows the caller may see but not change, which would answer a
+                    // network admin NOT_FOUND instead of FORBIDDEN.
+                    let organization: Option<Uuid> = g::table
                         .find(id)
                         .filter(g::archived_at.is_null())
-                        .select((g::organization_id, g::version))
+                        .select(g::organization_id)
                         .first(conn)
                         .await
                         .optional()?;
-                    let (organization, current) = current.ok_or(AppError::NotFound { what: "capacity goal" })?;
+                    let organization = organization.ok_or(AppError::NotFound { what: "capacity goal" })?;
                     super::require_editor(&caller.actor, organization)?;
-                    let locked: i32 = g::table.find(id).select(g::version).for_update().first(conn).await?;
-                    if locked != version || current != locked {
-                        return Err(AppError::Conflict {
-                            message: format!("the goal changed; its version is now {locked}"),
-                        });
-                    }
+                    let current: i32 = g::table.find(id).select(g::version).for_update().first(conn).await?;
+                    expect_version("the goal", version, current)?;
                     (id, organization, version + 1)
                 }
             };
@@ -605,7 +604,7 @@ pub async fn archive_goal(conn: &mut AsyncPgConnection, caller: &Caller, id: Uui
                 .optional()?;
             let (organization, current) = current.ok_or(AppError::NotFound { what: "capacity goal" })?;
             super::require_editor(&caller.actor, organization)?;
-            crate::error::expect_version("the goal", version, current)?;
+            expect_version("the goal", version, current)?;
             diesel::update(g::table.find(id).filter(g::version.eq(version)))
                 .set((
                     g::archived_at.eq(Utc::now()),

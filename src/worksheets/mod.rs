@@ -14,7 +14,7 @@ use crate::audit;
 use crate::auth::{Actor, Caller, Role};
 use crate::counties::Fips;
 use crate::db::schema::{action_items, county_teams, county_worksheets, worksheet_edits};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, expect_version};
 use crate::validate;
 
 /// The narrative part of a county's worksheet.
@@ -190,8 +190,8 @@ pub async fn update(
             .await?;
         // A worksheet row is created at version 1 but reads as version 0 before any edit.
         let first_edit = current == 1 && version == 0;
-        if current != version && !first_edit {
-            return Err(AppError::Conflict { message: format!("the worksheet changed; version is now {current}") });
+        if !first_edit {
+            expect_version("the worksheet", version, current)?;
         }
         #[derive(AsChangeset)]
         #[diesel(table_name = county_worksheets)]
@@ -362,11 +362,7 @@ pub async fn save_action_item(
                     .await
                     .optional()?;
                 let current = current.ok_or(AppError::NotFound { what: "action item" })?;
-                if current != version {
-                    return Err(AppError::Conflict {
-                        message: format!("the action item changed; version is now {current}"),
-                    });
-                }
+                expect_version("the action item", version, current)?;
                 (id, version + 1)
             }
         };

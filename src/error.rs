@@ -229,7 +229,9 @@ pub fn expect_version(what: &str, read: i32, now: i32) -> AppResult<()> {
     if read == now {
         Ok(())
     } else {
-        Err(AppError::Conflict { message: format!("{what} changed; its version is now {now}") })
+        Err(AppError::Conflict {
+            message: format!("{what} was changed by someone else; reload it (its version is now {now})"),
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! Lantern: a resource map and consent-gated referral network for the organizations that
 //! serve survivors of human trafficking. See `README.md` and `docs/DESIGN.md`.
 
+pub(crate) mod action_plan;
 pub(crate) mod audit;
 pub mod auth;
 pub mod bench;

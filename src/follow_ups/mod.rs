@@ -12,7 +12,7 @@ use crate::auth::{Caller, Role};
 use crate::clients::CLIENT_ROLES;
 use crate::db::rls;
 use crate::db::schema::{follow_ups, memberships};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, expect_version};
 use crate::notify::{self, EventType, Scheduled};
 
 /// What a follow-up found.
@@ -170,9 +170,7 @@ async fn lock_open(conn: &mut AsyncPgConnection, id: Uuid, version: i32) -> AppR
     if f.completed_at.is_some() {
         return Err(AppError::Conflict { message: "the follow-up is already completed".into() });
     }
-    if f.version != version {
-        return Err(AppError::Conflict { message: format!("the follow-up changed; version is now {}", f.version) });
-    }
+    expect_version("the follow-up", version, f.version)?;
     Ok(f)
 }
 

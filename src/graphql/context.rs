@@ -105,3 +105,12 @@ pub(super) fn client_ip(ctx: &Context<'_>) -> IpAddr {
 pub(super) fn parse_uuid(id: &ID, field: &str) -> AppResult<Uuid> {
     id.parse().map_err(|_| AppError::bad_input(field, format!("{field} is not a valid id")))
 }
+
+/// A list's page size from its `first` argument: 50 when omitted, 1 to 200 accepted.
+pub(super) fn page_size(first: Option<i32>) -> AppResult<i64> {
+    let first = first.unwrap_or(50);
+    if !(1..=200).contains(&first) {
+        return Err(AppError::bad_input("first", "first must be from 1 to 200"));
+    }
+    Ok(first.into())
+}

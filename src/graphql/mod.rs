@@ -2,6 +2,8 @@
 //! they parse arguments, call a domain function, and wrap the result.
 
 mod capacity;
+mod clients;
+mod consent;
 mod context;
 mod directory_edit;
 mod errors;
@@ -37,6 +39,8 @@ use crate::db::DbPool;
 pub struct Query(
     query::DirectoryQuery,
     identity::IdentityQuery,
+    clients::ClientQuery,
+    consent::ConsentQuery,
     referrals::ReferralQuery,
     follow_ups::FollowUpQuery,
     network_settings::NetworkSettingsQuery,
@@ -54,6 +58,8 @@ pub struct Query(
 pub struct Mutation(
     identity::IdentityMutation,
     directory_edit::DirectoryMutation,
+    clients::ClientMutation,
+    consent::ConsentMutation,
     referrals::ReferralMutation,
     follow_ups::FollowUpMutation,
     network_settings::NetworkSettingsMutation,

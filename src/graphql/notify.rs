@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::context::{caller, conn, parse_uuid, services};
+use super::context::{caller, conn, page_size, parse_uuid, services};
 use super::errors::GqlResultExt;
 use crate::error::AppError;
 use crate::notify;
@@ -112,10 +112,7 @@ impl NotifyQuery {
         status: Option<String>,
         first: Option<i32>,
     ) -> async_graphql::Result<Vec<DeliveryGql>> {
-        let limit = i64::from(first.unwrap_or(50));
-        if !(1..=200).contains(&limit) {
-            return Err(AppError::bad_input("first", "first must be from 1 to 200")).gql();
-        }
+        let limit = page_size(first).gql()?;
         let list =
             notify::deliveries(&mut *conn(ctx).await.gql()?, caller(ctx), status.as_deref(), limit).await.gql()?;
         Ok(list

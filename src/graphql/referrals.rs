@@ -1,90 +1,19 @@
-//! Clients, consent and referrals over GraphQL (follow-ups and the network's settings
-//! have their own files). Resolvers parse, call the
-//! domain, and wrap; access decisions and audit happen in the domain.
+//! Referrals over GraphQL (clients, consent and follow-ups have their own files).
+//! Resolvers parse, call `crate::referrals`, and wrap; access decisions and audit happen
+//! in the domain.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
-use uuid::Uuid;
+use chrono::{DateTime, Utc};
 
-use super::context::{caller, conn, parse_uuid, services, today};
+use super::clients::{ClientFieldGql, ClientGql};
+use super::context::{caller, conn, page_size, parse_uuid, services};
 use super::errors::GqlResultExt;
 use super::follow_ups::FollowUpGql;
 use super::identity::OrganizationGql;
 use super::loaders::Loaders;
 use super::types::{NeedCategoryGql, PopulationGql, ProviderGql};
-use crate::clients::{self, ClientInput, ClientView, SafeContact};
-use crate::consent::{self, Consent, ConsentInput, GuardianConsent};
 use crate::db::StoredText;
-use crate::error::AppError;
 use crate::referrals::{self, Referral, ReferralFilter, ReferralInput};
-
-/// A part of a client record that consent can cover.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "ClientField", remote = "crate::clients::ClientField")]
-pub enum ClientFieldGql {
-    /// The client's name.
-    Name,
-    /// Phone, email and safe-contact preferences.
-    Contact,
-    /// The date of birth (and so whether the client is a minor).
-    DateOfBirth,
-    /// What the client needs, in the recording organization's words.
-    Needs,
-    /// Case notes.
-    Notes,
-    /// The preferred language.
-    Language,
-}
-
-/// How a client may be reached.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "ContactChannel", remote = "crate::clients::ContactChannel")]
-pub enum ContactChannelGql {
-    /// A voice call.
-    Phone,
-    /// A text message.
-    Text,
-    /// E-mail.
-    Email,
-    /// Only in person.
-    InPerson,
-    /// Not at all: no contact.
-    None,
-}
-
-/// How consent was obtained.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "ConsentMethod", remote = "crate::consent::ConsentMethod")]
-pub enum ConsentMethodGql {
-    /// Written and signed (required for in-person contact).
-    WrittenSigned,
-    /// Verbal and documented (phone or online contact only).
-    VerbalDocumented,
-}
-
-/// How the client was in contact when consent was obtained; verbal consent is accepted only for `PHONE` or `ONLINE`.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "ContactMode", remote = "crate::consent::ContactMode")]
-pub enum ContactModeGql {
-    /// Face to face.
-    InPerson,
-    /// By telephone.
-    Phone,
-    /// Online (chat, video, a form).
-    Online,
-}
-
-/// Where a consent stands today.
-#[derive(Enum, Clone, Copy, PartialEq, Eq)]
-#[graphql(name = "ConsentStatus", remote = "crate::consent::ConsentStatus")]
-pub enum ConsentStatusGql {
-    /// In force: not revoked and not past its expiry.
-    Active,
-    /// Past its expiry; it no longer lets anyone see anything.
-    Expired,
-    /// Withdrawn; takes effect at once.
-    Revoked,
-}
 
 /// How soon the client needs the service.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
@@ -142,156 +71,6 @@ pub enum SideGql {
     Sender,
     /// Referrals your organization received.
     Recipient,
-}
-
-/// How to reach a client safely.
-#[derive(SimpleObject, InputObject, Clone, Copy)]
-#[graphql(name = "SafeContact", input_name = "SafeContactInput")]
-pub struct SafeContactGql {
-    /// The channel to use.
-    pub channel: ContactChannelGql,
-    /// Whether a voicemail may be left.
-    pub voicemail_ok: bool,
-    /// May we say which agency is calling?
-    pub may_name_agency: bool,
-    /// Do not contact the client at all.
-    pub do_not_contact: bool,
-}
-
-impl From<SafeContact> for SafeContactGql {
-    fn from(s: SafeContact) -> Self {
-        SafeContactGql {
-            channel: s.channel.into(),
-            voicemail_ok: s.voicemail_ok,
-            may_name_agency: s.may_name_agency,
-            do_not_contact: s.do_not_contact,
-        }
-    }
-}
-
-/// A client as you may see it: fields you may not see are null and listed in `withheld`.
-pub struct ClientGql(pub ClientView);
-
-/// A client as you may see them: fields you may not see are null and listed in `withheld`.
-#[Object(name = "Client")]
-impl ClientGql {
-    /// The client's id.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// Pseudonymous code.
-    async fn code(&self) -> &str {
-        &self.0.code
-    }
-    /// The name (null unless you may see `NAME`).
-    async fn name(&self) -> Option<&str> {
-        self.0.name.as_deref()
-    }
-    /// The date of birth (null unless you may see `DATE_OF_BIRTH`).
-    async fn date_of_birth(&self) -> Option<NaiveDate> {
-        self.0.date_of_birth
-    }
-    /// Whether the client is a minor: from the date of birth, or as declared when it is unknown; null when unknown or withheld.
-    async fn minor(&self) -> Option<bool> {
-        self.0.minor
-    }
-    /// The phone number (null unless you may see `CONTACT`).
-    async fn phone(&self) -> Option<&str> {
-        self.0.phone.as_deref()
-    }
-    /// The e-mail address (null unless you may see `CONTACT`).
-    async fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
-    }
-    /// How to reach the client safely (null unless you may see `CONTACT`).
-    async fn safe_contact(&self) -> Option<SafeContactGql> {
-        self.0.safe_contact.map(Into::into)
-    }
-    /// What the client needs (null unless you may see `NEEDS`).
-    async fn needs(&self) -> Option<&str> {
-        self.0.needs.as_deref()
-    }
-    /// Case notes (null unless you may see `NOTES`).
-    async fn notes(&self) -> Option<&str> {
-        self.0.notes.as_deref()
-    }
-    /// The preferred language (null unless you may see `LANGUAGE`).
-    async fn preferred_language(&self) -> Option<&str> {
-        self.0.preferred_language.as_deref()
-    }
-    /// Fields you may not see.
-    async fn withheld(&self) -> Vec<ClientFieldGql> {
-        self.0.withheld.iter().map(|&f| f.into()).collect()
-    }
-}
-
-/// A recorded consent.
-pub struct ConsentGql(pub Consent);
-
-/// A client's consent to share some of their record with named organizations; the history is append-only.
-#[Object(name = "Consent")]
-impl ConsentGql {
-    /// The consent's id.
-    async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
-    }
-    /// The client who gave it.
-    async fn client_id(&self) -> ID {
-        ID(self.0.client_id.to_string())
-    }
-    /// Organizations the client agreed may see the fields.
-    async fn recipients(&self) -> Vec<ID> {
-        self.0.recipients.iter().map(|r| ID(r.to_string())).collect()
-    }
-    /// The recipient organizations, named (an archived one is left out).
-    async fn recipient_organizations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrganizationGql>> {
-        let found = ctx.data_unchecked::<Loaders>().organizations.load_many(self.0.recipients.iter().copied()).await?;
-        Ok(self.0.recipients.iter().filter_map(|id| found.get(id).cloned()).map(OrganizationGql).collect())
-    }
-    /// The parts of the client record it covers.
-    async fn fields(&self) -> Vec<ClientFieldGql> {
-        self.0.fields.iter().map(|&f| f.into()).collect()
-    }
-    /// What the information may be used for, as told to the client.
-    async fn purpose(&self) -> &str {
-        &self.0.purpose
-    }
-    /// How it was obtained.
-    async fn method(&self) -> ConsentMethodGql {
-        self.0.method.into()
-    }
-    /// How the client was in contact when it was obtained.
-    async fn contact_mode(&self) -> ContactModeGql {
-        self.0.contact_mode.into()
-    }
-    /// The user who obtained it.
-    async fn obtained_by(&self) -> Option<ID> {
-        self.0.obtained_by.map(|u| ID(u.to_string()))
-    }
-    /// When it was obtained.
-    async fn obtained_at(&self) -> DateTime<Utc> {
-        self.0.obtained_at
-    }
-    /// When it stops letting anyone see anything.
-    async fn expires_at(&self) -> DateTime<Utc> {
-        self.0.expires_at
-    }
-    /// For a minor, the consenting parent's or guardian's relationship to the client.
-    async fn guardian_relationship(&self) -> Option<&str> {
-        self.0.guardian_relationship.as_deref()
-    }
-    /// The service a minor consented to alone, where the network allows that.
-    async fn service_id(&self) -> Option<ID> {
-        self.0.service_id.map(|s| ID(s.to_string()))
-    }
-    /// When it was revoked, if it was.
-    async fn revoked_at(&self) -> Option<DateTime<Utc>> {
-        self.0.revoked_at
-    }
-    /// Where it stands now.
-    async fn status(&self) -> ConsentStatusGql {
-        self.0.status(Utc::now()).into()
-    }
 }
 
 /// A transition of a referral.
@@ -440,66 +219,6 @@ pub struct ReferralCountGql {
     pub count: i32,
 }
 
-/// A new client record, kept by your organization.
-#[derive(InputObject)]
-pub struct ClientCreate {
-    /// Pseudonymous code; generated when omitted.
-    pub code: Option<String>,
-    /// The client's name.
-    pub name: Option<String>,
-    /// The date of birth.
-    pub date_of_birth: Option<NaiveDate>,
-    /// Whether the client is a minor, when the date of birth is unknown.
-    pub minor: Option<bool>,
-    /// A phone number.
-    pub phone: Option<String>,
-    /// An e-mail address.
-    pub email: Option<String>,
-    /// What the client needs.
-    pub needs: Option<String>,
-    /// Case notes.
-    pub notes: Option<String>,
-    /// The preferred language.
-    pub preferred_language: Option<String>,
-    /// How to reach the client safely.
-    pub safe_contact: Option<SafeContactGql>,
-}
-
-/// The parent or guardian consenting for a minor.
-#[derive(InputObject)]
-pub struct GuardianInput {
-    /// E.g. "mother", "legal guardian".
-    pub relationship: String,
-    /// You attest this person is not the suspected abuser.
-    pub not_suspected_abuser: bool,
-}
-
-/// A consent to record: who may see which parts of a client's record, why, and how it was obtained.
-#[derive(InputObject)]
-pub struct ConsentRecord {
-    /// The client who consents.
-    pub client_id: ID,
-    /// Organizations that may see the fields.
-    pub recipients: Vec<ID>,
-    /// The parts of the record the recipients may see.
-    pub fields: Vec<ClientFieldGql>,
-    /// What the information may be used for, as told to the client.
-    pub purpose: String,
-    /// How it was obtained.
-    pub method: ConsentMethodGql,
-    /// How the client was in contact when it was obtained.
-    pub contact_mode: ContactModeGql,
-    /// When it was obtained; default now.
-    pub obtained_at: Option<DateTime<Utc>>,
-    /// Default: the network's default; at most its maximum.
-    pub expires_at: Option<DateTime<Utc>>,
-    /// Required for a minor unless the network allows the minor to consent alone to
-    /// `serviceId`.
-    pub guardian: Option<GuardianInput>,
-    /// For a minor consenting alone: the service the network lets minors consent to alone.
-    pub service_id: Option<ID>,
-}
-
 /// A new referral to a provider's service, with a client (under consent) or with no personal data at all.
 #[derive(InputObject)]
 pub struct ReferralCreate {
@@ -545,49 +264,12 @@ pub struct ReferralsFilter {
     pub no_outcome_after_days: Option<i32>,
 }
 
-fn ids(list: &[ID], field: &str) -> Result<Vec<Uuid>, AppError> {
-    list.iter().map(|id| parse_uuid(id, field)).collect()
-}
-
-fn page(first: Option<i32>) -> Result<i64, AppError> {
-    let first = first.unwrap_or(50);
-    if !(1..=200).contains(&first) {
-        return Err(AppError::bad_input("first", "first must be from 1 to 200"));
-    }
-    Ok(first.into())
-}
-
-/// Reads of clients, consent, referrals and follow-ups.
+/// Reads of referrals.
 #[derive(Default)]
 pub struct ReferralQuery;
 
 #[Object]
 impl ReferralQuery {
-    /// A client of your organization (every read is audited).
-    async fn client(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ClientGql>> {
-        let id = parse_uuid(&id, "id").gql()?;
-        Ok(clients::get(&mut *conn(ctx).await.gql()?, &services(ctx).keyring, caller(ctx), id, today(ctx))
-            .await
-            .gql()?
-            .map(ClientGql))
-    }
-
-    /// Your organization's clients, newest first (every read is audited).
-    async fn clients(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<ClientGql>> {
-        let limit = page(first).gql()?;
-        let list = clients::list(&mut *conn(ctx).await.gql()?, &services(ctx).keyring, caller(ctx), limit, today(ctx))
-            .await
-            .gql()?;
-        Ok(list.into_iter().map(ClientGql).collect())
-    }
-
-    /// Consents of a client of your organization, newest first.
-    async fn consents(&self, ctx: &Context<'_>, client_id: ID) -> async_graphql::Result<Vec<ConsentGql>> {
-        let id = parse_uuid(&client_id, "clientId").gql()?;
-        let list = consent::of_client(&mut *conn(ctx).await.gql()?, caller(ctx), id).await.gql()?;
-        Ok(list.into_iter().map(ConsentGql).collect())
-    }
-
     /// A referral your organization sent or received (a draft is its sender's alone).
     async fn referral(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ReferralGql>> {
         let id = parse_uuid(&id, "id").gql()?;
@@ -602,7 +284,7 @@ impl ReferralQuery {
         filter: Option<ReferralsFilter>,
         first: Option<i32>,
     ) -> async_graphql::Result<Vec<ReferralGql>> {
-        let limit = page(first).gql()?;
+        let limit = page_size(first).gql()?;
         let f = filter.unwrap_or_default();
         let filter = ReferralFilter {
             side: f.side.map(Into::into),
@@ -629,80 +311,12 @@ impl ReferralQuery {
     }
 }
 
-/// Writes of clients, consent, referrals and follow-ups.
+/// Writes of referrals: creating and moving them along.
 #[derive(Default)]
 pub struct ReferralMutation;
 
 #[Object]
 impl ReferralMutation {
-    /// Records a client for your organization. Personal fields are encrypted at rest.
-    async fn create_client(&self, ctx: &Context<'_>, input: ClientCreate) -> async_graphql::Result<ClientGql> {
-        let input = ClientInput {
-            code: input.code,
-            name: input.name,
-            date_of_birth: input.date_of_birth,
-            minor: input.minor,
-            phone: input.phone,
-            email: input.email,
-            needs: input.needs,
-            notes: input.notes,
-            preferred_language: input.preferred_language,
-            safe_contact: input.safe_contact.map(|s| SafeContact {
-                channel: s.channel.into(),
-                voicemail_ok: s.voicemail_ok,
-                may_name_agency: s.may_name_agency,
-                do_not_contact: s.do_not_contact,
-            }),
-        };
-        let view =
-            clients::create(&mut *conn(ctx).await.gql()?, &services(ctx).keyring, caller(ctx), input, today(ctx))
-                .await
-                .gql()?;
-        Ok(ClientGql(view))
-    }
-
-    /// Records a client's informed consent. Retrying with the same `idempotencyKey`
-    /// returns the same consent.
-    async fn record_consent(
-        &self,
-        ctx: &Context<'_>,
-        idempotency_key: String,
-        input: ConsentRecord,
-    ) -> async_graphql::Result<ConsentGql> {
-        let input = ConsentInput {
-            client_id: parse_uuid(&input.client_id, "input.clientId").gql()?,
-            recipients: ids(&input.recipients, "input.recipients").gql()?,
-            fields: input.fields.into_iter().map(Into::into).collect(),
-            purpose: input.purpose,
-            method: input.method.into(),
-            contact_mode: input.contact_mode.into(),
-            obtained_at: input.obtained_at,
-            expires_at: input.expires_at,
-            guardian: input.guardian.map(|g| GuardianConsent {
-                relationship: g.relationship,
-                not_suspected_abuser: g.not_suspected_abuser,
-            }),
-            service_id: input.service_id.map(|s| parse_uuid(&s, "input.serviceId")).transpose().gql()?,
-        };
-        let c = consent::record(
-            &mut *conn(ctx).await.gql()?,
-            &services(ctx).keyring,
-            caller(ctx),
-            &idempotency_key,
-            input,
-            today(ctx),
-        )
-        .await
-        .gql()?;
-        Ok(ConsentGql(c))
-    }
-
-    /// Revokes a consent at once: recipients lose access to the client's data.
-    async fn revoke_consent(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<ConsentGql> {
-        let id = parse_uuid(&id, "id").gql()?;
-        Ok(ConsentGql(consent::revoke(&mut *conn(ctx).await.gql()?, caller(ctx), id).await.gql()?))
-    }
-
     /// Refers a client (with consent) or a need (without personal data) to a service.
     /// Retrying with the same `idempotencyKey` returns the same referral.
     async fn create_referral(

@@ -892,13 +892,16 @@ pub struct GoalEdit {
     pub resources_needed: Option<String>,
 }
 
-fn goal_input(e: GoalEdit) -> checklist::GoalInput {
-    checklist::GoalInput {
+fn goal_input(e: GoalEdit) -> crate::action_plan::PlanInput {
+    crate::action_plan::PlanInput {
         goal: e.goal,
         action_steps: e.action_steps,
         organizations_engaged: e.organizations_engaged.map(|l| {
             l.into_iter()
-                .map(|g| checklist::Engagement { organization: g.organization, responsibilities: g.responsibilities })
+                .map(|g| crate::action_plan::Engagement {
+                    organization: g.organization,
+                    responsibilities: g.responsibilities,
+                })
                 .collect()
         }),
         timeline: e.timeline,

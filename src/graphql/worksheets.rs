@@ -7,10 +7,11 @@ use chrono::{DateTime, Utc};
 use super::context::{caller, conn, directory, parse_uuid};
 use super::errors::GqlResultExt;
 use super::gaps::GapCellGql;
+use crate::action_plan::{Engagement, PlanInput};
 use crate::counties::Fips;
 use crate::error::AppError;
 use crate::gaps;
-use crate::worksheets::{self, ActionItem, ActionItemInput, Edit, Engagement, Worksheet, WorksheetInput};
+use crate::worksheets::{self, ActionItem, Edit, Worksheet, WorksheetInput};
 
 /// An organization engaged in an action item.
 #[derive(SimpleObject, InputObject, Clone)]
@@ -210,8 +211,8 @@ fn fips(raw: &str) -> Result<Fips, AppError> {
     Fips::parse(raw, "fips")
 }
 
-fn action_input(e: ActionItemEdit) -> ActionItemInput {
-    ActionItemInput {
+fn action_input(e: ActionItemEdit) -> PlanInput {
+    PlanInput {
         goal: e.goal,
         action_steps: e.action_steps,
         organizations_engaged: e.organizations_engaged.map(|l| {

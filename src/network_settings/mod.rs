@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::audit;
 use crate::auth::{Actor, Caller};
 use crate::db::schema::{network_settings, services};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, expect_version};
 use crate::needs::Phase;
 
 /// The network's settings.
@@ -83,11 +83,7 @@ pub async fn update(
     }
     conn.transaction(async |conn| {
         let current = get(conn).await?;
-        if current.version != version {
-            return Err(AppError::Conflict {
-                message: format!("settings changed; version is now {}", current.version),
-            });
-        }
+        expect_version("the network's settings", version, current.version)?;
         let default = changes.consent_default_days.unwrap_or(current.consent_default_days);
         let max = changes.consent_max_days.unwrap_or(current.consent_max_days);
         if default > max {

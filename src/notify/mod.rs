@@ -368,10 +368,12 @@ pub(crate) async fn subscriptions(
 }
 
 /// A delivery and its state.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = webhook_deliveries)]
 pub(crate) struct Delivery {
     pub id: i64,
     pub event_id: Uuid,
+    #[diesel(select_expression = outbox_events::event_type)]
     pub event_type: String,
     pub subscription_id: Uuid,
     pub status: String,
@@ -393,17 +395,7 @@ pub(crate) async fn deliveries(
     let mut query = webhook_deliveries::table
         .inner_join(outbox_events::table)
         .inner_join(webhook_subscriptions::table)
-        .select((
-            webhook_deliveries::id,
-            webhook_deliveries::event_id,
-            outbox_events::event_type,
-            webhook_deliveries::subscription_id,
-            webhook_deliveries::status,
-            webhook_deliveries::attempts,
-            webhook_deliveries::next_attempt_at,
-            webhook_deliveries::last_error,
-            webhook_deliveries::delivered_at,
-        ))
+        .select(Delivery::as_select())
         .order(webhook_deliveries::id.desc())
         .limit(limit)
         .into_boxed();
@@ -413,22 +405,7 @@ pub(crate) async fn deliveries(
     if let Some(s) = status {
         query = query.filter(webhook_deliveries::status.eq(s.to_owned()));
     }
-    type Row = (i64, Uuid, String, Uuid, String, i32, DateTime<Utc>, Option<String>, Option<DateTime<Utc>>);
-    let rows: Vec<Row> = query.load(conn).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Delivery {
-            id: r.0,
-            event_id: r.1,
-            event_type: r.2,
-            subscription_id: r.3,
-            status: r.4,
-            attempts: r.5,
-            next_attempt_at: r.6,
-            last_error: r.7,
-            delivered_at: r.8,
-        })
-        .collect())
+    Ok(query.load(conn).await?)
 }
 
 /// Queues a delivery again (network admins): dead letters get a fresh set of attempts.

@@ -101,8 +101,20 @@ pub(crate) async fn record(
 /// Most grants one read returns.
 pub const MAX_PAGE: i64 = 100;
 
-type GrantRow =
-    (Uuid, Uuid, Option<Uuid>, Option<Uuid>, String, DateTime<Utc>, Option<Uuid>, Option<Uuid>, Option<Uuid>);
+/// A grant as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = access_grants)]
+struct GrantRow {
+    id: Uuid,
+    organization_id: Uuid,
+    user_id: Option<Uuid>,
+    api_key_id: Option<Uuid>,
+    role: String,
+    granted_at: DateTime<Utc>,
+    granted_by_user_id: Option<Uuid>,
+    granted_by_api_key_id: Option<Uuid>,
+    granted_by_organization_id: Option<Uuid>,
+}
 
 /// Access granted in `organization` from outside it, newest first, at most `first`
 /// (1 to [`MAX_PAGE`]). For the organization's coordinators and network admins; lower
@@ -116,23 +128,13 @@ pub async fn list(
     actor.require_coordinator_of(organization)?;
     let rows: Vec<GrantRow> = access_grants::table
         .filter(access_grants::organization_id.eq(organization))
-        .select((
-            access_grants::id,
-            access_grants::organization_id,
-            access_grants::user_id,
-            access_grants::api_key_id,
-            access_grants::role,
-            access_grants::granted_at,
-            access_grants::granted_by_user_id,
-            access_grants::granted_by_api_key_id,
-            access_grants::granted_by_organization_id,
-        ))
+        .select(GrantRow::as_select())
         .order((access_grants::granted_at.desc(), access_grants::id.desc()))
         .limit(first.clamp(1, MAX_PAGE))
         .load(conn)
         .await?;
     // The people and keys named, in two reads rather than one per grant.
-    let user_ids: Vec<Uuid> = rows.iter().flat_map(|r| [r.2, r.6]).flatten().collect();
+    let user_ids: Vec<Uuid> = rows.iter().flat_map(|r| [r.user_id, r.granted_by_user_id]).flatten().collect();
     let people: Vec<(Uuid, String, String, Option<String>)> = users::table
         .filter(users::id.eq_any(&user_ids))
         .select((users::id, users::email, users::display_name, users::password_hash))
@@ -147,26 +149,27 @@ pub async fn list(
             active: password_hash.is_some(),
         })
     };
-    let key_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.3).collect();
+    let key_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.api_key_id).collect();
     let keys: Vec<(Uuid, String)> = api_keys::table
         .filter(api_keys::id.eq_any(&key_ids))
         .select((api_keys::id, api_keys::label))
         .load(conn)
         .await?;
     rows.into_iter()
-        .map(|(id, organization_id, user, key, role, granted_at, by_user, by_key, by_organization)| {
+        .map(|r| {
             Ok(AccessGrant {
-                id,
-                organization_id,
-                user: person(user),
-                api_key: key
+                id: r.id,
+                organization_id: r.organization_id,
+                user: person(r.user_id),
+                api_key: r
+                    .api_key_id
                     .and_then(|k| keys.iter().find(|(id, _)| *id == k))
                     .map(|(id, label)| ApiKeyRef { id: *id, label: label.clone() }),
-                role: Role::decode(&role)?,
-                granted_at,
-                granted_by: person(by_user),
-                granted_by_api_key_id: by_key,
-                granted_by_organization_id: by_organization,
+                role: Role::decode(&r.role)?,
+                granted_at: r.granted_at,
+                granted_by: person(r.granted_by_user_id),
+                granted_by_api_key_id: r.granted_by_api_key_id,
+                granted_by_organization_id: r.granted_by_organization_id,
             })
         })
         .collect()

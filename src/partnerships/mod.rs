@@ -17,7 +17,7 @@ use crate::counties::Fips;
 use crate::db::StoredText;
 use crate::db::schema::{mou_parties, mous, provider_contacts, providers, training_records};
 use crate::directory::Writer;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, expect_version};
 use crate::{needs, validate};
 
 pub use rules::{MouStatus, TrainingKind};
@@ -213,9 +213,7 @@ pub(crate) async fn touch_contact(
             .optional()?;
         let (provider, current) = row.ok_or(AppError::NotFound { what: "contact" })?;
         editable_provider(conn, caller, provider).await?;
-        if current != version {
-            return Err(AppError::Conflict { message: format!("the contact changed; version is now {current}") });
-        }
+        expect_version("the contact", version, current)?;
         let now = Utc::now();
         let target = provider_contacts::table.find(id);
         if archive {
@@ -533,9 +531,7 @@ pub(crate) async fn save_mou(
                         return Err(AppError::Forbidden);
                     }
                 }
-                if current != version {
-                    return Err(AppError::Conflict { message: format!("the MOU changed; version is now {current}") });
-                }
+                expect_version("the MOU", version, current)?;
                 (id, version + 1)
             }
             None => {

@@ -18,7 +18,7 @@ use crate::counties::{self, Fips};
 use crate::db::StoredText;
 use crate::db::schema::{locations, provider_phones, provider_service_areas, providers, service_needs, services};
 use crate::directory::Writer;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, expect_version};
 use crate::geocode::{self, Geocoder};
 use crate::needs;
 use crate::validate;
@@ -76,10 +76,6 @@ pub struct LocationInput {
     pub county: Option<String>,
 }
 
-fn conflict(what: &str, current: i32) -> AppError {
-    AppError::Conflict { message: format!("{what} was changed by someone else; reload it (version is now {current})") }
-}
-
 /// Locks a live provider and checks the caller may edit it and read `expected` version.
 async fn lock_provider(
     conn: &mut AsyncPgConnection,
@@ -100,10 +96,10 @@ async fn lock_provider(
     if !caller.actor.may_edit_listing(owner) {
         return Err(AppError::Forbidden);
     }
-    match expected {
-        Some(v) if v != version => Err(conflict("the provider", version)),
-        _ => Ok(version),
+    if let Some(read) = expected {
+        expect_version("the provider", read, version)?;
     }
+    Ok(version)
 }
 
 /// Checks, without locking, that the caller may edit live provider `id`'s listing: for
@@ -492,7 +488,7 @@ async fn lock_service(conn: &mut AsyncPgConnection, caller: &Caller, id: Uuid, e
         .optional()?;
     let (provider, version) = row.ok_or(AppError::NotFound { what: "service" })?;
     lock_provider(conn, caller, provider, None).await?;
-    if version != expected { Err(conflict("the service", version)) } else { Ok(()) }
+    expect_version("the service", expected, version)
 }
 
 /// Updates a service.
@@ -730,9 +726,7 @@ async fn lock_location(
         .optional()?;
     let (provider, version) = row.ok_or(AppError::NotFound { what: "location" })?;
     lock_provider(conn, caller, provider, None).await?;
-    if version != expected {
-        return Err(conflict("the location", version));
-    }
+    expect_version("the location", expected, version)?;
     repo::location_by_id(conn, id).await?.ok_or(AppError::NotFound { what: "location" })
 }
 

@@ -15,6 +15,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::action_plan::{self, Engagement, PlanInput};
 use crate::audit;
 use crate::auth::{Caller, Member};
 use crate::db::StoredText;
@@ -22,7 +23,7 @@ use crate::db::rls;
 use crate::db::schema::{
     capacity_checklist_answers, capacity_checklist_items, capacity_checklist_sections, capacity_goals, capacity_reviews,
 };
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, expect_version};
 use crate::validate;
 
 /// How a checklist question is answered.
@@ -32,6 +33,18 @@ pub enum ItemKind {
     Text,
     /// Answered yes, no or in progress, with an optional note.
     YesNo,
+}
+
+impl StoredText for ItemKind {
+    const STORED: &'static [Self] = &[ItemKind::Text, ItemKind::YesNo];
+
+    /// The value stored in the database.
+    fn as_db(self) -> &'static str {
+        match self {
+            ItemKind::Text => "TEXT",
+            ItemKind::YesNo => "YES_NO",
+        }
+    }
 }
 
 /// A yes / no / in-progress answer.
@@ -140,13 +153,6 @@ pub struct CapacityReviewInput {
     pub resources_needed: Option<String>,
 }
 
-/// An organization engaged in a goal, and its responsibilities.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Engagement {
-    pub organization: String,
-    pub responsibilities: String,
-}
-
 /// A goal of the organization's action plan.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Goal {
@@ -161,18 +167,6 @@ pub struct Goal {
     pub version: i32,
     pub updated_at: DateTime<Utc>,
     pub updated_by: Option<Uuid>,
-}
-
-/// Goal fields; `None` leaves a field as it is, an empty text clears it (the goal itself
-/// cannot be empty).
-#[derive(Clone, Debug, Default)]
-pub struct GoalInput {
-    pub goal: Option<String>,
-    pub action_steps: Option<String>,
-    pub organizations_engaged: Option<Vec<Engagement>>,
-    pub timeline: Option<String>,
-    pub next_steps: Option<String>,
-    pub resources_needed: Option<String>,
 }
 
 /// An organization's whole checklist and plan.
@@ -201,47 +195,57 @@ pub async fn get(conn: &mut AsyncPgConnection, caller: &Caller, organization: Uu
     rls::in_org(conn, &member.clone(), move |conn| Box::pin(async move { read(conn, organization).await })).await
 }
 
+/// A checklist section as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = capacity_checklist_sections)]
+struct SectionRow {
+    number: i32,
+    code: String,
+    title: String,
+}
+
+/// A checklist question as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = capacity_checklist_items)]
+struct ItemRow {
+    code: String,
+    section_number: i32,
+    position: i32,
+    text: String,
+    kind: String,
+}
+
 async fn read(conn: &mut AsyncPgConnection, organization: Uuid) -> AppResult<Checklist> {
-    let sections: Vec<(i32, String, String)> = capacity_checklist_sections::table
+    let sections: Vec<SectionRow> = capacity_checklist_sections::table
         .order(capacity_checklist_sections::number)
-        .select((
-            capacity_checklist_sections::number,
-            capacity_checklist_sections::code,
-            capacity_checklist_sections::title,
-        ))
+        .select(SectionRow::as_select())
         .load(conn)
         .await?;
-    let items: Vec<(String, i32, i32, String, String)> = capacity_checklist_items::table
+    let items: Vec<ItemRow> = capacity_checklist_items::table
         .order((capacity_checklist_items::section_number, capacity_checklist_items::position))
-        .select((
-            capacity_checklist_items::code,
-            capacity_checklist_items::section_number,
-            capacity_checklist_items::position,
-            capacity_checklist_items::text,
-            capacity_checklist_items::kind,
-        ))
+        .select(ItemRow::as_select())
         .load(conn)
         .await?;
     let answers = answers_of(conn, organization).await?;
     let sections = sections
         .into_iter()
-        .map(|(number, code, title)| Section {
-            number,
-            code,
-            title,
-            items: items
+        .map(|section| {
+            let items = items
                 .iter()
-                .filter(|i| i.1 == number)
-                .map(|(code, _, position, text, kind)| Item {
-                    code: code.clone(),
-                    position: *position,
-                    text: text.clone(),
-                    kind: if kind == "TEXT" { ItemKind::Text } else { ItemKind::YesNo },
-                    answer: answers.iter().find(|(c, _)| c == code).map(|(_, a)| a.clone()),
+                .filter(|i| i.section_number == section.number)
+                .map(|i| {
+                    Ok(Item {
+                        code: i.code.clone(),
+                        position: i.position,
+                        text: i.text.clone(),
+                        kind: ItemKind::decode(&i.kind)?,
+                        answer: answers.iter().find(|(c, _)| *c == i.code).map(|(_, a)| a.clone()),
+                    })
                 })
-                .collect(),
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok(Section { number: section.number, code: section.code, title: section.title, items })
         })
-        .collect();
+        .collect::<AppResult<Vec<_>>>()?;
     Ok(Checklist {
         organization_id: organization,
         sections,
@@ -274,47 +278,49 @@ async fn answers_of(conn: &mut AsyncPgConnection, organization: Uuid) -> AppResu
         .collect()
 }
 
+/// An organization's capacity review as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = capacity_reviews)]
+struct ReviewRow {
+    capacity: Option<String>,
+    gaps_and_limits: Option<String>,
+    priorities: Option<String>,
+    resources_needed: Option<String>,
+    version: i32,
+    updated_at: DateTime<Utc>,
+    updated_by: Option<Uuid>,
+}
+
 async fn review_of(conn: &mut AsyncPgConnection, organization: Uuid) -> AppResult<CapacityReview> {
-    use capacity_reviews as r;
-    type Row = (Option<String>, Option<String>, Option<String>, Option<String>, i32, DateTime<Utc>, Option<Uuid>);
-    let row: Option<Row> = r::table
-        .find(organization)
-        .select((
-            r::capacity,
-            r::gaps_and_limits,
-            r::priorities,
-            r::resources_needed,
-            r::version,
-            r::updated_at,
-            r::updated_by,
-        ))
-        .first(conn)
-        .await
-        .optional()?;
+    let row: Option<ReviewRow> =
+        capacity_reviews::table.find(organization).select(ReviewRow::as_select()).first(conn).await.optional()?;
     Ok(row.map_or_else(CapacityReview::default, |r| CapacityReview {
-        capacity: r.0,
-        gaps_and_limits: r.1,
-        priorities: r.2,
-        resources_needed: r.3,
-        version: r.4,
-        updated_at: Some(r.5),
-        updated_by: r.6,
+        capacity: r.capacity,
+        gaps_and_limits: r.gaps_and_limits,
+        priorities: r.priorities,
+        resources_needed: r.resources_needed,
+        version: r.version,
+        updated_at: Some(r.updated_at),
+        updated_by: r.updated_by,
     }))
 }
 
-type GoalRow = (
-    Uuid,
-    Uuid,
-    String,
-    Option<String>,
-    serde_json::Value,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    i32,
-    DateTime<Utc>,
-    Option<Uuid>,
-);
+/// A capacity-building goal as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = capacity_goals)]
+struct GoalRow {
+    id: Uuid,
+    organization_id: Uuid,
+    goal: String,
+    action_steps: Option<String>,
+    organizations_engaged: serde_json::Value,
+    timeline: Option<String>,
+    next_steps: Option<String>,
+    resources_needed: Option<String>,
+    version: i32,
+    updated_at: DateTime<Utc>,
+    updated_by: Option<Uuid>,
+}
 
 async fn goals_of(conn: &mut AsyncPgConnection, organization: Uuid, id: Option<Uuid>) -> AppResult<Vec<Goal>> {
     use capacity_goals as g;
@@ -322,40 +328,29 @@ async fn goals_of(conn: &mut AsyncPgConnection, organization: Uuid, id: Option<U
         .filter(g::organization_id.eq(organization))
         .filter(g::archived_at.is_null())
         .order((g::created_at, g::id))
-        .select((
-            g::id,
-            g::organization_id,
-            g::goal,
-            g::action_steps,
-            g::organizations_engaged,
-            g::timeline,
-            g::next_steps,
-            g::resources_needed,
-            g::version,
-            g::updated_at,
-            g::updated_by,
-        ))
+        .select(GoalRow::as_select())
         .into_boxed();
     if let Some(id) = id {
         q = q.filter(g::id.eq(id));
     }
     let rows: Vec<GoalRow> = q.load(conn).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Goal {
-            id: r.0,
-            organization_id: r.1,
-            goal: r.2,
-            action_steps: r.3,
-            organizations_engaged: serde_json::from_value(r.4).unwrap_or_default(),
-            timeline: r.5,
-            next_steps: r.6,
-            resources_needed: r.7,
-            version: r.8,
-            updated_at: r.9,
-            updated_by: r.10,
+    rows.into_iter()
+        .map(|r| {
+            Ok(Goal {
+                id: r.id,
+                organization_id: r.organization_id,
+                goal: r.goal,
+                action_steps: r.action_steps,
+                organizations_engaged: action_plan::engaged_from_db(r.organizations_engaged)?,
+                timeline: r.timeline,
+                next_steps: r.next_steps,
+                resources_needed: r.resources_needed,
+                version: r.version,
+                updated_at: r.updated_at,
+                updated_by: r.updated_by,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Saves the organization's answer to one question, replacing what was there; `version`
@@ -377,19 +372,21 @@ pub async fn save_answer(
         .first(conn)
         .await
         .optional()?;
-    let kind = kind.ok_or_else(|| AppError::bad_input("itemCode", "itemCode names no checklist question"))?;
+    let kind = ItemKind::decode(
+        &kind.ok_or_else(|| AppError::bad_input("itemCode", "itemCode names no checklist question"))?,
+    )?;
     let note = validate::optional_text(note, "input.note", 10_000)?;
-    match (kind.as_str(), status, &note) {
-        ("TEXT", Some(_), _) => {
+    match (kind, status, &note) {
+        (ItemKind::Text, Some(_), _) => {
             return Err(AppError::bad_input(
                 "input.status",
                 "input.status: this question is answered in words (input.note)",
             ));
         }
-        ("TEXT", None, None) => {
+        (ItemKind::Text, None, None) => {
             return Err(AppError::bad_input("input.note", "input.note is required for this question"));
         }
-        ("YES_NO", None, _) => {
+        (ItemKind::YesNo, None, _) => {
             return Err(AppError::bad_input("input.status", "input.status is required (YES, NO or IN_PROGRESS)"));
         }
         _ => {}
@@ -402,7 +399,7 @@ pub async fn save_answer(
             let key = (organization, item_code.as_str());
             let current: Option<i32> =
                 c::table.find(key).select(c::version).for_update().first(conn).await.optional()?;
-            crate::error::expect_version("the answer", version, current.unwrap_or(0))?;
+            expect_version("the answer", version, current.unwrap_or(0))?;
             let status = status.map(ItemStatus::as_db);
             match current {
                 None => {
@@ -464,7 +461,7 @@ pub async fn update_review(
             use capacity_reviews as r;
             let current: Option<i32> =
                 r::table.find(organization).select(r::version).for_update().first(conn).await.optional()?;
-            crate::error::expect_version("the capacity review", version, current.unwrap_or(0))?;
+            expect_version("the capacity review", version, current.unwrap_or(0))?;
             #[derive(AsChangeset)]
             #[diesel(table_name = capacity_reviews)]
             struct Changes {
@@ -501,50 +498,6 @@ pub async fn update_review(
     .await
 }
 
-/// Goal fields as checked: `None` leaves a field as it is, `Some(None)` clears it.
-struct CleanGoal {
-    goal: Option<String>,
-    action_steps: Option<Option<String>>,
-    organizations_engaged: Option<Vec<Engagement>>,
-    timeline: Option<Option<String>>,
-    next_steps: Option<Option<String>>,
-    resources_needed: Option<Option<String>>,
-}
-
-/// Checks goal fields; failures name the field under `input`.
-fn clean_goal(input: GoalInput) -> AppResult<CleanGoal> {
-    let text = |v: &Option<String>, field: &str| {
-        v.as_deref().map(|t| validate::optional_text(Some(t), field, 10_000)).transpose()
-    };
-    let engaged = match input.organizations_engaged {
-        None => None,
-        Some(list) => {
-            validate::list_len(list.len(), "createCapacityGoal", "input.organizationsEngaged")?;
-            let mut clean = Vec::with_capacity(list.len());
-            for e in list {
-                clean.push(Engagement {
-                    organization: validate::text(&e.organization, "input.organizationsEngaged.organization", 300)?,
-                    responsibilities: validate::optional_text(
-                        Some(&e.responsibilities),
-                        "input.organizationsEngaged.responsibilities",
-                        5_000,
-                    )?
-                    .unwrap_or_default(),
-                });
-            }
-            Some(clean)
-        }
-    };
-    Ok(CleanGoal {
-        goal: input.goal.as_deref().map(|g| validate::text(g, "input.goal", 2_000)).transpose()?,
-        action_steps: text(&input.action_steps, "input.actionSteps")?,
-        organizations_engaged: engaged,
-        timeline: text(&input.timeline, "input.timeline")?,
-        next_steps: text(&input.next_steps, "input.nextSteps")?,
-        resources_needed: text(&input.resources_needed, "input.resourcesNeeded")?,
-    })
-}
-
 /// Adds a goal to the organization's action plan (`existing` = `None`), or edits one
 /// (its id and the version read).
 pub async fn save_goal(
@@ -552,9 +505,10 @@ pub async fn save_goal(
     caller: &Caller,
     organization: Option<Uuid>,
     existing: Option<(Uuid, i32)>,
-    input: GoalInput,
+    input: PlanInput,
 ) -> AppResult<Goal> {
-    let input = clean_goal(input)?;
+    let operation = if existing.is_some() { "updateCapacityGoal" } else { "createCapacityGoal" };
+    let input = action_plan::check(input, operation)?;
     let member = caller.actor.member()?.clone();
     let caller = caller.clone();
     rls::in_org(conn, &member.clone(), move |conn| {
@@ -564,10 +518,7 @@ pub async fn save_goal(
                 None => {
                     let organization = organization.ok_or(AppError::NotFound { what: "organization" })?;
                     super::require_editor(&caller.actor, organization)?;
-                    let goal = input
-                        .goal
-                        .clone()
-                        .ok_or_else(|| AppError::bad_input("input.goal", "input.goal must not be empty"))?;
+                    let goal = input.goal_to_create()?;
                     let id: Uuid = diesel::insert_into(g::table)
                         .values((
                             g::organization_id.eq(organization),
@@ -580,21 +531,20 @@ pub async fn save_goal(
                     (id, organization, 1)
                 }
                 Some((id, version)) => {
-                    let current: Option<(Uuid, i32)> = g::table
+                    // Read first, then locked: under row-level security a locking read
+                    // skips rows the caller may see but not change, which would answer a
+                    // network admin NOT_FOUND instead of FORBIDDEN.
+                    let organization: Option<Uuid> = g::table
                         .find(id)
                         .filter(g::archived_at.is_null())
-                        .select((g::organization_id, g::version))
+                        .select(g::organization_id)
                         .first(conn)
                         .await
                         .optional()?;
-                    let (organization, current) = current.ok_or(AppError::NotFound { what: "capacity goal" })?;
+                    let organization = organization.ok_or(AppError::NotFound { what: "capacity goal" })?;
                     super::require_editor(&caller.actor, organization)?;
-                    let locked: i32 = g::table.find(id).select(g::version).for_update().first(conn).await?;
-                    if locked != version || current != locked {
-                        return Err(AppError::Conflict {
-                            message: format!("the goal changed; its version is now {locked}"),
-                        });
-                    }
+                    let current: i32 = g::table.find(id).select(g::version).for_update().first(conn).await?;
+                    expect_version("the goal", version, current)?;
                     (id, organization, version + 1)
                 }
             };
@@ -611,13 +561,12 @@ pub async fn save_goal(
                 updated_at: DateTime<Utc>,
                 updated_by: Option<Uuid>,
             }
+            let organizations_engaged = input.organizations_engaged_json();
             diesel::update(g::table.find(id))
                 .set(Changes {
                     goal: input.goal,
                     action_steps: input.action_steps,
-                    organizations_engaged: input
-                        .organizations_engaged
-                        .map(|l| serde_json::to_value(l).unwrap_or_default()),
+                    organizations_engaged,
                     timeline: input.timeline,
                     next_steps: input.next_steps,
                     resources_needed: input.resources_needed,
@@ -655,7 +604,7 @@ pub async fn archive_goal(conn: &mut AsyncPgConnection, caller: &Caller, id: Uui
                 .optional()?;
             let (organization, current) = current.ok_or(AppError::NotFound { what: "capacity goal" })?;
             super::require_editor(&caller.actor, organization)?;
-            crate::error::expect_version("the goal", version, current)?;
+            expect_version("the goal", version, current)?;
             diesel::update(g::table.find(id).filter(g::version.eq(version)))
                 .set((
                     g::archived_at.eq(Utc::now()),

@@ -22,50 +22,56 @@ use crate::db::schema::{
 };
 use crate::error::AppResult;
 
+/// A standard as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = standards)]
+struct StandardRow {
+    number: i32,
+    area_code: Option<String>,
+    group_title: Option<String>,
+    title: String,
+    statement: Option<String>,
+    exceeds: Option<String>,
+    meets: String,
+    does_not_meet: String,
+}
+
 /// Every standard, by number.
 pub(super) async fn standards(conn: &mut AsyncPgConnection) -> AppResult<Vec<Standard>> {
-    type Row = (i32, Option<String>, Option<String>, String, Option<String>, Option<String>, String, String);
-    let rows: Vec<Row> = standards::table
-        .order(standards::number)
-        .select((
-            standards::number,
-            standards::area_code,
-            standards::group_title,
-            standards::title,
-            standards::statement,
-            standards::exceeds,
-            standards::meets,
-            standards::does_not_meet,
-        ))
-        .load(conn)
-        .await?;
+    let rows: Vec<StandardRow> =
+        standards::table.order(standards::number).select(StandardRow::as_select()).load(conn).await?;
     rows.into_iter()
         .map(|r| {
             Ok(Standard {
-                number: r.0,
-                area: r.1.as_deref().map(ServiceArea::decode).transpose()?,
-                group: r.2,
-                title: r.3,
-                statement: r.4,
-                exceeds: r.5,
-                meets: r.6,
-                does_not_meet: r.7,
+                number: r.number,
+                area: r.area_code.as_deref().map(ServiceArea::decode).transpose()?,
+                group: r.group_title,
+                title: r.title,
+                statement: r.statement,
+                exceeds: r.exceeds,
+                meets: r.meets,
+                does_not_meet: r.does_not_meet,
             })
         })
         .collect()
 }
 
+/// A service area as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = standard_service_areas)]
+struct ServiceAreaRow {
+    code: String,
+    number: i32,
+    title: String,
+    definition: String,
+    goal: String,
+}
+
 /// The five service areas with the needs that lead to each, in the document's order.
 pub(super) async fn service_areas(conn: &mut AsyncPgConnection) -> AppResult<Vec<ServiceAreaInfo>> {
-    let rows: Vec<(String, i32, String, String, String)> = standard_service_areas::table
+    let rows: Vec<ServiceAreaRow> = standard_service_areas::table
         .order(standard_service_areas::number)
-        .select((
-            standard_service_areas::code,
-            standard_service_areas::number,
-            standard_service_areas::title,
-            standard_service_areas::definition,
-            standard_service_areas::goal,
-        ))
+        .select(ServiceAreaRow::as_select())
         .load(conn)
         .await?;
     let needs: Vec<(String, String)> = need_standard_areas::table
@@ -74,10 +80,17 @@ pub(super) async fn service_areas(conn: &mut AsyncPgConnection) -> AppResult<Vec
         .load(conn)
         .await?;
     rows.into_iter()
-        .map(|(code, number, title, definition, goal)| {
-            let area = ServiceArea::decode(&code)?;
-            let need_codes = needs.iter().filter(|(a, _)| *a == code).map(|(_, n)| n.clone()).collect();
-            Ok(ServiceAreaInfo { area, number, title, definition, goal, need_codes })
+        .map(|r| {
+            let area = ServiceArea::decode(&r.code)?;
+            let need_codes = needs.iter().filter(|(a, _)| *a == r.code).map(|(_, n)| n.clone()).collect();
+            Ok(ServiceAreaInfo {
+                area,
+                number: r.number,
+                title: r.title,
+                definition: r.definition,
+                goal: r.goal,
+                need_codes,
+            })
         })
         .collect()
 }
@@ -196,18 +209,21 @@ pub(super) async fn assessment_rows(conn: &mut AsyncPgConnection, which: Rows) -
     })
 }
 
-type AnswerRow = (
-    Uuid,
-    i32,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Vec<Option<String>>,
-    Option<NaiveDate>,
-    i32,
-    DateTime<Utc>,
-    Option<Uuid>,
-);
+/// An answer as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = standards_answers)]
+struct AnswerRow {
+    assessment_id: Uuid,
+    standard_number: i32,
+    level: Option<String>,
+    not_applicable_reason: Option<String>,
+    evidence_note: Option<String>,
+    evidence_refs: Vec<Option<String>>,
+    assessed_on: Option<NaiveDate>,
+    version: i32,
+    updated_at: DateTime<Utc>,
+    updated_by: Option<Uuid>,
+}
 
 /// The answers of the given versions, in standard order.
 pub(super) async fn answers_of(conn: &mut AsyncPgConnection, assessments: &[Uuid]) -> AppResult<Vec<(Uuid, Answer)>> {
@@ -215,38 +231,39 @@ pub(super) async fn answers_of(conn: &mut AsyncPgConnection, assessments: &[Uuid
     let rows: Vec<AnswerRow> = a::table
         .filter(a::assessment_id.eq_any(assessments))
         .order((a::assessment_id, a::standard_number))
-        .select((
-            a::assessment_id,
-            a::standard_number,
-            a::level,
-            a::not_applicable_reason,
-            a::evidence_note,
-            a::evidence_refs,
-            a::assessed_on,
-            a::version,
-            a::updated_at,
-            a::updated_by,
-        ))
+        .select(AnswerRow::as_select())
         .load(conn)
         .await?;
     rows.into_iter()
         .map(|r| {
             Ok((
-                r.0,
+                r.assessment_id,
                 Answer {
-                    standard_number: r.1,
-                    level: r.2.as_deref().map(Level::decode).transpose()?,
-                    not_applicable_reason: r.3,
-                    evidence_note: r.4,
-                    evidence_refs: r.5.into_iter().flatten().collect(),
-                    assessed_on: r.6,
-                    version: r.7,
-                    updated_at: r.8,
-                    updated_by: r.9,
+                    standard_number: r.standard_number,
+                    level: r.level.as_deref().map(Level::decode).transpose()?,
+                    not_applicable_reason: r.not_applicable_reason,
+                    evidence_note: r.evidence_note,
+                    evidence_refs: r.evidence_refs.into_iter().flatten().collect(),
+                    assessed_on: r.assessed_on,
+                    version: r.version,
+                    updated_at: r.updated_at,
+                    updated_by: r.updated_by,
                 },
             ))
         })
         .collect()
+}
+
+/// A reviewer's decision as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = standards_review_decisions)]
+struct DecisionRow {
+    assessment_id: Uuid,
+    standard_number: i32,
+    decision: String,
+    comment: Option<String>,
+    decided_by: Uuid,
+    decided_at: DateTime<Utc>,
 }
 
 /// The reviewer's decisions on the given versions, in standard order.
@@ -255,57 +272,53 @@ pub(super) async fn decisions_of(
     assessments: &[Uuid],
 ) -> AppResult<Vec<(Uuid, ReviewDecision)>> {
     use standards_review_decisions as d;
-    type Row = (Uuid, i32, String, Option<String>, Uuid, DateTime<Utc>);
-    let rows: Vec<Row> = d::table
+    let rows: Vec<DecisionRow> = d::table
         .filter(d::assessment_id.eq_any(assessments))
         .order((d::assessment_id, d::standard_number))
-        .select((d::assessment_id, d::standard_number, d::decision, d::comment, d::decided_by, d::decided_at))
+        .select(DecisionRow::as_select())
         .load(conn)
         .await?;
     rows.into_iter()
-        .map(|(id, standard_number, decision, comment, decided_by, decided_at)| {
+        .map(|r| {
             Ok((
-                id,
+                r.assessment_id,
                 ReviewDecision {
-                    standard_number,
-                    decision: Decision::decode(&decision)?,
-                    comment,
-                    decided_by,
-                    decided_at,
+                    standard_number: r.standard_number,
+                    decision: Decision::decode(&r.decision)?,
+                    comment: r.comment,
+                    decided_by: r.decided_by,
+                    decided_at: r.decided_at,
                 },
             ))
         })
         .collect()
 }
 
-type OutcomeRow = (Uuid, Uuid, Uuid, Vec<Option<String>>, NaiveDate, NaiveDate, Uuid, DateTime<Utc>);
+/// An outcome as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = standards_outcomes)]
+struct OutcomeRow {
+    id: Uuid,
+    assessment_id: Uuid,
+    organization_id: Uuid,
+    service_areas: Vec<Option<String>>,
+    valid_from: NaiveDate,
+    valid_until: NaiveDate,
+    decided_by: Uuid,
+    decided_at: DateTime<Utc>,
+}
 
 fn outcome_from(r: OutcomeRow) -> AppResult<Outcome> {
     Ok(Outcome {
-        id: r.0,
-        assessment_id: r.1,
-        organization_id: r.2,
-        areas: ServiceArea::from_db_list(&r.3)?,
-        valid_from: r.4,
-        valid_until: r.5,
-        decided_by: r.6,
-        decided_at: r.7,
+        id: r.id,
+        assessment_id: r.assessment_id,
+        organization_id: r.organization_id,
+        areas: ServiceArea::from_db_list(&r.service_areas)?,
+        valid_from: r.valid_from,
+        valid_until: r.valid_until,
+        decided_by: r.decided_by,
+        decided_at: r.decided_at,
     })
-}
-
-macro_rules! outcome_select {
-    ($q:expr) => {
-        $q.select((
-            standards_outcomes::id,
-            standards_outcomes::assessment_id,
-            standards_outcomes::organization_id,
-            standards_outcomes::service_areas,
-            standards_outcomes::valid_from,
-            standards_outcomes::valid_until,
-            standards_outcomes::decided_by,
-            standards_outcomes::decided_at,
-        ))
-    };
 }
 
 /// The outcomes of the given versions.
@@ -313,31 +326,32 @@ pub(super) async fn outcomes_of_assessments(
     conn: &mut AsyncPgConnection,
     assessments: &[Uuid],
 ) -> AppResult<Vec<Outcome>> {
-    let rows: Vec<OutcomeRow> =
-        outcome_select!(standards_outcomes::table.filter(standards_outcomes::assessment_id.eq_any(assessments)))
-            .load(conn)
-            .await?;
+    let rows: Vec<OutcomeRow> = standards_outcomes::table
+        .filter(standards_outcomes::assessment_id.eq_any(assessments))
+        .select(OutcomeRow::as_select())
+        .load(conn)
+        .await?;
     rows.into_iter().map(outcome_from).collect()
 }
 
 /// Every outcome of the given organizations (public), oldest decision first.
 pub(super) async fn outcomes_of(mut conn: &AsyncPgConnection, organizations: &[Uuid]) -> AppResult<Vec<Outcome>> {
-    let rows: Vec<OutcomeRow> = outcome_select!(
-        standards_outcomes::table
-            .filter(standards_outcomes::organization_id.eq_any(organizations))
-            .order((standards_outcomes::decided_at, standards_outcomes::id))
-    )
-    .load(&mut conn)
-    .await?;
+    let rows: Vec<OutcomeRow> = standards_outcomes::table
+        .filter(standards_outcomes::organization_id.eq_any(organizations))
+        .order((standards_outcomes::decided_at, standards_outcomes::id))
+        .select(OutcomeRow::as_select())
+        .load(&mut conn)
+        .await?;
     rows.into_iter().map(outcome_from).collect()
 }
 
 /// Every outcome recorded (public), oldest decision first.
 pub(super) async fn all_outcomes(conn: &mut AsyncPgConnection) -> AppResult<Vec<Outcome>> {
-    let rows: Vec<OutcomeRow> =
-        outcome_select!(standards_outcomes::table.order((standards_outcomes::decided_at, standards_outcomes::id)))
-            .load(conn)
-            .await?;
+    let rows: Vec<OutcomeRow> = standards_outcomes::table
+        .order((standards_outcomes::decided_at, standards_outcomes::id))
+        .select(OutcomeRow::as_select())
+        .load(conn)
+        .await?;
     rows.into_iter().map(outcome_from).collect()
 }
 

@@ -9,11 +9,12 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::action_plan::{self, Engagement, PlanInput};
 use crate::audit;
 use crate::auth::{Actor, Caller, Role};
 use crate::counties::Fips;
 use crate::db::schema::{action_items, county_teams, county_worksheets, worksheet_edits};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, expect_version};
 use crate::validate;
 
 /// The narrative part of a county's worksheet.
@@ -27,13 +28,6 @@ pub struct Worksheet {
     pub version: i32,
     pub updated_at: Option<DateTime<Utc>>,
     pub updated_by: Option<Uuid>,
-}
-
-/// An organization engaged in an action item, and what it is responsible for.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Engagement {
-    pub organization: String,
-    pub responsibilities: String,
 }
 
 /// One action-plan item.
@@ -68,17 +62,6 @@ pub struct WorksheetInput {
     pub capacities: Option<String>,
     pub gaps: Option<String>,
     pub how_to_fill: Option<String>,
-}
-
-/// Action-item fields; `None` leaves a field as it is.
-#[derive(Clone, Debug, Default)]
-pub struct ActionItemInput {
-    pub goal: Option<String>,
-    pub action_steps: Option<String>,
-    pub organizations_engaged: Option<Vec<Engagement>>,
-    pub timeline: Option<String>,
-    pub next_steps: Option<String>,
-    pub resources_needed: Option<String>,
 }
 
 /// Sets which organizations form a county's team (network admins).
@@ -207,8 +190,8 @@ pub async fn update(
             .await?;
         // A worksheet row is created at version 1 but reads as version 0 before any edit.
         let first_edit = current == 1 && version == 0;
-        if current != version && !first_edit {
-            return Err(AppError::Conflict { message: format!("the worksheet changed; version is now {current}") });
+        if !first_edit {
+            expect_version("the worksheet", version, current)?;
         }
         #[derive(AsChangeset)]
         #[diesel(table_name = county_worksheets)]
@@ -289,7 +272,7 @@ fn item_from(r: ItemRow) -> AppResult<ActionItem> {
         goal: r.goal,
         action_steps: r.action_steps,
         // Written only by this module; a shape it cannot read is an error, not "none".
-        organizations_engaged: serde_json::from_value(r.organizations_engaged).map_err(AppError::internal)?,
+        organizations_engaged: action_plan::engaged_from_db(r.organizations_engaged)?,
         timeline: r.timeline,
         next_steps: r.next_steps,
         resources_needed: r.resources_needed,
@@ -299,23 +282,16 @@ fn item_from(r: ItemRow) -> AppResult<ActionItem> {
     })
 }
 
-macro_rules! item_select {
-    ($q:expr) => {
-        $q.select(ItemRow::as_select())
-    };
-}
-
 /// The county's live action items, oldest first.
 pub async fn action_items(conn: &mut AsyncPgConnection, actor: &Actor, county: &Fips) -> AppResult<Vec<ActionItem>> {
     actor.member()?;
-    let rows: Vec<ItemRow> = item_select!(
-        action_items::table
-            .filter(action_items::county_fips.eq(county.as_str()))
-            .filter(action_items::archived_at.is_null())
-            .order((action_items::created_at, action_items::id))
-    )
-    .load(conn)
-    .await?;
+    let rows: Vec<ItemRow> = action_items::table
+        .filter(action_items::county_fips.eq(county.as_str()))
+        .filter(action_items::archived_at.is_null())
+        .order((action_items::created_at, action_items::id))
+        .select(ItemRow::as_select())
+        .load(conn)
+        .await?;
     rows.into_iter().map(item_from).collect()
 }
 
@@ -357,32 +333,17 @@ pub async fn save_action_item(
     caller: &Caller,
     county: &Fips,
     existing: Option<(Uuid, i32)>,
-    input: ActionItemInput,
+    input: PlanInput,
 ) -> AppResult<ActionItem> {
-    let text = |v: &Option<String>, field: &str| {
-        v.as_deref().map(|t| validate::optional_text(Some(t), field, 10_000)).transpose()
-    };
-    let goal = input.goal.as_deref().map(|g| validate::text(g, "input.goal", 2_000)).transpose()?;
-    let (steps, timeline, next, resources) = (
-        text(&input.action_steps, "input.actionSteps")?,
-        text(&input.timeline, "input.timeline")?,
-        text(&input.next_steps, "input.nextSteps")?,
-        text(&input.resources_needed, "input.resourcesNeeded")?,
-    );
-    if let Some(list) = &input.organizations_engaged {
-        for e in list {
-            validate::text(&e.organization, "input.organizationsEngaged.organization", 300)?;
-        }
-    }
-    let engaged = input.organizations_engaged.as_ref().map(|l| serde_json::to_value(l).unwrap_or_default());
+    let operation = if existing.is_some() { "updateActionItem" } else { "createActionItem" };
+    let edit = action_plan::check(input, operation)?;
     let user = caller.actor.member()?.user_id;
     conn.transaction(async |conn| {
         known_county(conn, county).await?;
         require_editor(conn, &caller.actor, county).await?;
         let (id, next_version) = match existing {
             None => {
-                let goal =
-                    goal.clone().ok_or_else(|| AppError::bad_input("input.goal", "input.goal must not be empty"))?;
+                let goal = edit.goal_to_create()?;
                 let id: Uuid = diesel::insert_into(action_items::table)
                     .values((action_items::county_fips.eq(county.as_str()), action_items::goal.eq(goal)))
                     .returning(action_items::id)
@@ -401,11 +362,7 @@ pub async fn save_action_item(
                     .await
                     .optional()?;
                 let current = current.ok_or(AppError::NotFound { what: "action item" })?;
-                if current != version {
-                    return Err(AppError::Conflict {
-                        message: format!("the action item changed; version is now {current}"),
-                    });
-                }
+                expect_version("the action item", version, current)?;
                 (id, version + 1)
             }
         };
@@ -422,22 +379,16 @@ pub async fn save_action_item(
             updated_at: DateTime<Utc>,
             updated_by: Option<Uuid>,
         }
-        let fields = edited_fields(&[
-            ("goal", goal.is_some()),
-            ("actionSteps", steps.is_some()),
-            ("organizationsEngaged", engaged.is_some()),
-            ("timeline", timeline.is_some()),
-            ("nextSteps", next.is_some()),
-            ("resourcesNeeded", resources.is_some()),
-        ]);
+        let fields = edit.fields();
+        let organizations_engaged = edit.organizations_engaged_json();
         diesel::update(action_items::table.find(id))
             .set(Changes {
-                goal,
-                action_steps: steps,
-                organizations_engaged: engaged,
-                timeline,
-                next_steps: next,
-                resources_needed: resources,
+                goal: edit.goal,
+                action_steps: edit.action_steps,
+                organizations_engaged,
+                timeline: edit.timeline,
+                next_steps: edit.next_steps,
+                resources_needed: edit.resources_needed,
                 version: next_version,
                 updated_at: Utc::now(),
                 updated_by: user,
@@ -453,7 +404,7 @@ pub async fn save_action_item(
             Some(id),
         )
         .await?;
-        let row: ItemRow = item_select!(action_items::table.find(id)).first(conn).await?;
+        let row: ItemRow = action_items::table.find(id).select(ItemRow::as_select()).first(conn).await?;
         item_from(row)
     })
     .await

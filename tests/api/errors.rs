@@ -81,3 +81,27 @@ async fn a_stored_value_this_build_does_not_know_is_an_internal_error_not_a_defa
     assert!(!body.to_string().contains("CARRIER_PIGEON"), "the stored text stays out of the answer: {body}");
     assert_ne!(body["data"]["client"]["safeContact"]["channel"], "NONE");
 }
+
+#[tokio::test]
+async fn an_unknown_checklist_question_kind_is_an_internal_error_not_a_yes_no_question() {
+    // The checklist's question kinds are read through the same mapping: a kind this build
+    // does not know must not quietly turn into a yes/no question.
+    let w = crate::standards::world().await;
+    let sql = w.app.sql().await;
+    sql.batch_execute(
+        "ALTER TABLE capacity_checklist_items DROP CONSTRAINT IF EXISTS capacity_checklist_items_kind_check;
+         UPDATE capacity_checklist_items SET kind = 'MULTIPLE_CHOICE' WHERE code = 'screening.1';",
+    )
+    .await
+    .unwrap();
+    let (_, body) = w
+        .app
+        .gql_as(
+            &w.coord_a,
+            "query($o: ID!) { capacityChecklist(organizationId: $o) { sections { items { code kind } } } }",
+            json!({ "o": w.org_a }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "INTERNAL", "{body}");
+    assert!(!body.to_string().contains("MULTIPLE_CHOICE"), "the stored text stays out of the answer: {body}");
+}

@@ -678,6 +678,16 @@ async fn a_county_team_keeps_its_worksheet_and_others_only_read_it() {
                 "organizationsEngaged": [{ "organization": "Legal Aid (synthetic)", "responsibilities": "Host the attorney" }] } }))
         .await;
     assert_eq!(item["createActionItem"]["organizationsEngaged"][0]["organization"], "Legal Aid (synthetic)");
+    // The action plan's fields are bounded as a capacity goal's are (one template, one
+    // rule): an engaged organization's responsibilities of more than 5 000 characters are
+    // refused, naming the field, and nothing is written.
+    let (_, long) = app
+        .gql_as(&mdt, "mutation($i: ActionItemInput!) { createActionItem(fips: \"37183\", input: $i) { id } }",
+            json!({ "i": { "goal": "Too long a plan",
+                "organizationsEngaged": [{ "organization": "Legal Aid (synthetic)", "responsibilities": "x".repeat(5_001) }] } }))
+        .await;
+    assert_eq!(error_code(&long), "BAD_USER_INPUT", "{long}");
+    assert_eq!(long["errors"][0]["extensions"]["field"], "input.organizationsEngaged.responsibilities");
 
     // Anyone in the network reads it, with the live matrix and the edit history.
     let read = app

@@ -15,11 +15,13 @@
 #     bench directory exported as HSDS and imported into an empty database;
 #   - createReferral with consent checks, against the same statements as one SQL
 #     transaction through pgbench (the floor);
+#   - capacity (issue 18): the same search with `hasCapacity: true` beside it, and
+#     setCapacity by a network admin on 2 000 bench services at random;
 #   - server RSS (peak, sampled while loaded) and database size;
 # then search again at 10 000 and 1 000 000 providers (BENCH_SCALES; "" skips it).
 # Every response is checked: one that is not a clean answer is counted, reported, and
 # fails the run. scripts/bench/report.py writes BENCHMARKS.md from the results,
-# including which targets of issue 7 are met.
+# including which targets of issues 7, 17 and 18 are met.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${BENCH_PROVIDERS:-100000}
@@ -123,6 +125,7 @@ export BENCH_TOKEN
 phase read
 for c in 1 8; do
   record search_$c "$(run_wrk search "http://127.0.0.1:$PORT/graphql" $c)"
+  record search_room_$c "$(run_wrk search_room "http://127.0.0.1:$PORT/graphql" $c)"
   record floor_$c "$(run_pgbench nearest $c -U postgres)"
   record knn_$c "$(run_pgbench nearest_any $c -U postgres)"
   record gap_$c "$(run_wrk gap "http://127.0.0.1:$PORT/graphql" $c)"
@@ -152,6 +155,16 @@ for c in 1 8; do
   record referral_floor_$c "$(run_pgbench referral $c -U lantern_app -M prepared -D sender="$BENCH_SENDER" \
     -D recipient="$BENCH_RECIPIENT" -D provider="$BENCH_PROVIDER" -D service="$BENCH_SERVICE" -D client="$BENCH_CLIENT" \
     -D user="$BENCH_USER")"
+done
+# setCapacity: a network admin sets the free beds of bench services at random (after the
+# searches, which it would change); every request writes a history row, counted.
+$PG -c "SELECT c.service_id FROM service_capacity c JOIN providers p ON p.id = c.provider_id
+        WHERE p.kind = 'bench' AND c.unit_code = 'bed' ORDER BY md5(c.service_id::text) LIMIT 2000" > "$WORK/capacity_services.txt"
+export BENCH_CAPACITY_SERVICES=$WORK/capacity_services.txt
+for c in 1 8; do
+  before=$($PG -c "SELECT count(*) FROM service_capacity_history")
+  record capacity_$c "$(run_wrk capacity "http://127.0.0.1:$PORT/graphql" $c)"
+  record capacity_rows_$c "$(( $($PG -c "SELECT count(*) FROM service_capacity_history") - before ))"
 done
 phase done
 record db_size "$($PG -c "SELECT pg_size_pretty(pg_database_size('lantern'))")"

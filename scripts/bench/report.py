@@ -1,5 +1,5 @@
 """Writes BENCHMARKS.md from one run of scripts/bench.sh: the measurements, the machine,
-and each target of issue 7 as met or missed (by how much). The hand-written "## Notes"
+and each target of issues 7, 17 and 18 as met or missed (by how much). The hand-written "## Notes"
 section of the previous BENCHMARKS.md is kept. Exits 1 if any request failed, so a run
 with errors cannot pass for a result.
 
@@ -57,7 +57,7 @@ bad_total = sum(int(v.get("bad", 0)) for v in results.values() if isinstance(v, 
 # run) fails the report like a failed request.
 expected = [f"{kind}_{c}" for c in (1, 8) for kind in
             ("search", "floor", "knn", "gap", "gapcsv", "referral", "referral_floor", "plain_search", "peer",
-             "hsds_proximity")]
+             "hsds_proximity", "search_room", "capacity")]
 expected += ["hsds_import"]
 expected += ["plain_gap_1"] + [f"scale_{n}_{kind}_1" for n in scales for kind in ("search", "floor")]
 missing = [key for key in expected if not isinstance(results.get(key), dict)]
@@ -147,6 +147,38 @@ for c in (1, 8):
     written = results.get(f"referral_rows_{c}")
     w(row("`createReferral` (Lantern)", f"referral_{c}", c, f" ({written} referrals written)" if written else ""))
     w(row("same statements as one SQL transaction (pgbench): **the floor**", f"referral_floor_{c}", c))
+w("")
+
+w("## Capacity (issue 18): who has room now, and setting it\n")
+w("The search above with `hasCapacity: true` (the 10 nearest with room now at a service meeting the need), and")
+w("`setCapacity` by a network admin: a new count of free beds for one of 2 000 bench services at random, each")
+w("writing the figure, its history row and an audit entry, and answering once the instance's index has it. The")
+w("bench directory carries a `bed` figure on half its services (2 in 7 with room when set, a quarter of them stale).\n")
+w(header)
+for c in (1, 8):
+    w(row("`searchProviders` (as above)", f"search_{c}", c))
+    w(row("`searchProviders` with `hasCapacity: true`", f"search_room_{c}", c))
+for c in (1, 8):
+    written = results.get(f"capacity_rows_{c}")
+    w(row("`setCapacity`", f"capacity_{c}", c, f" ({written} figures written)" if written else ""))
+w("")
+capacity_targets = []
+for c in (1, 8):
+    plain, room = get(f"search_{c}", "rps"), get(f"search_room_{c}", "rps")
+    r = ratio(room, plain)
+    capacity_targets.append((f"`hasCapacity` search within 20 % of the plain search ({c} client{'s' if c > 1 else ''})",
+                             f"{num(room)} vs {num(plain)} req/s ({num((r - 1) * 100 if r else None, 0)} %)",
+                             "not measured" if r is None else "met" if r >= 0.8 else
+                             f"**missed**: {num((1 - r) * 100, 0)} % slower"))
+for c in (1, 8):
+    rps = get(f"capacity_{c}", "rps")
+    capacity_targets.append((f"`setCapacity` ≥ 1 000 updates/s ({c} client{'s' if c > 1 else ''})", f"{num(rps, 0)}/s",
+                             "not measured" if rps is None else "met" if rps >= 1000 else
+                             f"**missed**: {num(100 - rps / 10, 0)} % short"))
+w("| target (issue 18) | measured | status |")
+w("|---|---|---|")
+for name, measured, status in capacity_targets:
+    w(f"| {name} | {measured} | {status} |")
 w("")
 
 w("## Memory\n")

@@ -1,13 +1,26 @@
 //! Synthetic data at scale for benchmarks: `lantern bench-data --providers N` adds N
 //! providers clustered around the sample directory's real NC towns, with services, need
-//! categories, languages, populations, contacts, MOUs and training. Generated set-based
-//! inside PostgreSQL, so 100 000 providers take seconds. Every row is synthetic and
-//! marked so (kind `bench`, name "… (synthetic)").
+//! categories, languages, populations, contacts, MOUs and training, and a `bed` figure on
+//! half the services (about 29 % with room when set, a quarter of them stale). Generated
+//! set-based inside PostgreSQL, so 100 000 providers take seconds. Every row is synthetic
+//! and marked so (kind `bench`, name "… (synthetic)").
 
 use diesel::sql_types::{BigInt, Text};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use crate::db::seed::SAMPLE_DIRECTORY_JSON;
+
+/// The old benchmark providers' capacity figures, holds, update links and history, taken
+/// out in one transaction: the history is append-only, so its guard is lifted for this
+/// alone (as the tables' owner) and is back on whatever happens.
+const CLEAR_CAPACITY: &[&str] = &[
+    "ALTER TABLE service_capacity_history DISABLE TRIGGER service_capacity_history_append_only",
+    "DELETE FROM service_capacity_history WHERE capacity_id IN (SELECT c.id FROM service_capacity c JOIN providers p ON p.id = c.provider_id WHERE p.kind = 'bench')",
+    "ALTER TABLE service_capacity_history ENABLE TRIGGER service_capacity_history_append_only",
+    "DELETE FROM capacity_holds WHERE capacity_id IN (SELECT c.id FROM service_capacity c JOIN providers p ON p.id = c.provider_id WHERE p.kind = 'bench')",
+    "DELETE FROM capacity_update_links WHERE service_id IN (SELECT s.id FROM services s JOIN providers p ON p.id = s.provider_id WHERE p.kind = 'bench')",
+    "DELETE FROM service_capacity WHERE provider_id IN (SELECT id FROM providers WHERE kind = 'bench')",
+];
 
 /// Statements, in order; `$1` is the number of providers, `$2` the sample directory.
 const STATEMENTS: &[&str] = &[
@@ -63,15 +76,32 @@ const STATEMENTS: &[&str] = &[
               current_date - 100, current_date + ((g % 400) - 50)::int, 'ACTIVE'
        FROM generate_series(1, $1) g, (SELECT array_agg(code ORDER BY position) AS codes FROM need_categories) c
        WHERE g % 5 = 0 AND (g % 400) - 50 >= -100",
+    // A bed on every other service: 2 in 7 with room when set (1-4 free of 6), the rest
+    // full or on a waitlist; a quarter set 13-23 hours ago, past the 12-hour limit.
+    "INSERT INTO service_capacity (service_id, provider_id, unit_code, available, maximum, status, set_at, source)
+       SELECT md5('bench-s' || g)::uuid, md5('bench-p' || g)::uuid, 'bed',
+              CASE WHEN room THEN 1 + g % 4 ELSE 0 END, 6,
+              CASE WHEN room THEN 'AVAILABLE' WHEN g % 3 = 0 THEN 'WAITLIST' ELSE 'NO_CAPACITY' END,
+              now() - make_interval(mins => (CASE WHEN abs(hashtext('bench-f' || g)) % 4 = 0 THEN 780 + g % 600 ELSE g % 600 END)::int),
+              'STAFF'
+       FROM generate_series(1, $1) g, LATERAL (SELECT abs(hashtext('bench-c' || g)) % 7 < 2 AS room) r
+       WHERE g % 2 = 0",
     "DROP TABLE bench_towns",
     // Leave PostgreSQL its best shape for the floor: dead rows of the old set cleared,
     // visibility maps set, statistics fresh.
     "VACUUM (ANALYZE) providers, services, service_needs, locations, provider_contacts, training_records, mous,
-       provider_service_areas",
+       provider_service_areas, service_capacity, service_capacity_history",
 ];
 
 /// Replaces the benchmark providers with `providers` new ones.
 pub async fn generate(conn: &mut AsyncPgConnection, providers: i64) -> Result<(), diesel::result::Error> {
+    conn.transaction(async |conn| {
+        for statement in CLEAR_CAPACITY {
+            diesel::sql_query(*statement).execute(conn).await?;
+        }
+        Ok::<_, diesel::result::Error>(())
+    })
+    .await?;
     for statement in STATEMENTS {
         diesel::sql_query(*statement)
             .bind::<BigInt, _>(providers)

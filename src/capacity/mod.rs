@@ -323,8 +323,8 @@ const FIGURES_SQL: &str = "
     WHERE c.service_id = ANY ($1) AND k.archived_at IS NULL
     ORDER BY c.service_id, k.position, c.unit_code";
 
-async fn load_rows(conn: &mut AsyncPgConnection, service_ids: &[Uuid]) -> AppResult<Vec<FigureRow>> {
-    Ok(diesel::sql_query(FIGURES_SQL).bind::<Array<SqlUuid>, _>(service_ids).load(conn).await?)
+async fn load_rows(mut conn: &AsyncPgConnection, service_ids: &[Uuid]) -> AppResult<Vec<FigureRow>> {
+    Ok(diesel::sql_query(FIGURES_SQL).bind::<Array<SqlUuid>, _>(service_ids).load(&mut conn).await?)
 }
 
 /// Every figure of these services as `actor` may see it, by service.
@@ -350,7 +350,7 @@ pub(crate) async fn for_services(
 }
 
 /// The figures of one service, exactly (for its own staff, a link or a hold).
-async fn figures_of(conn: &mut AsyncPgConnection, service: Uuid) -> AppResult<Vec<(Figure, DateTime<Utc>)>> {
+async fn figures_of(conn: &AsyncPgConnection, service: Uuid) -> AppResult<Vec<(Figure, DateTime<Utc>)>> {
     Ok(load_rows(conn, &[service])
         .await?
         .into_iter()
@@ -561,10 +561,13 @@ pub(crate) async fn confirm(conn: &mut Writer, caller: &Caller, service: Uuid) -
     write(conn, caller, &member, Setter::Member, service, inputs).await
 }
 
+/// The lock of one figure, `$1` the service and `$2` the unit code (see [`lock_figure`]).
+const LOCK_FIGURE: &str = "pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2, 18))";
+
 /// Serializes every change to one figure (setting it, holding it): holds are placed by
 /// organizations that may not lock the figure's row, so all take this lock instead.
 pub(crate) async fn lock_figure(conn: &mut AsyncPgConnection, service: Uuid, unit_code: &str) -> AppResult<()> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2, 18))")
+    diesel::sql_query(format!("SELECT 1 FROM {LOCK_FIGURE}"))
         .bind::<SqlUuid, _>(service)
         .bind::<Text, _>(unit_code)
         .execute(conn)
@@ -595,9 +598,13 @@ pub(crate) async fn write(
                 Setter::Member => ("capacity.set", "service", service),
                 Setter::Link(link) => ("capacity.update_link.use", "capacity_update_link", link),
             };
-            audit::record(conn, &caller2, action, target_type, Some(target)).await?;
-            Ok(figures_of(conn, service)
-                .await?
+            // The audit entry and the read-back go out together (pipelined): one round trip.
+            let conn: &AsyncPgConnection = conn;
+            let (_, figures) = futures_util::try_join!(
+                audit::record(conn, &caller2, action, target_type, Some(target)),
+                figures_of(conn, service)
+            )?;
+            Ok(figures
                 .into_iter()
                 .map(|(figure, as_of)| CapacityView { figure, as_of, exact: true, county_fips: None, insider: true })
                 .collect())
@@ -633,16 +640,23 @@ pub(crate) async fn apply(
     referral: Option<(Uuid, Source)>,
 ) -> AppResult<()> {
     use service_capacity as c;
-    let live_kind: Option<bool> = capacity_unit_kinds::table
-        .find(&input.unit_code)
-        .select(capacity_unit_kinds::archived_at.is_null())
-        .first(conn)
-        .await
-        .optional()?;
-    if live_kind != Some(true) {
+    // The figure locked (`lock_figure`) and its unit kind checked in one round trip; an
+    // unknown kind's error rolls the transaction, lock and all, back.
+    #[derive(QueryableByName)]
+    struct Locked {
+        #[diesel(sql_type = Nullable<Bool>)]
+        live: Option<bool>,
+    }
+    let locked: Locked = diesel::sql_query(format!(
+        "SELECT (SELECT k.archived_at IS NULL FROM capacity_unit_kinds k WHERE k.code = $2) AS live FROM {LOCK_FIGURE}"
+    ))
+    .bind::<SqlUuid, _>(service)
+    .bind::<Text, _>(&input.unit_code)
+    .get_result(conn)
+    .await?;
+    if locked.live != Some(true) {
         return Err(AppError::bad_input("input.unitCode", "input.unitCode names no unit kind in use"));
     }
-    lock_figure(conn, service, &input.unit_code).await?;
     type Current = (i32, Option<i32>, String, bool, Option<String>);
     let current: Option<Current> = c::table
         .filter(c::service_id.eq(service))

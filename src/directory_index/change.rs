@@ -9,13 +9,29 @@ use uuid::Uuid;
 
 use super::query::count_provider;
 use super::snapshot::{Catalog, CellCounts, Snapshot, Store};
-use super::trees::Positions;
+use super::trees::{Located, Positions};
+
+/// How long before the moment the trees are built a room window must still be open for
+/// its provider to go into the trees of providers with room. A search's moment is taken
+/// when it is parsed, a little before the view answering it may have been built; an
+/// hour is far more than that, and a window over an hour ago can never open again.
+const ROOM_WINDOW_SLACK_US: i64 = 3_600_000_000;
+
+/// The earliest end of a room window that still puts a provider into the trees of
+/// providers with room.
+fn room_cutoff_us() -> i64 {
+    chrono::Utc::now().timestamp_micros() - ROOM_WINDOW_SLACK_US
+}
 
 impl Snapshot {
     /// Builds the index over a loaded store in one pass (R-trees bulk-loaded).
     pub fn build(catalog: Arc<Catalog>, mut store: Store, today: NaiveDate) -> Self {
         store.shrink_to_fit();
-        let located = store.iter().flat_map(|p| p.locations().iter().map(move |l| (p.slot(), p.needs(), l)));
+        let cutoff = room_cutoff_us();
+        let located = store.iter().flat_map(|p| {
+            let (slot, needs, room_needs) = (p.slot(), p.needs(), p.room_needs(cutoff));
+            p.locations().iter().map(move |location| Located { slot, needs, room_needs, location })
+        });
         let positions = Positions::build(located, catalog.needs.len());
         let mut serving = vec![HashSet::new(); catalog.counties.len()];
         for p in store.iter() {
@@ -53,12 +69,15 @@ impl Snapshot {
     /// the change); one missing from `fresh` is gone or archived.
     pub fn replace_providers(&mut self, ids: &[Uuid], fresh: &Store) {
         let needs = self.catalog.needs.len();
+        let cutoff = room_cutoff_us();
         for id in ids {
             if let Some(slot) = self.store.slot(id) {
                 let old = self.store.get(slot).expect("a slot in the map is taken");
                 count_provider(&mut self.cells, needs, old, self.today, -1);
-                for l in old.locations() {
-                    self.positions.remove(slot, old.needs(), l);
+                // Every window counts here: whatever was inserted is taken out.
+                let (old_needs, old_room) = (old.needs(), old.room_needs(i64::MIN));
+                for location in old.locations() {
+                    self.positions.remove(Located { slot, needs: old_needs, room_needs: old_room, location });
                 }
                 for &c in old.counties() {
                     self.serving[usize::from(c)].remove(&slot);
@@ -68,8 +87,9 @@ impl Snapshot {
             let Some(new) = fresh.slot(id).and_then(|slot| fresh.get(slot)) else { continue };
             let slot = self.store.copy_in(new);
             let new = self.store.get(slot).expect("just copied in");
-            for l in new.locations() {
-                self.positions.insert(slot, new.needs(), l);
+            let (new_needs, new_room) = (new.needs(), new.room_needs(cutoff));
+            for location in new.locations() {
+                self.positions.insert(Located { slot, needs: new_needs, room_needs: new_room, location });
             }
             for &c in new.counties() {
                 self.serving[usize::from(c)].insert(slot);

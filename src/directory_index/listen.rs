@@ -145,32 +145,75 @@ fn release_freed_memory() {
     }
 }
 
-/// Applies one batch of payloads in order: provider ids (comma-separated), `*` for
-/// everything, `vetting` for the review outcomes, or a writer's `sync:` marker, answered
-/// once what came before it is in.
+/// Applies one batch of payloads: provider ids (comma-separated), `rooms:` and provider
+/// ids (only their capacity changed), `*` for everything, `vetting` for the review
+/// outcomes, or a writer's `sync:` marker. Everything the batch names is read at once
+/// (one read of the providers, one of the room windows) and then every marker in it is
+/// answered: a marker follows its write, so its write is in. Reading a burst of writes
+/// together is what lets writes scale with clients.
 async fn apply(index: &DirectoryIndex, pool: &DbPool, batch: Vec<String>) -> AppResult<()> {
     if !index.apply_lag.is_zero() {
         tokio::time::sleep(index.apply_lag).await;
     }
     let mut changed: HashSet<Uuid> = HashSet::new();
+    let mut rooms: HashSet<Uuid> = HashSet::new();
+    let mut markers: Vec<String> = Vec::new();
     let mut everything = false;
     let mut vetting = false;
+    let ids = |list: &str| list.split(',').filter_map(|id| id.parse::<Uuid>().ok()).collect::<Vec<_>>();
     for payload in batch {
         if let Some(marker) = payload.strip_prefix("sync:") {
-            // Apply what precedes the marker before answering it.
-            flush(index, pool, &mut changed, &mut everything).await?;
-            flush_vetting(index, pool, &mut vetting).await?;
-            index.marker_reached(marker);
+            markers.push(marker.to_owned());
         } else if payload == "*" {
             everything = true;
         } else if payload == VETTING {
             vetting = true;
+        } else if let Some(list) = payload.strip_prefix(ROOMS) {
+            rooms.extend(ids(list));
         } else {
-            changed.extend(payload.split(',').filter_map(|id| id.parse::<Uuid>().ok()));
+            changed.extend(ids(&payload));
         }
     }
+    if !everything {
+        // Providers read whole get their rooms with the rest.
+        rooms.retain(|id| !changed.contains(id));
+        changed.extend(flush_rooms(index, pool, rooms).await?);
+    }
     flush(index, pool, &mut changed, &mut everything).await?;
-    flush_vetting(index, pool, &mut vetting).await
+    flush_vetting(index, pool, &mut vetting).await?;
+    for marker in markers {
+        index.marker_reached(&marker);
+    }
+    Ok(())
+}
+
+/// The prefix of a payload naming providers whose capacity alone changed (migration 23).
+const ROOMS: &str = "rooms:";
+
+/// Reads the room windows of `ids` again and swaps them into the view, the providers
+/// otherwise as held; returns those that must be read whole.
+async fn flush_rooms(index: &DirectoryIndex, pool: &DbPool, ids: HashSet<Uuid>) -> AppResult<Vec<Uuid>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    let read = std::time::Instant::now();
+    let rooms = load::rooms(&mut *pool.get().await.map_err(AppError::internal)?, &ids).await?;
+    let applied = std::time::Instant::now();
+    let mut whole = Vec::new();
+    index.update(|view| {
+        let (next, rest) = view.with_rooms(&ids, &rooms);
+        whole = rest;
+        next
+    });
+    tracing::debug!(
+        providers = ids.len(),
+        read_whole = whole.len(),
+        read_us = (applied - read).as_micros() as u64,
+        apply_us = applied.elapsed().as_micros() as u64,
+        "directory index rooms updated"
+    );
+    Ok(whole)
 }
 
 /// The payload announcing a change to the review outcomes (migration 21).

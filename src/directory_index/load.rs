@@ -4,6 +4,7 @@
 //! provider's parts land side by side; no whole result is held (only the small
 //! provider × county pairs, which are sorted before they are stored).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -58,6 +59,29 @@ struct ServiceRow {
     room_from: Vec<Option<DateTime<Utc>>>,
     #[diesel(sql_type = Array<Timestamptz>)]
     room_until: Vec<DateTime<Utc>>,
+}
+
+#[derive(QueryableByName)]
+struct RoomRow {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    provider_id: Uuid,
+    #[diesel(sql_type = Array<Nullable<Timestamptz>>)]
+    room_from: Vec<Option<DateTime<Utc>>>,
+    #[diesel(sql_type = Array<Timestamptz>)]
+    room_until: Vec<DateTime<Utc>>,
+}
+
+/// A service's room windows as loaded (see [`RoomWindow`]).
+fn room_windows(from: &[Option<DateTime<Utc>>], until: &[DateTime<Utc>]) -> Vec<RoomWindow> {
+    from.iter()
+        .zip(until)
+        .map(|(from, until)| RoomWindow {
+            from_us: from.map_or(i64::MIN, |f| f.timestamp_micros()),
+            until_us: until.timestamp_micros(),
+        })
+        .collect()
 }
 
 #[derive(QueryableByName)]
@@ -145,6 +169,11 @@ const SERVICES_SQL: &str = "SELECT s.id, s.provider_id, s.languages, s.populatio
 FROM services s LEFT JOIN service_needs sn ON sn.service_id = s.id
 WHERE s.archived_at IS NULL AND ($1::uuid[] IS NULL OR s.provider_id = ANY($1))
 GROUP BY s.id ORDER BY s.provider_id";
+// The room windows alone, of every active service of the providers named (as above).
+const ROOMS_SQL: &str = "SELECT s.id, s.provider_id,
+       ARRAY(SELECT w.room_from FROM service_room_windows(s.id) w ORDER BY w.room_until) AS room_from,
+       ARRAY(SELECT w.room_until FROM service_room_windows(s.id) w ORDER BY w.room_until) AS room_until
+FROM services s WHERE s.archived_at IS NULL AND s.provider_id = ANY($1)";
 const LOCATIONS_SQL: &str = "SELECT id, provider_id, confidential, county_fips,
        ST_X(geog::geometry) AS lon, ST_Y(geog::geometry) AS lat,
        ST_X(public_geog::geometry) AS public_lon, ST_Y(public_geog::geometry) AS public_lat
@@ -248,6 +277,20 @@ pub async fn some(conn: &mut AsyncPgConnection, catalog: &Catalog, ids: &[Uuid])
         .await
 }
 
+/// The room windows of every active service of `ids`, by provider and service: what a
+/// capacity change alters (one statement, so one moment).
+pub async fn rooms(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, HashMap<Uuid, Vec<RoomWindow>>>> {
+    let rows: Vec<RoomRow> = diesel::sql_query(ROOMS_SQL).bind::<Array<SqlUuid>, _>(ids).load(conn).await?;
+    let mut out: HashMap<Uuid, HashMap<Uuid, Vec<RoomWindow>>> = HashMap::new();
+    for r in rows {
+        out.entry(r.provider_id).or_default().insert(r.id, room_windows(&r.room_from, &r.room_until));
+    }
+    Ok(out)
+}
+
 /// Runs one of the statements above for `ids` (all providers when `None`), handing
 /// each row to `each` as it arrives.
 async fn each_row<R>(
@@ -280,11 +323,7 @@ async fn providers(conn: &mut AsyncPgConnection, catalog: &Catalog, ids: Option<
         let languages = s.languages.iter().flatten().map(|l| pack_language(l));
         let needs = catalog.need_set(s.needs.iter().map(String::as_str));
         store.push_service(slot, s.id, needs, languages, populations, s.open_24h)?;
-        let rooms = s.room_from.iter().zip(&s.room_until).map(|(from, until)| RoomWindow {
-            from_us: from.map_or(i64::MIN, |f| f.timestamp_micros()),
-            until_us: until.timestamp_micros(),
-        });
-        store.set_last_service_rooms(rooms);
+        store.set_last_service_rooms(room_windows(&s.room_from, &s.room_until));
         Ok(())
     })
     .await?;

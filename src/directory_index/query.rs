@@ -159,7 +159,7 @@ impl Snapshot {
         let mut stop_chord = f64::INFINITY;
         let mut seen: HashSet<u32> = HashSet::new();
         let mut found: Vec<Nearest<'_>> = Vec::new();
-        for (slot, chord2) in self.positions.nearest(at, exact, filter.needs) {
+        for (slot, chord2) in self.positions.nearest(at, exact, filter.needs, filter.has_capacity == Some(true)) {
             if radius_chord.is_some_and(|limit| chord2 > limit) || chord2 > stop_chord {
                 break;
             }

@@ -451,8 +451,35 @@ impl Store {
         self.install(record)
     }
 
+    /// Copies a provider of another store in with new room windows for its services
+    /// (`rooms`: each active service's, by id), as `copy_in`. `None`, copying nothing,
+    /// when `rooms` does not name exactly the provider's services: it changed otherwise
+    /// too, and must be read whole.
+    pub(super) fn copy_in_with_rooms(
+        &mut self,
+        p: ProviderRef<'_>,
+        rooms: &HashMap<Uuid, Vec<RoomWindow>>,
+    ) -> Option<u32> {
+        let services = p.services();
+        if services.len() != rooms.len() || services.iter().any(|s| !rooms.contains_key(&s.id)) {
+            return None;
+        }
+        let record = self.copy_parts_with(p, |s| rooms.get(&s.id).map_or(&[][..], Vec::as_slice));
+        Some(self.install(record))
+    }
+
     /// Appends `p`'s text and parts to this store's arrays; returns its record here.
     fn copy_parts(&mut self, p: ProviderRef<'_>) -> Record {
+        let from = p.store;
+        self.copy_parts_with(p, |s| &from.rooms[s.rooms.range()])
+    }
+
+    /// `copy_parts`, with each service's room windows from `rooms_of`.
+    fn copy_parts_with<'r>(
+        &mut self,
+        p: ProviderRef<'_>,
+        rooms_of: impl Fn(&ServiceEntry) -> &'r [RoomWindow],
+    ) -> Record {
         fn append<T: Copy>(to: &mut Vec<T>, items: &[T]) -> Span {
             make_room(to, items.len());
             let start = to.len() as u32;
@@ -471,7 +498,7 @@ impl Store {
             .iter()
             .map(|s| ServiceEntry {
                 languages: append(&mut self.languages, &from.languages[s.languages.range()]),
-                rooms: append(&mut self.rooms, &from.rooms[s.rooms.range()]),
+                rooms: append(&mut self.rooms, rooms_of(s)),
                 ..*s
             })
             .collect::<Vec<_>>();
@@ -653,6 +680,17 @@ impl<'a> ProviderRef<'a> {
     /// Whether a service has room at `now_us` (see [`RoomWindow`]).
     pub fn has_room(&self, service: &ServiceEntry, now_us: i64) -> bool {
         self.store.rooms[service.rooms.range()].iter().any(|w| w.open_at(now_us))
+    }
+
+    /// The needs of its services that can give room at some moment from `since_us` on
+    /// (a room window not over by then); `None` when none can. Windows change only with a
+    /// write, which re-reads the provider, so one over is over for good.
+    pub fn room_needs(&self, since_us: i64) -> Option<u64> {
+        let rooms = &self.store.rooms;
+        self.services()
+            .iter()
+            .filter(|s| rooms[s.rooms.range()].iter().any(|w| w.until_us >= since_us))
+            .fold(None, |set, s| Some(set.unwrap_or(0) | s.needs))
     }
 
     /// Active locations.

@@ -9,8 +9,16 @@
 //!   everyone and is held once; a confidential one is held at its real position (for
 //!   viewers who may locate it) and at its county's point (for everyone else).
 //!
+//! - **Room now apart.** A second set of the same trees holds only the locations of
+//!   providers with a capacity figure that can give room now (`ProviderRef::room_needs`),
+//!   keyed by the needs of the services with room. `hasCapacity: true` walks those, so it
+//!   does not step through every provider meeting the need that has no room.
+//!
 //! The trees only propose candidates in about the order of distance (see
-//! `geometry::unit_vector`); exact distances come from each provider's own locations.
+//! `geometry::unit_vector`); exact distances come from each provider's own locations, and
+//! every condition (room now at the request's moment included) is checked on the
+//! provider itself. A tree may hold a provider that no longer qualifies (its figure went
+//! stale since); it must never miss one that does.
 
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
@@ -89,9 +97,9 @@ impl LocationTrees {
     }
 }
 
-/// The locations of the directory, by who may see which position.
+/// The locations of a set of providers, by who may see which position.
 #[derive(Clone)]
-pub(super) struct Positions {
+struct PositionSet {
     /// Not confidential: the real position is the public one.
     open: LocationTrees,
     /// Confidential, at the real position.
@@ -106,9 +114,9 @@ fn is_open(l: &LocationEntry) -> bool {
     !l.confidential && l.exact == l.public
 }
 
-impl Positions {
+impl PositionSet {
     /// Builds every tree at once from `(slot, needs met, location)`.
-    pub(super) fn build<'a>(locations: impl Iterator<Item = (u32, u64, &'a LocationEntry)>, needs: usize) -> Self {
+    fn build<'a>(locations: impl Iterator<Item = (u32, u64, &'a LocationEntry)>, needs: usize) -> Self {
         let (mut open, mut hidden_exact, mut hidden_public) = (Vec::new(), Vec::new(), Vec::new());
         for (slot, met, l) in locations {
             if is_open(l) {
@@ -118,20 +126,14 @@ impl Positions {
                 hidden_public.push((entry(slot, l.public), met));
             }
         }
-        Positions {
+        PositionSet {
             open: LocationTrees::build(open, needs),
             hidden_exact: LocationTrees::build(hidden_exact, needs),
             hidden_public: LocationTrees::build(hidden_public, needs),
         }
     }
 
-    /// An empty set of trees for `needs` need categories.
-    #[cfg(test)]
-    pub(super) fn empty(needs: usize) -> Self {
-        Positions::build(std::iter::empty(), needs)
-    }
-
-    pub(super) fn insert(&mut self, slot: u32, needs: u64, l: &LocationEntry) {
+    fn insert(&mut self, slot: u32, needs: u64, l: &LocationEntry) {
         if is_open(l) {
             self.open.insert(entry(slot, l.exact), needs);
         } else {
@@ -140,7 +142,7 @@ impl Positions {
         }
     }
 
-    pub(super) fn remove(&mut self, slot: u32, needs: u64, l: &LocationEntry) {
+    fn remove(&mut self, slot: u32, needs: u64, l: &LocationEntry) {
         if is_open(l) {
             self.open.remove(&entry(slot, l.exact), needs);
         } else {
@@ -150,12 +152,12 @@ impl Positions {
     }
 
     /// Number of locations held.
-    pub(super) fn locations(&self) -> usize {
+    fn locations(&self) -> usize {
         self.open.all.size() + self.hidden_exact.all.size()
     }
 
     /// Number of entries in all trees (for the memory estimate).
-    pub(super) fn entries(&self) -> usize {
+    fn entries(&self) -> usize {
         self.open.entries() + self.hidden_exact.entries() + self.hidden_public.entries()
     }
 
@@ -164,12 +166,7 @@ impl Positions {
     /// of `needs` (and maybe some others) when a need filter is given. Several trees are
     /// walked side by side and merged in distance order; a provider may come more than
     /// once.
-    pub(super) fn nearest(
-        &self,
-        at: (f64, f64),
-        exact: bool,
-        needs: Option<u64>,
-    ) -> impl Iterator<Item = (u32, f64)> + '_ {
+    fn nearest(&self, at: (f64, f64), exact: bool, needs: Option<u64>) -> impl Iterator<Item = (u32, f64)> + '_ {
         let point = unit_vector(at);
         let hidden = if exact { &self.hidden_exact } else { &self.hidden_public };
         let mut walks: Vec<_> = self
@@ -188,5 +185,84 @@ impl Positions {
                 .min_by(|a, b| a.1.total_cmp(&b.1))?;
             walks[closest].next().map(|(e, chord2)| (e.data, f64::from(chord2)))
         })
+    }
+}
+
+/// A location as the trees take it: its provider's slot, the needs its services meet,
+/// and (`Some`) the needs of its services that can give room now, if any can.
+pub(super) struct Located<'a> {
+    pub slot: u32,
+    pub needs: u64,
+    pub room_needs: Option<u64>,
+    pub location: &'a LocationEntry,
+}
+
+/// The locations of the directory: every provider's, and apart those of providers with
+/// room (see the module's documentation).
+#[derive(Clone)]
+pub(super) struct Positions {
+    every: PositionSet,
+    with_room: PositionSet,
+}
+
+impl Positions {
+    /// Builds every tree at once.
+    pub(super) fn build<'a>(locations: impl Iterator<Item = Located<'a>>, needs: usize) -> Self {
+        let (mut every, mut with_room) = (Vec::new(), Vec::new());
+        for l in locations {
+            every.push((l.slot, l.needs, l.location));
+            if let Some(room) = l.room_needs {
+                with_room.push((l.slot, room, l.location));
+            }
+        }
+        Positions {
+            every: PositionSet::build(every.into_iter(), needs),
+            with_room: PositionSet::build(with_room.into_iter(), needs),
+        }
+    }
+
+    /// An empty set of trees for `needs` need categories.
+    #[cfg(test)]
+    pub(super) fn empty(needs: usize) -> Self {
+        Positions::build(std::iter::empty(), needs)
+    }
+
+    pub(super) fn insert(&mut self, l: Located<'_>) {
+        self.every.insert(l.slot, l.needs, l.location);
+        if let Some(room) = l.room_needs {
+            self.with_room.insert(l.slot, room, l.location);
+        }
+    }
+
+    /// Takes a location out. `l.room_needs` must cover the needs it was inserted with
+    /// (more is harmless: taking out what is not there does nothing).
+    pub(super) fn remove(&mut self, l: Located<'_>) {
+        self.every.remove(l.slot, l.needs, l.location);
+        if let Some(room) = l.room_needs {
+            self.with_room.remove(l.slot, room, l.location);
+        }
+    }
+
+    /// Number of locations held.
+    pub(super) fn locations(&self) -> usize {
+        self.every.locations()
+    }
+
+    /// Number of entries in all trees (for the memory estimate).
+    pub(super) fn entries(&self) -> usize {
+        self.every.entries() + self.with_room.entries()
+    }
+
+    /// Locations nearest `at` first, as [`PositionSet::nearest`]; only those of providers
+    /// that can have room when `with_room`.
+    pub(super) fn nearest(
+        &self,
+        at: (f64, f64),
+        exact: bool,
+        needs: Option<u64>,
+        with_room: bool,
+    ) -> impl Iterator<Item = (u32, f64)> + '_ {
+        let set = if with_room { &self.with_room } else { &self.every };
+        set.nearest(at, exact, needs)
     }
 }

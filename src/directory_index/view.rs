@@ -15,14 +15,14 @@
 //! changes', in the same order one snapshot of everything would give; the contract
 //! test of search (`tests/api/search_index.rs`) holds either way.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::query::{DistanceCursor, Nearest, ProviderFilter, count_provider};
-use super::snapshot::{Catalog, CellCounts, ProviderRef, Snapshot, Store};
+use super::snapshot::{Catalog, CellCounts, ProviderRef, RoomWindow, Snapshot, Store};
 use super::vetting::Vetting;
 
 /// The changes want merging into a new base once they hold more than this share of the
@@ -111,6 +111,31 @@ impl View {
             log: Arc::new(log),
             ..self.clone()
         }
+    }
+
+    /// This view with new room windows for the services of `ids` (`rooms`: by provider,
+    /// then service, read after a capacity change), each provider copied as it is held
+    /// but for those. Returns the ids that must be read whole instead: their services
+    /// are not the ones held (they changed otherwise too), or they are not held.
+    pub(super) fn with_rooms(
+        &self,
+        ids: &[Uuid],
+        rooms: &HashMap<Uuid, HashMap<Uuid, Vec<RoomWindow>>>,
+    ) -> (View, Vec<Uuid>) {
+        let none = HashMap::new();
+        let mut fresh = Store::default();
+        let (mut copied, mut whole) = (Vec::new(), Vec::new());
+        for id in ids {
+            let theirs = rooms.get(id).unwrap_or(&none);
+            match self.provider_by_id(id) {
+                Some(p) if fresh.copy_in_with_rooms(p, theirs).is_some() => copied.push(*id),
+                // Not held: only worth reading if PostgreSQL has services for it.
+                None if theirs.is_empty() => {}
+                _ => whole.push(*id),
+            }
+        }
+        let view = if copied.is_empty() { self.clone() } else { self.with_replaced(&copied, &fresh) };
+        (view, whole)
     }
 
     /// Whether the changes have grown enough to be merged into a new base.
@@ -285,6 +310,31 @@ mod tests {
         needs: u64,
         at: Option<(f64, f64)>,
         counties: Vec<u16>,
+        /// Its one service's room windows.
+        rooms: Vec<RoomWindow>,
+    }
+
+    /// The moment the room windows are drawn around: now, as the trees of providers with
+    /// room are built at the moment they are.
+    fn now_us() -> i64 {
+        static NOW: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+        *NOW.get_or_init(|| chrono::Utc::now().timestamp_micros())
+    }
+
+    /// None, or up to three windows: open already or from some moment, until some moment,
+    /// around [`now_us`] (some long over).
+    fn random_rooms(rng: &mut StdRng) -> Vec<RoomWindow> {
+        const HOUR: i64 = 3_600_000_000;
+        if rng.random_bool(0.5) {
+            return Vec::new();
+        }
+        (0..rng.random_range(1..4))
+            .map(|_| {
+                let until_us = now_us() + rng.random_range(-30 * HOUR..4 * HOUR);
+                let from_us = if rng.random_bool(0.5) { i64::MIN } else { until_us - rng.random_range(0..5 * HOUR) };
+                RoomWindow { from_us, until_us }
+            })
+            .collect()
     }
 
     fn today() -> NaiveDate {
@@ -319,6 +369,7 @@ mod tests {
             needs: rng.random_range(0..16),
             at: rng.random_bool(0.9).then(|| (rng.random_range(-80.0..-78.0), rng.random_range(35.0..36.0))),
             counties,
+            rooms: random_rooms(rng),
         }
     }
 
@@ -327,6 +378,7 @@ mod tests {
         for s in specs {
             let slot = store.add_listing(&s.provider);
             store.push_service(slot, s.provider.id, s.needs, [], 0, false).expect("grouped");
+            store.set_last_service_rooms(s.rooms.iter().copied());
             if let Some(at) = s.at {
                 store
                     .push_location(
@@ -365,7 +417,69 @@ mod tests {
                 .collect();
             out += &format!("{need:?}: {names:?} {area:?}\n");
         }
+        // Room now, at moments from now on (the trees of providers with room answer these).
+        for (need, has_capacity) in [(None, Some(true)), (Some(0b10), Some(true)), (Some(0b101), Some(false))] {
+            for later in [0, 1_800_000_000, 3 * 3_600_000_000] {
+                let filter = ProviderFilter {
+                    service_level: need.is_some(),
+                    needs: need,
+                    has_capacity,
+                    now_us: now_us() + later,
+                    ..ProviderFilter::default()
+                };
+                let nearest: Vec<_> =
+                    view.nearest(&filter, (-79.0, 35.5), None, true, None, 15).iter().map(|n| n.entry.id()).collect();
+                out += &format!("{need:?} {has_capacity:?} +{later}: {nearest:?}\n");
+            }
+        }
         out
+    }
+
+    #[test]
+    fn room_now_is_found_as_a_walk_of_every_provider_finds_it_and_new_windows_apply_alone() {
+        let mut rng = StdRng::seed_from_u64(18);
+        let mut model: HashMap<Uuid, Spec> = HashMap::new();
+        for _ in 0..400 {
+            let id = Uuid::from_u128(rng.random());
+            model.insert(id, random_spec(&mut rng, id));
+        }
+        let mut view = View::new(Snapshot::build(catalog(), store_of(model.values()), today()));
+        // Against a brute-force walk of every provider.
+        for later in [0, 3_600_000_000] {
+            let filter = ProviderFilter { has_capacity: Some(true), now_us: now_us() + later, ..Default::default() };
+            let at = (-79.0, 35.5);
+            let mut every: Vec<(f64, Uuid)> = model
+                .values()
+                .filter(|s| s.at.is_some() && s.rooms.iter().any(|w| w.open_at(now_us() + later)))
+                .map(|s| (super::super::geometry::sphere_distance_m(s.at.expect("located"), at), s.provider.id))
+                .collect();
+            every.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            every.truncate(20);
+            let found: Vec<(f64, Uuid)> =
+                view.nearest(&filter, at, None, true, None, 20).iter().map(|n| (n.distance_m, n.entry.id())).collect();
+            assert_eq!(found, every, "+{later}");
+            assert!(found.len() == 20, "enough providers with room to fill the page");
+        }
+        // New windows only, as a capacity change brings them.
+        for round in 0..20 {
+            let ids: Vec<Uuid> = model.keys().copied().filter(|_| rng.random_bool(0.05)).collect();
+            let mut rooms: HashMap<Uuid, HashMap<Uuid, Vec<RoomWindow>>> = HashMap::new();
+            for id in &ids {
+                let spec = model.get_mut(id).expect("held");
+                spec.rooms = random_rooms(&mut rng);
+                // The one service's id is the provider's (see `store_of`).
+                rooms.entry(*id).or_default().insert(*id, spec.rooms.clone());
+            }
+            let (next, whole) = view.with_rooms(&ids, &rooms);
+            assert!(whole.is_empty(), "every provider's services are the ones held");
+            view = next;
+            let rebuilt = View::new(Snapshot::build(catalog(), store_of(model.values()), today()));
+            assert_eq!(answers(&view), answers(&rebuilt), "round {round}");
+        }
+        // Services other than those held: the provider is read whole instead.
+        let id = *model.keys().next().expect("a provider");
+        let other = HashMap::from([(id, HashMap::from([(Uuid::from_u128(7), Vec::new())]))]);
+        assert_eq!(view.with_rooms(&[id], &other).1, vec![id]);
     }
 
     #[test]

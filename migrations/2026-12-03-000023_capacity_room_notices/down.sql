@@ -1,0 +1,31 @@
+CREATE FUNCTION notify_capacity_hold_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    ids text[];
+BEGIN
+    SELECT array_agg(DISTINCT c.provider_id::text) INTO ids
+    FROM changed h JOIN service_capacity c ON c.id = h.capacity_id;
+    IF ids IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF cardinality(ids) > 150 THEN
+        PERFORM pg_notify('lantern_directory', '*');
+    ELSE
+        PERFORM pg_notify('lantern_directory', array_to_string(ids, ','));
+    END IF;
+    RETURN NULL;
+END;
+$$;
+DROP TRIGGER service_capacity_index_ins ON service_capacity;
+DROP TRIGGER service_capacity_index_upd ON service_capacity;
+DROP TRIGGER capacity_holds_index_ins ON capacity_holds;
+DROP TRIGGER capacity_holds_index_upd ON capacity_holds;
+CREATE TRIGGER service_capacity_index_ins AFTER INSERT ON service_capacity REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_directory_change();
+CREATE TRIGGER service_capacity_index_upd AFTER UPDATE ON service_capacity REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_directory_change();
+CREATE TRIGGER capacity_holds_index_ins AFTER INSERT ON capacity_holds REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_capacity_hold_change();
+CREATE TRIGGER capacity_holds_index_upd AFTER UPDATE ON capacity_holds REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_capacity_hold_change();
+DROP FUNCTION notify_capacity_change();

@@ -68,17 +68,18 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_te
           AND r.span && tstzrange(hr.hour, hr.hour + interval '1 hour', '[)')
           AND hr.hour >= first_day::timestamptz AND hr.hour < end_day::timestamptz
     ), months AS (
-        SELECT m::date AS month_start,
-               (extract(epoch FROM ((m + interval '1 month')::date::timestamptz - m::date::timestamptz)) / 3600)::integer
-                   AS hours
+        SELECT m::date AS month_start, m::date::timestamptz AS starts,
+               (m + interval '1 month')::date::timestamptz AS ends
         FROM generate_series(first_day::timestamp, end_day::timestamp - interval '1 day', interval '1 month') AS m
     )
-    SELECT mo.month_start, c.fips, mo.hours,
-           mo.hours - (SELECT count(*) FROM covered cv
-                       WHERE cv.county_fips = c.fips
-                         AND cv.hour >= mo.month_start::timestamptz
-                         AND cv.hour < (mo.month_start + interval '1 month')::date::timestamptz)::integer
-    FROM public.counties c CROSS JOIN months mo
+    -- One join and grouping (a correlated count would evaluate the spans once per row).
+    SELECT mo.month_start, c.fips,
+           (extract(epoch FROM mo.ends - mo.starts) / 3600)::integer,
+           (extract(epoch FROM mo.ends - mo.starts) / 3600)::integer - count(cv.hour)::integer
+    FROM public.counties c
+    CROSS JOIN months mo
+    LEFT JOIN covered cv ON cv.county_fips = c.fips AND cv.hour >= mo.starts AND cv.hour < mo.ends
+    GROUP BY mo.month_start, mo.starts, mo.ends, c.fips
 $$;
 REVOKE ALL ON FUNCTION capacity_gap_hours(date, date) FROM PUBLIC;
 

@@ -117,6 +117,18 @@ diesel::table! {
     use diesel::sql_types::*;
     use postgis_diesel::sql_types::*;
 
+    capacity_gap_months (month_start, county_fips) {
+        month_start -> Date,
+        county_fips -> Text,
+        hours_in_month -> Int4,
+        hours_without_room -> Int4,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use postgis_diesel::sql_types::*;
+
     capacity_goals (id) {
         id -> Uuid,
         organization_id -> Uuid,
@@ -1034,6 +1046,7 @@ diesel::joinable!(capacity_checklist_answers -> capacity_checklist_items (item_c
 diesel::joinable!(capacity_checklist_answers -> organizations (organization_id));
 diesel::joinable!(capacity_checklist_answers -> users (updated_by));
 diesel::joinable!(capacity_checklist_items -> capacity_checklist_sections (section_number));
+diesel::joinable!(capacity_gap_months -> counties (county_fips));
 diesel::joinable!(capacity_goals -> organizations (organization_id));
 diesel::joinable!(capacity_goals -> users (updated_by));
 diesel::joinable!(capacity_holds -> organizations (organization_id));
@@ -1142,6 +1155,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     capacity_checklist_answers,
     capacity_checklist_items,
     capacity_checklist_sections,
+    capacity_gap_months,
     capacity_goals,
     capacity_holds,
     capacity_reviews,

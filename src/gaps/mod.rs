@@ -3,7 +3,11 @@
 //! ones `searchProviders` finds for that county and need), how many have a contact, an
 //! MOU in force covering the need, current HT training, and a status. Computed by one
 //! set-based query. Also demand: referrals per county and need, with small counts
-//! suppressed so no survivor can be singled out. Aggregates only, never client data.
+//! suppressed so no survivor can be singled out, and hours without available emergency
+//! housing per county ([`capacity_hours`]), published by the same rules. Aggregates only,
+//! never client data.
+
+pub mod capacity_hours;
 
 use chrono::{Datelike, NaiveDate};
 use diesel::QueryableByName;
@@ -358,6 +362,15 @@ pub(crate) struct Counts {
     pub placed: i64,
 }
 
+impl Counts {
+    /// A lone count (such as hours without room) to publish by the same rule as a cell's
+    /// referrals sent: its other figures are zero, so nothing but its own size decides,
+    /// and what is published of it is the resulting `sent`.
+    pub(crate) fn lone(count: i64) -> Counts {
+        Counts { sent: count, declined_no_capacity: 0, placed: count }
+    }
+}
+
 impl std::ops::Add for Counts {
     type Output = Counts;
     fn add(self, o: Counts) -> Counts {
@@ -483,21 +496,7 @@ pub(crate) async fn demand(
     period: ReportingPeriod,
 ) -> AppResult<Vec<DemandCell>> {
     actor.member()?;
-    let quarters: Vec<NaiveDate> = period.quarters().map(|q| period.quarter_start(q)).collect();
-    let publication: Publication = diesel::sql_query(
-        "SELECT max(demand_freeze_quarter(q)) AS published_from, current_date AS today FROM unnest($1::date[]) AS q",
-    )
-    .bind::<diesel::sql_types::Array<Date>, _>(&quarters)
-    .get_result(conn)
-    .await?;
-    if publication.published_from > publication.today {
-        return Err(AppError::bad_input(
-            "period",
-            format!("period is not published yet: its figures are published from {}", publication.published_from),
-        ));
-    }
-    let first = quarters[0];
-    let end = quarters[quarters.len() - 1].checked_add_months(chrono::Months::new(3)).expect("a date");
+    let (first, end) = published_quarters(conn, period).await?;
     let rows: Vec<MonthRow> = diesel::sql_query(
         "SELECT month_start, county_fips, need_code, sent::bigint AS sent,
                 declined_no_capacity::bigint AS declined_no_capacity, placed::bigint AS placed
@@ -516,20 +515,64 @@ pub(crate) async fn demand(
     }
     Ok(cells
         .into_iter()
-        .map(|((county_fips, need_code), months)| {
-            let quarter = |q: u32| {
-                let m = 3 * (q as usize - 1);
-                publish_quarter([months[m], months[m + 1], months[m + 2]])
-            };
-            let figures = match period.kind {
-                PeriodKind::Month => quarter(period.quarters().next().unwrap_or(1)).0[(period.number as usize - 1) % 3],
-                PeriodKind::Quarter => quarter(period.number).1,
-                PeriodKind::Year => publish_year([1, 2, 3, 4].map(|q| quarter(q).1)),
-            };
-            DemandCell { county_fips, need_code, figures }
+        .map(|((county_fips, need_code), months)| DemandCell {
+            county_fips,
+            need_code,
+            figures: period.figures(&months),
         })
         .filter(|c| !c.figures.is_zero())
         .collect())
+}
+
+/// The quarters of `period` once published: the first day of its first quarter and the
+/// day after its last (freezing them if this is the first time they are asked for after
+/// they became due, migration 13). Before, `BAD_USER_INPUT` on `period`. The one
+/// publication rule of every demand-side figure.
+pub(crate) async fn published_quarters(
+    conn: &mut AsyncPgConnection,
+    period: ReportingPeriod,
+) -> AppResult<(NaiveDate, NaiveDate)> {
+    let quarters: Vec<NaiveDate> = period.quarters().map(|q| period.quarter_start(q)).collect();
+    let publication: Publication = diesel::sql_query(
+        "SELECT max(demand_freeze_quarter(q)) AS published_from, current_date AS today FROM unnest($1::date[]) AS q",
+    )
+    .bind::<diesel::sql_types::Array<Date>, _>(&quarters)
+    .get_result(conn)
+    .await?;
+    if publication.published_from > publication.today {
+        return Err(AppError::bad_input(
+            "period",
+            format!("period is not published yet: its figures are published from {}", publication.published_from),
+        ));
+    }
+    let end = quarters[quarters.len() - 1].checked_add_months(chrono::Months::new(3)).expect("a date");
+    Ok((quarters[0], end))
+}
+
+impl ReportingPeriod {
+    /// What is published for the period from a cell's counts in each month of the year
+    /// (only the period's quarters need be filled): the period's figures under the rules
+    /// above — the one suppression rule of every demand-side figure.
+    pub(crate) fn figures(&self, months: &[Counts; 12]) -> Figures {
+        let quarter = |q: u32| {
+            let m = 3 * (q as usize - 1);
+            publish_quarter([months[m], months[m + 1], months[m + 2]])
+        };
+        match self.kind {
+            PeriodKind::Month => quarter((self.number - 1) / 3 + 1).0[(self.number as usize - 1) % 3],
+            PeriodKind::Quarter => quarter(self.number).1,
+            PeriodKind::Year => publish_year([1, 2, 3, 4].map(|q| quarter(q).1)),
+        }
+    }
+
+    /// Months (0–11) of the year that the period covers.
+    pub(crate) fn months0(&self) -> std::ops::Range<usize> {
+        match self.kind {
+            PeriodKind::Month => self.number as usize - 1..self.number as usize,
+            PeriodKind::Quarter => 3 * (self.number as usize - 1)..3 * self.number as usize,
+            PeriodKind::Year => 0..12,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -100,6 +100,24 @@ pub struct DemandCellGql {
     pub never_placed: Option<i64>,
 }
 
+/// Hours without available emergency housing (`acute.housing`) in a county in a
+/// reporting period: hours in which no emergency-housing service located in or serving the
+/// county had a fresh figure with room (accepting referrals, `AVAILABLE`, above zero).
+/// Counted from the capacity history when the period's quarter is frozen; a county total,
+/// never a service.
+#[derive(SimpleObject)]
+#[graphql(name = "EmergencyHousingGap")]
+pub struct EmergencyHousingGapGql {
+    /// The county (5-digit FIPS).
+    pub county_fips: String,
+    /// Hours in the period (the network's calendar and time zone; 743 to 745 in a month with a daylight-saving change).
+    pub hours_in_period: i64,
+    /// Of those, hours in which no emergency-housing service of the county had room now
+    /// at any moment. Null when withheld: 1 to 4, or a figure that would let such a count
+    /// be worked out (the same rule as `countyDemand`).
+    pub hours_without_room: Option<i64>,
+}
+
 /// Reads of the gap analysis (network members).
 #[derive(Default)]
 pub struct GapQuery;
@@ -146,6 +164,35 @@ impl GapQuery {
                 sent: c.figures.sent,
                 declined_no_capacity: c.figures.declined_no_capacity,
                 never_placed: c.figures.never_placed,
+            })
+            .collect())
+    }
+
+    /// Hours without available emergency housing per county in a reporting period, for
+    /// every county: a county-hour counts when no emergency-housing service located in or
+    /// serving the county had a fresh figure with room at any moment of that hour (a
+    /// figure is fresh up to its unit's staleness limit exactly). Published exactly as
+    /// `countyDemand`: the same fixed periods and publication day, figures frozen then,
+    /// and the same withholding of small counts.
+    async fn emergency_housing_gaps(
+        &self,
+        ctx: &Context<'_>,
+        period: ReportingPeriodGql,
+    ) -> async_graphql::Result<Vec<EmergencyHousingGapGql>> {
+        let period = gaps::ReportingPeriod::new(period.kind.into(), period.year, period.number).gql()?;
+        let counties = gaps::capacity_hours::hours_without_emergency_housing(
+            &mut *conn(ctx).await.gql()?,
+            &caller(ctx).actor,
+            period,
+        )
+        .await
+        .gql()?;
+        Ok(counties
+            .into_iter()
+            .map(|c| EmergencyHousingGapGql {
+                county_fips: c.county_fips,
+                hours_in_period: c.hours_in_period,
+                hours_without_room: c.hours_without_room,
             })
             .collect())
     }

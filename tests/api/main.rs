@@ -4,6 +4,7 @@ mod common;
 
 mod bad_input;
 mod capacity;
+mod capacity_gaps;
 mod clock;
 mod confidentiality;
 mod consent_matrix;

@@ -1,17 +1,24 @@
 import L from 'leaflet';
 import { useEffect, useRef } from 'react';
 import type { CountyFeatures } from '../api/reference';
-import type { GapStatus } from '../gql/graphql';
-import { statusInfo } from '../lib/gaps';
 import { createMap, label } from './leaflet';
 
-/** The choropleth: every county coloured by its gap status for one need. Each shape
- *  carries its name and status for assistive technology (`role="img"`, `aria-label`)
- *  and `data-fips`/`data-status`; a click opens the county's page. */
-export function GapMap({ counties, status, needLabel, onOpen, onDrawn }: {
+/** How one county is drawn: its status code, the words for it and its fill colour. */
+export interface Shade {
+  status: string;
+  label: string;
+  color: string;
+}
+
+/** The choropleth: every county coloured by its status for one need (the gap status, or
+ *  room now). Each shape carries its name and status for assistive technology
+ *  (`role="img"`, `aria-label`) and `data-fips`/`data-status`; a click opens the county's
+ *  page. */
+export function GapMap({ counties, shades, title, onOpen, onDrawn }: {
   counties: CountyFeatures;
-  status: Map<string, GapStatus>;
-  needLabel: string;
+  shades: Map<string, Shade>;
+  /** The map's accessible name, e.g. "Counties by gap status". */
+  title: string;
   onOpen: (fips: string) => void;
   onDrawn?: () => void;
 }) {
@@ -23,7 +30,7 @@ export function GapMap({ counties, status, needLabel, onOpen, onDrawn }: {
 
   useEffect(() => {
     if (!container.current) return;
-    const m = createMap(container.current, 'Counties by gap status');
+    const m = createMap(container.current, title);
     map.current = m;
     layer.current = L.geoJSON(counties, {
       style: { color: '#ffffff', weight: 0.8, fillOpacity: 1 },
@@ -36,7 +43,7 @@ export function GapMap({ counties, status, needLabel, onOpen, onDrawn }: {
       m.remove();
       map.current = null;
     };
-  }, [counties]);
+  }, [counties, title]);
 
   useEffect(() => {
     const geo = layer.current;
@@ -44,18 +51,17 @@ export function GapMap({ counties, status, needLabel, onOpen, onDrawn }: {
     geo.eachLayer((l) => {
       const path = l as L.Path & { feature: { properties: { fips: string; name: string } } };
       const { fips, name } = path.feature.properties;
-      const s = status.get(fips);
-      const info = s ? statusInfo(s) : null;
-      path.setStyle({ fillColor: info?.color ?? '#d0d4da' });
+      const shade = shades.get(fips);
+      path.setStyle({ fillColor: shade?.color ?? '#d0d4da' });
       label(path, {
         role: 'img',
-        'aria-label': `${name} County: ${info ? info.label : 'no data'}`,
+        'aria-label': `${name} County: ${shade ? shade.label : 'no data'}`,
         'data-fips': fips,
-        'data-status': s ?? '',
+        'data-status': shade?.status ?? '',
       });
     });
     onDrawn?.();
-  }, [status, needLabel, onDrawn]);
+  }, [shades, title, onDrawn]);
 
   return <div ref={container} className="map gap-map" />;
 }

@@ -9,6 +9,7 @@ import type { CountyDemandQuery, CountyProvidersQuery, CountyWorksheetQuery } fr
 import { demandCount, ofTotal, statusInfo } from '../lib/gaps';
 import { groupByPhase } from '../lib/needs';
 import { describePeriod, periodKey, publishedPeriods } from '../lib/periods';
+import { describeMonth, hoursText, monthsOf } from '../lib/roomNow';
 import { searchToParams, EMPTY_SEARCH } from '../lib/searchState';
 
 const Worksheet = graphql(`
@@ -105,6 +106,24 @@ const AddActionItem = graphql(`
   }
 `);
 
+// The period's hours without available emergency housing, and a quarter's months (every
+// county comes back; this page keeps its own).
+const HousingGaps = graphql(`
+  query CountyHousingGaps($period: ReportingPeriodInput!, $m1: ReportingPeriodInput!, $m2: ReportingPeriodInput!, $m3: ReportingPeriodInput!, $byMonth: Boolean!) {
+    period: emergencyHousingGaps(period: $period) { countyFips hoursInPeriod hoursWithoutRoom }
+    m1: emergencyHousingGaps(period: $m1) @include(if: $byMonth) { countyFips hoursInPeriod hoursWithoutRoom }
+    m2: emergencyHousingGaps(period: $m2) @include(if: $byMonth) { countyFips hoursInPeriod hoursWithoutRoom }
+    m3: emergencyHousingGaps(period: $m3) @include(if: $byMonth) { countyFips hoursInPeriod hoursWithoutRoom }
+  }
+`);
+
+/** One line of the hours table: the period or one of its months. */
+interface HoursRow {
+  label: string;
+  hoursInPeriod: number;
+  hoursWithoutRoom: number | null | undefined;
+}
+
 type Sheet = CountyWorksheetQuery['countyWorksheet'];
 type DemandCell = CountyDemandQuery['countyDemand'][number];
 
@@ -124,6 +143,7 @@ export function CountyPage() {
   const [demand, setDemand] = useState<DemandCell[] | null>(null);
   const [error, setError] = useState('');
   const [demandError, setDemandError] = useState('');
+  const [hours, setHours] = useState<HoursRow[] | null>(null);
   const [reload, setReload] = useState(0);
   const periods = useMemo(() => publishedPeriods(new Date()), []);
   const [periodChoice, setPeriodChoice] = useState(() => periodKey(periods[0]));
@@ -150,6 +170,23 @@ export function CountyPage() {
     gql(Demand, { period }).then(
       (d) => setDemand(d.countyDemand.filter((c) => c.countyFips === fips)),
       (e) => setDemandError(errorSentence(e, 'see referral demand')),
+    );
+    setHours(null);
+    const months = monthsOf(period);
+    const month = (i: number) => months[i] ?? period;
+    gql(HousingGaps, { period, m1: month(0), m2: month(1), m3: month(2), byMonth: months.length === 3 }).then(
+      (d) => {
+        const mine = (list: typeof d.period | null | undefined) => list?.find((c) => c.countyFips === fips);
+        const rows: HoursRow[] = [];
+        const whole = mine(d.period);
+        if (whole) rows.push({ label: describePeriod(period), ...whole });
+        [d.m1, d.m2, d.m3].forEach((list, i) => {
+          const m = mine(list);
+          if (m && months[i]) rows.push({ label: describeMonth(months[i]), ...m });
+        });
+        setHours(rows);
+      },
+      (e) => setDemandError(errorSentence(e, 'see hours without emergency housing')),
     );
   }, [fips, me, period, reload]);
 
@@ -247,6 +284,12 @@ export function CountyPage() {
         </select>
         <ErrorMessage>{demandError}</ErrorMessage>
         {demand && <DemandTable cells={demand} sheet={sheet} />}
+        <h3 id="housing-hours-heading">Hours without available emergency housing</h3>
+        <p>
+          Hours in which no emergency-housing provider located in or serving the county had a fresh figure with
+          room — counted from the capacity history, published like referral demand, small counts withheld.
+        </p>
+        {hours && <HoursTable rows={hours} />}
       </section>
       {sheet.history.length > 0 && (
         <section aria-labelledby="history-heading">
@@ -405,6 +448,28 @@ function ActionItems({ fips, sheet, canEdit, onAdded }: { fips: string; sheet: S
         </form>
       )}
     </section>
+  );
+}
+
+function HoursTable({ rows }: { rows: HoursRow[] }) {
+  if (rows.length === 0) return <p>No hours are published for this county and period.</p>;
+  return (
+    <table aria-labelledby="housing-hours-heading">
+      <thead>
+        <tr>
+          <th scope="col">Period</th>
+          <th scope="col">Hours without room</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.label}>
+            <th scope="row">{r.label}</th>
+            <td>{hoursText(r.hoursWithoutRoom, r.hoursInPeriod)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 

@@ -6,10 +6,11 @@ import { loadCounties, loadNeeds, type CountyFeatures } from '../api/reference';
 import { useSession } from '../api/session';
 import { ErrorMessage, Page } from '../components/Page';
 import { graphql } from '../gql';
-import type { GapMatrixQuery, GapStatus } from '../gql/graphql';
+import type { GapMatrixQuery, RoomNowMapQuery } from '../gql/graphql';
 import { GAP_STATUSES, countByStatus, statusInfo } from '../lib/gaps';
 import { groupByPhase, type Need } from '../lib/needs';
-import { GapMap } from '../map/GapMap';
+import { ROOM_STATUSES, countByRoomStatus, freshnessSentence, roomStatusInfo } from '../lib/roomNow';
+import { GapMap, type Shade } from '../map/GapMap';
 
 const GapMatrix = graphql(`
   query GapMatrix {
@@ -22,7 +23,17 @@ const GapMatrix = graphql(`
   }
 `);
 
+const RoomNowMap = graphql(`
+  query RoomNowMap($need: String!) {
+    capacityRoomNow(need: $need) { countyFips countyName providerCount withRoomNow status }
+    capacityUnitKinds { code name staleAfterMinutes }
+  }
+`);
+
 type Cell = GapMatrixQuery['gapMatrix'][number];
+type RoomNow = RoomNowMapQuery;
+/** The map's two views: the FUTURES gap status, or who has room now. */
+type View = 'status' | 'room';
 
 const DEFAULT_NEED = 'acute.housing';
 /** Performance measure for `scripts/bench-web.sh`: page opened → 100 counties drawn. */
@@ -35,6 +46,9 @@ export function GapsPage() {
   const [params, setParams] = useSearchParams();
   const navigate = useNavigate();
   const need = params.get('need') ?? DEFAULT_NEED;
+  const view: View = params.get('view') === 'room' ? 'room' : 'status';
+  const [room, setRoom] = useState<{ need: string; asOf: Date; data: RoomNow } | null>(null);
+  const [roomReload, setRoomReload] = useState(0);
   const [needs, setNeeds] = useState<Need[]>([]);
   const [cells, setCells] = useState<Cell[] | null>(null);
   const [counties, setCounties] = useState<CountyFeatures | null>(null);
@@ -52,15 +66,34 @@ export function GapsPage() {
     });
   }, [me]);
 
+  // Room now is read fresh each time it is shown (figures age by the minute).
+  useEffect(() => {
+    if (!me || view !== 'room') return;
+    let current = true;
+    gql(RoomNowMap, { need }).then(
+      (data) => current && setRoom({ need, asOf: new Date(), data }),
+      (e) => current && setError(errorSentence(e, 'see who has room now')),
+    );
+    return () => {
+      current = false;
+    };
+  }, [me, view, need, roomReload]);
+
   const rows = useMemo(() => (cells ?? []).filter((c) => c.need.code === need).sort((a, b) => a.county.name.localeCompare(b.county.name)), [cells, need]);
-  const status = useMemo(() => new Map<string, GapStatus>(rows.map((c) => [c.county.fips, c.status])), [rows]);
+  const roomRows = useMemo(() => (room?.need === need ? room.data.capacityRoomNow : []), [room, need]);
+  const shades = useMemo(() => {
+    if (view === 'room') return new Map<string, Shade>(roomRows.map((r) => [r.countyFips, roomStatusInfo(r.status)]));
+    return new Map<string, Shade>(rows.map((c) => [c.county.fips, statusInfo(c.status)]));
+  }, [view, rows, roomRows]);
   const counts = useMemo(() => countByStatus(rows.map((r) => r.status)), [rows]);
+  const roomCounts = useMemo(() => countByRoomStatus(roomRows.map((r) => r.status)), [roomRows]);
+  const setView = (v: View) => setParams(v === 'room' ? { need, view: 'room' } : { need });
   const needLabel = needs.find((n) => n.code === need)?.label ?? need;
   const onDrawn = useCallback(() => {
-    if (measured.current || status.size === 0) return;
+    if (measured.current || shades.size === 0) return;
     measured.current = true;
     requestAnimationFrame(() => performance.measure(GAP_MAP_MEASURE));
-  }, [status]);
+  }, [shades]);
 
   if (me === undefined) return <Page title="County gaps"><p role="status">Loading…</p></Page>;
   if (me === null) {
@@ -73,10 +106,13 @@ export function GapsPage() {
 
   return (
     <Page title="County gaps">
-      <p>For one need at a time, each county’s standing across the network: is there a provider, a partner, a partner trained on human trafficking?</p>
+      <p>
+        For one need at a time, each county’s standing across the network: is there a provider, a partner, a partner trained on human trafficking?
+        Or, shown as room now: where no provider of the need has a fresh figure with room tonight.
+      </p>
       <div className="field">
         <label htmlFor="gap-need">Need</label>
-        <select id="gap-need" value={need} onChange={(e) => setParams({ need: e.target.value })}>
+        <select id="gap-need" value={need} onChange={(e) => setParams(view === 'room' ? { need: e.target.value, view } : { need: e.target.value })}>
           {groupByPhase(needs).map((g) => (
             <optgroup key={g.phase} label={g.title}>
               {g.items.map((n) => (
@@ -88,58 +124,124 @@ export function GapsPage() {
           ))}
         </select>
       </div>
+      <fieldset className="field view-choice">
+        <legend>Show</legend>
+        <label>
+          <input type="radio" name="gap-view" value="status" checked={view === 'status'} onChange={() => setView('status')} /> Gap status
+        </label>{' '}
+        <label>
+          <input type="radio" name="gap-view" value="room" checked={view === 'room'} onChange={() => setView('room')} /> Room now
+        </label>
+      </fieldset>
       <ErrorMessage>{error}</ErrorMessage>
       <div className="gaps-layout">
         <section className="map-panel" aria-label="Map">
-          {counties && cells ? (
-            <GapMap counties={counties} status={status} needLabel={needLabel} onOpen={(fips) => navigate(`/gaps/${fips}`)} onDrawn={onDrawn} />
+          {counties && (view === 'room' ? roomRows.length > 0 : cells) ? (
+            <GapMap
+              counties={counties}
+              shades={shades}
+              title={view === 'room' ? `Counties by room now for ${needLabel}` : 'Counties by gap status'}
+              onOpen={(fips) => navigate(`/gaps/${fips}`)}
+              onDrawn={onDrawn}
+            />
           ) : (
             <p role="status">Loading the counties…</p>
           )}
         </section>
-        <section aria-labelledby="legend-heading" className="legend">
-          <h2 id="legend-heading">Legend</h2>
-          <ul>
-            {GAP_STATUSES.map((s) => (
-              <li key={s.status}>
-                <span className={`swatch swatch-${s.status}`} aria-hidden="true" />
-                <strong>{s.label}</strong> <code>{s.status}</code> — {counts[s.status]} count{counts[s.status] === 1 ? 'y' : 'ies'}
-                <br />
-                <span className="hint">{s.meaning}</span>
-              </li>
-            ))}
-          </ul>
-          <h2>Downloads</h2>
-          <p>
-            Every county and need: <a href="/exports/gap-matrix.csv" download>CSV (spreadsheet)</a> ·{' '}
-            <a href="/exports/gap-matrix.geojson" download>GeoJSON (for mapping tools)</a>
-          </p>
-        </section>
+        {view === 'room' ? (
+          <section aria-labelledby="legend-heading" className="legend">
+            <h2 id="legend-heading">Legend</h2>
+            <p className="freshness" aria-live="polite">
+              {room ? freshnessSentence(room.data.capacityUnitKinds, room.asOf) : 'Reading the figures…'}
+            </p>
+            <p>
+              <button type="button" onClick={() => setRoomReload((r) => r + 1)}>Read the figures again</button>
+            </p>
+            <ul>
+              {ROOM_STATUSES.map((s) => (
+                <li key={s.status}>
+                  <span className={`swatch swatch-room-${s.status}`} aria-hidden="true" />
+                  <strong>{s.label}</strong> <code>{s.status}</code> — {roomCounts[s.status]} count{roomCounts[s.status] === 1 ? 'y' : 'ies'}
+                  <br />
+                  <span className="hint">{s.meaning}</span>
+                </li>
+              ))}
+            </ul>
+          </section>
+        ) : (
+          <section aria-labelledby="legend-heading" className="legend">
+            <h2 id="legend-heading">Legend</h2>
+            <ul>
+              {GAP_STATUSES.map((s) => (
+                <li key={s.status}>
+                  <span className={`swatch swatch-${s.status}`} aria-hidden="true" />
+                  <strong>{s.label}</strong> <code>{s.status}</code> — {counts[s.status]} count{counts[s.status] === 1 ? 'y' : 'ies'}
+                  <br />
+                  <span className="hint">{s.meaning}</span>
+                </li>
+              ))}
+            </ul>
+            <h2>Downloads</h2>
+            <p>
+              Every county and need: <a href="/exports/gap-matrix.csv" download>CSV (spreadsheet)</a> ·{' '}
+              <a href="/exports/gap-matrix.geojson" download>GeoJSON (for mapping tools)</a>
+            </p>
+          </section>
+        )}
       </div>
-      <section aria-labelledby="table-heading">
-        <h2 id="table-heading">Counties for “{needLabel}”</h2>
-        <table className="county-table">
-          <caption className="visually-hidden">Gap status of every county for {needLabel}</caption>
-          <thead>
-            <tr>
-              <th scope="col">County</th>
-              <th scope="col">Status</th>
-              <th scope="col">Providers</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.county.fips} data-status={r.status}>
-                <th scope="row">
-                  <Link to={`/gaps/${r.county.fips}`}>{r.county.name} County</Link>
-                </th>
-                <td>{statusInfo(r.status).label}</td>
-                <td>{r.providerCount}</td>
+      {view === 'room' ? (
+        <section aria-labelledby="table-heading">
+          <h2 id="table-heading">Room now for “{needLabel}”</h2>
+          <table className="county-table">
+            <caption className="visually-hidden">Providers with room now in every county for {needLabel}</caption>
+            <thead>
+              <tr>
+                <th scope="col">County</th>
+                <th scope="col">Room now</th>
+                <th scope="col">Providers</th>
+                <th scope="col">With room now</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </section>
+            </thead>
+            <tbody>
+              {roomRows.map((r) => (
+                <tr key={r.countyFips} data-status={r.status}>
+                  <th scope="row">
+                    <Link to={`/gaps/${r.countyFips}`}>{r.countyName} County</Link>
+                  </th>
+                  <td>{roomStatusInfo(r.status).label}</td>
+                  <td>{r.providerCount}</td>
+                  <td>{r.withRoomNow}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : (
+        <section aria-labelledby="table-heading">
+          <h2 id="table-heading">Counties for “{needLabel}”</h2>
+          <table className="county-table">
+            <caption className="visually-hidden">Gap status of every county for {needLabel}</caption>
+            <thead>
+              <tr>
+                <th scope="col">County</th>
+                <th scope="col">Status</th>
+                <th scope="col">Providers</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.county.fips} data-status={r.status}>
+                  <th scope="row">
+                    <Link to={`/gaps/${r.county.fips}`}>{r.county.name} County</Link>
+                  </th>
+                  <td>{statusInfo(r.status).label}</td>
+                  <td>{r.providerCount}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
     </Page>
   );
 }

@@ -361,7 +361,7 @@ async fn capacity_travels_through_export_and_import_as_hsds_3_1() {
         format!("{base}/{empty}")
     };
     lantern_ok(&empty_url, &["seed", "--reference-only"]).await;
-    let dry = lantern_ok(&empty_url, &["hsds", "import", "--dry-run", dir.to_str().unwrap()]).await;
+    let dry = lantern_ok(&empty_url, &["hsds", "import", dir.to_str().unwrap(), "--dry-run"]).await;
     assert!(dry.contains("capacity figures: 2 new, 0 changed, 0 unchanged"), "{dry}");
     let first = lantern_ok(&empty_url, &["hsds", "import", dir.to_str().unwrap()]).await;
     assert!(first.contains("capacity figures: 2 new, 0 changed, 0 unchanged"), "{first}");

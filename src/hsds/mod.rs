@@ -566,7 +566,7 @@ fn point_only(q: &Query) -> AppResult<Option<Nearby>> {
     if !simple {
         return Ok(None);
     }
-    Ok(parse_point(q.proximity.as_deref().unwrap_or_default())?)
+    parse_point(q.proximity.as_deref().unwrap_or_default())
 }
 
 /// A page ranked, counted and rendered from `view` (the needs and taxonomy terms from

@@ -369,18 +369,23 @@ async fn capacity_travels_through_export_and_import_as_hsds_3_1() {
     tokio::spawn(connection);
     let figures = copy
         .query(
-            "SELECT id::text, unit_code, available, maximum, status, note, source FROM service_capacity ORDER BY unit_code",
+            "SELECT unit_code, available, maximum, status, note, source FROM service_capacity ORDER BY unit_code",
             &[],
         )
         .await
         .unwrap();
-    let got: Vec<(String, String, i32, Option<i32>, String, Option<String>, String)> =
-        figures.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6))).collect();
-    assert_eq!(got.len(), 2, "{got:?}");
-    assert_eq!((got[0].1.as_str(), got[0].2, got[0].4.as_str()), ("bed", 0, "WAITLIST"));
-    assert_eq!((got[1].1.as_str(), got[1].2, got[1].3), ("family_room", 3, Some(5)));
-    assert_eq!(got[1].5.as_deref(), Some("Ground floor"));
-    assert!(got.iter().all(|g| g.6 == "IMPORT"));
+    assert_eq!(figures.len(), 2);
+    let (bed_row, room_row) = (&figures[0], &figures[1]);
+    assert_eq!(
+        (bed_row.get::<_, &str>(0), bed_row.get::<_, i32>(1), bed_row.get::<_, &str>(3)),
+        ("bed", 0, "WAITLIST")
+    );
+    assert_eq!(
+        (room_row.get::<_, &str>(0), room_row.get::<_, i32>(1), room_row.get::<_, Option<i32>>(2)),
+        ("family_room", 3, Some(5))
+    );
+    assert_eq!(room_row.get::<_, Option<&str>>(4), Some("Ground floor"));
+    assert!(figures.iter().all(|f| f.get::<_, &str>(5) == "IMPORT"));
     let history_sql = "SELECT count(*) FROM service_capacity_history";
     assert_eq!(copy.query_one(history_sql, &[]).await.unwrap().get::<_, i64>(0), 2);
 

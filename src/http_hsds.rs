@@ -282,11 +282,9 @@ async fn service_at_locations(req: HttpRequest, state: web::Data<HttpState>) -> 
     if q.ndjson {
         return ndjson(state, actor, q, Listing::ServiceAtLocations, request_id).await;
     }
-    let result = async {
-        let mut conn = state.pool.get().await?;
-        Ok(hsds::service_at_locations(&mut conn, &actor, &q, &state.services.directory).await?.to_json())
-    }
-    .await;
+    let result = hsds::service_at_locations(&state.pool, &actor, &q, &state.services.directory, &state.hsds)
+        .await
+        .map(|page| page.to_json());
     respond(result, &request_id)
 }
 

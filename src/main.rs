@@ -164,8 +164,12 @@ async fn hsds(args: &[String]) -> anyhow::Result<()> {
             let mut conn = owner_connection().await?;
             let report = export::export(&mut conn, std::path::Path::new(dir)).await?;
             println!(
-                "HSDS export to {dir}: {} organizations, {} services, {} locations ({} confidential: no address or coordinates)",
-                report.organizations, report.services, report.locations, report.confidential_locations
+                "HSDS export to {dir}: {} organizations, {} services, {} locations ({} confidential: no address or coordinates), {} capacity figures",
+                report.organizations,
+                report.services,
+                report.locations,
+                report.confidential_locations,
+                report.capacities
             );
             Ok(())
         }

@@ -11,15 +11,21 @@
 //! shelter's figure, for a reader who may not see where it is, is not exported: HSDS has
 //! no way to say "state only".
 //!
-//! Not served yet: `/hsds` and `lantern hsds export` speak HSDS 3.0, which has no
-//! `service_capacity`; these functions (tested below) are ready for the 3.1 profile.
-#![cfg_attr(not(test), allow(dead_code))]
+//! `/hsds` (on full services, as `capacities`) and `lantern hsds export` (the
+//! `service_capacity` and `unit` tables, and in JSON) carry these; `lantern hsds import`
+//! reads them back (see `docs/hsds-profile.md`). A confidential shelter's figure is left
+//! out of every HSDS answer and file, whoever asks: [`for_hsds`].
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use diesel_async::AsyncPgConnection;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{CapacityStatus, CapacityView, RoomState, available_now};
+use crate::auth::Actor;
+use crate::error::AppResult;
 
 /// The namespace of unit ids: `unit.id` = UUIDv5(namespace, code), stable everywhere.
 const UNIT_NAMESPACE: Uuid = Uuid::from_u128(0x6c61_6e74_6572_6e2d_756e_6974_2d69_6473);
@@ -72,6 +78,28 @@ pub(crate) fn to_service_capacity(view: &CapacityView) -> Option<Value> {
     Some(out)
 }
 
+/// The figures of these services as HSDS 3.1 `service_capacity` objects, by service, for
+/// any HSDS answer or file: read as the public reads them, and without a confidential
+/// shelter's figures at all (shown only as its county's aggregate elsewhere: a
+/// per-service figure would point at the shelter).
+pub(crate) async fn for_hsds(
+    conn: &mut AsyncPgConnection,
+    service_ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<Value>>> {
+    let mut out: HashMap<Uuid, Vec<Value>> = HashMap::new();
+    if service_ids.is_empty() {
+        return Ok(out);
+    }
+    for (service, views) in super::for_services(conn, &Actor::Anonymous, service_ids).await? {
+        let figures: Vec<Value> =
+            views.iter().filter(|v| v.county_fips.is_none()).filter_map(to_service_capacity).collect();
+        if !figures.is_empty() {
+            out.insert(service, figures);
+        }
+    }
+    Ok(out)
+}
+
 /// A `service_capacity` read for import: what Lantern can take from it.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct ImportedCapacity {
@@ -81,9 +109,34 @@ pub(crate) struct ImportedCapacity {
     pub unit_code: String,
     pub available: i32,
     pub maximum: Option<i32>,
-    /// Derived: more than 0 available is `AVAILABLE`, else `NO_CAPACITY`.
+    /// Lantern's own (`unit.scheme` `"lantern"`): the state its `description` names
+    /// (`WAITLIST`); otherwise, and for any other state, more than 0 available is
+    /// `AVAILABLE`, else `NO_CAPACITY`.
     pub status: CapacityStatus,
+    /// `false` only for Lantern's own "Not accepting referrals".
+    pub accepting_referrals: bool,
+    /// Lantern's own: the note after the state in `description`.
+    pub note: Option<String>,
     pub updated: DateTime<Utc>,
+}
+
+/// The state and note Lantern wrote into `description` ([`to_service_capacity`]):
+/// `(waitlist, accepting, note)`; `None` when it does not start with a state.
+fn read_description(description: &str) -> Option<(bool, bool, Option<String>)> {
+    let states = [
+        RoomState::RoomNow,
+        RoomState::Waitlist,
+        RoomState::NoCapacity,
+        RoomState::NotAccepting,
+        RoomState::CallToConfirm,
+    ];
+    let (state, rest) =
+        states.into_iter().find_map(|st| description.strip_prefix(describe(st)).map(|rest| (st, rest)))?;
+    let note = match rest {
+        "" => None,
+        rest => Some(rest.strip_prefix(". ")?.trim().to_owned()).filter(|n| !n.is_empty()),
+    };
+    Some((state == RoomState::Waitlist, state != RoomState::NotAccepting, note))
 }
 
 /// Reads an HSDS 3.1 `service_capacity` object (`unit` nested, or only `unit_id` with the
@@ -100,8 +153,9 @@ pub(crate) fn from_service_capacity(value: &Value, units: &[Value]) -> Result<Im
                 .ok_or("unit_id: names no unit")?
         }
     };
-    let unit_code = match (unit.get("scheme").and_then(Value::as_str), unit.get("identifier").and_then(Value::as_str)) {
-        (Some("lantern"), Some(code)) => code.to_owned(),
+    let lantern = unit.get("scheme").and_then(Value::as_str) == Some("lantern");
+    let unit_code = match (lantern, unit.get("identifier").and_then(Value::as_str)) {
+        (true, Some(code)) => code.to_owned(),
         _ => {
             let name = unit.get("name").and_then(Value::as_str).ok_or("unit.name: missing")?;
             let mut code = String::new();
@@ -121,8 +175,13 @@ pub(crate) fn from_service_capacity(value: &Value, units: &[Value]) -> Result<Im
     let count = |field: &str| -> Result<Option<i32>, String> {
         match value.get(field) {
             None | Some(Value::Null) => Ok(None),
+            Some(Value::String(t)) if t.trim().is_empty() => Ok(None),
             Some(v) => {
-                let n = v.as_f64().ok_or(format!("{field}: not a number"))?;
+                // A CSV cell is text.
+                let n = v
+                    .as_f64()
+                    .or_else(|| v.as_str().and_then(|t| t.trim().parse::<f64>().ok()))
+                    .ok_or(format!("{field}: not a number"))?;
                 if n.fract() != 0.0 || !(0.0..=100_000.0).contains(&n) {
                     return Err(format!("{field}: must be a whole number from 0 to 100000"));
                 }
@@ -145,8 +204,17 @@ pub(crate) fn from_service_capacity(value: &Value, units: &[Value]) -> Result<Im
         Some(s) => Some(s.parse().map_err(|_| "service_id: not a uuid")?),
         None => None,
     };
-    let status = if available > 0 { CapacityStatus::Available } else { CapacityStatus::NoCapacity };
-    Ok(ImportedCapacity { service_id, unit_code, available, maximum, status, updated })
+    let description = value.get("description").and_then(Value::as_str).unwrap_or_default();
+    let (waitlist, accepting_referrals, note) =
+        if lantern { read_description(description).unwrap_or((false, true, None)) } else { (false, true, None) };
+    let status = if waitlist {
+        CapacityStatus::Waitlist
+    } else if available > 0 {
+        CapacityStatus::Available
+    } else {
+        CapacityStatus::NoCapacity
+    };
+    Ok(ImportedCapacity { service_id, unit_code, available, maximum, status, accepting_referrals, note, updated })
 }
 
 #[cfg(test)]
@@ -202,6 +270,26 @@ mod tests {
         assert_eq!(back.service_id, Some(v.figure.service_id));
         assert_eq!(back.updated.timestamp_millis(), v.figure.set_at.timestamp_millis());
         assert!(to_service_capacity(&view(false)).is_none());
+    }
+
+    #[test]
+    fn lantern_s_own_state_and_note_come_back_from_the_description() {
+        let mut v = view(true);
+        v.figure.status = CapacityStatus::Waitlist;
+        let back = from_service_capacity(&to_service_capacity(&v).unwrap(), &[]).unwrap();
+        assert_eq!((back.status, back.accepting_referrals, back.available), (CapacityStatus::Waitlist, true, 0));
+        assert_eq!(back.note.as_deref(), Some("Ground floor"));
+        let mut v = view(true);
+        v.figure.accepting_referrals = false;
+        v.figure.note = None;
+        let back = from_service_capacity(&to_service_capacity(&v).unwrap(), &[]).unwrap();
+        assert_eq!((back.accepting_referrals, back.note), (false, None));
+        // Another scheme's description is only words.
+        let unit = json!({ "id": "187a37a2-7b40-11ef-9790-dbf7623d4407", "name": "Bed" });
+        let sc = json!({ "unit": unit, "available": "0", "description": "Waitlist. Call us",
+                         "updated": "2024-09-25T14:23:06.5+01:00" });
+        let back = from_service_capacity(&sc, &[]).unwrap();
+        assert_eq!((back.status, back.note, back.available), (CapacityStatus::NoCapacity, None, 0));
     }
 
     #[test]

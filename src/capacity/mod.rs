@@ -90,6 +90,8 @@ pub(crate) enum Source {
     ReferralAccepted,
     /// A referral was declined for no capacity.
     ReferralDeclined,
+    /// Read from an HSDS dataset by `lantern hsds import`.
+    Import,
 }
 
 impl Source {
@@ -100,13 +102,21 @@ impl Source {
             Source::UpdateLink => "UPDATE_LINK",
             Source::ReferralAccepted => "REFERRAL_ACCEPTED",
             Source::ReferralDeclined => "REFERRAL_DECLINED",
+            Source::Import => "IMPORT",
         }
     }
 
     pub fn from_db(value: &str) -> Option<Self> {
-        [Source::Staff, Source::ApiKey, Source::UpdateLink, Source::ReferralAccepted, Source::ReferralDeclined]
-            .into_iter()
-            .find(|s| s.as_db() == value)
+        [
+            Source::Staff,
+            Source::ApiKey,
+            Source::UpdateLink,
+            Source::ReferralAccepted,
+            Source::ReferralDeclined,
+            Source::Import,
+        ]
+        .into_iter()
+        .find(|s| s.as_db() == value)
     }
 }
 

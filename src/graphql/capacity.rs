@@ -59,6 +59,8 @@ pub enum SourceGql {
     ReferralAccepted,
     /// Set to no capacity by a referral declined for `NO_CAPACITY`.
     ReferralDeclined,
+    /// Read from an HSDS dataset (`lantern hsds import`).
+    Import,
 }
 
 /// Where a hold is in its life.

@@ -1,6 +1,6 @@
 //! `lantern hsds export DIR`: the public directory as an HSDS 3.0 CSV data package
 //! (`DIR/datapackage.json` and one CSV per HSDS table, as Open Referral's own package
-//! lists them) and as JSON (`DIR/json/organizations.ndjson`: each organization fully
+//! lists them, plus HSDS 3.1's `service_capacity` and `unit`) and as JSON (`DIR/json/organizations.ndjson`: each organization fully
 //! nested, its services too). Written from the public view (`Actor::Anonymous`), so no
 //! confidential location's name, address or coordinates is in any file.
 
@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::Path;
 
 use diesel_async::AsyncPgConnection;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::tables::{Row, Tables};
 use super::{csv, taxonomy};
@@ -18,6 +18,75 @@ use crate::error::{AppError, AppResult};
 
 /// Open Referral's data package descriptor: the tables and their fields.
 pub const DATAPACKAGE: &str = include_str!("../../vendor/hsds-3.0/examples/csv/datapackage.json");
+
+/// Open Referral's HSDS 3.1 `service_capacity` and `unit` schemas: the two tables the
+/// package adds to 3.0's (see `docs/hsds-profile.md`).
+const CAPACITY_SCHEMAS: [&str; 2] = [
+    include_str!("../../vendor/hsds-3.1-capacity/service_capacity.json"),
+    include_str!("../../vendor/hsds-3.1-capacity/unit.json"),
+];
+
+/// A tabular data resource for an HSDS 3.1 schema: its scalar fields as columns, typed
+/// as 3.0's package types them, keyed by `id`, with `foreign_keys`.
+fn resource_of(schema: &str, foreign_keys: Value) -> AppResult<Value> {
+    let s: Value = serde_json::from_str(schema).map_err(AppError::internal)?;
+    let required = |name: &str| {
+        ["required", "tabular_required"]
+            .iter()
+            .any(|k| s[*k].as_array().is_some_and(|r| r.iter().any(|f| f.as_str() == Some(name))))
+    };
+    let fields: Vec<Value> = s["properties"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, p)| {
+            let (kind, format) = match (p["type"].as_str()?, p["format"].as_str()) {
+                ("string", Some("date-time")) => ("datetime", None),
+                ("string", format) => ("string", format),
+                ("number", _) => ("number", None),
+                _ => return None,
+            };
+            let mut field = json!({
+                "name": name,
+                "type": kind,
+                "constraints": { "required": required(name), "unique": name == "id" },
+            });
+            for key in ["title", "description"] {
+                if let Some(text) = p[key].as_str() {
+                    field[key] = Value::String(text.to_owned());
+                }
+            }
+            if let Some(format) = format {
+                field["format"] = Value::String(format.to_owned());
+            }
+            Some(field)
+        })
+        .collect();
+    Ok(json!({
+        "name": s["name"],
+        "path": s["path"],
+        "description": s["description"],
+        "format": "csv",
+        "mediatype": "text/csv",
+        "profile": "tabular-data-resource",
+        "schema": { "fields": fields, "primaryKey": "id", "foreignKeys": foreign_keys },
+    }))
+}
+
+/// The capacity tables' resources.
+fn capacity_resources() -> AppResult<Vec<Value>> {
+    let [capacity, unit] = CAPACITY_SCHEMAS;
+    Ok(vec![
+        resource_of(
+            capacity,
+            json!([
+                { "fields": "service_id", "reference": { "resource": "service", "fields": "id" } },
+                { "fields": "unit_id", "reference": { "resource": "unit", "fields": "id" } },
+            ]),
+        )?,
+        resource_of(unit, json!([]))?,
+    ])
+}
 
 /// Providers rendered per batch.
 const BATCH: i64 = 500;
@@ -33,6 +102,8 @@ pub struct ExportReport {
     pub locations: usize,
     /// Locations written without address or coordinates.
     pub confidential_locations: usize,
+    /// Rows written to `service_capacity.csv` (never a confidential shelter's).
+    pub capacities: usize,
 }
 
 /// One CSV table being written: its file and columns.
@@ -74,6 +145,9 @@ pub async fn export(conn: &mut AsyncPgConnection, dir: &Path) -> AppResult<Expor
     package["description"] = Value::String(
         "A Lantern network's provider directory in Open Referral HSDS 3.0. Confidential locations carry no address or coordinates (see Lantern's HSDS profile).".into(),
     );
+    if let Some(resources) = package["resources"].as_array_mut() {
+        resources.extend(capacity_resources()?);
+    }
     let mut files = Vec::new();
     for resource in package["resources"].as_array().cloned().unwrap_or_default() {
         let name = resource["name"].as_str().unwrap_or_default().to_owned();
@@ -125,6 +199,7 @@ pub async fn export(conn: &mut AsyncPgConnection, dir: &Path) -> AppResult<Expor
         report.organizations += tables.rows("organization").len();
         report.services += tables.rows("service").len();
         report.locations += tables.rows("location").len();
+        report.capacities += tables.rows("service_capacity").len();
         let confidential = taxonomy::LanternTerm::ConfidentialLocation.id().to_string();
         report.confidential_locations += tables
             .rows("attribute")
@@ -147,9 +222,10 @@ fn row(v: Value) -> Row {
 /// Appends the rows of `tables` to their files, each id once across the whole export.
 fn write_tables(files: &mut [TableFile], tables: &Tables, written: &mut HashSet<(String, String)>) -> AppResult<()> {
     for file in files.iter_mut() {
-        // Only the shared tables repeat across batches; every other record belongs to
-        // one organization, written once per batch by `Tables`.
-        let shared = matches!(file.name.as_str(), "taxonomy" | "taxonomy_term");
+        // Only the shared tables (taxonomies, terms, capacity units) repeat across
+        // batches; every other record belongs to one organization, written once per
+        // batch by `Tables`.
+        let shared = matches!(file.name.as_str(), "taxonomy" | "taxonomy_term" | "unit");
         for r in tables.rows(&file.name) {
             if !shared || written.insert((file.name.clone(), r.text("id").unwrap_or_default())) {
                 file.write(r)?;

@@ -19,8 +19,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
-use diesel::sql_types::{Array, Double, Jsonb, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Bool, Double, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -29,6 +30,7 @@ use uuid::Uuid;
 
 use super::tables::{Row, Tables};
 use super::taxonomy::{self, LanternTerm, TermMeaning};
+use crate::capacity::hsds::ImportedCapacity;
 use crate::db::StoredText;
 use crate::error::{AppError, AppResult};
 use crate::geocode::{self, Geocoder, Lookup};
@@ -96,6 +98,10 @@ pub struct ImportReport {
     pub geocoded: usize,
     /// Services not imported because their status is not `active`: HSDS id and status.
     pub inactive: Vec<(String, String)>,
+    /// HSDS 3.1 capacity figures: new to Lantern, differing from Lantern's current one
+    /// and newer (each recorded as a new figure in its history), or the same (or not
+    /// newer than Lantern's, which stays).
+    pub capacities: Counts,
 }
 
 impl fmt::Display for ImportReport {
@@ -112,6 +118,10 @@ impl fmt::Display for ImportReport {
             [("organizations", self.organizations), ("services", self.services), ("locations", self.locations)]
         {
             writeln!(f, "  {kind}: {} created, {} updated, {} unchanged", c.created, c.updated, c.unchanged)?;
+        }
+        let c = self.capacities;
+        if c.created + c.updated + c.unchanged > 0 {
+            writeln!(f, "  capacity figures: {} new, {} changed, {} unchanged", c.created, c.updated, c.unchanged)?;
         }
         writeln!(f, "  rejected: {}", self.rejected.len())?;
         for r in &self.rejected {
@@ -813,6 +823,12 @@ pub async fn run(
             report.unmapped.push((source_id.clone(), rec.name.clone()));
         }
     }
+    let figures = capacity_figures(conn, tables, &services, &service_of, &report.inactive, &mut refused).await?;
+    report.capacities = Counts {
+        created: figures.iter().filter(|f| f.1 == FigureChange::New).count(),
+        updated: figures.iter().filter(|f| f.1 == FigureChange::Differs).count(),
+        unchanged: figures.iter().filter(|f| f.1 == FigureChange::Same).count(),
+    };
     let free = free_ids(conn, &kept.iter().map(|l| l.0.clone()).collect::<Vec<_>>(), "locations").await?;
     for (source_id, p, rec, _) in &mut kept {
         rec.provider_id = providers[*p].1.id;
@@ -890,6 +906,9 @@ pub async fn run(
         write_providers(conn, &changed_providers).await?;
         write_services(conn, &changed_services).await?;
         write_locations(conn, &changed_locations).await?;
+        let recorded: Vec<&(Uuid, ImportedCapacity)> =
+            figures.iter().filter(|f| f.1 != FigureChange::Same).map(|f| &f.0).collect();
+        write_capacities(conn, &recorded).await?;
         for chunk in writes.chunks(5000) {
             let rows: Vec<Value> = chunk
                 .iter()
@@ -912,6 +931,174 @@ pub async fn run(
     .await?;
     report.written = true;
     Ok(report)
+}
+
+/// How an imported capacity figure compares with Lantern's current one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FigureChange {
+    /// Lantern has none for the service and unit.
+    New,
+    /// Different counts, state or note, and newer than Lantern's: recorded.
+    Differs,
+    /// The same, or not newer than Lantern's (which stays): nothing is recorded.
+    Same,
+}
+
+#[derive(QueryableByName)]
+struct CurrentFigure {
+    #[diesel(sql_type = SqlUuid)]
+    service_id: Uuid,
+    #[diesel(sql_type = Text)]
+    unit_code: String,
+    #[diesel(sql_type = Integer)]
+    available: i32,
+    #[diesel(sql_type = Nullable<Integer>)]
+    maximum: Option<i32>,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Bool)]
+    accepting_referrals: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    note: Option<String>,
+    #[diesel(sql_type = Timestamptz)]
+    set_at: DateTime<Utc>,
+}
+
+/// The dataset's capacity figures (HSDS 3.1 `service_capacity`, with `unit`) for the
+/// services imported, each with how it compares with Lantern's current figure; rows
+/// naming no imported service or a unit kind the network does not count are refused.
+/// A figure of a service not imported for its status is left out.
+async fn capacity_figures(
+    conn: &mut AsyncPgConnection,
+    tables: &Tables,
+    services: &[(String, usize, ServiceRec)],
+    service_of: &HashMap<String, usize>,
+    inactive: &[(String, String)],
+    refused: &mut Refusals,
+) -> AppResult<Vec<((Uuid, ImportedCapacity), FigureChange)>> {
+    let rows = tables.rows("service_capacity");
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let units: Vec<Value> = tables.rows("unit").iter().map(|u| Value::Object(u.fields.clone())).collect();
+    #[derive(QueryableByName)]
+    struct Code {
+        #[diesel(sql_type = Text)]
+        code: String,
+    }
+    let kinds: HashSet<String> = diesel::sql_query("SELECT code FROM capacity_unit_kinds WHERE archived_at IS NULL")
+        .load::<Code>(conn)
+        .await?
+        .into_iter()
+        .map(|k| k.code)
+        .collect();
+    let mut found: Vec<(Uuid, ImportedCapacity)> = Vec::new();
+    let mut seen: HashSet<(Uuid, String)> = HashSet::new();
+    for row in rows {
+        let Some(source_service) = row.text("service_id") else {
+            refused.add(row, "service_id", "a capacity figure needs its service");
+            continue;
+        };
+        if inactive.iter().any(|(id, _)| id.eq_ignore_ascii_case(&source_service)) {
+            continue;
+        }
+        let Some(&i) = service_of.get(&source_service.to_lowercase()) else {
+            refused.add(row, "service_id", "names no service in the dataset");
+            continue;
+        };
+        // The service is named by its HSDS id above, which need not be a UUID.
+        let mut fields = row.fields.clone();
+        fields.remove("service_id");
+        let figure = match crate::capacity::hsds::from_service_capacity(&Value::Object(fields), &units) {
+            Ok(f) => f,
+            Err(e) => {
+                let (field, reason) = e.split_once(": ").unwrap_or(("service_capacity", e.as_str()));
+                refused.add(row, field, reason);
+                continue;
+            }
+        };
+        if !kinds.contains(&figure.unit_code) {
+            refused.add(row, "unit_id", format!("unit {} is not a unit kind this network counts", figure.unit_code));
+            continue;
+        }
+        if figure.note.as_ref().is_some_and(|n| n.chars().count() > 500) {
+            refused.add(row, "description", "the note is longer than 500 characters");
+            continue;
+        }
+        let service = services[i].2.id;
+        if !seen.insert((service, figure.unit_code.clone())) {
+            refused.add(row, "unit_id", "a second figure for the same service and unit");
+            continue;
+        }
+        found.push((service, figure));
+    }
+    let ids: Vec<Uuid> = found.iter().map(|f| f.0).collect();
+    let current: HashMap<(Uuid, String), CurrentFigure> = diesel::sql_query(
+        "SELECT service_id, unit_code, available, maximum, status, accepting_referrals, note, set_at
+         FROM service_capacity WHERE service_id = ANY($1)",
+    )
+    .bind::<Array<SqlUuid>, _>(ids)
+    .load::<CurrentFigure>(conn)
+    .await?
+    .into_iter()
+    .map(|c| ((c.service_id, c.unit_code.clone()), c))
+    .collect();
+    Ok(found
+        .into_iter()
+        .map(|(service, f)| {
+            let change = match current.get(&(service, f.unit_code.clone())) {
+                None => FigureChange::New,
+                Some(c) => {
+                    let same = (c.available, c.maximum, c.status.as_str(), c.accepting_referrals, c.note.as_deref())
+                        == (f.available, f.maximum, f.status.as_db(), f.accepting_referrals, f.note.as_deref());
+                    // HSDS times are to the millisecond; Lantern's to the microsecond.
+                    let lantern_ms = c.set_at.timestamp_millis();
+                    if same || f.updated.timestamp_millis() <= lantern_ms {
+                        FigureChange::Same
+                    } else {
+                        FigureChange::Differs
+                    }
+                }
+            };
+            ((service, f), change)
+        })
+        .collect())
+}
+
+/// Records the figures (new, or differing from Lantern's): an insert or an update of
+/// the current figure, each followed by its history row (a trigger), set by the import.
+async fn write_capacities(conn: &mut AsyncPgConnection, figures: &[&(Uuid, ImportedCapacity)]) -> AppResult<()> {
+    for chunk in figures.chunks(CHUNK) {
+        let rows: Vec<Value> = chunk
+            .iter()
+            .map(|(service, f)| {
+                json!({
+                    "service_id": service, "unit_code": f.unit_code, "available": f.available, "maximum": f.maximum,
+                    "status": f.status.as_db(), "accepting": f.accepting_referrals, "note": f.note, "set_at": f.updated,
+                })
+            })
+            .collect();
+        // The figure's own time is kept: its age (and staleness) is the source's.
+        diesel::sql_query(
+            "INSERT INTO service_capacity (service_id, provider_id, unit_code, available, maximum, status,
+                                           accepting_referrals, note, set_at, source)
+             SELECT x.service_id, s.provider_id, x.unit_code, x.available, x.maximum, x.status, x.accepting, x.note,
+                    x.set_at, 'IMPORT'
+             FROM jsonb_to_recordset($1::jsonb) AS x(service_id uuid, unit_code text, available integer,
+                  maximum integer, status text, accepting boolean, note text, set_at timestamptz)
+             JOIN services s ON s.id = x.service_id
+             ON CONFLICT (service_id, unit_code) DO UPDATE
+             SET available = EXCLUDED.available, maximum = EXCLUDED.maximum, status = EXCLUDED.status,
+                 accepting_referrals = EXCLUDED.accepting_referrals, note = EXCLUDED.note, set_at = EXCLUDED.set_at,
+                 set_by = NULL, set_by_api_key = NULL, set_by_link = NULL, referral_id = NULL, source = 'IMPORT',
+                 version = service_capacity.version + 1
+             WHERE EXCLUDED.set_at > date_trunc('milliseconds', service_capacity.set_at)",
+        )
+        .bind::<Jsonb, _>(Value::Array(rows))
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
 }
 
 fn tally(c: &mut Counts, known: Option<&(Uuid, String)>, digest: &str) {

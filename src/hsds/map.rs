@@ -37,6 +37,9 @@ pub struct Related {
     pub areas: HashMap<Uuid, Vec<AreaRow>>,
     /// FUTURES needs by code: label and phase, for the services' taxonomy terms.
     pub needs: HashMap<String, (String, crate::needs::Phase)>,
+    /// Each service's capacity figures as HSDS 3.1 `service_capacity` objects, by service
+    /// id (none for a confidential shelter's services: `capacity::hsds::for_hsds`).
+    pub capacities: HashMap<Uuid, Vec<Value>>,
 }
 
 fn put(map: &mut Map<String, Value>, key: &str, value: Option<&str>) {
@@ -336,6 +339,8 @@ pub fn service_full(s: &ServiceRow, related: &Related, viewer: &Actor) -> Value 
             .unwrap_or_default(),
     );
     v["attributes"] = Value::Array(service_attributes(s, related));
+    // HSDS 3.1's `capacities`: the 3.0 schemas allow fields they do not name.
+    v["capacities"] = Value::Array(related.capacities.get(&s.id).cloned().unwrap_or_default());
     v["service_at_locations"] = Value::Array(
         related
             .locations
@@ -370,11 +375,22 @@ fn service_area(service: Uuid, a: &AreaRow) -> Value {
 
 /// A service at a location, list form (`service_at_location_list`).
 pub fn service_at_location_core(id: Uuid, s: &ServiceRow, l: &LocationRow, related: &Related, viewer: &Actor) -> Value {
+    service_at_location_list(id, s, l, related.organizations.get(&s.provider_id), viewer)
+}
+
+/// A service at a location, list form, with the service's organization when known.
+pub fn service_at_location_list(
+    id: Uuid,
+    s: &ServiceRow,
+    l: &LocationRow,
+    organization: Option<&OrganizationRow>,
+    viewer: &Actor,
+) -> Value {
     json!({
         "id": id,
         "service_id": s.id,
         "location_id": l.id,
-        "service": service_core(s, related.organizations.get(&s.provider_id)),
+        "service": service_core(s, organization),
         "location": location(l, viewer, false),
     })
 }

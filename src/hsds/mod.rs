@@ -6,6 +6,7 @@
 //! name when it may see it). No HSDS answer or file ever holds a confidential
 //! location's address or coordinates (`map::location`).
 
+pub mod cache;
 pub mod csv;
 pub mod export;
 pub mod import;
@@ -23,7 +24,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::auth::Actor;
-use crate::db::StoredText;
+use crate::db::{DbPool, StoredText};
 use crate::directory::{Directory, Read, Source};
 use crate::error::{AppError, AppResult};
 use crate::needs::{self, NeedCategory};
@@ -259,33 +260,38 @@ pub struct Nearby {
     pub radius_m: f64,
 }
 
+fn bad_proximity() -> AppError {
+    AppError::bad_input(
+        "proximity",
+        "proximity must be LAT,LON,METRES (a point in decimal degrees and a radius in metres), or METRES with postcode",
+    )
+}
+
+fn parse_radius(v: &str) -> AppResult<f64> {
+    v.trim().parse::<f64>().ok().filter(|r| r.is_finite() && *r > 0.0 && *r <= MAX_RADIUS_M).ok_or_else(bad_proximity)
+}
+
+/// `proximity` in Lantern's form, `LAT,LON,METRES`; `None` for any other number of parts.
+fn parse_point(proximity: &str) -> AppResult<Option<Nearby>> {
+    let [lat, lon, metres] = proximity.split(',').collect::<Vec<_>>()[..] else { return Ok(None) };
+    let lat = lat.trim().parse::<f64>().map_err(|_| bad_proximity())?;
+    let lon = lon.trim().parse::<f64>().map_err(|_| bad_proximity())?;
+    let at = crate::coords::Coordinates::parse(lat, lon, "proximity")?;
+    Ok(Some(Nearby { lat: at.lat(), lon: at.lon(), radius_m: parse_radius(metres)? }))
+}
+
 /// `proximity`: `LAT,LON,METRES` (Lantern's form: a point and a radius), or `METRES`
 /// with `postcode` (HSDS's form: around the postcode's centre). `Ok(None)` for no
 /// proximity; a postcode Lantern has no centre for yields a filter that matches nothing.
 async fn location_filter(conn: &mut AsyncPgConnection, q: &Query) -> AppResult<(LocationFilter, bool)> {
-    let bad = || {
-        AppError::bad_input(
-            "proximity",
-            "proximity must be LAT,LON,METRES (a point in decimal degrees and a radius in metres), or METRES with postcode",
-        )
-    };
-    let radius = |v: &str| -> AppResult<f64> {
-        v.trim().parse::<f64>().ok().filter(|r| r.is_finite() && *r > 0.0 && *r <= MAX_RADIUS_M).ok_or_else(bad)
-    };
     let Some(proximity) = &q.proximity else {
         return Ok((LocationFilter { postcode: q.postcode.clone(), near: None }, false));
     };
     let parts: Vec<&str> = proximity.split(',').collect();
     match parts.as_slice() {
-        [lat, lon, metres] => {
-            let (lat, lon) =
-                (lat.trim().parse::<f64>().map_err(|_| bad())?, lon.trim().parse::<f64>().map_err(|_| bad())?);
-            let at = crate::coords::Coordinates::parse(lat, lon, "proximity")?;
-            let near = Nearby { lat: at.lat(), lon: at.lon(), radius_m: radius(metres)? };
-            Ok((LocationFilter { postcode: q.postcode.clone(), near: Some(near) }, false))
-        }
+        [_, _, _] => Ok((LocationFilter { postcode: q.postcode.clone(), near: parse_point(proximity)? }, false)),
         [metres] => {
-            let radius_m = radius(metres)?;
+            let radius_m = parse_radius(metres)?;
             let Some(postcode) = &q.postcode else {
                 return Err(AppError::bad_input("postcode", "proximity in metres needs a postcode"));
             };
@@ -298,7 +304,7 @@ async fn location_filter(conn: &mut AsyncPgConnection, q: &Query) -> AppResult<(
                 None => Ok((LocationFilter::default(), true)),
             }
         }
-        _ => Err(bad()),
+        _ => Err(bad_proximity()),
     }
 }
 
@@ -386,7 +392,10 @@ async fn render_services(
         return Ok(rows.iter().map(map::service_minimal).collect());
     }
     let providers: Vec<Uuid> = rows.iter().map(|s| s.provider_id).collect();
-    let related = related(conn, &providers, q.full).await?;
+    let mut related = related(conn, &providers, q.full).await?;
+    if q.full {
+        related.capacities = crate::capacity::hsds::for_hsds(conn, ids).await?;
+    }
     Ok(rows
         .iter()
         .map(|s| {
@@ -447,8 +456,12 @@ async fn render_organizations(
     full: bool,
     full_service: bool,
 ) -> AppResult<Vec<Value>> {
-    let related = related(conn, ids, full).await?;
+    let mut related = related(conn, ids, full).await?;
     let services = if full { repo::services_of(conn, ids).await? } else { Vec::new() };
+    if full_service {
+        let service_ids: Vec<Uuid> = services.iter().map(|s| s.id).collect();
+        related.capacities = crate::capacity::hsds::for_hsds(conn, &service_ids).await?;
+    }
     Ok(ids
         .iter()
         .filter_map(|id| related.organizations.get(id))
@@ -491,7 +504,10 @@ async fn render_pairs(
     let locations: HashMap<Uuid, repo::LocationRow> =
         repo::locations(conn, &location_ids).await?.into_iter().map(|l| (l.id, l)).collect();
     let providers: Vec<Uuid> = services.values().map(|s| s.provider_id).collect();
-    let related = related(conn, &providers, full).await?;
+    let mut related = related(conn, &providers, full).await?;
+    if full {
+        related.capacities = crate::capacity::hsds::for_hsds(conn, &service_ids).await?;
+    }
     Ok(pairs
         .iter()
         .filter_map(|p| {
@@ -507,17 +523,85 @@ async fn render_pairs(
 
 /// `GET /hsds/service_at_locations`. With a point (`proximity`) and no condition the
 /// index cannot judge (search, modification time, postcode), the page is ranked and
-/// counted by the in-memory directory index; otherwise by PostgreSQL. Either way
-/// confidential locations are ranked by their public position (their county's point).
+/// counted by the in-memory directory index, and (in list form) rendered from records
+/// kept for the index's view ([`cache`]): no round trip to PostgreSQL once they are
+/// read. Otherwise PostgreSQL answers. Either way confidential locations are ranked by
+/// their public position (their county's point).
 pub async fn service_at_locations(
-    conn: &mut AsyncPgConnection,
+    pool: &DbPool,
     viewer: &Actor,
     q: &Query,
     directory: &Directory,
+    cache: &cache::PageCache,
 ) -> AppResult<Page> {
-    let (total, pairs) = pair_page(conn, q, directory, q.offset(), q.per_page).await?;
-    let contents = render_pairs(conn, viewer, &pairs, q.full).await?;
-    Ok(Page { total_items: total, page_number: q.page, per_page: q.per_page, contents })
+    let page = |(total, contents)| Page { total_items: total, page_number: q.page, per_page: q.per_page, contents };
+    if let Some(near) = point_only(q)? {
+        return directory
+            .read(Read::SEARCH_NEAR, async |source| match source {
+                Source::Index(view) => near_from_index(pool, viewer, q, view, near, cache).await.map(page),
+                Source::Database(conn) => {
+                    let (needs, _) = need_map(conn).await?;
+                    let filter = ServiceFilter::from_query(q, &needs);
+                    let locations = LocationFilter { postcode: None, near: Some(near) };
+                    let (total, pairs) = repo::pair_ids(conn, &filter, &locations, q.offset(), q.per_page).await?;
+                    Ok(page((total, render_pairs(conn, viewer, &pairs, false).await?)))
+                }
+            })
+            .await;
+    }
+    let mut conn = pool.get().await?;
+    let (total, pairs) = pair_page(&mut conn, q, directory, q.offset(), q.per_page).await?;
+    let contents = render_pairs(&mut conn, viewer, &pairs, q.full).await?;
+    Ok(page((total, contents)))
+}
+
+/// The point of a `proximity=LAT,LON,METRES` read the index can answer alone: no
+/// postcode, search or modification time, in list form. `None` for any other read.
+fn point_only(q: &Query) -> AppResult<Option<Nearby>> {
+    let simple = q.proximity.as_deref().is_some_and(|p| p.split(',').count() == 3)
+        && q.postcode.is_none()
+        && q.search.is_none()
+        && q.modified_after.is_none()
+        && !q.full;
+    if !simple {
+        return Ok(None);
+    }
+    parse_point(q.proximity.as_deref().unwrap_or_default())
+}
+
+/// A page ranked, counted and rendered from `view` (the needs and taxonomy terms from
+/// its catalog); the records from the cache when `view` is the index's current view.
+async fn near_from_index(
+    pool: &DbPool,
+    viewer: &Actor,
+    q: &Query,
+    view: &crate::directory_index::View,
+    near: Nearby,
+    cache: &cache::PageCache,
+) -> AppResult<(i64, Vec<Value>)> {
+    let needs: Vec<NeedCategory> = view
+        .catalog
+        .needs
+        .iter()
+        .map(|n| NeedCategory { code: n.code.clone(), phase: n.phase, label: n.label.clone(), position: n.position })
+        .collect();
+    let filter = ServiceFilter::from_query(q, &needs);
+    let (total, pairs) = proximity::from_view(view, &filter, near, q.offset(), q.per_page);
+    let Some(current) = cache.current(view) else {
+        // An older view (a reader raced a change): its records are read afresh.
+        let mut conn = pool.get().await?;
+        return Ok((total, render_pairs(&mut conn, viewer, &pairs, false).await?));
+    };
+    let records = cache.records(&current, &pairs, async || Ok(pool.get().await?)).await?;
+    let contents = pairs
+        .iter()
+        .filter_map(|p| {
+            let (s, l) = (records.services.get(&p.service_id)?, records.locations.get(&p.location_id)?);
+            let organization = records.organizations.get(&s.provider_id).map(|o| &**o);
+            Some(map::service_at_location_list(p.id, s, l, organization, viewer))
+        })
+        .collect();
+    Ok((total, contents))
 }
 
 /// The pairs of one page and how many there are in all.

@@ -40,7 +40,20 @@ pub fn from_view(view: &View, f: &ServiceFilter, near: Nearby, offset: i64, limi
         ..ProviderFilter::default()
     };
     let at = (near.lon, near.lat);
-    let mut found: Vec<(f64, Pair)> = Vec::new();
+    // Only the pairs that can reach the page are kept: the first `wanted` in (distance,
+    // id) order. Every other match is only counted. The index proposes providers by
+    // their nearest location, so once `wanted` pairs are kept, a pair farther than the
+    // last of them cannot be on the page (ties are kept, the id decides them).
+    let wanted = usize::try_from(offset.max(0).saturating_add(limit.max(0))).unwrap_or(usize::MAX);
+    let mut total: i64 = 0;
+    let mut kept: Vec<(f64, Pair)> = Vec::new();
+    let mut bound = if wanted == 0 { f64::NEG_INFINITY } else { f64::INFINITY };
+    let by_distance_then_id = |a: &(f64, Pair), b: &(f64, Pair)| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id));
+    let serves = |s: &&crate::directory_index::snapshot::ServiceEntry| {
+        filter.needs.is_none_or(|set| s.needs & set != 0)
+            && s.populations & populations == populations
+            && (!open_24h || s.open_24h)
+    };
     for hit in view.nearest(&filter, at, Some(near.radius_m), false, None, usize::MAX) {
         let p = hit.entry;
         if f.organization_id.is_some_and(|id| id != p.id()) {
@@ -54,28 +67,32 @@ pub fn from_view(view: &View, f: &ServiceFilter, near: Nearby, offset: i64, limi
         {
             continue;
         }
-        let services: Vec<_> = p
-            .services()
-            .iter()
-            .filter(|s| {
-                filter.needs.is_none_or(|set| s.needs & set != 0)
-                    && s.populations & populations == populations
-                    && (!open_24h || s.open_24h)
-            })
-            .collect();
+        let services = p.services().iter().filter(serves).count() as i64;
+        if services == 0 {
+            continue;
+        }
         for l in p.locations() {
             let distance = sphere_distance_m(l.public, at);
             if distance > near.radius_m {
                 continue;
             }
-            for s in &services {
+            total += services;
+            if distance > bound {
+                continue;
+            }
+            for s in p.services().iter().filter(serves) {
                 let pair = Pair { id: service_at_location_id(s.id, l.id), service_id: s.id, location_id: l.id };
-                found.push((distance, pair));
+                kept.push((distance, pair));
+            }
+            // Trimmed now and then, not on every push: the sort is over a small vector.
+            if kept.len() >= wanted.saturating_mul(2).max(64) {
+                kept.sort_unstable_by(by_distance_then_id);
+                kept.truncate(wanted);
+                bound = kept.last().map_or(f64::INFINITY, |k| k.0);
             }
         }
     }
-    found.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
-    let total = found.len() as i64;
-    let page = found.into_iter().skip(offset.max(0) as usize).take(limit.max(0) as usize).map(|(_, p)| p).collect();
+    kept.sort_unstable_by(by_distance_then_id);
+    let page = kept.into_iter().skip(offset.max(0) as usize).take(limit.max(0) as usize).map(|(_, p)| p).collect();
     (total, page)
 }

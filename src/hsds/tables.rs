@@ -139,6 +139,15 @@ impl Tables {
         for a in objects(s, "attributes") {
             self.attribute(a, &id, "service", at);
         }
+        // HSDS 3.1: capacity figures, each with its unit.
+        for c in objects(s, "capacities") {
+            let unit = c.get("unit").and_then(Value::as_object);
+            let unit_id = unit.and_then(|u| u.get("id")).cloned().unwrap_or(Value::Null);
+            self.add("service_capacity", c, at, &[("service_id", &id), ("unit_id", &unit_id)]);
+            if let Some(u) = unit {
+                self.add("unit", u, at, &[]);
+            }
+        }
         for sal in objects(s, "service_at_locations") {
             self.service_at_location(sal, Some(&id), at);
         }

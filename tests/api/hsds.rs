@@ -460,6 +460,12 @@ async fn no_confidential_location_is_located_by_any_answer() {
     app.wait_for_search_index().await;
     let secret = confidential_locations(&app).await;
     assert!(secret.len() >= 10, "the sample directory has confidential locations");
+    // A confidential shelter's capacity figure, and one of a listed place beside it: the
+    // first is never published per service (only as its county's aggregate, elsewhere).
+    let (hidden, shown) = (confidential_service(&app).await, listed_service(&app).await);
+    let hidden_figure =
+        set_figure(&app, &hidden, "bed", 7, Some(9), "WAITLIST", Some("Shelter night desk (secret)")).await;
+    let shown_figure = set_figure(&app, &shown, "bed", 2, Some(4), "AVAILABLE", None).await;
     let admin = app.network_admin().await;
     let mut seen_confidential = 0;
     for token in [None, Some(admin.as_str())] {
@@ -493,7 +499,13 @@ async fn no_confidential_location_is_located_by_any_answer() {
                 ndjson(&app, token, &format!("/service_at_locations?format=ndjson&postcode={postcode}")).await;
             assert!(by_postcode.iter().all(|p| !secret.iter().any(|s| p["location_id"] == s.0.as_str())));
         }
-        assert_locates_no_confidential(&texts.join("\n"), &secret);
+        for path in [format!("/services/{hidden}"), format!("/services/{shown}")] {
+            texts.push(ok(&app, token, &path).await.to_string());
+        }
+        let all = texts.join("\n");
+        assert_locates_no_confidential(&all, &secret);
+        assert!(!all.contains(&hidden_figure) && !all.contains("Shelter night desk"), "a confidential figure appears");
+        assert!(all.contains(&shown_figure), "the walk reads capacity at all");
     }
     assert!(seen_confidential > 0);
     check_collected().await;
@@ -596,11 +608,138 @@ async fn proximity_from_the_index_equals_postgresql() {
     check_collected().await;
 }
 
+/// A listed service of a provider with a confidential location (a shelter).
+pub async fn confidential_service(app: &TestApp) -> String {
+    service_where(app, "EXISTS").await
+}
+
+/// A listed service of a provider without a confidential location.
+pub async fn listed_service(app: &TestApp) -> String {
+    service_where(app, "NOT EXISTS").await
+}
+
+async fn service_where(app: &TestApp, exists: &str) -> String {
+    let sql = format!(
+        "SELECT s.id::text FROM services s JOIN providers p ON p.id = s.provider_id
+         WHERE s.archived_at IS NULL AND p.archived_at IS NULL
+           AND {exists} (SELECT 1 FROM locations l WHERE l.provider_id = p.id AND l.confidential AND l.archived_at IS NULL)
+           AND NOT EXISTS (SELECT 1 FROM service_capacity c WHERE c.service_id = s.id)
+         ORDER BY s.id LIMIT 1"
+    );
+    app.sql().await.query_one(&sql, &[]).await.unwrap().get(0)
+}
+
+/// Sets a capacity figure as the database owner (a shelter's staff would, through the
+/// API); returns the figure's id.
+pub async fn set_figure(
+    app: &TestApp,
+    service: &str,
+    unit: &str,
+    available: i32,
+    maximum: Option<i32>,
+    status: &str,
+    note: Option<&str>,
+) -> String {
+    app.sql()
+        .await
+        .query_one(
+            "INSERT INTO service_capacity (service_id, provider_id, unit_code, available, maximum, status, note, source)
+             SELECT s.id, s.provider_id, $2, $3, $4, $5, $6, 'STAFF' FROM services s WHERE s.id = $1::text::uuid
+             RETURNING id::text",
+            &[&service, &unit, &available, &maximum, &status, &note],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+/// Full services carry their capacity as HSDS 3.1 `service_capacity` objects (valid by
+/// Open Referral's 3.1 schema, and the whole answer still by 3.0's), holds subtracted;
+/// never a confidential shelter's, whoever asks.
+#[tokio::test]
+async fn full_services_carry_capacity_in_the_hsds_3_1_shape() {
+    let app = TestApp::spawn().await;
+    let (hidden, shown) = (confidential_service(&app).await, listed_service(&app).await);
+    set_figure(&app, &hidden, "bed", 3, Some(5), "AVAILABLE", None).await;
+    let figure = set_figure(&app, &shown, "family_room", 3, Some(5), "AVAILABLE", Some("Ground floor")).await;
+    set_figure(&app, &shown, "bed", 4, None, "WAITLIST", None).await;
+
+    let service = ok(&app, None, &format!("/services/{shown}")).await;
+    let capacities = service["capacities"].as_array().unwrap();
+    assert_eq!(capacities.len(), 2, "{service}");
+    let bed = capacities.iter().find(|c| c["unit"]["identifier"] == "bed").unwrap();
+    assert_eq!((bed["available"].as_i64(), bed["description"].as_str()), (Some(0), Some("Waitlist")));
+    let room = capacities.iter().find(|c| c["id"] == figure.as_str()).unwrap();
+    assert_eq!(room["service_id"], shown.as_str());
+    assert_eq!((room["available"].as_i64(), room["maximum"].as_i64()), (Some(3), Some(5)));
+    assert_eq!(room["unit"]["scheme"], "lantern");
+    assert_eq!(room["description"], "Room now. Ground floor");
+    let mut official = Schemas::default();
+    for c in capacities {
+        official.add("../hsds-3.1-capacity/service_capacity.json", c.clone());
+        official.add("../hsds-3.1-capacity/unit.json", c["unit"].clone());
+    }
+    official.check().await;
+
+    // The same figures nested in every full form; list forms stay lean.
+    let pair = ndjson(&app, None, "/service_at_locations?format=ndjson&full=true")
+        .await
+        .into_iter()
+        .find(|p| p["service_id"] == shown.as_str())
+        .unwrap();
+    assert_eq!(pair["service"]["capacities"].as_array().unwrap().len(), 2);
+    let org =
+        ok(&app, None, &format!("/organizations/{}?full_service=true", service["organization_id"].as_str().unwrap()))
+            .await;
+    let nested = org["services"].as_array().unwrap().iter().find(|s| s["id"] == shown.as_str()).unwrap();
+    assert_eq!(nested["capacities"], service["capacities"]);
+    assert!(ok(&app, None, "/services?per_page=50").await["contents"][0].get("capacities").is_none());
+
+    // A confidential shelter's figure is not published per service, to anyone.
+    let admin = app.network_admin().await;
+    for token in [None, Some(admin.as_str())] {
+        let shelter = ok(&app, token, &format!("/services/{hidden}")).await;
+        assert_eq!(shelter["capacities"], json!([]), "{shelter}");
+    }
+    check_collected().await;
+}
+
+/// A proximity page is rendered from records kept for the index's view: a change to a
+/// service shows on the next page once the index has it, never an old copy for good.
+#[tokio::test]
+async fn proximity_pages_show_a_change_once_the_index_has_it() {
+    let app = TestApp::spawn().await;
+    app.wait_for_search_index().await;
+    let path = "/service_at_locations?proximity=35.7796,-78.6382,30000&per_page=5";
+    let first = ok(&app, None, path).await["contents"][0].clone();
+    // Asked twice: the second answer comes from the kept records, and is the same.
+    assert_eq!(ok(&app, None, path).await["contents"][0], first);
+    let service = first["service_id"].as_str().unwrap();
+    app.sql()
+        .await
+        .execute("UPDATE services SET name = name || ' (renamed)' WHERE id = $1::text::uuid", &[&service])
+        .await
+        .unwrap();
+    let renamed = format!("{} (renamed)", first["service"]["name"].as_str().unwrap());
+    let mut seen = String::new();
+    for _ in 0..100 {
+        let page = ok(&app, None, path).await;
+        let item = page["contents"].as_array().unwrap().iter().find(|p| p["service_id"] == service).cloned().unwrap();
+        seen = item["service"]["name"].as_str().unwrap().to_owned();
+        if seen == renamed {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, renamed);
+    check_collected().await;
+}
+
 /// The committed profile names what the issue fixes.
 #[test]
 fn the_profile_documents_the_mapping() {
     let profile = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/hsds-profile.md")).unwrap();
-    for must in ["confidential", "FUTURES", "service_area", "attribute", "proximity", "taxonomy"] {
+    for must in ["confidential", "FUTURES", "service_area", "attribute", "proximity", "taxonomy", "service_capacity"] {
         assert!(profile.to_lowercase().contains(&must.to_lowercase()), "profile lacks {must}");
     }
 }

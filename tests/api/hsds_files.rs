@@ -300,3 +300,133 @@ async fn an_export_is_a_valid_data_package_without_a_confidential_place_and_roun
     let _ = std::fs::remove_dir_all(&again);
     crate::hsds::check_collected().await;
 }
+
+/// `lantern <args>` on the database at `url`, which must succeed; its stdout.
+async fn lantern_ok(url: &str, args: &[&str]) -> String {
+    let out = lantern(url, args).await;
+    assert!(out.status.success(), "{args:?}: {}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    stdout(&out)
+}
+
+/// Capacity in the HSDS 3.1 shape through the files: the export's `service_capacity`
+/// and unit tables (a package `frictionless` accepts, each figure valid by the 3.1
+/// schema in JSON) without a confidential shelter's figure; an import records a figure
+/// only when it is new or differs (and is newer), each as history.
+#[tokio::test]
+async fn capacity_travels_through_export_and_import_as_hsds_3_1() {
+    use crate::hsds::{Schemas, confidential_service, listed_service, set_figure};
+    let app = TestApp::spawn().await;
+    let (hidden, shown) = (confidential_service(&app).await, listed_service(&app).await);
+    let secret = set_figure(&app, &hidden, "bed", 6, Some(8), "AVAILABLE", Some("secret night desk")).await;
+    let room = set_figure(&app, &shown, "family_room", 3, Some(5), "AVAILABLE", Some("Ground floor")).await;
+    let bed = set_figure(&app, &shown, "bed", 0, None, "WAITLIST", None).await;
+
+    let dir = temp_dir("hsds-capacity");
+    let out = lantern_ok(&app.db_url, &["hsds", "export", dir.to_str().unwrap()]).await;
+    assert!(out.contains("2 capacity figures"), "{out}");
+    let check = tokio::process::Command::new(venv_tool("frictionless"))
+        .args(["validate", "--json"])
+        .arg(dir.join("datapackage.json"))
+        .current_dir(&dir)
+        .output()
+        .await
+        .expect("frictionless runs");
+    let verdict: Value = serde_json::from_slice(&check.stdout)
+        .unwrap_or_else(|_| panic!("frictionless: {}", String::from_utf8_lossy(&check.stderr)));
+    assert_eq!(verdict["valid"], true, "{verdict:#}");
+    let table = std::fs::read_to_string(dir.join("service_capacity.csv")).unwrap();
+    assert_eq!(table.lines().count(), 3, "{table}");
+    assert!(table.contains(&room) && table.contains(&bed) && !table.contains(&secret), "{table}");
+    let units = std::fs::read_to_string(dir.join("units.csv")).unwrap();
+    assert_eq!(units.lines().count(), 3, "two units, each once: {units}");
+    let json = std::fs::read_to_string(dir.join("json/organizations.ndjson")).unwrap();
+    assert!(!json.contains(&secret) && !json.contains("secret night desk"));
+    let mut official = Schemas::default();
+    for line in json.lines().filter(|l| l.contains("\"capacities\":[{")) {
+        let org: Value = serde_json::from_str(line).unwrap();
+        for s in org["services"].as_array().unwrap() {
+            for c in s["capacities"].as_array().unwrap() {
+                official.add("../hsds-3.1-capacity/service_capacity.json", c.clone());
+            }
+        }
+    }
+    official.check().await;
+
+    // Into an empty database: the figures, set by the import, each with its history row.
+    let db = app.sql().await;
+    let empty = format!("lantern_hsds_cap_{}", uuid::Uuid::new_v4().simple());
+    db.execute(&format!("CREATE DATABASE \"{empty}\""), &[]).await.unwrap();
+    let empty_url = {
+        let (base, _) = app.db_url.rsplit_once('/').unwrap();
+        format!("{base}/{empty}")
+    };
+    lantern_ok(&empty_url, &["seed", "--reference-only"]).await;
+    let dry = lantern_ok(&empty_url, &["hsds", "import", dir.to_str().unwrap(), "--dry-run"]).await;
+    assert!(dry.contains("capacity figures: 2 new, 0 changed, 0 unchanged"), "{dry}");
+    let first = lantern_ok(&empty_url, &["hsds", "import", dir.to_str().unwrap()]).await;
+    assert!(first.contains("capacity figures: 2 new, 0 changed, 0 unchanged"), "{first}");
+    let (copy, connection) = tokio_postgres::connect(&empty_url, tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(connection);
+    let figures = copy
+        .query(
+            "SELECT unit_code, available, maximum, status, note, source FROM service_capacity ORDER BY unit_code",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(figures.len(), 2);
+    let (bed_row, room_row) = (&figures[0], &figures[1]);
+    assert_eq!(
+        (bed_row.get::<_, &str>(0), bed_row.get::<_, i32>(1), bed_row.get::<_, &str>(3)),
+        ("bed", 0, "WAITLIST")
+    );
+    assert_eq!(
+        (room_row.get::<_, &str>(0), room_row.get::<_, i32>(1), room_row.get::<_, Option<i32>>(2)),
+        ("family_room", 3, Some(5))
+    );
+    assert_eq!(room_row.get::<_, Option<&str>>(4), Some("Ground floor"));
+    assert!(figures.iter().all(|f| f.get::<_, &str>(5) == "IMPORT"));
+    let history_sql = "SELECT count(*) FROM service_capacity_history";
+    assert_eq!(copy.query_one(history_sql, &[]).await.unwrap().get::<_, i64>(0), 2);
+
+    // The same package again: nothing recorded.
+    let again = lantern_ok(&empty_url, &["hsds", "import", dir.to_str().unwrap()]).await;
+    assert!(again.contains("capacity figures: 0 new, 0 changed, 2 unchanged"), "{again}");
+    assert_eq!(copy.query_one(history_sql, &[]).await.unwrap().get::<_, i64>(0), 2);
+
+    // A newer, different figure is recorded once; an older one never overwrites.
+    let newer = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let edited: Vec<String> = table
+        .lines()
+        .map(|l| {
+            let edit = |available: &str, updated: &str| {
+                let header: Vec<&str> = table.lines().next().unwrap().split(',').collect();
+                let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+                let mut cells: Vec<String> = l.split(',').map(str::to_owned).collect();
+                cells[at("available")] = available.to_owned();
+                cells[at("updated")] = updated.to_owned();
+                cells.join(",")
+            };
+            if l.contains(&room) {
+                edit("1", &newer)
+            } else if l.contains(&bed) {
+                edit("2", "2020-01-01T00:00:00.000Z")
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect();
+    std::fs::write(dir.join("service_capacity.csv"), edited.join("\n") + "\n").unwrap();
+    let changed = lantern_ok(&empty_url, &["hsds", "import", dir.to_str().unwrap()]).await;
+    assert!(changed.contains("capacity figures: 0 new, 1 changed, 1 unchanged"), "{changed}");
+    assert_eq!(copy.query_one(history_sql, &[]).await.unwrap().get::<_, i64>(0), 3);
+    let available: i32 = copy
+        .query_one("SELECT available FROM service_capacity WHERE unit_code = 'family_room'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(available, 1);
+    drop(copy);
+    db.execute(&format!("DROP DATABASE \"{empty}\" WITH (FORCE)"), &[]).await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

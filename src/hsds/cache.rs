@@ -1,0 +1,150 @@
+//! The records `service_at_locations?proximity=…` pages are rendered from, kept in
+//! memory for as long as the directory index's view they were read under is current.
+//!
+//! The index ranks and counts a proximity read without PostgreSQL, but it holds no
+//! names or descriptions. Those are read once per service, location and organization
+//! and kept here, tied to the view: every change to a provider, its services or its
+//! locations is announced to the index (`migrations/…_directory_index`) and makes a new
+//! view, and a new view empties the cache. So a page is never older than the view that
+//! ranked it, and a page of records already read costs no round trip at all.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use super::repo::{self, LocationRow, OrganizationRow, Pair, ServiceRow};
+use crate::directory_index::{DirectoryIndex, View};
+use crate::error::AppResult;
+
+/// Most records of each kind kept: past it the cache starts over (the directory's
+/// busiest records come back first), so its memory stays bounded at any size.
+const MOST_KEPT: usize = 50_000;
+
+/// Records read for one view.
+#[derive(Default)]
+struct Held {
+    /// The view they were read under. Weak: the cache keeps no old view's directory
+    /// alive, only its address from being reused by a newer view.
+    view: Weak<View>,
+    services: HashMap<Uuid, Arc<ServiceRow>>,
+    locations: HashMap<Uuid, Arc<LocationRow>>,
+    organizations: HashMap<Uuid, Arc<OrganizationRow>>,
+}
+
+/// The records of one page.
+#[derive(Default)]
+pub struct Records {
+    /// Services by id.
+    pub services: HashMap<Uuid, Arc<ServiceRow>>,
+    /// Locations by id.
+    pub locations: HashMap<Uuid, Arc<LocationRow>>,
+    /// The services' organizations by id.
+    pub organizations: HashMap<Uuid, Arc<OrganizationRow>>,
+}
+
+/// The cache of one service instance (see the module's doc).
+pub struct PageCache {
+    index: Arc<DirectoryIndex>,
+    held: Mutex<Held>,
+}
+
+impl PageCache {
+    /// A cache for the views of `index`.
+    pub fn new(index: Arc<DirectoryIndex>) -> Self {
+        PageCache { index, held: Mutex::new(Held::default()) }
+    }
+
+    /// The index's current view, when it is `view` (a reader may hold an older one).
+    pub fn current(&self, view: &View) -> Option<Arc<View>> {
+        self.index.current().filter(|current| std::ptr::eq(Arc::as_ptr(current), view))
+    }
+
+    /// The records of `pairs` as of `view` (the index's current view): those held, and
+    /// the rest read through `conn` (asked for only when something is missing) and kept.
+    pub async fn records<C>(
+        &self,
+        view: &Arc<View>,
+        pairs: &[Pair],
+        conn: impl AsyncFnOnce() -> AppResult<C>,
+    ) -> AppResult<Records>
+    where
+        C: std::ops::DerefMut<Target = AsyncPgConnection>,
+    {
+        let mut out = Records::default();
+        let (mut services, mut locations) = (Vec::new(), Vec::new());
+        {
+            let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+            if !std::ptr::eq(held.view.as_ptr(), Arc::as_ptr(view)) {
+                *held = Held { view: Arc::downgrade(view), ..Held::default() };
+            }
+            for p in pairs {
+                match held.services.get(&p.service_id) {
+                    Some(s) => {
+                        out.services.insert(s.id, Arc::clone(s));
+                    }
+                    None => services.push(p.service_id),
+                }
+                match held.locations.get(&p.location_id) {
+                    Some(l) => {
+                        out.locations.insert(l.id, Arc::clone(l));
+                    }
+                    None => locations.push(p.location_id),
+                }
+            }
+            for s in out.services.values() {
+                if let Some(o) = held.organizations.get(&s.provider_id) {
+                    out.organizations.insert(o.id, Arc::clone(o));
+                }
+            }
+        }
+        if services.is_empty()
+            && locations.is_empty()
+            && out.services.values().all(|s| out.organizations.contains_key(&s.provider_id))
+        {
+            return Ok(out);
+        }
+        let mut conn = conn().await?;
+        let services = repo::services(&mut conn, &services).await?;
+        let locations = repo::locations(&mut conn, &locations).await?;
+        let mut providers: Vec<Uuid> = services
+            .iter()
+            .map(|s| s.provider_id)
+            .chain(out.services.values().map(|s| s.provider_id))
+            .filter(|p| !out.organizations.contains_key(p))
+            .collect();
+        providers.sort_unstable();
+        providers.dedup();
+        let organizations = repo::organizations(&mut conn, &providers).await?;
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        // Kept only when read under the view still held: a newer view may have
+        // emptied the cache meanwhile, and these may predate its change.
+        let keep = std::ptr::eq(held.view.as_ptr(), Arc::as_ptr(view));
+        if keep && held.services.len().max(held.locations.len()).max(held.organizations.len()) >= MOST_KEPT {
+            *held = Held { view: Arc::downgrade(view), ..Held::default() };
+        }
+        for s in services {
+            let s = Arc::new(s);
+            if keep {
+                held.services.insert(s.id, Arc::clone(&s));
+            }
+            out.services.insert(s.id, s);
+        }
+        for l in locations {
+            let l = Arc::new(l);
+            if keep {
+                held.locations.insert(l.id, Arc::clone(&l));
+            }
+            out.locations.insert(l.id, l);
+        }
+        for o in organizations {
+            let o = Arc::new(o);
+            if keep {
+                held.organizations.insert(o.id, Arc::clone(&o));
+            }
+            out.organizations.insert(o.id, o);
+        }
+        Ok(out)
+    }
+}

@@ -38,22 +38,17 @@ pub(crate) enum HoldStatus {
     Expired,
 }
 
-impl HoldStatus {
-    pub fn as_db(self) -> &'static str {
+impl StoredText for HoldStatus {
+    const STORED: &'static [Self] =
+        &[HoldStatus::Active, HoldStatus::Converted, HoldStatus::Released, HoldStatus::Expired];
+
+    /// The value stored in the database.
+    fn as_db(self) -> &'static str {
         match self {
             HoldStatus::Active => "ACTIVE",
             HoldStatus::Converted => "CONVERTED",
             HoldStatus::Released => "RELEASED",
             HoldStatus::Expired => "EXPIRED",
-        }
-    }
-
-    fn from_db(value: &str) -> Self {
-        match value {
-            "CONVERTED" => HoldStatus::Converted,
-            "RELEASED" => HoldStatus::Released,
-            "EXPIRED" => HoldStatus::Expired,
-            _ => HoldStatus::Active,
         }
     }
 }
@@ -87,52 +82,39 @@ impl Hold {
     }
 }
 
-type HoldRow = (
-    Uuid,
-    Uuid,
-    Uuid,
-    String,
-    Uuid,
-    Option<Uuid>,
-    DateTime<Utc>,
-    DateTime<Utc>,
-    String,
-    Option<DateTime<Utc>>,
-    Option<String>,
-);
-
-fn from_row(r: HoldRow) -> Hold {
-    Hold {
-        id: r.0,
-        referral_id: r.1,
-        service_id: r.2,
-        unit_code: r.3,
-        organization_id: r.4,
-        held_by: r.5,
-        created_at: r.6,
-        expires_at: r.7,
-        stored_status: HoldStatus::from_db(&r.8),
-        ended_at: r.9,
-        end_reason: r.10,
-    }
+/// A hold as stored, with its figure's service and unit.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = capacity_holds)]
+struct HoldRow {
+    id: Uuid,
+    referral_id: Uuid,
+    #[diesel(select_expression = service_capacity::service_id)]
+    service_id: Uuid,
+    #[diesel(select_expression = service_capacity::unit_code)]
+    unit_code: String,
+    organization_id: Uuid,
+    held_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    status: String,
+    ended_at: Option<DateTime<Utc>>,
+    end_reason: Option<String>,
 }
 
-macro_rules! hold_columns {
-    () => {
-        (
-            capacity_holds::id,
-            capacity_holds::referral_id,
-            service_capacity::service_id,
-            service_capacity::unit_code,
-            capacity_holds::organization_id,
-            capacity_holds::held_by,
-            capacity_holds::created_at,
-            capacity_holds::expires_at,
-            capacity_holds::status,
-            capacity_holds::ended_at,
-            capacity_holds::end_reason,
-        )
-    };
+fn from_row(r: HoldRow) -> AppResult<Hold> {
+    Ok(Hold {
+        id: r.id,
+        referral_id: r.referral_id,
+        service_id: r.service_id,
+        unit_code: r.unit_code,
+        organization_id: r.organization_id,
+        held_by: r.held_by,
+        created_at: r.created_at,
+        expires_at: r.expires_at,
+        stored_status: HoldStatus::decode(&r.status)?,
+        ended_at: r.ended_at,
+        end_reason: r.end_reason,
+    })
 }
 
 /// Holds one unit of the referral's service for it (the sending organization's
@@ -230,11 +212,11 @@ async fn load(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Hold>>
     let row: Option<HoldRow> = capacity_holds::table
         .inner_join(service_capacity::table)
         .filter(capacity_holds::id.eq(id))
-        .select(hold_columns!())
+        .select(HoldRow::as_select())
         .first(conn)
         .await
         .optional()?;
-    Ok(row.map(from_row))
+    row.map(from_row).transpose()
 }
 
 /// Releases a hold before its time: the holding organization (its coordinators,
@@ -291,7 +273,7 @@ pub(crate) async fn list(
             let mut q = capacity_holds::table
                 .inner_join(service_capacity::table)
                 .order((capacity_holds::created_at.desc(), capacity_holds::id))
-                .select(hold_columns!())
+                .select(HoldRow::as_select())
                 .limit(100)
                 .into_boxed();
             if let Some(r) = referral {
@@ -301,7 +283,7 @@ pub(crate) async fn list(
                 q = q.filter(service_capacity::service_id.eq(s));
             }
             let rows: Vec<HoldRow> = q.load(conn).await?;
-            Ok(rows.into_iter().map(from_row).collect())
+            rows.into_iter().map(from_row).collect()
         })
     })
     .await

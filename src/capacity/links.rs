@@ -53,48 +53,34 @@ pub(crate) struct NewUpdateLink {
     pub token: String,
 }
 
-type LinkRow = (
-    Uuid,
-    Uuid,
-    Uuid,
-    String,
-    Option<Uuid>,
-    DateTime<Utc>,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    i32,
-    Option<DateTime<Utc>>,
-);
-
-macro_rules! link_columns {
-    () => {
-        (
-            capacity_update_links::id,
-            capacity_update_links::service_id,
-            capacity_update_links::organization_id,
-            capacity_update_links::label,
-            capacity_update_links::created_by,
-            capacity_update_links::created_at,
-            capacity_update_links::expires_at,
-            capacity_update_links::revoked_at,
-            capacity_update_links::uses,
-            capacity_update_links::last_used_at,
-        )
-    };
+/// An update link as stored (never its token's hash).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = capacity_update_links)]
+struct LinkRow {
+    id: Uuid,
+    service_id: Uuid,
+    organization_id: Uuid,
+    label: String,
+    created_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+    uses: i32,
+    last_used_at: Option<DateTime<Utc>>,
 }
 
 fn from_row(r: LinkRow) -> UpdateLink {
     UpdateLink {
-        id: r.0,
-        service_id: r.1,
-        organization_id: r.2,
-        label: r.3,
-        created_by: r.4,
-        created_at: r.5,
-        expires_at: r.6,
-        revoked_at: r.7,
-        uses: r.8,
-        last_used_at: r.9,
+        id: r.id,
+        service_id: r.service_id,
+        organization_id: r.organization_id,
+        label: r.label,
+        created_by: r.created_by,
+        created_at: r.created_at,
+        expires_at: r.expires_at,
+        revoked_at: r.revoked_at,
+        uses: r.uses,
+        last_used_at: r.last_used_at,
     }
 }
 
@@ -148,7 +134,7 @@ pub(crate) async fn create(
 
 async fn by_id(mut conn: &AsyncPgConnection, id: Uuid) -> AppResult<Option<UpdateLink>> {
     let row: Option<LinkRow> =
-        capacity_update_links::table.find(id).select(link_columns!()).first(&mut conn).await.optional()?;
+        capacity_update_links::table.find(id).select(LinkRow::as_select()).first(&mut conn).await.optional()?;
     Ok(row.map(from_row))
 }
 
@@ -162,7 +148,7 @@ pub(crate) async fn list(conn: &mut AsyncPgConnection, caller: &Caller, service:
         .filter(capacity_update_links::service_id.eq(service))
         .order((capacity_update_links::created_at.desc(), capacity_update_links::id))
         .limit(100)
-        .select(link_columns!())
+        .select(LinkRow::as_select())
         .load(conn)
         .await?;
     Ok(rows.into_iter().map(from_row).collect())
@@ -209,7 +195,7 @@ async fn resolve(conn: &mut AsyncPgConnection, limiter: &RateLimiter, token: &st
         .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
     let row: Option<LinkRow> = capacity_update_links::table
         .filter(capacity_update_links::token_hash.eq(token_hash(token)))
-        .select(link_columns!())
+        .select(LinkRow::as_select())
         .first(conn)
         .await
         .optional()?;

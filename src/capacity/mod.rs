@@ -31,8 +31,8 @@ use uuid::Uuid;
 
 use crate::audit;
 use crate::auth::{Actor, Caller, Member, Role};
-use crate::db::rls;
 use crate::db::schema::{capacity_unit_kinds, providers, service_capacity, services};
+use crate::db::{StoredText, rls};
 use crate::directory::Writer;
 use crate::error::{AppError, AppResult};
 use crate::validate;
@@ -45,20 +45,16 @@ pub(crate) enum CapacityStatus {
     NoCapacity,
 }
 
-impl CapacityStatus {
+impl StoredText for CapacityStatus {
+    const STORED: &'static [Self] = &[CapacityStatus::Available, CapacityStatus::Waitlist, CapacityStatus::NoCapacity];
+
     /// The value stored in the database (and the HL7 SDOH capacity status's name).
-    pub fn as_db(self) -> &'static str {
+    fn as_db(self) -> &'static str {
         match self {
             CapacityStatus::Available => "AVAILABLE",
             CapacityStatus::Waitlist => "WAITLIST",
             CapacityStatus::NoCapacity => "NO_CAPACITY",
         }
-    }
-
-    pub fn from_db(value: &str) -> Option<Self> {
-        [CapacityStatus::Available, CapacityStatus::Waitlist, CapacityStatus::NoCapacity]
-            .into_iter()
-            .find(|s| s.as_db() == value)
     }
 }
 
@@ -94,8 +90,18 @@ pub(crate) enum Source {
     Import,
 }
 
-impl Source {
-    pub fn as_db(self) -> &'static str {
+impl StoredText for Source {
+    const STORED: &'static [Self] = &[
+        Source::Staff,
+        Source::ApiKey,
+        Source::UpdateLink,
+        Source::ReferralAccepted,
+        Source::ReferralDeclined,
+        Source::Import,
+    ];
+
+    /// The value stored in the database.
+    fn as_db(self) -> &'static str {
         match self {
             Source::Staff => "STAFF",
             Source::ApiKey => "API_KEY",
@@ -104,19 +110,6 @@ impl Source {
             Source::ReferralDeclined => "REFERRAL_DECLINED",
             Source::Import => "IMPORT",
         }
-    }
-
-    pub fn from_db(value: &str) -> Option<Self> {
-        [
-            Source::Staff,
-            Source::ApiKey,
-            Source::UpdateLink,
-            Source::ReferralAccepted,
-            Source::ReferralDeclined,
-            Source::Import,
-        ]
-        .into_iter()
-        .find(|s| s.as_db() == value)
     }
 }
 
@@ -286,8 +279,12 @@ struct FigureRow {
     as_of: DateTime<Utc>,
 }
 
+/// A figure with its provider's organization, its confidential location's county (if
+/// any) and the moment it was read.
+type FigureParts = (Figure, Option<Uuid>, Option<String>, DateTime<Utc>);
+
 impl FigureRow {
-    fn into_parts(self) -> (Figure, Option<Uuid>, Option<String>, DateTime<Utc>) {
+    fn into_parts(self) -> AppResult<FigureParts> {
         let figure = Figure {
             id: self.id,
             service_id: self.service_id,
@@ -297,7 +294,7 @@ impl FigureRow {
             stale_after_minutes: self.stale_after_minutes,
             available: self.available,
             maximum: self.maximum,
-            status: CapacityStatus::from_db(&self.status).unwrap_or(CapacityStatus::NoCapacity),
+            status: CapacityStatus::decode(&self.status)?,
             accepting_referrals: self.accepting_referrals,
             note: self.note,
             set_at: self.set_at,
@@ -305,11 +302,11 @@ impl FigureRow {
             set_by_name: self.set_by_name,
             set_by_api_key: self.set_by_api_key,
             set_by_link: self.set_by_link,
-            source: Source::from_db(&self.source).unwrap_or(Source::Staff),
+            source: Source::decode(&self.source)?,
             version: self.version,
             hold_expiries: self.expiries,
         };
-        (figure, self.owner, self.confidential_county, self.as_of)
+        Ok((figure, self.owner, self.confidential_county, self.as_of))
     }
 }
 
@@ -345,7 +342,7 @@ pub(crate) async fn for_services(
 ) -> AppResult<HashMap<Uuid, Vec<CapacityView>>> {
     let mut out: HashMap<Uuid, Vec<CapacityView>> = HashMap::new();
     for row in load_rows(conn, service_ids).await? {
-        let (figure, owner, county, as_of) = row.into_parts();
+        let (figure, owner, county, as_of) = row.into_parts()?;
         let exact = county.is_none() || actor.may_see_confidential_location(owner);
         let insider = match actor {
             Actor::Member(m) => {
@@ -361,14 +358,14 @@ pub(crate) async fn for_services(
 
 /// The figures of one service, exactly (for its own staff, a link or a hold).
 async fn figures_of(conn: &AsyncPgConnection, service: Uuid) -> AppResult<Vec<(Figure, DateTime<Utc>)>> {
-    Ok(load_rows(conn, &[service])
+    load_rows(conn, &[service])
         .await?
         .into_iter()
         .map(|r| {
-            let (figure, _, _, as_of) = r.into_parts();
-            (figure, as_of)
+            let (figure, _, _, as_of) = r.into_parts()?;
+            Ok((figure, as_of))
         })
-        .collect())
+        .collect()
 }
 
 /// The unit kinds, in order; archived ones only when asked.
@@ -692,7 +689,7 @@ pub(crate) async fn apply(
         let field = if input.adjust_by.is_some() { "input.adjustBy" } else { "input.available" };
         return Err(AppError::bad_input(field, format!("{field}: the count cannot exceed the maximum")));
     }
-    let previous_status = current.as_ref().and_then(|c| CapacityStatus::from_db(&c.2));
+    let previous_status = current.as_ref().map(|c| CapacityStatus::decode(&c.2)).transpose()?;
     let count_given = input.available.is_some() || input.adjust_by.is_some();
     let status = match (input.status, previous_status) {
         (Some(s), _) => s,
@@ -760,6 +757,24 @@ pub(crate) struct Change {
     pub referral_id: Option<Uuid>,
 }
 
+/// A history entry as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::service_capacity_history)]
+struct ChangeRow {
+    unit_code: String,
+    available: i32,
+    maximum: Option<i32>,
+    status: String,
+    accepting_referrals: bool,
+    note: Option<String>,
+    set_at: DateTime<Utc>,
+    set_by: Option<Uuid>,
+    set_by_api_key: Option<Uuid>,
+    set_by_link: Option<Uuid>,
+    source: String,
+    referral_id: Option<Uuid>,
+}
+
 /// A service's history of figures, newest first (the keeping organization's members but
 /// MDT viewers, and network admins).
 pub(crate) async fn history(
@@ -778,57 +793,31 @@ pub(crate) async fn history(
     rls::in_org(conn, &member.clone(), move |conn| {
         Box::pin(async move {
             use crate::db::schema::service_capacity_history as h;
-            type Row = (
-                String,
-                i32,
-                Option<i32>,
-                String,
-                bool,
-                Option<String>,
-                DateTime<Utc>,
-                Option<Uuid>,
-                Option<Uuid>,
-                Option<Uuid>,
-                String,
-                Option<Uuid>,
-            );
-            let rows: Vec<Row> = h::table
+            let rows: Vec<ChangeRow> = h::table
                 .filter(h::service_id.eq(service))
                 .order((h::set_at.desc(), h::id.desc()))
                 .limit(limit)
-                .select((
-                    h::unit_code,
-                    h::available,
-                    h::maximum,
-                    h::status,
-                    h::accepting_referrals,
-                    h::note,
-                    h::set_at,
-                    h::set_by,
-                    h::set_by_api_key,
-                    h::set_by_link,
-                    h::source,
-                    h::referral_id,
-                ))
+                .select(ChangeRow::as_select())
                 .load(conn)
                 .await?;
-            Ok(rows
-                .into_iter()
-                .map(|r| Change {
-                    unit_code: r.0,
-                    available: r.1,
-                    maximum: r.2,
-                    status: CapacityStatus::from_db(&r.3).unwrap_or(CapacityStatus::NoCapacity),
-                    accepting_referrals: r.4,
-                    note: r.5,
-                    set_at: r.6,
-                    set_by: r.7,
-                    set_by_api_key: r.8,
-                    set_by_link: r.9,
-                    source: Source::from_db(&r.10).unwrap_or(Source::Staff),
-                    referral_id: r.11,
+            rows.into_iter()
+                .map(|r| {
+                    Ok(Change {
+                        unit_code: r.unit_code,
+                        available: r.available,
+                        maximum: r.maximum,
+                        status: CapacityStatus::decode(&r.status)?,
+                        accepting_referrals: r.accepting_referrals,
+                        note: r.note,
+                        set_at: r.set_at,
+                        set_by: r.set_by,
+                        set_by_api_key: r.set_by_api_key,
+                        set_by_link: r.set_by_link,
+                        source: Source::decode(&r.source)?,
+                        referral_id: r.referral_id,
+                    })
                 })
-                .collect())
+                .collect()
         })
     })
     .await

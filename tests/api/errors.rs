@@ -105,3 +105,32 @@ async fn an_unknown_checklist_question_kind_is_an_internal_error_not_a_yes_no_qu
     assert_eq!(error_code(&body), "INTERNAL", "{body}");
     assert!(!body.to_string().contains("MULTIPLE_CHOICE"), "the stored text stays out of the answer: {body}");
 }
+
+#[tokio::test]
+async fn an_unknown_capacity_status_is_an_internal_error_not_no_capacity() {
+    // A capacity figure's status went through its own lenient mapping (an unknown one
+    // read as NO_CAPACITY, an unknown hold status as ACTIVE); it is read through
+    // StoredText now, and a value this build does not know is an error.
+    let net = crate::referrals::network().await;
+    let set = "mutation($s: ID!, $i: CapacityUpdate!) { setCapacity(serviceId: $s, input: $i) { status } }";
+    net.app
+        .data_as(&net.recipient_staff, set, json!({ "s": net.service, "i": { "unitCode": "bed", "available": 2 } }))
+        .await;
+    let sql = net.app.sql().await;
+    sql.batch_execute("ALTER TABLE service_capacity DROP CONSTRAINT IF EXISTS service_capacity_status_check")
+        .await
+        .unwrap();
+    sql.execute("UPDATE service_capacity SET status = 'OVERFLOW' WHERE service_id = $1::text::uuid", &[&net.service])
+        .await
+        .unwrap();
+    let (_, body) = net
+        .app
+        .gql_as(
+            &net.recipient_staff,
+            "query($s: ID!) { capacityHistory(serviceId: $s) { status } }",
+            json!({ "s": net.service }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "INTERNAL", "{body}");
+    assert!(!body.to_string().contains("OVERFLOW"), "the stored text stays out of the answer: {body}");
+}

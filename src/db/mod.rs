@@ -11,6 +11,7 @@ pub mod rls;
 #[allow(missing_docs)]
 pub mod schema;
 pub mod seed;
+pub(crate) mod statement;
 pub mod text;
 
 pub use text::StoredText;

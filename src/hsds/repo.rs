@@ -3,8 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
-use diesel::pg::Pg;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, BigInt, Bool, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use postgis_diesel::sql_types::Geography;
@@ -13,35 +11,10 @@ use uuid::Uuid;
 
 use super::taxonomy::LanternTerm;
 use super::{LocationFilter, Nearby, ServiceFilter};
+use crate::db::statement::Statement;
 use crate::error::AppResult;
 
-/// A statement built piece by piece, numbering its placeholders.
-pub(super) struct Statement<'a> {
-    query: BoxedSqlQuery<'a, Pg, SqlQuery>,
-    binds: usize,
-}
-
 impl<'a> Statement<'a> {
-    fn new(sql: &str) -> Self {
-        Statement { query: diesel::sql_query(sql).into_boxed(), binds: 0 }
-    }
-
-    fn sql(mut self, sql: &str) -> Self {
-        self.query = self.query.sql(sql);
-        self
-    }
-
-    fn bind<T, V>(mut self, value: V) -> Self
-    where
-        Pg: diesel::sql_types::HasSqlType<T>,
-        V: diesel::serialize::ToSql<T, Pg> + Send + 'a,
-        T: diesel::sql_types::SqlType + Send + 'a,
-    {
-        self.binds += 1;
-        self.query = self.query.sql(format!("${}", self.binds)).bind::<T, V>(value);
-        self
-    }
-
     /// The conditions of `f` on services `s` of providers `p`.
     fn service_filter(mut self, f: &ServiceFilter) -> Self {
         self = self.sql(" s.archived_at IS NULL AND p.archived_at IS NULL");

@@ -4,8 +4,6 @@
 use std::collections::{HashMap, HashSet};
 
 use diesel::QueryableByName;
-use diesel::pg::Pg;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Array, Bool, Double, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use postgis_diesel::sql_types::Geography;
@@ -19,6 +17,7 @@ use crate::auth::Actor;
 use crate::coords::Coordinates;
 use crate::counties;
 use crate::db::StoredText;
+use crate::db::statement::Statement;
 use crate::error::{AppError, AppResult};
 use crate::needs;
 use crate::providers::{self, Provider};
@@ -51,35 +50,7 @@ async fn check_references(conn: &mut AsyncPgConnection, q: &SearchQuery) -> AppR
     )
 }
 
-/// A SQL statement assembled from fixed fragments, with numbered bind parameters.
-/// No caller text is ever spliced into the SQL; values always go through binds.
-struct Statement<'a> {
-    query: BoxedSqlQuery<'a, Pg, SqlQuery>,
-    binds: usize,
-}
-
 impl<'a> Statement<'a> {
-    fn new(sql: &str) -> Self {
-        Statement { query: diesel::sql_query(sql).into_boxed(), binds: 0 }
-    }
-
-    fn sql(mut self, sql: &str) -> Self {
-        self.query = self.query.sql(sql);
-        self
-    }
-
-    /// Appends the next placeholder (`$n`) and binds `value` to it.
-    fn bind<T, V>(mut self, value: V) -> Self
-    where
-        Pg: diesel::sql_types::HasSqlType<T>,
-        V: diesel::serialize::ToSql<T, Pg> + Send + 'a,
-        T: diesel::sql_types::SqlType + Send + 'a,
-    {
-        self.binds += 1;
-        self.query = self.query.sql(format!("${}", self.binds)).bind::<T, V>(value);
-        self
-    }
-
     /// Appends the service-level conditions of `f` for the service aliased `s`.
     fn service_conditions(mut self, f: &'a Filters) -> Self {
         if !f.needs.is_empty() || f.phase.is_some() {

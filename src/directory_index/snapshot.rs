@@ -643,6 +643,11 @@ impl<'a> ProviderRef<'a> {
         self.record.organization_id
     }
 
+    /// Whether the provider is synthetic (test or bench data).
+    pub fn synthetic(&self) -> bool {
+        self.record.synthetic
+    }
+
     /// The listing as search returns it.
     pub fn to_provider(self) -> Provider {
         let owned = |i| self.text(i).map(str::to_owned);

@@ -59,7 +59,7 @@ pub fn from_view(view: &View, f: &ServiceFilter, near: Nearby, offset: i64, limi
         if f.organization_id.is_some_and(|id| id != p.id()) {
             continue;
         }
-        if f.provider_terms.contains(&LanternTerm::Synthetic) && !p.to_provider().synthetic {
+        if f.provider_terms.contains(&LanternTerm::Synthetic) && !p.synthetic() {
             continue;
         }
         if f.provider_terms.contains(&LanternTerm::ConfidentialLocation)

@@ -835,6 +835,19 @@ pub(crate) struct CountyRoom {
     pub with_room_now: i64,
 }
 
+impl CountyRoom {
+    /// The county's colour on the gap map's "room now" view: `NO_PROVIDER` when no
+    /// provider could meet the need, `NO_ROOM` when none of them has room now, else
+    /// `ROOM_NOW`.
+    pub fn status(&self) -> &'static str {
+        match (self.providers, self.with_room_now) {
+            (0, _) => "NO_PROVIDER",
+            (_, 0) => "NO_ROOM",
+            _ => "ROOM_NOW",
+        }
+    }
+}
+
 /// Every county, for one need: how many providers could meet it and how many have room
 /// now (`service_has_room`). A county with providers and none with room now is where
 /// there is no room tonight. Network members only (as the gap matrix).

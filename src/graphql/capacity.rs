@@ -567,12 +567,7 @@ impl CapacityQuery {
         Ok(rows
             .into_iter()
             .map(|r| CountyRoomNow {
-                status: match (r.providers, r.with_room_now) {
-                    (0, _) => "NO_PROVIDER",
-                    (_, 0) => "NO_ROOM",
-                    _ => "ROOM_NOW",
-                }
-                .to_owned(),
+                status: r.status().to_owned(),
                 county_fips: r.county_fips,
                 county_name: r.county_name,
                 provider_count: r.providers,

@@ -31,6 +31,7 @@ use uuid::Uuid;
 
 use crate::audit;
 use crate::auth::{Actor, Caller, Member, Role};
+use crate::db::prepared::prepared;
 use crate::db::schema::{capacity_unit_kinds, providers, service_capacity, services};
 use crate::db::{StoredText, rls};
 use crate::directory::Writer;
@@ -311,8 +312,7 @@ impl FigureRow {
 }
 
 /// Figures with their live holds, the listing's keeper and a confidential shelter's
-/// county, for services (`by = "service"`) or figures (`by = "figure"`), in the units'
-/// order. `now()` is the moment of the answer.
+/// county, for services, in the units' order. `now()` is the moment of the answer. `$1` and `$2` are the same services.
 const FIGURES_SQL: &str = "
     SELECT c.id, c.service_id, c.provider_id, c.unit_code, k.name AS unit_name, k.stale_after_minutes,
            c.available, c.maximum, c.status, c.accepting_referrals, c.note, c.set_at, c.set_by,
@@ -327,11 +327,15 @@ const FIGURES_SQL: &str = "
     JOIN providers p ON p.id = c.provider_id
     LEFT JOIN capacity_live_holds(ARRAY(SELECT x.id FROM service_capacity x WHERE x.service_id = ANY ($1))) h
            ON h.capacity_id = c.id
-    WHERE c.service_id = ANY ($1) AND k.archived_at IS NULL
+    WHERE c.service_id = ANY ($2) AND k.archived_at IS NULL
     ORDER BY c.service_id, k.position, c.unit_code";
 
 async fn load_rows(mut conn: &AsyncPgConnection, service_ids: &[Uuid]) -> AppResult<Vec<FigureRow>> {
-    Ok(diesel::sql_query(FIGURES_SQL).bind::<Array<SqlUuid>, _>(service_ids).load(&mut conn).await?)
+    Ok(prepared(FIGURES_SQL)
+        .bind::<Array<SqlUuid>, _>(service_ids)
+        .bind::<Array<SqlUuid>, _>(service_ids)
+        .load(&mut conn)
+        .await?)
 }
 
 /// Every figure of these services as `actor` may see it, by service.
@@ -568,13 +572,18 @@ pub(crate) async fn confirm(conn: &mut Writer, caller: &Caller, service: Uuid) -
     write(conn, caller, &member, Setter::Member, service, inputs).await
 }
 
-/// The lock of one figure, `$1` the service and `$2` the unit code (see [`lock_figure`]).
-const LOCK_FIGURE: &str = "pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2, 18))";
+/// The call taking the lock of one figure, given the placeholders of the service and the
+/// unit code (see [`lock_figure`]): one text for every statement that takes it.
+macro_rules! lock_figure_call {
+    ($service:literal, $unit:literal) => {
+        concat!("pg_advisory_xact_lock(hashtextextended(", $service, "::text || '/' || ", $unit, ", 18))")
+    };
+}
 
 /// Serializes every change to one figure (setting it, holding it): holds are placed by
 /// organizations that may not lock the figure's row, so all take this lock instead.
 pub(crate) async fn lock_figure(conn: &mut AsyncPgConnection, service: Uuid, unit_code: &str) -> AppResult<()> {
-    diesel::sql_query(format!("SELECT 1 FROM {LOCK_FIGURE}"))
+    prepared(concat!("SELECT 1 FROM ", lock_figure_call!("$1", "$2")))
         .bind::<SqlUuid, _>(service)
         .bind::<Text, _>(unit_code)
         .execute(conn)
@@ -654,9 +663,11 @@ pub(crate) async fn apply(
         #[diesel(sql_type = Nullable<Bool>)]
         live: Option<bool>,
     }
-    let locked: Locked = diesel::sql_query(format!(
-        "SELECT (SELECT k.archived_at IS NULL FROM capacity_unit_kinds k WHERE k.code = $2) AS live FROM {LOCK_FIGURE}"
+    let locked: Locked = prepared(concat!(
+        "SELECT (SELECT k.archived_at IS NULL FROM capacity_unit_kinds k WHERE k.code = $1) AS live FROM ",
+        lock_figure_call!("$2", "$3")
     ))
+    .bind::<Text, _>(&input.unit_code)
     .bind::<SqlUuid, _>(service)
     .bind::<Text, _>(&input.unit_code)
     .get_result(conn)
@@ -711,34 +722,55 @@ pub(crate) async fn apply(
         (None, Setter::Member) => (Source::Staff, None, None),
     };
     let now = Utc::now();
-    let values = (
-        c::available.eq(available),
-        c::maximum.eq(maximum),
-        c::status.eq(status.as_db()),
-        c::accepting_referrals.eq(accepting),
-        c::note.eq(note),
-        c::set_at.eq(now),
-        c::set_by.eq(member.user_id),
-        c::set_by_api_key.eq(member.api_key_id),
-        c::set_by_link.eq(link),
-        c::source.eq(source.as_db()),
-        c::referral_id.eq(referral_id),
-    );
     if current.is_some() {
-        diesel::update(c::table.filter(c::service_id.eq(service)).filter(c::unit_code.eq(&input.unit_code)))
-            .set((values, c::version.eq(c::version + 1)))
+        prepared(UPDATE_FIGURE_SQL)
+            .bind::<Integer, _>(available)
+            .bind::<Nullable<Integer>, _>(maximum)
+            .bind::<Text, _>(status.as_db())
+            .bind::<Bool, _>(accepting)
+            .bind::<Nullable<Text>, _>(note)
+            .bind::<Timestamptz, _>(now)
+            .bind::<Nullable<SqlUuid>, _>(member.user_id)
+            .bind::<Nullable<SqlUuid>, _>(member.api_key_id)
+            .bind::<Nullable<SqlUuid>, _>(link)
+            .bind::<Text, _>(source.as_db())
+            .bind::<Nullable<SqlUuid>, _>(referral_id)
+            .bind::<SqlUuid, _>(service)
+            .bind::<Text, _>(&input.unit_code)
             .execute(conn)
             .await?;
     } else {
         // provider_id is set by a trigger from the service.
         let provider: Uuid = services::table.find(service).select(services::provider_id).first(conn).await?;
         diesel::insert_into(c::table)
-            .values((values, c::service_id.eq(service), c::unit_code.eq(&input.unit_code), c::provider_id.eq(provider)))
+            .values((
+                c::available.eq(available),
+                c::maximum.eq(maximum),
+                c::status.eq(status.as_db()),
+                c::accepting_referrals.eq(accepting),
+                c::note.eq(note),
+                c::set_at.eq(now),
+                c::set_by.eq(member.user_id),
+                c::set_by_api_key.eq(member.api_key_id),
+                c::set_by_link.eq(link),
+                c::source.eq(source.as_db()),
+                c::referral_id.eq(referral_id),
+                c::service_id.eq(service),
+                c::unit_code.eq(&input.unit_code),
+                c::provider_id.eq(provider),
+            ))
             .execute(conn)
             .await?;
     }
     Ok(())
 }
+
+/// A figure's new values (`apply`), written by hand because diesel plans every UPDATE
+/// afresh and this one runs for every capacity change ([`prepared`]).
+const UPDATE_FIGURE_SQL: &str = "UPDATE service_capacity SET available = $1, maximum = $2, status = $3,
+    accepting_referrals = $4, note = $5, set_at = $6, set_by = $7, set_by_api_key = $8, set_by_link = $9,
+    source = $10, referral_id = $11, version = version + 1
+    WHERE service_id = $12 AND unit_code = $13";
 
 /// One entry of a figure's history.
 #[derive(Clone, Debug, PartialEq)]

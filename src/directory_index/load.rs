@@ -22,6 +22,7 @@ use super::snapshot::{Catalog, CountyShape, MouEntry, NeedInfo, RoomWindow, Snap
 use super::trees::LocationEntry;
 use crate::db::StoredText;
 use crate::db::functions::set_config;
+use crate::db::prepared::prepared;
 use crate::db::schema::counties;
 use crate::error::{AppError, AppResult};
 use crate::needs::Phase;
@@ -160,20 +161,35 @@ struct TodayRow {
     today: NaiveDate,
 }
 
+/// The room windows of service `s` as two arrays in order of their ends, `w.room_from` and
+/// `w.room_until`, from one call of `service_room_windows` (each call counts the live
+/// holds of the service's figures).
+macro_rules! room_windows_of_s {
+    () => {
+        "LATERAL (SELECT coalesce(array_agg(r.room_from ORDER BY r.room_until), '{}') AS room_from,
+                 coalesce(array_agg(r.room_until ORDER BY r.room_until), '{}') AS room_until
+          FROM service_room_windows(s.id) r) w"
+    };
+}
+
 // `$1` is NULL for every provider, or the providers to read. Positions are read as the
 // stored doubles (ST_X/ST_Y of the geography's geometry), so distances match PostGIS.
-const SERVICES_SQL: &str = "SELECT s.id, s.provider_id, s.languages, s.populations, s.open_24h,
+const SERVICES_SQL: &str = concat!(
+    "SELECT s.id, s.provider_id, s.languages, s.populations, s.open_24h,
        coalesce(array_agg(sn.need_code) FILTER (WHERE sn.need_code IS NOT NULL), '{}') AS needs,
-       ARRAY(SELECT w.room_from FROM service_room_windows(s.id) w ORDER BY w.room_until) AS room_from,
-       ARRAY(SELECT w.room_until FROM service_room_windows(s.id) w ORDER BY w.room_until) AS room_until
-FROM services s LEFT JOIN service_needs sn ON sn.service_id = s.id
+       w.room_from, w.room_until
+FROM services s LEFT JOIN service_needs sn ON sn.service_id = s.id, ",
+    room_windows_of_s!(),
+    "
 WHERE s.archived_at IS NULL AND ($1::uuid[] IS NULL OR s.provider_id = ANY($1))
-GROUP BY s.id ORDER BY s.provider_id";
+GROUP BY s.id, w.room_from, w.room_until ORDER BY s.provider_id"
+);
 // The room windows alone, of every active service of the providers named (as above).
-const ROOMS_SQL: &str = "SELECT s.id, s.provider_id,
-       ARRAY(SELECT w.room_from FROM service_room_windows(s.id) w ORDER BY w.room_until) AS room_from,
-       ARRAY(SELECT w.room_until FROM service_room_windows(s.id) w ORDER BY w.room_until) AS room_until
-FROM services s WHERE s.archived_at IS NULL AND s.provider_id = ANY($1)";
+const ROOMS_SQL: &str = concat!(
+    "SELECT s.id, s.provider_id, w.room_from, w.room_until FROM services s, ",
+    room_windows_of_s!(),
+    " WHERE s.archived_at IS NULL AND s.provider_id = ANY($1)"
+);
 const LOCATIONS_SQL: &str = "SELECT id, provider_id, confidential, county_fips,
        ST_X(geog::geometry) AS lon, ST_Y(geog::geometry) AS lat,
        ST_X(public_geog::geometry) AS public_lon, ST_Y(public_geog::geometry) AS public_lat
@@ -283,7 +299,8 @@ pub async fn rooms(
     conn: &mut AsyncPgConnection,
     ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, HashMap<Uuid, Vec<RoomWindow>>>> {
-    let rows: Vec<RoomRow> = diesel::sql_query(ROOMS_SQL).bind::<Array<SqlUuid>, _>(ids).load(conn).await?;
+    // Planned once per connection: it runs after every capacity change.
+    let rows: Vec<RoomRow> = prepared(ROOMS_SQL).bind::<Array<SqlUuid>, _>(ids).load(conn).await?;
     let mut out: HashMap<Uuid, HashMap<Uuid, Vec<RoomWindow>>> = HashMap::new();
     for r in rows {
         out.entry(r.provider_id).or_default().insert(r.id, room_windows(&r.room_from, &r.room_until));

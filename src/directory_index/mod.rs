@@ -240,7 +240,7 @@ impl DirectoryIndex {
         let marker = self.next_marker.fetch_add(1, Ordering::Relaxed);
         let (done, applied) = oneshot::channel();
         self.waiting().insert(marker, done);
-        let sent = diesel::sql_query("SELECT pg_notify($1, $2)")
+        let sent = crate::db::prepared::prepared("SELECT pg_notify($1, $2)")
             .bind::<Text, _>(CHANNEL)
             .bind::<Text, _>(format!("sync:{}:{marker}", self.instance))
             .execute(conn)

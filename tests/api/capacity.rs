@@ -853,3 +853,46 @@ async fn an_update_links_token_never_reaches_the_log_or_the_database_in_clear() 
         assert_eq!(found, 0, "the token in {table}");
     }
 }
+
+/// The statements of a capacity change are hand-written SQL, which diesel would parse and
+/// plan on every run; `db::prepared` keeps each one per connection, as diesel keeps its
+/// own. Counted in PostgreSQL's own list of a connection's prepared statements.
+#[tokio::test]
+async fn hand_written_sql_run_through_prepared_is_kept_per_connection_and_binds_in_order() {
+    use diesel::QueryableByName;
+    use diesel::sql_types::{BigInt, Integer, Text};
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    use lantern::db::prepared::prepared;
+
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let app = crate::common::TestApp::spawn().await;
+    let mut conn = AsyncPgConnection::establish(&app.db_url).await.unwrap();
+    for _ in 0..3 {
+        let kept: N = prepared("SELECT ($1::int - $2)::bigint AS n")
+            .bind::<Integer, _>(5)
+            .bind::<Integer, _>(3)
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(kept.n, 2, "the binds go to their placeholders in order");
+        let unkept: N = diesel::sql_query("SELECT ($1::int + 1)::bigint AS n")
+            .bind::<Integer, _>(1)
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(unkept.n, 2);
+    }
+    let kept_as = |text: &'static str| {
+        prepared("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = $1").bind::<Text, _>(text)
+    };
+    let kept: N = kept_as("SELECT ($1::int - $2)::bigint AS n").get_result(&mut conn).await.unwrap();
+    let unkept: N = kept_as("SELECT ($1::int + 1)::bigint AS n").get_result(&mut conn).await.unwrap();
+    assert_eq!((kept.n, unkept.n), (1, 0), "prepared once and kept; sql_query's are planned every time");
+    // Placeholders out of order are refused before anything reaches PostgreSQL.
+    let misplaced = prepared("SELECT $2::int AS n").bind::<Integer, _>(1).execute(&mut conn).await;
+    assert!(misplaced.is_err());
+}

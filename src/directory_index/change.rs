@@ -19,7 +19,7 @@ const ROOM_WINDOW_SLACK_US: i64 = 3_600_000_000;
 
 /// The earliest end of a room window that still puts a provider into the trees of
 /// providers with room.
-fn room_cutoff_us() -> i64 {
+pub(super) fn room_cutoff_us() -> i64 {
     chrono::Utc::now().timestamp_micros() - ROOM_WINDOW_SLACK_US
 }
 
@@ -28,8 +28,12 @@ impl Snapshot {
     pub fn build(catalog: Arc<Catalog>, mut store: Store, today: NaiveDate) -> Self {
         store.shrink_to_fit();
         let cutoff = room_cutoff_us();
+        let room: Vec<(u32, Option<u64>)> = store.iter().map(|p| (p.slot(), p.room_needs(cutoff))).collect();
+        for &(slot, needs) in &room {
+            store.set_room_in_trees(slot, needs);
+        }
         let located = store.iter().flat_map(|p| {
-            let (slot, needs, room_needs) = (p.slot(), p.needs(), p.room_needs(cutoff));
+            let (slot, needs, room_needs) = (p.slot(), p.needs(), p.room_in_trees());
             p.locations().iter().map(move |location| Located { slot, needs, room_needs, location })
         });
         let positions = Positions::build(located, catalog.needs.len());
@@ -74,8 +78,8 @@ impl Snapshot {
             if let Some(slot) = self.store.slot(id) {
                 let old = self.store.get(slot).expect("a slot in the map is taken");
                 count_provider(&mut self.cells, needs, old, self.today, -1);
-                // Every window counts here: whatever was inserted is taken out.
-                let (old_needs, old_room) = (old.needs(), old.room_needs(i64::MIN));
+                // Whatever was inserted is taken out (its windows may have changed since).
+                let (old_needs, old_room) = (old.needs(), old.room_in_trees());
                 for location in old.locations() {
                     self.positions.remove(Located { slot, needs: old_needs, room_needs: old_room, location });
                 }
@@ -86,8 +90,10 @@ impl Snapshot {
             }
             let Some(new) = fresh.slot(id).and_then(|slot| fresh.get(slot)) else { continue };
             let slot = self.store.copy_in(new);
+            let new_room = self.store.get(slot).expect("just copied in").room_needs(cutoff);
+            self.store.set_room_in_trees(slot, new_room);
             let new = self.store.get(slot).expect("just copied in");
-            let (new_needs, new_room) = (new.needs(), new.room_needs(cutoff));
+            let new_needs = new.needs();
             for location in new.locations() {
                 self.positions.insert(Located { slot, needs: new_needs, room_needs: new_room, location });
             }

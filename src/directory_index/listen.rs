@@ -88,7 +88,7 @@ async fn session(index: &DirectoryIndex, pool: &DbPool) -> AppResult<()> {
                 while let Some(Some(more)) = notifications.next().now_or_never() {
                     batch.push(more?.payload);
                 }
-                apply(index, pool, batch).await?;
+                apply(index, pool, batch, merging.is_some()).await?;
             }
             _ = date_check.tick() => {
                 let today = load::current_date(&mut *pool.get().await.map_err(AppError::internal)?).await?;
@@ -150,8 +150,9 @@ fn release_freed_memory() {
 /// outcomes, or a writer's `sync:` marker. Everything the batch names is read at once
 /// (one read of the providers, one of the room windows) and then every marker in it is
 /// answered: a marker follows its write, so its write is in. Reading a burst of writes
-/// together is what lets writes scale with clients.
-async fn apply(index: &DirectoryIndex, pool: &DbPool, batch: Vec<String>) -> AppResult<()> {
+/// together is what lets writes scale with clients. `merging`: a merge of the view's
+/// changes is running (room windows then go into a new view, never in place).
+async fn apply(index: &DirectoryIndex, pool: &DbPool, batch: Vec<String>, merging: bool) -> AppResult<()> {
     if !index.apply_lag.is_zero() {
         tokio::time::sleep(index.apply_lag).await;
     }
@@ -177,7 +178,7 @@ async fn apply(index: &DirectoryIndex, pool: &DbPool, batch: Vec<String>) -> App
     if !everything {
         // Providers read whole get their rooms with the rest.
         rooms.retain(|id| !changed.contains(id));
-        changed.extend(flush_rooms(index, pool, rooms).await?);
+        changed.extend(flush_rooms(index, pool, rooms, merging).await?);
     }
     flush(index, pool, &mut changed, &mut everything).await?;
     flush_vetting(index, pool, &mut vetting).await?;
@@ -190,9 +191,10 @@ async fn apply(index: &DirectoryIndex, pool: &DbPool, batch: Vec<String>) -> App
 /// The prefix of a payload naming providers whose capacity alone changed (migration 23).
 const ROOMS: &str = "rooms:";
 
-/// Reads the room windows of `ids` again and swaps them into the view, the providers
-/// otherwise as held; returns those that must be read whole.
-async fn flush_rooms(index: &DirectoryIndex, pool: &DbPool, ids: HashSet<Uuid>) -> AppResult<Vec<Uuid>> {
+/// Reads the room windows of `ids` again and writes them in place where the trees allow
+/// (`View::set_rooms_in_place`, not while `merging`), else swaps them into a new view,
+/// the providers otherwise as held; returns those that must be read whole.
+async fn flush_rooms(index: &DirectoryIndex, pool: &DbPool, ids: HashSet<Uuid>, merging: bool) -> AppResult<Vec<Uuid>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -200,14 +202,21 @@ async fn flush_rooms(index: &DirectoryIndex, pool: &DbPool, ids: HashSet<Uuid>) 
     let read = std::time::Instant::now();
     let rooms = load::rooms(&mut *pool.get().await.map_err(AppError::internal)?, &ids).await?;
     let applied = std::time::Instant::now();
+    let copied = match index.current() {
+        Some(view) if !merging => view.set_rooms_in_place(&ids, &rooms),
+        _ => ids.clone(),
+    };
     let mut whole = Vec::new();
-    index.update(|view| {
-        let (next, rest) = view.with_rooms(&ids, &rooms);
-        whole = rest;
-        next
-    });
+    if !copied.is_empty() {
+        index.update(|view| {
+            let (next, rest) = view.with_rooms(&copied, &rooms);
+            whole = rest;
+            next
+        });
+    }
     tracing::debug!(
         providers = ids.len(),
+        in_place = ids.len() - copied.len(),
         read_whole = whole.len(),
         read_us = (applied - read).as_micros() as u64,
         apply_us = applied.elapsed().as_micros() as u64,

@@ -32,6 +32,7 @@ pub(crate) mod geometry;
 mod listen;
 mod load;
 pub(crate) mod query;
+mod rooms;
 pub(crate) mod snapshot;
 mod trees;
 pub(crate) mod vetting;

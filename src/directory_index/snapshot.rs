@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 use geo::{BoundingRect, MultiPolygon, Rect};
 use uuid::Uuid;
 
+use super::rooms::RoomBoard;
 pub use super::trees::LocationEntry;
 use super::trees::{Positions, TreeEntry};
 use crate::needs::Phase;
@@ -131,8 +132,6 @@ pub struct ServiceEntry {
     /// Bits by `Population::ALL` order.
     pub populations: u8,
     pub open_24h: bool,
-    /// When a unit of the service may be offered, in the store's room array.
-    rooms: Span,
 }
 
 /// A span of time in which one unit of a service has room (`crate::capacity::room_state`
@@ -202,6 +201,9 @@ struct Record {
     mous: Span,
     /// Phone numbers, in their listed order.
     phones: Span,
+    /// The needs its locations were put into the trees of providers with room for, in the
+    /// snapshot holding this store (`None`: not put there). Taking it out takes out these.
+    room_in_trees: Option<u64>,
 }
 
 /// The parts of a provider that arrive one row at a time.
@@ -246,7 +248,9 @@ fn make_room<T>(items: &mut Vec<T>, extra: usize) {
 }
 
 /// Providers packed for memory: a record per provider by slot, their parts in shared
-/// arrays. Slots are stable while a provider stays; a freed slot is reused.
+/// arrays. Slots are stable while a provider stays; a freed slot is reused. The room
+/// windows of their services are on a board shared with the stores of every view of the
+/// same load (see `rooms`): a clone shares it.
 #[derive(Clone, Default)]
 pub struct Store {
     records: Vec<Option<Record>>,
@@ -255,7 +259,7 @@ pub struct Store {
     text: String,
     services: Vec<ServiceEntry>,
     languages: Vec<u32>,
-    rooms: Vec<RoomWindow>,
+    board: Arc<RoomBoard>,
     locations: Vec<LocationEntry>,
     counties: Vec<u16>,
     training: Vec<NaiveDate>,
@@ -266,6 +270,24 @@ pub struct Store {
 }
 
 impl Store {
+    /// An empty store sharing `other`'s room board (a view's changes beside its base).
+    pub(super) fn sharing_board_of(other: &Store) -> Store {
+        Store { board: Arc::clone(&other.board), ..Store::default() }
+    }
+
+    /// The room windows of this store's services.
+    pub(super) fn board(&self) -> &RoomBoard {
+        &self.board
+    }
+
+    /// Records the needs the provider in `slot` was put into the trees of providers with
+    /// room for (see `Record::room_in_trees`).
+    pub(super) fn set_room_in_trees(&mut self, slot: u32, needs: Option<u64>) {
+        if let Some(Some(record)) = self.records.get_mut(slot as usize) {
+            record.room_in_trees = needs;
+        }
+    }
+
     /// Adds a provider's listing, with no parts yet; they follow through
     /// [`Store::push_service`] and the like. Returns its slot.
     pub fn add_listing(&mut self, p: &Provider) -> u32 {
@@ -295,6 +317,7 @@ impl Store {
             training: Span::default(),
             mous: Span::default(),
             phones: Span::default(),
+            room_in_trees: None,
         };
         self.install(record)
     }
@@ -378,16 +401,14 @@ impl Store {
         let start = self.languages.len();
         self.languages.extend(languages);
         let languages = Span { start: start as u32, len: (self.languages.len() - start) as u32 };
-        self.services.push(ServiceEntry { id, needs, languages, populations, open_24h, rooms: Span::default() });
+        self.services.push(ServiceEntry { id, needs, languages, populations, open_24h });
         self.extend_span(slot, Part::Services, self.services.len() - 1)
     }
 
     /// Gives the service last pushed the spans of time in which it has room.
     pub fn set_last_service_rooms(&mut self, rooms: impl IntoIterator<Item = RoomWindow>) {
-        let start = self.rooms.len();
-        self.rooms.extend(rooms);
-        if let Some(service) = self.services.last_mut() {
-            service.rooms = Span { start: start as u32, len: (self.rooms.len() - start) as u32 };
+        if let Some(service) = self.services.last() {
+            self.board.set(service.id, &rooms.into_iter().collect::<Vec<_>>());
         }
     }
 
@@ -460,26 +481,19 @@ impl Store {
         p: ProviderRef<'_>,
         rooms: &HashMap<Uuid, Vec<RoomWindow>>,
     ) -> Option<u32> {
-        let services = p.services();
-        if services.len() != rooms.len() || services.iter().any(|s| !rooms.contains_key(&s.id)) {
+        if !p.has_services_of(rooms) {
             return None;
         }
-        let record = self.copy_parts_with(p, |s| rooms.get(&s.id).map_or(&[][..], Vec::as_slice));
+        let record = self.copy_parts(p);
+        for (service, windows) in rooms {
+            self.board.set(*service, windows);
+        }
         Some(self.install(record))
     }
 
-    /// Appends `p`'s text and parts to this store's arrays; returns its record here.
+    /// Appends `p`'s text and parts to this store's arrays (its room windows to this
+    /// store's board, when that is another); returns its record here.
     fn copy_parts(&mut self, p: ProviderRef<'_>) -> Record {
-        let from = p.store;
-        self.copy_parts_with(p, |s| &from.rooms[s.rooms.range()])
-    }
-
-    /// `copy_parts`, with each service's room windows from `rooms_of`.
-    fn copy_parts_with<'r>(
-        &mut self,
-        p: ProviderRef<'_>,
-        rooms_of: impl Fn(&ServiceEntry) -> &'r [RoomWindow],
-    ) -> Record {
         fn append<T: Copy>(to: &mut Vec<T>, items: &[T]) -> Span {
             make_room(to, items.len());
             let start = to.len() as u32;
@@ -498,10 +512,14 @@ impl Store {
             .iter()
             .map(|s| ServiceEntry {
                 languages: append(&mut self.languages, &from.languages[s.languages.range()]),
-                rooms: append(&mut self.rooms, rooms_of(s)),
                 ..*s
             })
             .collect::<Vec<_>>();
+        if !Arc::ptr_eq(&self.board, &from.board) {
+            for s in &services {
+                self.board.set(s.id, &from.board.of(&s.id));
+            }
+        }
         let phones = from.phones[r.phones.range()]
             .iter()
             .map(|phone| PhoneEntry {
@@ -518,6 +536,7 @@ impl Store {
             training: append(&mut self.training, &from.training[r.training.range()]),
             mous: append(&mut self.mous, &from.mous[r.mous.range()]),
             phones: append(&mut self.phones, &phones),
+            room_in_trees: None,
             ..r.clone()
         }
     }
@@ -532,15 +551,12 @@ impl Store {
         let languages: usize =
             self.services[r.services.range()].iter().map(|s| s.languages.len as usize).sum::<usize>()
                 * size_of::<u32>();
-        let rooms: usize = self.services[r.services.range()].iter().map(|s| s.rooms.len as usize).sum::<usize>()
-            * size_of::<RoomWindow>();
         let phone_text: usize =
             self.phones[r.phones.range()].iter().map(|p| (p.number.len + p.label.map_or(0, |l| l.len)) as usize).sum();
         self.stale_bytes += r.text.len as usize
             + phone_text
             + r.phones.len as usize * size_of::<PhoneEntry>()
             + languages
-            + rooms
             + r.services.len as usize * size_of::<ServiceEntry>()
             + r.locations.len as usize * size_of::<LocationEntry>()
             + r.counties.len as usize * size_of::<u16>()
@@ -551,7 +567,6 @@ impl Store {
     fn array_bytes(&self) -> usize {
         self.text.len()
             + self.languages.len() * size_of::<u32>()
-            + self.rooms.len() * size_of::<RoomWindow>()
             + self.services.len() * size_of::<ServiceEntry>()
             + self.locations.len() * size_of::<LocationEntry>()
             + self.counties.len() * size_of::<u16>()
@@ -571,7 +586,8 @@ impl Store {
 
     /// Rewrites the arrays with only the parts of providers held, in slot order.
     fn compact_now(&mut self) {
-        let old = std::mem::take(self);
+        let fresh = Store::sharing_board_of(self);
+        let old = std::mem::replace(self, fresh);
         self.records.reserve_exact(old.records.len());
         for (slot, record) in old.records.iter().enumerate() {
             let copied =
@@ -590,13 +606,21 @@ impl Store {
         self.text.shrink_to_fit();
         self.services.shrink_to_fit();
         self.languages.shrink_to_fit();
-        self.rooms.shrink_to_fit();
         self.locations.shrink_to_fit();
         self.counties.shrink_to_fit();
         self.training.shrink_to_fit();
         self.mous.shrink_to_fit();
         self.phones.shrink_to_fit();
     }
+}
+
+/// The needs of the `services` that `can_give_room`; `None` when none can (the rule of
+/// [`ProviderRef::room_needs`], for windows on the board or about to be).
+pub(super) fn room_needs_where(
+    services: &[ServiceEntry],
+    can_give_room: impl Fn(&ServiceEntry) -> bool,
+) -> Option<u64> {
+    services.iter().filter(|s| can_give_room(s)).fold(None, |set, s| Some(set.unwrap_or(0) | s.needs))
 }
 
 /// A provider as search and the gap analysis read it.
@@ -684,18 +708,25 @@ impl<'a> ProviderRef<'a> {
 
     /// Whether a service has room at `now_us` (see [`RoomWindow`]).
     pub fn has_room(&self, service: &ServiceEntry, now_us: i64) -> bool {
-        self.store.rooms[service.rooms.range()].iter().any(|w| w.open_at(now_us))
+        self.store.board.open_at(&service.id, now_us)
     }
 
     /// The needs of its services that can give room at some moment from `since_us` on
     /// (a room window not over by then); `None` when none can. Windows change only with a
-    /// write, which re-reads the provider, so one over is over for good.
+    /// capacity change, so one over is over for good.
     pub fn room_needs(&self, since_us: i64) -> Option<u64> {
-        let rooms = &self.store.rooms;
-        self.services()
-            .iter()
-            .filter(|s| rooms[s.rooms.range()].iter().any(|w| w.until_us >= since_us))
-            .fold(None, |set, s| Some(set.unwrap_or(0) | s.needs))
+        room_needs_where(self.services(), |s| self.store.board.open_after(&s.id, since_us))
+    }
+
+    /// The needs its locations were put into the trees of providers with room for.
+    pub(super) fn room_in_trees(&self) -> Option<u64> {
+        self.record.room_in_trees
+    }
+
+    /// Whether `rooms` names exactly its active services.
+    pub(super) fn has_services_of<T>(&self, rooms: &HashMap<Uuid, T>) -> bool {
+        let services = self.services();
+        services.len() == rooms.len() && services.iter().all(|s| rooms.contains_key(&s.id))
     }
 
     /// Active locations.
@@ -795,7 +826,7 @@ impl Snapshot {
         let arrays = s.text.capacity()
             + s.services.capacity() * size_of::<ServiceEntry>()
             + s.languages.capacity() * size_of::<u32>()
-            + s.rooms.capacity() * size_of::<RoomWindow>()
+            + s.board.approximate_bytes()
             + s.locations.capacity() * size_of::<LocationEntry>()
             + s.counties.capacity() * size_of::<u16>()
             + s.training.capacity() * size_of::<NaiveDate>()

@@ -21,8 +21,9 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
+use super::change::room_cutoff_us;
 use super::query::{DistanceCursor, Nearest, ProviderFilter, count_provider};
-use super::snapshot::{Catalog, CellCounts, ProviderRef, RoomWindow, Snapshot, Store};
+use super::snapshot::{Catalog, CellCounts, ProviderRef, RoomWindow, Snapshot, Store, room_needs_where};
 use super::vetting::Vetting;
 
 /// The changes want merging into a new base once they hold more than this share of the
@@ -55,7 +56,7 @@ pub struct View {
 impl View {
     /// A view of a freshly built snapshot, with no changes yet.
     pub fn new(base: Snapshot) -> View {
-        let changes = Snapshot::build(Arc::clone(&base.catalog), Store::default(), base.today);
+        let changes = Snapshot::build(Arc::clone(&base.catalog), Store::sharing_board_of(&base.store), base.today);
         View {
             catalog: Arc::clone(&base.catalog),
             cells: Arc::new(base.cells.clone()),
@@ -111,6 +112,41 @@ impl View {
             log: Arc::new(log),
             ..self.clone()
         }
+    }
+
+    /// Writes new room windows (`rooms`: by provider, then service, read after a capacity
+    /// change) in place, on the board every view of this load shares, for each of `ids`
+    /// whose provider is held with exactly those services and already sits in the trees of
+    /// providers with room for every need the new windows can give room for (see
+    /// `rooms`). Nothing is copied and no new view is made. Returns the others, for
+    /// [`View::with_rooms`]. Not while a merge is running: it builds trees from the board,
+    /// and only what is in a view's log is replayed onto its result.
+    pub(super) fn set_rooms_in_place(
+        &self,
+        ids: &[Uuid],
+        rooms: &HashMap<Uuid, HashMap<Uuid, Vec<RoomWindow>>>,
+    ) -> Vec<Uuid> {
+        let cutoff = room_cutoff_us();
+        let mut rest = Vec::new();
+        for id in ids {
+            let theirs = rooms.get(id);
+            let fits = self.provider_by_id(id).zip(theirs).is_some_and(|(p, theirs)| {
+                let new = room_needs_where(p.services(), |s| {
+                    theirs.get(&s.id).is_some_and(|w| w.iter().any(|w| w.until_us >= cutoff))
+                });
+                p.has_services_of(theirs)
+                    && new.is_none_or(|new| p.room_in_trees().is_some_and(|held| new & !held == 0))
+            });
+            match theirs {
+                Some(theirs) if fits => {
+                    for (service, windows) in theirs {
+                        self.base.store.board().set(*service, windows);
+                    }
+                }
+                _ => rest.push(*id),
+            }
+        }
+        rest
     }
 
     /// This view with new room windows for the services of `ids` (`rooms`: by provider,
@@ -460,8 +496,10 @@ mod tests {
             assert_eq!(found, every, "+{later}");
             assert!(found.len() == 20, "enough providers with room to fill the page");
         }
-        // New windows only, as a capacity change brings them.
-        for round in 0..20 {
+        // New windows only, as a capacity change brings them: in place where the trees
+        // allow, else in a new view (as the listener does), and now and then a merge.
+        let (mut in_place, mut copied, mut older) = (0, 0, Vec::new());
+        for round in 0..40 {
             let ids: Vec<Uuid> = model.keys().copied().filter(|_| rng.random_bool(0.05)).collect();
             let mut rooms: HashMap<Uuid, HashMap<Uuid, Vec<RoomWindow>>> = HashMap::new();
             for id in &ids {
@@ -470,12 +508,23 @@ mod tests {
                 // The one service's id is the provider's (see `store_of`).
                 rooms.entry(*id).or_default().insert(*id, spec.rooms.clone());
             }
-            let (next, whole) = view.with_rooms(&ids, &rooms);
+            let rest = view.set_rooms_in_place(&ids, &rooms);
+            (in_place, copied) = (in_place + ids.len() - rest.len(), copied + rest.len());
+            let (next, whole) = view.with_rooms(&rest, &rooms);
             assert!(whole.is_empty(), "every provider's services are the ones held");
-            view = next;
+            older.push(std::mem::replace(&mut view, next));
+            if round % 7 == 6 {
+                let merged = view.merged();
+                view = view.rebased(&view, merged).expect("the same line");
+            }
             let rebuilt = View::new(Snapshot::build(catalog(), store_of(model.values()), today()));
             assert_eq!(answers(&view), answers(&rebuilt), "round {round}");
         }
+        assert!(in_place > 0 && copied > 0, "both ways taken: {in_place} in place, {copied} copied");
+        // Views of the same load read the windows written since, as a moment later: asked
+        // for providers with no room, every provider is walked, whatever the trees of room.
+        let first = older.first().expect("views kept");
+        assert_eq!(answers(first).lines().last(), answers(&view).lines().last(), "the same rooms now");
         // Services other than those held: the provider is read whole instead.
         let id = *model.keys().next().expect("a provider");
         let other = HashMap::from([(id, HashMap::from([(Uuid::from_u128(7), Vec::new())]))]);

@@ -192,6 +192,37 @@ impl Snapshot {
         found
     }
 
+    /// Every provider matching `filter` with a location within `radius_m` of `at` (real
+    /// positions when `exact`, else public ones), in no order; those in `replaced` slots
+    /// are left out. For counting all that is near (`hsds::proximity`), where
+    /// [`Snapshot::nearest`] would rank them all.
+    pub(super) fn within(
+        &self,
+        filter: &ProviderFilter,
+        at: (f64, f64),
+        radius_m: f64,
+        exact: bool,
+        replaced: &HashSet<u32>,
+    ) -> Vec<ProviderRef<'_>> {
+        // The trees' f32 chords may err by F32_ORDER_ERROR_M; each provider's own
+        // positions decide.
+        let limit = chord_squared_for(radius_m + F32_ORDER_ERROR_M) as f32;
+        let with_room = filter.has_capacity == Some(true);
+        let mut slots: Vec<u32> = self
+            .positions
+            .within(at, exact, filter.needs, with_room, limit)
+            .filter(|slot| !replaced.contains(slot))
+            .collect();
+        slots.sort_unstable();
+        slots.dedup();
+        slots
+            .into_iter()
+            .filter_map(|slot| self.store.get(slot))
+            .filter(|p| p.locations().iter().any(|l| sphere_distance_m(Self::position(exact, l), at) <= radius_m))
+            .filter(|p| filter.matches(*p, self.today))
+            .collect()
+    }
+
     /// Service-area matches, as `search::providers_by_name` with an area asks
     /// PostgreSQL: providers matching `filter` that serve `county` and have no location
     /// within `radius_m` of `at` (no location at all without a radius), by name in byte

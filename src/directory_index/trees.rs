@@ -161,6 +161,27 @@ impl PositionSet {
         self.open.entries() + self.hidden_exact.entries() + self.hidden_public.entries()
     }
 
+    /// The locations within `max_chord2` (a squared chord) of `at`, in no order: at real
+    /// positions when `exact`, else at public ones; only those of providers meeting one of
+    /// `needs` (and maybe some others) when a need filter is given. A provider may come
+    /// more than once. Nothing is ranked, so counting everything within a radius costs a
+    /// walk of what is there, not a sort of it.
+    fn within(
+        &self,
+        at: (f64, f64),
+        exact: bool,
+        needs: Option<u64>,
+        max_chord2: f32,
+    ) -> impl Iterator<Item = u32> + '_ {
+        let point = unit_vector(at);
+        let hidden = if exact { &self.hidden_exact } else { &self.hidden_public };
+        self.open
+            .for_needs(needs)
+            .into_iter()
+            .chain(hidden.for_needs(needs))
+            .flat_map(move |tree| tree.locate_within_distance(point, max_chord2).map(|e| e.data))
+    }
+
     /// Locations nearest `at` (`(lon, lat)`) first, with their squared chord: at real
     /// positions when `exact`, else at public ones; only those of providers meeting one
     /// of `needs` (and maybe some others) when a need filter is given. Several trees are
@@ -251,6 +272,20 @@ impl Positions {
     /// Number of entries in all trees (for the memory estimate).
     pub(super) fn entries(&self) -> usize {
         self.every.entries() + self.with_room.entries()
+    }
+
+    /// Locations within `max_chord2` of `at`, as [`PositionSet::within`]; only those of
+    /// providers that can have room when `with_room`.
+    pub(super) fn within(
+        &self,
+        at: (f64, f64),
+        exact: bool,
+        needs: Option<u64>,
+        with_room: bool,
+        max_chord2: f32,
+    ) -> impl Iterator<Item = u32> + '_ {
+        let set = if with_room { &self.with_room } else { &self.every };
+        set.within(at, exact, needs, max_chord2)
     }
 
     /// Locations nearest `at` first, as [`PositionSet::nearest`]; only those of providers

@@ -234,6 +234,14 @@ impl View {
         found
     }
 
+    /// Every provider matching `filter` with a location within `radius_m` of `at`, in no
+    /// order: see [`Snapshot::within`].
+    pub fn within(&self, filter: &ProviderFilter, at: (f64, f64), radius_m: f64, exact: bool) -> Vec<ProviderRef<'_>> {
+        let mut found = self.base.within(filter, at, radius_m, exact, &self.replaced);
+        found.extend(self.changes.within(filter, at, radius_m, exact, &HashSet::new()));
+        found
+    }
+
     /// Service-area matches in `county`: see [`Snapshot::area_matches`].
     #[allow(clippy::too_many_arguments)]
     pub fn area_matches(
@@ -443,7 +451,17 @@ mod tests {
                     .collect();
                 let near: Vec<_> =
                     view.nearest(&filter, at, Some(40_000.0), true, None, 10).iter().map(|n| n.entry.id()).collect();
-                out += &format!("{need:?} {at:?}: {nearest:?} {near:?}\n");
+                // Everything within a radius, unranked: as many as ranking them all finds.
+                let mut within: Vec<_> = view.within(&filter, at, 40_000.0, false).iter().map(|p| p.id()).collect();
+                within.sort();
+                let mut ranked: Vec<_> = view
+                    .nearest(&filter, at, Some(40_000.0), false, None, usize::MAX)
+                    .iter()
+                    .map(|n| n.entry.id())
+                    .collect();
+                ranked.sort();
+                assert_eq!(within, ranked, "within 40 km of {at:?}");
+                out += &format!("{need:?} {at:?}: {nearest:?} {near:?} {within:?}\n");
             }
             let names: Vec<_> = view.by_name(&filter, None, 30).iter().map(|p| (p.name(), p.id())).collect();
             let area: Vec<_> = view

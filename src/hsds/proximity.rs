@@ -41,9 +41,10 @@ pub fn from_view(view: &View, f: &ServiceFilter, near: Nearby, offset: i64, limi
     };
     let at = (near.lon, near.lat);
     // Only the pairs that can reach the page are kept: the first `wanted` in (distance,
-    // id) order. Every other match is only counted. The index proposes providers by
-    // their nearest location, so once `wanted` pairs are kept, a pair farther than the
-    // last of them cannot be on the page (ties are kept, the id decides them).
+    // id) order. Every other match is only counted. The index hands over every provider
+    // near enough in no order (ranking them all would cost a sort of thousands near a
+    // city); once `wanted` pairs are kept, a pair farther than the last of them cannot be
+    // on the page (ties are kept, the id decides them).
     let wanted = usize::try_from(offset.max(0).saturating_add(limit.max(0))).unwrap_or(usize::MAX);
     let mut total: i64 = 0;
     let mut kept: Vec<(f64, Pair)> = Vec::new();
@@ -54,8 +55,7 @@ pub fn from_view(view: &View, f: &ServiceFilter, near: Nearby, offset: i64, limi
             && s.populations & populations == populations
             && (!open_24h || s.open_24h)
     };
-    for hit in view.nearest(&filter, at, Some(near.radius_m), false, None, usize::MAX) {
-        let p = hit.entry;
+    for p in view.within(&filter, at, near.radius_m, false) {
         if f.organization_id.is_some_and(|id| id != p.id()) {
             continue;
         }

@@ -161,11 +161,21 @@ done
 $PG -c "SELECT c.service_id FROM service_capacity c JOIN providers p ON p.id = c.provider_id
         WHERE p.kind = 'bench' AND c.unit_code = 'bed' ORDER BY md5(c.service_id::text) LIMIT 2000" > "$WORK/capacity_services.txt"
 export BENCH_CAPACITY_SERVICES=$WORK/capacity_services.txt
+# The floor: the same statements as one SQL transaction through pgbench, as the service's
+# database role, for the same network admin and the same services (scripts/bench/capacity.sql).
+$PG -c "DROP TABLE IF EXISTS bench_capacity_pick" -c "CREATE TABLE bench_capacity_pick AS
+          SELECT row_number() OVER ()::int AS n, service_id FROM unnest('{$(paste -sd, "$BENCH_CAPACITY_SERVICES")}'::uuid[]) AS service_id" \
+    -c "GRANT SELECT ON bench_capacity_pick TO lantern_app" > /dev/null
+read -r ADMIN_ORG ADMIN_USER < <(curl -fsS -X POST "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' \
+  -H "authorization: Bearer $BENCH_TOKEN" -d '{"query":"{ me { user { id } organization { id } } }"}' |
+  python3 -c 'import json,sys; me = json.load(sys.stdin)["data"]["me"]; print(me["organization"]["id"], me["user"]["id"])')
 for c in 1 8; do
   before=$($PG -c "SELECT count(*) FROM service_capacity_history")
   record capacity_$c "$(run_wrk capacity "http://127.0.0.1:$PORT/graphql" $c)"
   record capacity_rows_$c "$(( $($PG -c "SELECT count(*) FROM service_capacity_history") - before ))"
+  record capacity_floor_$c "$(run_pgbench capacity $c -U lantern_app -M prepared -D org="$ADMIN_ORG" -D user="$ADMIN_USER")"
 done
+$PG -c "DROP TABLE bench_capacity_pick" > /dev/null
 phase done
 record db_size "$($PG -c "SELECT pg_size_pretty(pg_database_size('lantern'))")"
 record locations "$($PG -c "SELECT count(*) FROM locations WHERE archived_at IS NULL")"

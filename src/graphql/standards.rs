@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::context::{caller, conn, directory, parse_uuid, today};
+use super::context::{caller, conn, directory, parse_uuid, services, today};
 use super::errors::GqlResultExt;
 use super::types::CountyGql;
 use crate::standards::aggregate::{self, Aggregate, Figures, Subject};
@@ -1164,9 +1164,11 @@ impl StandardsMutation {
         let assessment = parse_uuid(&assessment_id, "assessmentId").gql()?;
         // An outcome changes what `searchProviders(filter: { vettedFor })` finds: the
         // reviewer's next search sees it.
-        let day = today(ctx);
+        let (day, clock) = (today(ctx), services(ctx).clock);
         let done = directory(ctx)
-            .write(async |conn| review::complete(conn, caller(ctx), assessment, valid_from, valid_until, day).await)
+            .write(async |conn| {
+                review::complete(conn, caller(ctx), assessment, valid_from, valid_until, day, clock).await
+            })
             .await
             .gql()?;
         Ok(AssessmentGql(done))

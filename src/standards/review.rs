@@ -21,6 +21,7 @@ use super::repo::{self, Rows};
 use super::{Assessment, Decision, ReviewDecision, Status};
 use crate::audit;
 use crate::auth::{Actor, Caller, Member};
+use crate::clock::Clock;
 use crate::db::StoredText;
 use crate::db::rls;
 use crate::db::schema::{
@@ -227,7 +228,8 @@ pub async fn decide(
 
 /// Completes the review of a version once every standard in it has a decision: returned
 /// to the organization if any standard was returned, else accepted with its outcome.
-/// `valid_from` and `valid_until` apply to an acceptance (see the module's doc).
+/// `valid_from` and `valid_until` apply to an acceptance (see the module's doc); days are
+/// the network's (`clock`), as `today` is.
 pub async fn complete(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
@@ -235,6 +237,7 @@ pub async fn complete(
     valid_from: Option<NaiveDate>,
     valid_until: Option<NaiveDate>,
     today: NaiveDate,
+    clock: Clock,
 ) -> AppResult<Assessment> {
     let member = require_reviewer(conn, &caller.actor).await?;
     let caller = caller.clone();
@@ -258,7 +261,9 @@ pub async fn complete(
                 .any(|d| d.decision == Decision::Returned && applicable.contains(&d.standard_number));
             let status = if returned { Status::Returned } else { Status::Accepted };
             if status == Status::Accepted {
-                let submitted_on = version.submitted_at.map_or(today, |t| t.date_naive());
+                // The network's day of the submission: its UTC day is already tomorrow
+                // for an evening submission in North Carolina.
+                let submitted_on = version.submitted_at.map_or(today, |t| clock.date_at(t));
                 let from = valid_from.unwrap_or(today);
                 if from > today {
                     return Err(AppError::bad_input("validFrom", "validFrom must not be in the future"));

@@ -9,7 +9,7 @@ use std::path::Path;
 use chrono::{Duration, NaiveDate, Utc};
 use serde_json::{Value, json};
 
-use crate::common::{TestApp, error_code};
+use crate::common::{NO_LIMITS, TestApp, error_code};
 
 // ---------------------------------------------------------------------------------------
 // The source documents, read directly (not through the seed script) to check the data.
@@ -862,6 +862,34 @@ async fn an_outcome_is_in_force_through_the_day_before_its_anniversary() {
         (today + Duration::days(90)).to_string(),
         "the later review is in force"
     );
+}
+
+/// A review completed on the evening of the day of submission, in the network's time zone,
+/// starts that day: the submission's UTC day is already tomorrow then, and taking the
+/// UTC day refused every acceptance made from about 8 pm in North Carolina (found by the
+/// browser test, run after midnight UTC).
+#[tokio::test]
+async fn an_evening_submission_is_accepted_from_its_day_in_the_networks_time_zone() {
+    // A network twelve hours behind UTC: late evening there is always UTC's next day.
+    let clock = lantern::clock::Clock::named("Etc/GMT+12").expect("a known zone");
+    let options =
+        lantern::startup::ServerOptions { clock, rate_limits: NO_LIMITS, ..lantern::startup::ServerOptions::default() };
+    let w = world_on(TestApp::spawn_with(options).await).await;
+    let app = &w.app;
+    let db = app.sql().await;
+    let id = submitted(app, &w.coord_a, &w.org_a, "MEETS").await;
+    let (zone, network_today) = (clock.zone_name(), clock.today());
+    db.batch_execute(&format!(
+        "ALTER TABLE standards_assessments DISABLE TRIGGER standards_assessment_guard;
+         UPDATE standards_assessments SET submitted_at = ('{network_today} 23:59'::timestamp AT TIME ZONE '{zone}')
+          WHERE id = '{id}';
+         ALTER TABLE standards_assessments ENABLE TRIGGER standards_assessment_guard;"
+    ))
+    .await
+    .unwrap();
+    let done = accept_all(app, &w.reviewer, &id).await;
+    assert_eq!(done["status"], "ACCEPTED");
+    assert_eq!(done["outcome"]["validFrom"], network_today.to_string(), "{done}");
 }
 
 // ---------------------------------------------------------------------------------------

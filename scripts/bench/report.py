@@ -57,7 +57,7 @@ bad_total = sum(int(v.get("bad", 0)) for v in results.values() if isinstance(v, 
 # run) fails the report like a failed request.
 expected = [f"{kind}_{c}" for c in (1, 8) for kind in
             ("search", "floor", "knn", "gap", "gapcsv", "referral", "referral_floor", "plain_search", "peer",
-             "hsds_proximity", "search_room", "capacity")]
+             "hsds_proximity", "search_room", "capacity", "capacity_floor")]
 expected += ["hsds_import"]
 expected += ["plain_gap_1"] + [f"scale_{n}_{kind}_1" for n in scales for kind in ("search", "floor")]
 missing = [key for key in expected if not isinstance(results.get(key), dict)]
@@ -161,6 +161,7 @@ for c in (1, 8):
 for c in (1, 8):
     written = results.get(f"capacity_rows_{c}")
     w(row("`setCapacity`", f"capacity_{c}", c, f" ({written} figures written)" if written else ""))
+    w(row("same statements as one SQL transaction (pgbench): **the floor**", f"capacity_floor_{c}", c))
 w("")
 capacity_targets = []
 for c in (1, 8):
@@ -170,11 +171,13 @@ for c in (1, 8):
                              f"{num(room)} vs {num(plain)} req/s ({num((r - 1) * 100 if r else None, 0)} %)",
                              "not measured" if r is None else "met" if r >= 0.8 else
                              f"**missed**: {num((1 - r) * 100, 0)} % slower"))
-for c in (1, 8):
-    rps = get(f"capacity_{c}", "rps")
-    capacity_targets.append((f"`setCapacity` ≥ 1 000 updates/s ({c} client{'s' if c > 1 else ''})", f"{num(rps, 0)}/s",
-                             "not measured" if rps is None else "met" if rps >= 1000 else
-                             f"**missed**: {num(100 - rps / 10, 0)} % short"))
+# Updates per second: the most the service sustains (as for createReferral), beside the most
+# PostgreSQL alone sustains for the same statements.
+rps = max([x for x in (get("capacity_1", "rps"), get("capacity_8", "rps")) if x] or [0]) or None
+floor = max([x for x in (get("capacity_floor_1", "rps"), get("capacity_floor_8", "rps")) if x] or [0]) or None
+capacity_targets.append(("`setCapacity` ≥ 1 000 updates/s", f"{num(rps, 0)}/s (floor {num(floor, 0)}/s)",
+                         "not measured" if rps is None else "met" if rps >= 1000 else
+                         f"**missed**: {num(100 - rps / 10, 0)} % short"))
 w("| target (issue 18) | measured | status |")
 w("|---|---|---|")
 for name, measured, status in capacity_targets:

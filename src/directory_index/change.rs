@@ -89,8 +89,9 @@ impl Snapshot {
                 self.store.remove(slot);
             }
             let Some(new) = fresh.slot(id).and_then(|slot| fresh.get(slot)) else { continue };
+            // Its windows come along (onto this store's board), so they are the same here.
+            let new_room = new.room_needs(cutoff);
             let slot = self.store.copy_in(new);
-            let new_room = self.store.get(slot).expect("just copied in").room_needs(cutoff);
             self.store.set_room_in_trees(slot, new_room);
             let new = self.store.get(slot).expect("just copied in");
             let new_needs = new.needs();

@@ -134,6 +134,9 @@ test.describe('running the network', () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     const bearer = await token(request, a, a.password);
     const s = (await api(request, bearer, '{ networkSettings { version followUpLongTermDays } }')).networkSettings;
+    // The form must hold the settings as they were before the other admin's change, or
+    // there is no conflict to show: wait until it has loaded them.
+    await expect(page.getByLabel('Follow up on long-term needs after (days)')).toHaveValue(String(s.followUpLongTermDays));
     await api(request, bearer, 'mutation($v: Int!) { updateNetworkSettings(version: $v, input: { followUpLongTermDays: 31 }) { version } }', { v: s.version });
     await page.getByLabel('Consent lasts at most (days)').fill('300');
     await page.getByRole('button', { name: 'Save the settings' }).click();

@@ -73,53 +73,48 @@ impl PageCache {
         conn: impl AsyncFnOnce() -> AppResult<C>,
     ) -> AppResult<Records>
     where
-        C: std::ops::DerefMut<Target = AsyncPgConnection>,
+        C: std::ops::Deref<Target = AsyncPgConnection>,
     {
         let mut out = Records::default();
-        let (mut services, mut locations) = (Vec::new(), Vec::new());
+        let (mut services, mut locations, mut providers) = (Vec::new(), Vec::new(), Vec::new());
         {
             let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
             if !std::ptr::eq(held.view.as_ptr(), Arc::as_ptr(view)) {
                 *held = Held { view: Arc::downgrade(view), ..Held::default() };
             }
             for p in pairs {
-                match held.services.get(&p.service_id) {
-                    Some(s) => {
-                        out.services.insert(s.id, Arc::clone(s));
-                    }
-                    None => services.push(p.service_id),
+                if let Some(s) = held.services.get(&p.service_id) {
+                    out.services.insert(s.id, Arc::clone(s));
+                } else {
+                    services.push(p.service_id);
                 }
-                match held.locations.get(&p.location_id) {
-                    Some(l) => {
-                        out.locations.insert(l.id, Arc::clone(l));
-                    }
-                    None => locations.push(p.location_id),
+                if let Some(l) = held.locations.get(&p.location_id) {
+                    out.locations.insert(l.id, Arc::clone(l));
+                } else {
+                    locations.push(p.location_id);
                 }
-            }
-            for s in out.services.values() {
-                if let Some(o) = held.organizations.get(&s.provider_id) {
+                if let Some(o) = held.organizations.get(&p.provider_id) {
                     out.organizations.insert(o.id, Arc::clone(o));
+                } else {
+                    providers.push(p.provider_id);
                 }
             }
         }
-        if services.is_empty()
-            && locations.is_empty()
-            && out.services.values().all(|s| out.organizations.contains_key(&s.provider_id))
-        {
+        if services.is_empty() && locations.is_empty() && providers.is_empty() {
             return Ok(out);
         }
-        let mut conn = conn().await?;
-        let services = repo::services(&mut conn, &services).await?;
-        let locations = repo::locations(&mut conn, &locations).await?;
-        let mut providers: Vec<Uuid> = services
-            .iter()
-            .map(|s| s.provider_id)
-            .chain(out.services.values().map(|s| s.provider_id))
-            .filter(|p| !out.organizations.contains_key(p))
-            .collect();
-        providers.sort_unstable();
-        providers.dedup();
-        let organizations = repo::organizations(&mut conn, &providers).await?;
+        for ids in [&mut services, &mut locations, &mut providers] {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        // The three reads are independent (each pair names its provider), so they go to
+        // PostgreSQL together: one round trip's wait instead of three.
+        let conn = conn().await?;
+        let (services, locations, organizations) = tokio::try_join!(
+            async { if services.is_empty() { Ok(Vec::new()) } else { repo::services(&conn, &services).await } },
+            async { if locations.is_empty() { Ok(Vec::new()) } else { repo::locations(&conn, &locations).await } },
+            async { if providers.is_empty() { Ok(Vec::new()) } else { repo::organizations(&conn, &providers).await } },
+        )?;
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         // Kept only when read under the view still held: a newer view may have
         // emptied the cache meanwhile, and these may predate its change.

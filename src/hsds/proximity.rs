@@ -81,7 +81,12 @@ pub fn from_view(view: &View, f: &ServiceFilter, near: Nearby, offset: i64, limi
                 continue;
             }
             for s in p.services().iter().filter(serves) {
-                let pair = Pair { id: service_at_location_id(s.id, l.id), service_id: s.id, location_id: l.id };
+                let pair = Pair {
+                    id: service_at_location_id(s.id, l.id),
+                    service_id: s.id,
+                    location_id: l.id,
+                    provider_id: p.id(),
+                };
                 kept.push((distance, pair));
             }
             // Trimmed now and then, not on every push: the sort is over a small vector.

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::taxonomy::LanternTerm;
 use super::{LocationFilter, Nearby, ServiceFilter};
+use crate::db::prepared::prepared;
 use crate::db::statement::Statement;
 use crate::error::AppResult;
 
@@ -225,6 +226,9 @@ pub struct Pair {
     pub service_id: Uuid,
     /// The location's id.
     pub location_id: Uuid,
+    /// The provider of both (the HSDS organization), so a page's organizations can be
+    /// read beside its services rather than after them.
+    pub provider_id: Uuid,
 }
 
 #[derive(QueryableByName)]
@@ -235,6 +239,14 @@ struct PairRow {
     service_id: Uuid,
     #[diesel(sql_type = SqlUuid)]
     location_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    provider_id: Uuid,
+}
+
+impl From<PairRow> for Pair {
+    fn from(r: PairRow) -> Self {
+        Pair { id: r.id, service_id: r.service_id, location_id: r.location_id, provider_id: r.provider_id }
+    }
 }
 
 const PAIRS_FROM: &str = " FROM hsds_service_at_locations sal
@@ -252,30 +264,28 @@ pub(super) async fn pair_ids(
 ) -> AppResult<(i64, Vec<Pair>)> {
     let count = Statement::new(&format!("SELECT count(*) AS n{PAIRS_FROM}")).service_filter(f).location_filter(lf);
     let total: Count = count.query.get_result(conn).await?;
-    let mut page = Statement::new(&format!("SELECT sal.id, sal.service_id, sal.location_id{PAIRS_FROM}"))
-        .service_filter(f)
-        .location_filter(lf)
-        .sql(" ORDER BY ");
+    let mut page =
+        Statement::new(&format!("SELECT sal.id, sal.service_id, sal.location_id, s.provider_id{PAIRS_FROM}"))
+            .service_filter(f)
+            .location_filter(lf)
+            .sql(" ORDER BY ");
     if let Some(near) = &lf.near {
         page = page.sql("l.public_geog <-> ").bind::<Geography, _>(point(near)).sql(", ");
     }
     let page = page.sql("sal.id LIMIT ").bind::<BigInt, _>(limit).sql(" OFFSET ").bind::<BigInt, _>(offset);
     let rows: Vec<PairRow> = page.query.load(conn).await?;
-    Ok((
-        total.n,
-        rows.into_iter().map(|r| Pair { id: r.id, service_id: r.service_id, location_id: r.location_id }).collect(),
-    ))
+    Ok((total.n, rows.into_iter().map(Pair::from).collect()))
 }
 
 /// The pair with this id, if both its service and location are listed.
 pub(super) async fn pair(conn: &mut AsyncPgConnection, id: Uuid) -> AppResult<Option<Pair>> {
-    let st = Statement::new(&format!("SELECT sal.id, sal.service_id, sal.location_id{PAIRS_FROM}"))
+    let st = Statement::new(&format!("SELECT sal.id, sal.service_id, sal.location_id, s.provider_id{PAIRS_FROM}"))
         .service_filter(&ServiceFilter::default())
         .location_filter(&LocationFilter::default())
         .sql(" AND sal.id = ")
         .bind::<SqlUuid, _>(id);
     let rows: Vec<PairRow> = st.query.load(conn).await?;
-    Ok(rows.into_iter().next().map(|r| Pair { id: r.id, service_id: r.service_id, location_id: r.location_id }))
+    Ok(rows.into_iter().next().map(Pair::from))
 }
 
 /// A service's own fields, with its needs.
@@ -305,9 +315,11 @@ pub struct ServiceRow {
     pub last_modified: DateTime<Utc>,
 }
 
-/// Listed services by id (any order).
-pub(super) async fn services(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<ServiceRow>> {
-    let rows = diesel::sql_query(
+/// Listed services by id (any order). Takes the connection shared, so that a page's
+/// services, locations and organizations can be asked for at once (diesel-async
+/// pipelines queries polled together on one connection).
+pub(super) async fn services(mut conn: &AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<ServiceRow>> {
+    let rows = prepared(
         "SELECT s.id, s.provider_id, s.name, s.description, s.eligibility, s.cost, s.open_24h, s.languages,
                 s.populations,
                 coalesce((SELECT array_agg(sn.need_code ORDER BY nc.position) FROM service_needs sn
@@ -316,18 +328,18 @@ pub(super) async fn services(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppR
          FROM services s JOIN providers p ON p.id = s.provider_id
          WHERE s.id = ANY($1) AND s.archived_at IS NULL AND p.archived_at IS NULL",
     )
-    .bind::<Array<SqlUuid>, _>(ids.to_vec())
-    .load(conn)
+    .bind::<Array<SqlUuid>, _>(ids)
+    .load(&mut conn)
     .await?;
     Ok(rows)
 }
 
 /// Listed services of these providers, by name then id.
 pub(super) async fn services_of(conn: &mut AsyncPgConnection, providers: &[Uuid]) -> AppResult<Vec<ServiceRow>> {
-    let ids: Vec<IdRow> = diesel::sql_query(
+    let ids: Vec<IdRow> = prepared(
         "SELECT id FROM services WHERE provider_id = ANY($1) AND archived_at IS NULL ORDER BY name COLLATE \"C\", id",
     )
-    .bind::<Array<SqlUuid>, _>(providers.to_vec())
+    .bind::<Array<SqlUuid>, _>(providers)
     .load(conn)
     .await?;
     let ids: Vec<Uuid> = ids.into_iter().map(|r| r.id).collect();
@@ -363,17 +375,17 @@ pub struct OrganizationRow {
     pub has_active_mou: bool,
 }
 
-/// Listed providers by id (any order).
-pub(super) async fn organizations(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<OrganizationRow>> {
-    let rows = diesel::sql_query(
+/// Listed providers by id (any order). Shared connection: see [`services`].
+pub(super) async fn organizations(mut conn: &AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<OrganizationRow>> {
+    let rows = prepared(
         "SELECT p.id, p.name, p.kind, p.description, p.website, p.email, p.synthetic, p.organization_id,
                 coalesce(f.ht_trained, false) AS ht_trained, coalesce(f.has_contact, false) AS has_contact,
                 coalesce(f.has_active_mou, false) AS has_active_mou
          FROM providers p LEFT JOIN provider_flags f ON f.provider_id = p.id
          WHERE p.id = ANY($1) AND p.archived_at IS NULL",
     )
-    .bind::<Array<SqlUuid>, _>(ids.to_vec())
-    .load(conn)
+    .bind::<Array<SqlUuid>, _>(ids)
+    .load(&mut conn)
     .await?;
     Ok(rows)
 }
@@ -410,25 +422,31 @@ pub struct LocationRow {
     pub owner_organization_id: Option<Uuid>,
 }
 
-const LOCATION_COLUMNS: &str = "SELECT l.id, l.provider_id, l.name, l.street, l.city, l.state, l.postal_code,
+/// The columns of [`LocationRow`] from listed locations, followed by `$condition` (a
+/// literal, so each statement's text is fixed and kept prepared).
+macro_rules! listed_locations {
+    ($condition:literal) => {
+        concat!(
+            "SELECT l.id, l.provider_id, l.name, l.street, l.city, l.state, l.postal_code,
        ST_Y(l.geog::geometry) AS latitude, ST_X(l.geog::geometry) AS longitude, l.confidential, l.county_fips,
        c.name AS county_name, p.organization_id AS owner_organization_id
 FROM locations l JOIN counties c ON c.fips = l.county_fips JOIN providers p ON p.id = l.provider_id
-WHERE l.archived_at IS NULL AND p.archived_at IS NULL";
+WHERE l.archived_at IS NULL AND p.archived_at IS NULL ",
+            $condition
+        )
+    };
+}
 
-/// Listed locations by id (any order).
-pub(super) async fn locations(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<LocationRow>> {
-    let rows = diesel::sql_query(format!("{LOCATION_COLUMNS} AND l.id = ANY($1)"))
-        .bind::<Array<SqlUuid>, _>(ids.to_vec())
-        .load(conn)
-        .await?;
+/// Listed locations by id (any order). Shared connection: see [`services`].
+pub(super) async fn locations(mut conn: &AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<LocationRow>> {
+    let rows = prepared(listed_locations!("AND l.id = ANY($1)")).bind::<Array<SqlUuid>, _>(ids).load(&mut conn).await?;
     Ok(rows)
 }
 
 /// Listed locations of these providers, by id.
 pub(super) async fn locations_of(conn: &mut AsyncPgConnection, providers: &[Uuid]) -> AppResult<Vec<LocationRow>> {
-    let rows = diesel::sql_query(format!("{LOCATION_COLUMNS} AND l.provider_id = ANY($1) ORDER BY l.id"))
-        .bind::<Array<SqlUuid>, _>(providers.to_vec())
+    let rows = prepared(listed_locations!("AND l.provider_id = ANY($1) ORDER BY l.id"))
+        .bind::<Array<SqlUuid>, _>(providers)
         .load(conn)
         .await?;
     Ok(rows)
@@ -451,11 +469,11 @@ pub struct PhoneRow {
 
 /// The phones of these providers, in their listed order.
 pub(super) async fn phones_of(conn: &mut AsyncPgConnection, providers: &[Uuid]) -> AppResult<Vec<PhoneRow>> {
-    let rows = diesel::sql_query(
+    let rows = prepared(
         "SELECT id, provider_id, number, label, twenty_four_hour FROM provider_phones
          WHERE provider_id = ANY($1) ORDER BY provider_id, position, id",
     )
-    .bind::<Array<SqlUuid>, _>(providers.to_vec())
+    .bind::<Array<SqlUuid>, _>(providers)
     .load(conn)
     .await?;
     Ok(rows)
@@ -474,12 +492,12 @@ pub struct AreaRow {
 
 /// The counties these providers are located in or serve (`provider_counties`), by FIPS.
 pub(super) async fn areas_of(conn: &mut AsyncPgConnection, providers: &[Uuid]) -> AppResult<Vec<AreaRow>> {
-    let rows = diesel::sql_query(
+    let rows = prepared(
         "SELECT pc.provider_id, pc.county_fips, c.name AS county_name
          FROM provider_counties pc JOIN counties c ON c.fips = pc.county_fips
          WHERE pc.provider_id = ANY($1) ORDER BY pc.provider_id, pc.county_fips",
     )
-    .bind::<Array<SqlUuid>, _>(providers.to_vec())
+    .bind::<Array<SqlUuid>, _>(providers)
     .load(conn)
     .await?;
     Ok(rows)
@@ -496,11 +514,11 @@ pub(super) async fn postcode_centre(conn: &mut AsyncPgConnection, postcode: &str
         #[diesel(sql_type = Nullable<Double>)]
         lon: Option<f64>,
     }
-    let c: Centre = diesel::sql_query(
+    let c: Centre = prepared(
         "SELECT avg(ST_Y(public_geog::geometry)) AS lat, avg(ST_X(public_geog::geometry)) AS lon FROM locations
          WHERE archived_at IS NULL AND NOT confidential AND postal_code = $1",
     )
-    .bind::<Text, _>(postcode.to_owned())
+    .bind::<Text, _>(postcode)
     .get_result(conn)
     .await?;
     Ok(c.lat.zip(c.lon))

@@ -212,10 +212,9 @@ impl ServiceFilter {
             }
         }
         if let Some(term) = &q.taxonomy_term_id {
-            let all = taxonomy::terms(needs);
-            match Uuid::parse_str(term).ok().and_then(|id| all.into_iter().find(|t| t.id == id)) {
+            match Uuid::parse_str(term).ok().and_then(|id| taxonomy::term_meaning(id, needs)) {
                 None => f.nothing = true,
-                Some(t) => match t.meaning {
+                Some(meaning) => match meaning {
                     TermMeaning::Need(code) => f.require_needs(vec![code]),
                     TermMeaning::Phase(phase) => {
                         f.require_needs(needs.iter().filter(|n| n.phase == phase).map(|n| n.code.clone()).collect())

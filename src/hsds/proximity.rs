@@ -3,6 +3,8 @@
 //! the point, nearest first by the location's **public** position (a confidential
 //! location's county point), ties by the pair's id.
 
+use uuid::Uuid;
+
 use crate::db::StoredText;
 use crate::directory_index::View;
 use crate::directory_index::geometry::sphere_distance_m;
@@ -47,9 +49,10 @@ pub fn from_view(view: &View, f: &ServiceFilter, near: Nearby, offset: i64, limi
     // on the page (ties are kept, the id decides them).
     let wanted = usize::try_from(offset.max(0).saturating_add(limit.max(0))).unwrap_or(usize::MAX);
     let mut total: i64 = 0;
-    let mut kept: Vec<(f64, Pair)> = Vec::new();
+    // Candidates by distance; a pair's id (a SHA-256) is computed only for those left at
+    // the end, where it decides ties (the services of one location are all as far).
+    let mut kept: Vec<(f64, Uuid, Uuid, Uuid)> = Vec::new();
     let mut bound = if wanted == 0 { f64::NEG_INFINITY } else { f64::INFINITY };
-    let by_distance_then_id = |a: &(f64, Pair), b: &(f64, Pair)| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id));
     let serves = |s: &&crate::directory_index::snapshot::ServiceEntry| {
         filter.needs.is_none_or(|set| s.needs & set != 0)
             && s.populations & populations == populations
@@ -80,24 +83,53 @@ pub fn from_view(view: &View, f: &ServiceFilter, near: Nearby, offset: i64, limi
             if distance > bound {
                 continue;
             }
-            for s in p.services().iter().filter(serves) {
-                let pair = Pair {
-                    id: service_at_location_id(s.id, l.id),
-                    service_id: s.id,
-                    location_id: l.id,
-                    provider_id: p.id(),
-                };
-                kept.push((distance, pair));
-            }
+            kept.extend(p.services().iter().filter(serves).map(|s| (distance, s.id, l.id, p.id())));
             // Trimmed now and then, not on every push: the sort is over a small vector.
             if kept.len() >= wanted.saturating_mul(2).max(64) {
-                kept.sort_unstable_by(by_distance_then_id);
-                kept.truncate(wanted);
-                bound = kept.last().map_or(f64::INFINITY, |k| k.0);
+                bound = keep_nearest(&mut kept, wanted);
             }
         }
     }
-    kept.sort_unstable_by(by_distance_then_id);
+    let mut kept: Vec<(f64, Pair)> = kept
+        .into_iter()
+        .map(|(distance, service_id, location_id, provider_id)| {
+            let id = service_at_location_id(service_id, location_id);
+            (distance, Pair { id, service_id, location_id, provider_id })
+        })
+        .collect();
+    kept.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
     let page = kept.into_iter().skip(offset.max(0) as usize).take(limit.max(0) as usize).map(|(_, p)| p).collect();
     (total, page)
+}
+
+/// Keeps the `wanted` nearest of `kept` and every one as far as the last of them (ties
+/// are decided later, by id); returns that distance, past which nothing can be on the page.
+fn keep_nearest(kept: &mut Vec<(f64, Uuid, Uuid, Uuid)>, wanted: usize) -> f64 {
+    kept.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let Some(last) = kept.get(wanted.saturating_sub(1)).map(|k| k.0) else {
+        return f64::INFINITY;
+    };
+    let end = kept.partition_point(|k| k.0 <= last);
+    kept.truncate(end);
+    last
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trimming_keeps_the_nearest_and_every_tie_with_the_last_of_them() {
+        let id = Uuid::from_u128;
+        let mut kept: Vec<(f64, Uuid, Uuid, Uuid)> = [5.0, 1.0, 3.0, 3.0, 9.0, 3.0, 2.0]
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| (d, id(i as u128), id(0), id(0)))
+            .collect();
+        assert_eq!(keep_nearest(&mut kept, 3), 3.0);
+        // 1, 2 and the three at 3: the id decides among those later.
+        assert_eq!(kept.iter().map(|k| k.0).collect::<Vec<_>>(), [1.0, 2.0, 3.0, 3.0, 3.0]);
+        assert_eq!(keep_nearest(&mut kept, 10), f64::INFINITY, "fewer than wanted: nothing is bounded");
+        assert_eq!(kept.len(), 5);
+    }
 }

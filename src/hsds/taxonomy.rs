@@ -2,6 +2,9 @@
 //! the FUTURES matrix (3 phases, each the parent of its needs) and Lantern's own terms
 //! (the FUTURES columns, populations served, 24-hour availability, confidentiality).
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -241,6 +244,22 @@ pub fn terms(needs: &[NeedCategory]) -> Vec<Term> {
     out
 }
 
+/// What the term `id` selects among the terms of `needs` ([`terms`]); `None` when no term
+/// has that id. Every HSDS read filtered by a term asks this, and building the terms
+/// computes some fifty name-based ids (a SHA-1 each), so what the terms of the last list
+/// of needs mean is kept: the list is the FUTURES matrix, which changes only with a
+/// migration.
+pub fn term_meaning(id: Uuid, needs: &[NeedCategory]) -> Option<TermMeaning> {
+    type Meanings = (Vec<NeedCategory>, HashMap<Uuid, TermMeaning>);
+    static LAST: Mutex<Option<Meanings>> = Mutex::new(None);
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if last.as_ref().is_none_or(|(of, _)| of.as_slice() != needs) {
+        let meanings = terms(needs).into_iter().map(|t| (t.id, t.meaning)).collect();
+        *last = Some((needs.to_vec(), meanings));
+    }
+    last.as_ref().and_then(|(_, meanings)| meanings.get(&id).cloned())
+}
+
 /// A taxonomy: id, name, description, version.
 pub struct Taxonomy {
     /// Its published id, stable across runs.
@@ -299,6 +318,24 @@ mod tests {
         assert_ne!(need_term_id("acute.housing"), need_term_id("acute.safety"));
         let (s, l) = (Uuid::from_u128(1), Uuid::from_u128(2));
         assert_ne!(service_at_location_id(s, l), service_at_location_id(l, s));
+    }
+
+    #[test]
+    fn a_terms_meaning_follows_the_list_of_needs_it_is_asked_with() {
+        let need = |code: &str, phase| NeedCategory { code: code.into(), phase, label: code.into(), position: 1 };
+        let housing = [need("acute.housing", Phase::Acute)];
+        let legal = [need("transitional.legal", Phase::Transitional)];
+        let id = need_term_id("acute.housing");
+        assert_eq!(term_meaning(id, &housing), Some(TermMeaning::Need("acute.housing".into())));
+        // Asked with another list, the term is no longer one of them; then it is again.
+        assert_eq!(term_meaning(id, &legal), None);
+        assert_eq!(term_meaning(id, &housing), Some(TermMeaning::Need("acute.housing".into())));
+        assert_eq!(
+            term_meaning(phase_term_id(Phase::Transitional), &legal),
+            Some(TermMeaning::Phase(Phase::Transitional))
+        );
+        assert_eq!(term_meaning(LanternTerm::HtTrained.id(), &[]), Some(TermMeaning::Lantern(LanternTerm::HtTrained)));
+        assert_eq!(term_meaning(Uuid::from_u128(7), &housing), None);
     }
 
     #[test]

@@ -55,6 +55,17 @@ struct ServiceRow {
     open_24h: bool,
     #[diesel(sql_type = Array<Text>)]
     needs: Vec<String>,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    description: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    eligibility: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    cost: Option<String>,
+    /// When the service or its provider last changed (HSDS `last_modified`).
+    #[diesel(sql_type = Timestamptz)]
+    modified: DateTime<Utc>,
     /// The service's room windows (`service_room_windows`): from (NULL: already), until.
     #[diesel(sql_type = Array<Nullable<Timestamptz>>)]
     room_from: Vec<Option<DateTime<Utc>>>,
@@ -103,6 +114,16 @@ struct LocationRow {
     public_lon: f64,
     #[diesel(sql_type = Double)]
     public_lat: f64,
+    #[diesel(sql_type = Nullable<Text>)]
+    name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    street: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    city: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    state: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    postal_code: Option<String>,
 }
 
 #[derive(QueryableByName)]
@@ -177,12 +198,13 @@ macro_rules! room_windows_of_s {
 const SERVICES_SQL: &str = concat!(
     "SELECT s.id, s.provider_id, s.languages, s.populations, s.open_24h,
        coalesce(array_agg(sn.need_code) FILTER (WHERE sn.need_code IS NOT NULL), '{}') AS needs,
+       s.name, s.description, s.eligibility, s.cost, greatest(s.updated_at, p.updated_at) AS modified,
        w.room_from, w.room_until
-FROM services s LEFT JOIN service_needs sn ON sn.service_id = s.id, ",
+FROM services s JOIN providers p ON p.id = s.provider_id LEFT JOIN service_needs sn ON sn.service_id = s.id, ",
     room_windows_of_s!(),
     "
 WHERE s.archived_at IS NULL AND ($1::uuid[] IS NULL OR s.provider_id = ANY($1))
-GROUP BY s.id, w.room_from, w.room_until ORDER BY s.provider_id"
+GROUP BY s.id, p.updated_at, w.room_from, w.room_until ORDER BY s.provider_id"
 );
 // The room windows alone, of every active service of the providers named (as above).
 const ROOMS_SQL: &str = concat!(
@@ -192,7 +214,8 @@ const ROOMS_SQL: &str = concat!(
 );
 const LOCATIONS_SQL: &str = "SELECT id, provider_id, confidential, county_fips,
        ST_X(geog::geometry) AS lon, ST_Y(geog::geometry) AS lat,
-       ST_X(public_geog::geometry) AS public_lon, ST_Y(public_geog::geometry) AS public_lat
+       ST_X(public_geog::geometry) AS public_lon, ST_Y(public_geog::geometry) AS public_lat,
+       name, street, city, state, postal_code
 FROM locations WHERE archived_at IS NULL AND ($1::uuid[] IS NULL OR provider_id = ANY($1))
 ORDER BY provider_id";
 const AREAS_SQL: &str = "SELECT provider_id, county_fips FROM provider_service_areas
@@ -341,6 +364,13 @@ async fn providers(conn: &mut AsyncPgConnection, catalog: &Catalog, ids: Option<
         let needs = catalog.need_set(s.needs.iter().map(String::as_str));
         store.push_service(slot, s.id, needs, languages, populations, s.open_24h)?;
         store.set_last_service_rooms(room_windows(&s.room_from, &s.room_until));
+        store.set_last_service_listing(
+            &s.name,
+            s.description.as_deref(),
+            s.eligibility.as_deref(),
+            s.cost.as_deref(),
+            s.modified.timestamp_micros(),
+        );
         Ok(())
     })
     .await?;
@@ -356,7 +386,10 @@ async fn providers(conn: &mut AsyncPgConnection, catalog: &Catalog, ids: Option<
             public: (l.public_lon, l.public_lat),
             confidential: l.confidential,
         };
-        Ok(store.push_location(slot, location)?)
+        store.push_location(slot, location)?;
+        let texts = [&l.name, &l.street, &l.city, &l.state, &l.postal_code].map(Option::as_deref);
+        store.set_last_location_listing(texts, catalog.county_slot(&l.county_fips));
+        Ok(())
     })
     .await?;
     each_row(conn, AREAS_SQL, &ids, |a: AreaRow| {

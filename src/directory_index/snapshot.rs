@@ -134,6 +134,54 @@ pub struct ServiceEntry {
     pub open_24h: bool,
 }
 
+/// What HSDS lists of a service beyond what search needs, in the store's text: kept
+/// beside `Store::services`, item for item, so the walks of search stay as short.
+#[derive(Clone, Copy, Debug, Default)]
+struct ServiceListing {
+    name: Span,
+    description: Option<Span>,
+    eligibility: Option<Span>,
+    cost: Option<Span>,
+    /// When the service or its provider last changed, in microseconds since the epoch.
+    modified_us: i64,
+}
+
+/// What HSDS lists of a location beyond its positions, in the store's text: kept beside
+/// `Store::locations`, item for item.
+#[derive(Clone, Copy, Debug, Default)]
+struct LocationListing {
+    name: Option<Span>,
+    street: Option<Span>,
+    city: Option<Span>,
+    state: Option<Span>,
+    postal_code: Option<Span>,
+    /// Its county's slot in the catalog.
+    county: Option<u16>,
+}
+
+/// A service's HSDS listing ([`ProviderRef::service_listing`]).
+#[derive(Clone, Copy, Debug)]
+pub struct ServiceText<'a> {
+    pub name: &'a str,
+    pub description: Option<&'a str>,
+    pub eligibility: Option<&'a str>,
+    pub cost: Option<&'a str>,
+    /// When the service or its provider last changed, in microseconds since the epoch.
+    pub modified_us: i64,
+}
+
+/// A location's HSDS listing ([`ProviderRef::location_listing`]).
+#[derive(Clone, Copy, Debug)]
+pub struct LocationText<'a> {
+    pub name: Option<&'a str>,
+    pub street: Option<&'a str>,
+    pub city: Option<&'a str>,
+    pub state: Option<&'a str>,
+    pub postal_code: Option<&'a str>,
+    /// Its county's slot in the catalog.
+    pub county: Option<u16>,
+}
+
 /// A span of time in which one unit of a service has room (`crate::capacity::room_state`
 /// is `ROOM_NOW`): from when enough of its holds have expired (`i64::MIN`: already) until
 /// its figure goes stale, both included; in microseconds since the Unix epoch. From the
@@ -258,9 +306,13 @@ pub struct Store {
     vacant: Vec<u32>,
     text: String,
     services: Vec<ServiceEntry>,
+    /// Beside `services`, item for item.
+    service_listings: Vec<ServiceListing>,
     languages: Vec<u32>,
     board: Arc<RoomBoard>,
     locations: Vec<LocationEntry>,
+    /// Beside `locations`, item for item.
+    location_listings: Vec<LocationListing>,
     counties: Vec<u16>,
     training: Vec<NaiveDate>,
     mous: Vec<MouEntry>,
@@ -402,7 +454,29 @@ impl Store {
         self.languages.extend(languages);
         let languages = Span { start: start as u32, len: (self.languages.len() - start) as u32 };
         self.services.push(ServiceEntry { id, needs, languages, populations, open_24h });
+        self.service_listings.push(ServiceListing::default());
         self.extend_span(slot, Part::Services, self.services.len() - 1)
+    }
+
+    /// Gives the service last pushed what HSDS lists of it.
+    pub fn set_last_service_listing(
+        &mut self,
+        name: &str,
+        description: Option<&str>,
+        eligibility: Option<&str>,
+        cost: Option<&str>,
+        modified_us: i64,
+    ) {
+        let listing = ServiceListing {
+            name: self.push_text(name),
+            description: description.map(|t| self.push_text(t)),
+            eligibility: eligibility.map(|t| self.push_text(t)),
+            cost: cost.map(|t| self.push_text(t)),
+            modified_us,
+        };
+        if let Some(last) = self.service_listings.last_mut() {
+            *last = listing;
+        }
     }
 
     /// Gives the service last pushed the spans of time in which it has room.
@@ -415,7 +489,17 @@ impl Store {
     /// Appends a location of the provider in `slot`.
     pub fn push_location(&mut self, slot: u32, location: LocationEntry) -> Result<(), NotGrouped> {
         self.locations.push(location);
+        self.location_listings.push(LocationListing::default());
         self.extend_span(slot, Part::Locations, self.locations.len() - 1)
+    }
+
+    /// Gives the location last pushed what HSDS lists of it: its name, address parts
+    /// (as stored, in this order: name, street, city, state, postal code) and county.
+    pub fn set_last_location_listing(&mut self, texts: [Option<&str>; 5], county: Option<u16>) {
+        let [name, street, city, state, postal_code] = texts.map(|t| t.map(|t| self.push_text(t)));
+        if let Some(last) = self.location_listings.last_mut() {
+            *last = LocationListing { name, street, city, state, postal_code, county };
+        }
     }
 
     /// Appends a county to those of the provider in `slot`; they must come sorted and
@@ -450,6 +534,11 @@ impl Store {
         let label = label.map(|l| self.push_text(l));
         self.phones.push(PhoneEntry { number, label, twenty_four_hour });
         self.extend_span(slot, Part::Phones, self.phones.len() - 1)
+    }
+
+    /// Copies text of another store's into this one's.
+    fn copy_text(&mut self, from: &Store, at: Span) -> Span {
+        self.push_text(&from.text[at.range()])
     }
 
     fn push_text(&mut self, text: &str) -> Span {
@@ -528,6 +617,30 @@ impl Store {
                 ..*phone
             })
             .collect::<Vec<_>>();
+        let service_listings: Vec<ServiceListing> = from.service_listings[r.services.range()]
+            .iter()
+            .map(|l| ServiceListing {
+                name: self.copy_text(from, l.name),
+                description: l.description.map(|t| self.copy_text(from, t)),
+                eligibility: l.eligibility.map(|t| self.copy_text(from, t)),
+                cost: l.cost.map(|t| self.copy_text(from, t)),
+                ..*l
+            })
+            .collect();
+        let location_listings: Vec<LocationListing> = from.location_listings[r.locations.range()]
+            .iter()
+            .map(|l| LocationListing {
+                name: l.name.map(|t| self.copy_text(from, t)),
+                street: l.street.map(|t| self.copy_text(from, t)),
+                city: l.city.map(|t| self.copy_text(from, t)),
+                state: l.state.map(|t| self.copy_text(from, t)),
+                postal_code: l.postal_code.map(|t| self.copy_text(from, t)),
+                ..*l
+            })
+            .collect();
+        // Beside their entries, item for item: appended where those are.
+        append(&mut self.service_listings, &service_listings);
+        append(&mut self.location_listings, &location_listings);
         Record {
             text: Span { start: text_start, len: r.text.len },
             services: append(&mut self.services, &services),
@@ -553,8 +666,21 @@ impl Store {
                 * size_of::<u32>();
         let phone_text: usize =
             self.phones[r.phones.range()].iter().map(|p| (p.number.len + p.label.map_or(0, |l| l.len)) as usize).sum();
+        let len = |t: Option<Span>| t.map_or(0, |t| t.len as usize);
+        let service_text: usize = self.service_listings[r.services.range()]
+            .iter()
+            .map(|l| l.name.len as usize + len(l.description) + len(l.eligibility) + len(l.cost))
+            .sum();
+        let location_text: usize = self.location_listings[r.locations.range()]
+            .iter()
+            .map(|l| len(l.name) + len(l.street) + len(l.city) + len(l.state) + len(l.postal_code))
+            .sum();
         self.stale_bytes += r.text.len as usize
             + phone_text
+            + service_text
+            + location_text
+            + r.services.len as usize * size_of::<ServiceListing>()
+            + r.locations.len as usize * size_of::<LocationListing>()
             + r.phones.len as usize * size_of::<PhoneEntry>()
             + languages
             + r.services.len as usize * size_of::<ServiceEntry>()
@@ -567,8 +693,8 @@ impl Store {
     fn array_bytes(&self) -> usize {
         self.text.len()
             + self.languages.len() * size_of::<u32>()
-            + self.services.len() * size_of::<ServiceEntry>()
-            + self.locations.len() * size_of::<LocationEntry>()
+            + self.services.len() * (size_of::<ServiceEntry>() + size_of::<ServiceListing>())
+            + self.locations.len() * (size_of::<LocationEntry>() + size_of::<LocationListing>())
             + self.counties.len() * size_of::<u16>()
             + self.training.len() * size_of::<NaiveDate>()
             + self.mous.len() * size_of::<MouEntry>()
@@ -605,8 +731,10 @@ impl Store {
         self.slots.shrink_to_fit();
         self.text.shrink_to_fit();
         self.services.shrink_to_fit();
+        self.service_listings.shrink_to_fit();
         self.languages.shrink_to_fit();
         self.locations.shrink_to_fit();
+        self.location_listings.shrink_to_fit();
         self.counties.shrink_to_fit();
         self.training.shrink_to_fit();
         self.mous.shrink_to_fit();
@@ -699,6 +827,35 @@ impl<'a> ProviderRef<'a> {
     /// Active services.
     pub fn services(&self) -> &'a [ServiceEntry] {
         &self.store.services[self.record.services.range()]
+    }
+
+    /// What HSDS lists of the `i`th of [`ProviderRef::services`].
+    pub fn service_listing(&self, i: usize) -> Option<ServiceText<'a>> {
+        let store = self.store;
+        let l = store.service_listings.get(self.record.services.range()).and_then(|ls| ls.get(i))?;
+        let text = |t: Span| &store.text[t.range()];
+        Some(ServiceText {
+            name: text(l.name),
+            description: l.description.map(text),
+            eligibility: l.eligibility.map(text),
+            cost: l.cost.map(text),
+            modified_us: l.modified_us,
+        })
+    }
+
+    /// What HSDS lists of the `i`th of [`ProviderRef::locations`].
+    pub fn location_listing(&self, i: usize) -> Option<LocationText<'a>> {
+        let store = self.store;
+        let l = store.location_listings.get(self.record.locations.range()).and_then(|ls| ls.get(i))?;
+        let text = |t: Span| &store.text[t.range()];
+        Some(LocationText {
+            name: l.name.map(text),
+            street: l.street.map(text),
+            city: l.city.map(text),
+            state: l.state.map(text),
+            postal_code: l.postal_code.map(text),
+            county: l.county,
+        })
     }
 
     /// A service's languages, packed by [`pack_language`].
@@ -825,9 +982,11 @@ impl Snapshot {
             + s.vacant.capacity() * 4;
         let arrays = s.text.capacity()
             + s.services.capacity() * size_of::<ServiceEntry>()
+            + s.service_listings.capacity() * size_of::<ServiceListing>()
             + s.languages.capacity() * size_of::<u32>()
             + s.board.approximate_bytes()
             + s.locations.capacity() * size_of::<LocationEntry>()
+            + s.location_listings.capacity() * size_of::<LocationListing>()
             + s.counties.capacity() * size_of::<u16>()
             + s.training.capacity() * size_of::<NaiveDate>()
             + s.mous.capacity() * size_of::<MouEntry>();

@@ -43,8 +43,6 @@ pub struct HttpState {
     pub cookie_secure: crate::config::CookieSecure,
     /// The built web app, served for every path no route claims.
     pub web_app: crate::web_app::WebApp,
-    /// Records `/hsds` proximity pages are rendered from, kept per index view.
-    pub hsds: std::sync::Arc<crate::hsds::cache::PageCache>,
 }
 
 /// Registers Lantern's routes.

@@ -282,9 +282,8 @@ async fn service_at_locations(req: HttpRequest, state: web::Data<HttpState>) -> 
     if q.ndjson {
         return ndjson(state, actor, q, Listing::ServiceAtLocations, request_id).await;
     }
-    let result = hsds::service_at_locations(&state.pool, &actor, &q, &state.services.directory, &state.hsds)
-        .await
-        .map(|page| page.to_json());
+    let result =
+        hsds::service_at_locations(&state.pool, &actor, &q, &state.services.directory).await.map(|page| page.to_json());
     respond(result, &request_id)
 }
 

@@ -170,7 +170,6 @@ pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions)
     } else {
         DirectoryIndex::disabled()
     };
-    let hsds = Arc::new(crate::hsds::cache::PageCache::new(Arc::clone(&index)));
     let services = Services {
         directory: Directory::new(index, pool.clone()),
         sessions: options.sessions.into(),
@@ -191,7 +190,6 @@ pub fn build_server(listener: TcpListener, pool: DbPool, options: ServerOptions)
         request_timeout: Duration::from_millis(u64::from(options.request_timeout_ms)),
         cookie_secure: options.cookie_secure,
         web_app: crate::web_app::WebApp::new(options.web_dir.as_deref()),
-        hsds,
     };
     let server = HttpServer::new(move || {
         App::new()

@@ -116,9 +116,8 @@ w(f"At 8 clients: Lantern / floor = **{num(ratio(s8, f8), 2)}×**, Lantern / Pos
 
 w("## HSDS (issue 17)\n")
 w("`GET /hsds/service_at_locations?proximity=LAT,LON,50000&taxonomy_term_id=<need>&per_page=10`: the same search's")
-w("HSDS face (services at locations within 50 km, nearest first, ranked and counted by the in-memory index;")
-w("the page's records kept per index view, those missing read from PostgreSQL in one round trip), against the")
-w("same search through PostGraphile.\n")
+w("HSDS face (services at locations within 50 km, nearest first, ranked, counted and rendered from the")
+w("in-memory index, no round trip to PostgreSQL), against the same search through PostGraphile.\n")
 w(header)
 for c in (1, 8):
     w(row("`/hsds/service_at_locations?proximity=…` (Lantern)", f"hsds_proximity_{c}", c))

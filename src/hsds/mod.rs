@@ -6,7 +6,6 @@
 //! name when it may see it). No HSDS answer or file ever holds a confidential
 //! location's address or coordinates (`map::location`).
 
-pub mod cache;
 pub mod csv;
 pub mod export;
 pub mod import;
@@ -498,10 +497,12 @@ async fn render_pairs(
 ) -> AppResult<Vec<Value>> {
     let service_ids: Vec<Uuid> = pairs.iter().map(|p| p.service_id).collect();
     let location_ids: Vec<Uuid> = pairs.iter().map(|p| p.location_id).collect();
-    let services: HashMap<Uuid, repo::ServiceRow> =
-        repo::services(conn, &service_ids).await?.into_iter().map(|s| (s.id, s)).collect();
-    let locations: HashMap<Uuid, repo::LocationRow> =
-        repo::locations(conn, &location_ids).await?.into_iter().map(|l| (l.id, l)).collect();
+    // Independent reads: sent together, pipelined on the one connection.
+    let shared: &AsyncPgConnection = conn;
+    let (services, locations) =
+        tokio::try_join!(repo::services(shared, &service_ids), repo::locations(shared, &location_ids))?;
+    let services: HashMap<Uuid, repo::ServiceRow> = services.into_iter().map(|s| (s.id, s)).collect();
+    let locations: HashMap<Uuid, repo::LocationRow> = locations.into_iter().map(|l| (l.id, l)).collect();
     let providers: Vec<Uuid> = services.values().map(|s| s.provider_id).collect();
     let mut related = related(conn, &providers, full).await?;
     if full {
@@ -522,22 +523,16 @@ async fn render_pairs(
 
 /// `GET /hsds/service_at_locations`. With a point (`proximity`) and no condition the
 /// index cannot judge (search, modification time, postcode), the page is ranked and
-/// counted by the in-memory directory index, and (in list form) rendered from records
-/// kept for the index's view ([`cache`]): no round trip to PostgreSQL once they are
-/// read. Otherwise PostgreSQL answers. Either way confidential locations are ranked by
+/// counted by the in-memory directory index, and (in list form) rendered from the
+/// listings the index's view holds: no round trip to PostgreSQL. Otherwise PostgreSQL
+/// answers. Either way confidential locations are ranked by
 /// their public position (their county's point).
-pub async fn service_at_locations(
-    pool: &DbPool,
-    viewer: &Actor,
-    q: &Query,
-    directory: &Directory,
-    cache: &cache::PageCache,
-) -> AppResult<Page> {
+pub async fn service_at_locations(pool: &DbPool, viewer: &Actor, q: &Query, directory: &Directory) -> AppResult<Page> {
     let page = |(total, contents)| Page { total_items: total, page_number: q.page, per_page: q.per_page, contents };
     if let Some(near) = point_only(q)? {
         return directory
             .read(Read::SEARCH_NEAR, async |source| match source {
-                Source::Index(view) => near_from_index(pool, viewer, q, view, near, cache).await.map(page),
+                Source::Index(view) => Ok(page(near_from_index(viewer, q, view, near))),
                 Source::Database(conn) => {
                     let (needs, _) = need_map(conn).await?;
                     let filter = ServiceFilter::from_query(q, &needs);
@@ -569,15 +564,8 @@ fn point_only(q: &Query) -> AppResult<Option<Nearby>> {
 }
 
 /// A page ranked, counted and rendered from `view` (the needs and taxonomy terms from
-/// its catalog); the records from the cache when `view` is the index's current view.
-async fn near_from_index(
-    pool: &DbPool,
-    viewer: &Actor,
-    q: &Query,
-    view: &crate::directory_index::View,
-    near: Nearby,
-    cache: &cache::PageCache,
-) -> AppResult<(i64, Vec<Value>)> {
+/// its catalog, the records from its listings): no round trip to PostgreSQL.
+fn near_from_index(viewer: &Actor, q: &Query, view: &crate::directory_index::View, near: Nearby) -> (i64, Vec<Value>) {
     let needs: Vec<NeedCategory> = view
         .catalog
         .needs
@@ -586,21 +574,11 @@ async fn near_from_index(
         .collect();
     let filter = ServiceFilter::from_query(q, &needs);
     let (total, pairs) = proximity::from_view(view, &filter, near, q.offset(), q.per_page);
-    let Some(current) = cache.current(view) else {
-        // An older view (a reader raced a change): its records are read afresh.
-        let mut conn = pool.get().await?;
-        return Ok((total, render_pairs(&mut conn, viewer, &pairs, false).await?));
-    };
-    let records = cache.records(&current, &pairs, async || Ok(pool.get().await?)).await?;
-    let contents = pairs
+    let contents = proximity::records(view, &pairs)
         .iter()
-        .filter_map(|p| {
-            let (s, l) = (records.services.get(&p.service_id)?, records.locations.get(&p.location_id)?);
-            let organization = records.organizations.get(&s.provider_id).map(|o| &**o);
-            Some(map::service_at_location_list(p.id, s, l, organization, viewer))
-        })
+        .map(|(p, s, l, o)| map::service_at_location_list(p.id, s, l, Some(o), viewer))
         .collect();
-    Ok((total, contents))
+    (total, contents)
 }
 
 /// The pairs of one page and how many there are in all.

@@ -11,6 +11,7 @@ use crate::directory_index::geometry::sphere_distance_m;
 use crate::directory_index::query::{ProviderFilter, population_bit};
 use crate::providers::Population;
 
+use super::repo::{LocationRow, OrganizationRow, ServiceRow};
 use super::taxonomy::{LanternTerm, service_at_location_id};
 use super::{Nearby, Pair, ServiceFilter};
 
@@ -42,8 +43,9 @@ pub fn from_view(view: &View, f: &ServiceFilter, near: Nearby, offset: i64, limi
         ..ProviderFilter::default()
     };
     let at = (near.lon, near.lat);
-    // Only the pairs that can reach the page are kept: the first `wanted` in (distance,
-    // id) order. Every other match is only counted. The index hands over every provider
+    // Only the pairs that can reach the page are kept: the first `wanted` by distance,
+    // and every pair as far as the last of them (the id decides among those at the end).
+    // Every other match is only counted. The index hands over every provider
     // near enough in no order (ranking them all would cost a sort of thousands near a
     // city); once `wanted` pairs are kept, a pair farther than the last of them cannot be
     // on the page (ties are kept, the id decides them).
@@ -53,6 +55,9 @@ pub fn from_view(view: &View, f: &ServiceFilter, near: Nearby, offset: i64, limi
     // the end, where it decides ties (the services of one location are all as far).
     let mut kept: Vec<(f64, Uuid, Uuid, Uuid)> = Vec::new();
     let mut bound = if wanted == 0 { f64::NEG_INFINITY } else { f64::INFINITY };
+    // Trimmed now and then, not on every push: the sort is over a small vector. Ties at
+    // the bound survive a trim, so the next one waits until the vector has doubled again.
+    let mut trim_at = wanted.saturating_mul(2).max(64);
     let serves = |s: &&crate::directory_index::snapshot::ServiceEntry| {
         filter.needs.is_none_or(|set| s.needs & set != 0)
             && s.populations & populations == populations
@@ -84,9 +89,9 @@ pub fn from_view(view: &View, f: &ServiceFilter, near: Nearby, offset: i64, limi
                 continue;
             }
             kept.extend(p.services().iter().filter(serves).map(|s| (distance, s.id, l.id, p.id())));
-            // Trimmed now and then, not on every push: the sort is over a small vector.
-            if kept.len() >= wanted.saturating_mul(2).max(64) {
+            if kept.len() >= trim_at {
                 bound = keep_nearest(&mut kept, wanted);
+                trim_at = trim_at.max(kept.len().saturating_mul(2));
             }
         }
     }
@@ -100,6 +105,85 @@ pub fn from_view(view: &View, f: &ServiceFilter, near: Nearby, offset: i64, limi
     kept.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
     let page = kept.into_iter().skip(offset.max(0) as usize).take(limit.max(0) as usize).map(|(_, p)| p).collect();
     (total, page)
+}
+
+/// The records of one page's pairs, as `repo` reads them from PostgreSQL, from the view
+/// that ranked them: the index holds what the list form shows, so a page needs no round
+/// trip and is exactly as of that view. A pair the view no longer holds is left out.
+pub fn records(view: &View, pairs: &[Pair]) -> Vec<(Pair, ServiceRow, LocationRow, OrganizationRow)> {
+    pairs
+        .iter()
+        .filter_map(|pair| {
+            let p = view.provider_by_id(&pair.provider_id)?;
+            let si = p.services().iter().position(|s| s.id == pair.service_id)?;
+            let li = p.locations().iter().position(|l| l.id == pair.location_id)?;
+            let (service, location) = (&p.services()[si], &p.locations()[li]);
+            let (s, l) = (p.service_listing(si)?, p.location_listing(li)?);
+            let county = l.county.and_then(|c| view.catalog.counties.get(usize::from(c)));
+            let listing = p.to_provider();
+            let (has_contact, ht_trained, has_active_mou) = view.flags_of(p);
+            let service_row = ServiceRow {
+                id: service.id,
+                provider_id: p.id(),
+                name: s.name.to_owned(),
+                description: s.description.map(str::to_owned),
+                eligibility: s.eligibility.map(str::to_owned),
+                cost: s.cost.map(str::to_owned),
+                open_24h: service.open_24h,
+                languages: p.languages(service).iter().map(|&l| unpack_language(l)).collect(),
+                // In `Population::ALL` order, which may differ from the stored one: only
+                // the full form shows populations, and PostgreSQL renders that.
+                populations: Population::ALL
+                    .into_iter()
+                    .filter(|&q| service.populations & population_bit(q) != 0)
+                    .map(|q| q.as_db().to_owned())
+                    .collect(),
+                needs: view
+                    .catalog
+                    .needs
+                    .iter()
+                    .enumerate()
+                    .filter(|(bit, _)| service.needs & (1 << bit) != 0)
+                    .map(|(_, n)| n.code.clone())
+                    .collect(),
+                last_modified: chrono::DateTime::from_timestamp_micros(s.modified_us).unwrap_or_default(),
+            };
+            let location_row = LocationRow {
+                id: location.id,
+                provider_id: p.id(),
+                name: l.name.map(str::to_owned),
+                street: l.street.map(str::to_owned),
+                city: l.city.map(str::to_owned),
+                state: l.state.map(str::to_owned),
+                postal_code: l.postal_code.map(str::to_owned),
+                latitude: location.exact.1,
+                longitude: location.exact.0,
+                confidential: location.confidential,
+                county_fips: county.map(|c| c.fips.clone()).unwrap_or_default(),
+                county_name: county.map(|c| c.name.clone()).unwrap_or_default(),
+                owner_organization_id: p.organization_id(),
+            };
+            let organization_row = OrganizationRow {
+                id: listing.id,
+                name: listing.name,
+                kind: listing.kind,
+                description: listing.description,
+                website: listing.website,
+                email: listing.email,
+                synthetic: listing.synthetic,
+                organization_id: listing.organization_id,
+                ht_trained,
+                has_contact,
+                has_active_mou,
+            };
+            Some((*pair, service_row, location_row, organization_row))
+        })
+        .collect()
+}
+
+/// A language code from [`crate::directory_index::snapshot::pack_language`].
+fn unpack_language(packed: u32) -> String {
+    packed.to_be_bytes().iter().filter(|&&b| b != 0).map(|&b| char::from(b)).collect()
 }
 
 /// Keeps the `wanted` nearest of `kept` and every one as far as the last of them (ties
@@ -117,6 +201,14 @@ fn keep_nearest(kept: &mut Vec<(f64, Uuid, Uuid, Uuid)>, wanted: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_packed_language_unpacks_to_its_code() {
+        use crate::directory_index::snapshot::pack_language;
+        for code in ["es", "en", "vie", "zh"] {
+            assert_eq!(unpack_language(pack_language(code)), code);
+        }
+    }
 
     #[test]
     fn trimming_keeps_the_nearest_and_every_tie_with_the_last_of_them() {

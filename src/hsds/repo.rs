@@ -217,7 +217,7 @@ pub(super) async fn organization_ids_after(
     Ok(rows.into_iter().map(|r| (r.id, r.name)).collect())
 }
 
-/// A service at a location: both ids, and the pair's id.
+/// A service at a location: both ids, the pair's id, and the provider of both.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Pair {
     /// The `service_at_location` id.
@@ -226,8 +226,8 @@ pub struct Pair {
     pub service_id: Uuid,
     /// The location's id.
     pub location_id: Uuid,
-    /// The provider of both (the HSDS organization), so a page's organizations can be
-    /// read beside its services rather than after them.
+    /// The provider of both (the HSDS organization), by which the index finds the
+    /// pair's listings.
     pub provider_id: Uuid,
 }
 
@@ -316,8 +316,8 @@ pub struct ServiceRow {
 }
 
 /// Listed services by id (any order). Takes the connection shared, so that a page's
-/// services, locations and organizations can be asked for at once (diesel-async
-/// pipelines queries polled together on one connection).
+/// services and locations can be asked for at once (diesel-async pipelines queries
+/// polled together on one connection).
 pub(super) async fn services(mut conn: &AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<ServiceRow>> {
     let rows = prepared(
         "SELECT s.id, s.provider_id, s.name, s.description, s.eligibility, s.cost, s.open_24h, s.languages,
@@ -375,8 +375,8 @@ pub struct OrganizationRow {
     pub has_active_mou: bool,
 }
 
-/// Listed providers by id (any order). Shared connection: see [`services`].
-pub(super) async fn organizations(mut conn: &AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<OrganizationRow>> {
+/// Listed providers by id (any order).
+pub(super) async fn organizations(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> AppResult<Vec<OrganizationRow>> {
     let rows = prepared(
         "SELECT p.id, p.name, p.kind, p.description, p.website, p.email, p.synthetic, p.organization_id,
                 coalesce(f.ht_trained, false) AS ht_trained, coalesce(f.has_contact, false) AS has_contact,
@@ -385,7 +385,7 @@ pub(super) async fn organizations(mut conn: &AsyncPgConnection, ids: &[Uuid]) ->
          WHERE p.id = ANY($1) AND p.archived_at IS NULL",
     )
     .bind::<Array<SqlUuid>, _>(ids)
-    .load(&mut conn)
+    .load(conn)
     .await?;
     Ok(rows)
 }

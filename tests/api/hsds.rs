@@ -712,7 +712,7 @@ async fn proximity_pages_show_a_change_once_the_index_has_it() {
     app.wait_for_search_index().await;
     let path = "/service_at_locations?proximity=35.7796,-78.6382,30000&per_page=5";
     let first = ok(&app, None, path).await["contents"][0].clone();
-    // Asked twice: the second answer comes from the kept records, and is the same.
+    // Asked twice: the same answer, from the same listings in the index.
     assert_eq!(ok(&app, None, path).await["contents"][0], first);
     let service = first["service_id"].as_str().unwrap();
     app.sql()

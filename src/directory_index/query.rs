@@ -204,6 +204,25 @@ impl Snapshot {
         exact: bool,
         replaced: &HashSet<u32>,
     ) -> Vec<ProviderRef<'_>> {
+        self.near(filter, at, radius_m, exact, replaced)
+            .into_iter()
+            .filter(|p| p.locations().iter().any(|l| sphere_distance_m(Self::position(exact, l), at) <= radius_m))
+            .filter(|p| filter.matches(*p, self.today))
+            .collect()
+    }
+
+    /// What the trees propose for [`Snapshot::within`], each provider once, before any
+    /// check of its own: every provider with a location within `radius_m` of `at` that
+    /// may match `filter` is among them, and some others. For a caller that checks each
+    /// location and service itself anyway (`hsds::proximity`), so nothing is checked twice.
+    pub(super) fn near(
+        &self,
+        filter: &ProviderFilter,
+        at: (f64, f64),
+        radius_m: f64,
+        exact: bool,
+        replaced: &HashSet<u32>,
+    ) -> Vec<ProviderRef<'_>> {
         // The trees' f32 chords may err by F32_ORDER_ERROR_M; each provider's own
         // positions decide.
         let limit = chord_squared_for(radius_m + F32_ORDER_ERROR_M) as f32;
@@ -215,12 +234,7 @@ impl Snapshot {
             .collect();
         slots.sort_unstable();
         slots.dedup();
-        slots
-            .into_iter()
-            .filter_map(|slot| self.store.get(slot))
-            .filter(|p| p.locations().iter().any(|l| sphere_distance_m(Self::position(exact, l), at) <= radius_m))
-            .filter(|p| filter.matches(*p, self.today))
-            .collect()
+        slots.into_iter().filter_map(|slot| self.store.get(slot)).collect()
     }
 
     /// Service-area matches, as `search::providers_by_name` with an area asks

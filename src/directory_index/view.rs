@@ -242,6 +242,14 @@ impl View {
         found
     }
 
+    /// Every provider the trees propose within `radius_m` of `at` for `filter`, each
+    /// once and unchecked: see [`Snapshot::near`].
+    pub fn near(&self, filter: &ProviderFilter, at: (f64, f64), radius_m: f64, exact: bool) -> Vec<ProviderRef<'_>> {
+        let mut found = self.base.near(filter, at, radius_m, exact, &self.replaced);
+        found.extend(self.changes.near(filter, at, radius_m, exact, &HashSet::new()));
+        found
+    }
+
     /// Service-area matches in `county`: see [`Snapshot::area_matches`].
     #[allow(clippy::too_many_arguments)]
     pub fn area_matches(

@@ -63,9 +63,23 @@ pub fn from_view(view: &View, f: &ServiceFilter, near: Nearby, offset: i64, limi
             && s.populations & populations == populations
             && (!open_24h || s.open_24h)
     };
-    for p in view.within(&filter, at, near.radius_m, false) {
+    let flags_asked = filter.ht_trained.is_some() || filter.has_contact.is_some() || filter.has_active_mou.is_some();
+    // The trees' proposals, checked here once each: a location's distance, the services'
+    // needs, populations and hours (as `ProviderFilter::matches` would), then the flags
+    // only when one is asked for.
+    for p in view.near(&filter, at, near.radius_m, false) {
         if f.organization_id.is_some_and(|id| id != p.id()) {
             continue;
+        }
+        if flags_asked {
+            let (has_contact, ht_trained, has_active_mou) = view.flags_of(p);
+            let wanted = |asked: Option<bool>, have: bool| asked.is_none_or(|a| a == have);
+            if !(wanted(filter.has_contact, has_contact)
+                && wanted(filter.ht_trained, ht_trained)
+                && wanted(filter.has_active_mou, has_active_mou))
+            {
+                continue;
+            }
         }
         if f.provider_terms.contains(&LanternTerm::Synthetic) && !p.synthetic() {
             continue;

@@ -557,6 +557,7 @@ async fn proximity_from_the_index_equals_postgresql() {
         .await;
     let housing = ok(&indexed, None, "/taxonomy_terms?search=acute.housing").await["contents"][0]["id"].clone();
     let minors = ok(&indexed, None, "/taxonomy_terms?search=population.minors").await["contents"][0]["id"].clone();
+    let trained = ok(&indexed, None, "/taxonomy_terms?search=lantern.ht_trained").await["contents"][0]["id"].clone();
     let some_org = ok(&indexed, None, "/organizations?per_page=1&page=7").await["contents"][0]["id"].clone();
     let points =
         [(35.7796, -78.6382), (35.2271, -80.8431), (36.0726, -79.7920), (34.2257, -77.9447), (35.5951, -82.5515)];
@@ -567,6 +568,7 @@ async fn proximity_from_the_index_equals_postgresql() {
             (80_000, format!("&taxonomy_term_id={}", housing.as_str().unwrap())),
             (200_000, format!("&taxonomy_term_id={}", minors.as_str().unwrap())),
             (500_000, format!("&organization_id={}", some_org.as_str().unwrap())),
+            (120_000, format!("&taxonomy_term_id={}", trained.as_str().unwrap())),
         ] {
             for page in 1..=3 {
                 let path =
@@ -579,6 +581,14 @@ async fn proximity_from_the_index_equals_postgresql() {
         }
     }
     assert!(compared > 200, "the comparison covered {compared} results");
+    // The flag filter compared above selects some providers, not none and not all.
+    let total = async |extra: String| {
+        let path = format!("/service_at_locations?proximity=35.7796,-78.6382,500000&per_page=1{extra}");
+        ok(&indexed, None, &path).await["total_items"].as_i64().unwrap()
+    };
+    let (all, only_trained) =
+        (total(String::new()).await, total(format!("&taxonomy_term_id={}", trained.as_str().unwrap())).await);
+    assert!(0 < only_trained && only_trained < all, "trained {only_trained} of {all}");
 
     // And the index did answer: a pair removed behind its back from the SQL side (the
     // pairs table, which the index never reads) is still ranked by the index alone.

@@ -108,12 +108,17 @@ impl ProviderFilter {
                 return false;
             }
         }
+        self.flags_match(p, today)
+            && self.county.is_none_or(|c| p.counties().binary_search(&c).is_ok())
+            && self.organizations.as_ref().is_none_or(|orgs| p.organization_id().is_some_and(|o| orgs.contains(&o)))
+    }
+
+    /// Whether `p`'s FUTURES flags on `today` are as asked (as `provider_flags` answers).
+    pub fn flags_match(&self, p: ProviderRef<'_>, today: NaiveDate) -> bool {
         let flag_ok = |wanted: Option<bool>, have: bool| wanted.is_none_or(|w| w == have);
         flag_ok(self.has_contact, p.has_contact())
             && flag_ok(self.ht_trained, p.ht_trained(today))
             && flag_ok(self.has_active_mou, p.has_active_mou(today))
-            && self.county.is_none_or(|c| p.counties().binary_search(&c).is_ok())
-            && self.organizations.as_ref().is_none_or(|orgs| p.organization_id().is_some_and(|o| orgs.contains(&o)))
     }
 }
 
@@ -192,29 +197,12 @@ impl Snapshot {
         found
     }
 
-    /// Every provider matching `filter` with a location within `radius_m` of `at` (real
-    /// positions when `exact`, else public ones), in no order; those in `replaced` slots
-    /// are left out. For counting all that is near (`hsds::proximity`), where
-    /// [`Snapshot::nearest`] would rank them all.
-    pub(super) fn within(
-        &self,
-        filter: &ProviderFilter,
-        at: (f64, f64),
-        radius_m: f64,
-        exact: bool,
-        replaced: &HashSet<u32>,
-    ) -> Vec<ProviderRef<'_>> {
-        self.near(filter, at, radius_m, exact, replaced)
-            .into_iter()
-            .filter(|p| p.locations().iter().any(|l| sphere_distance_m(Self::position(exact, l), at) <= radius_m))
-            .filter(|p| filter.matches(*p, self.today))
-            .collect()
-    }
-
-    /// What the trees propose for [`Snapshot::within`], each provider once, before any
-    /// check of its own: every provider with a location within `radius_m` of `at` that
-    /// may match `filter` is among them, and some others. For a caller that checks each
-    /// location and service itself anyway (`hsds::proximity`), so nothing is checked twice.
+    /// Every provider the trees propose within `radius_m` of `at` (real positions when
+    /// `exact`, else public ones) for `filter`, each once, in no order, before any check
+    /// of its own: every provider with a location that near which may match `filter` is
+    /// among them, and some others; those in `replaced` slots are left out. For counting
+    /// all that is near (`hsds::proximity`, which checks each location and service
+    /// itself), where [`Snapshot::nearest`] would rank them all.
     pub(super) fn near(
         &self,
         filter: &ProviderFilter,

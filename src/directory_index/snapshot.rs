@@ -108,6 +108,11 @@ pub fn pack_language(code: &str) -> u32 {
     bytes.iter().fold(0u32, |packed, &b| (packed << 8) | u32::from(b))
 }
 
+/// The code [`pack_language`] packed.
+pub fn unpack_language(packed: u32) -> String {
+    packed.to_be_bytes().iter().filter(|&&b| b != 0).map(|&b| char::from(b)).collect()
+}
+
 /// `len` items of one of a store's arrays, from `start`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Span {
@@ -1002,6 +1007,13 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_packed_language_unpacks_to_its_code() {
+        for code in ["es", "en", "vie", "zh"] {
+            assert_eq!(unpack_language(pack_language(code)), code);
+        }
+    }
 
     fn provider(name: &str) -> Provider {
         Provider {

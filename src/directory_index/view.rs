@@ -234,14 +234,6 @@ impl View {
         found
     }
 
-    /// Every provider matching `filter` with a location within `radius_m` of `at`, in no
-    /// order: see [`Snapshot::within`].
-    pub fn within(&self, filter: &ProviderFilter, at: (f64, f64), radius_m: f64, exact: bool) -> Vec<ProviderRef<'_>> {
-        let mut found = self.base.within(filter, at, radius_m, exact, &self.replaced);
-        found.extend(self.changes.within(filter, at, radius_m, exact, &HashSet::new()));
-        found
-    }
-
     /// Every provider the trees propose within `radius_m` of `at` for `filter`, each
     /// once and unchecked: see [`Snapshot::near`].
     pub fn near(&self, filter: &ProviderFilter, at: (f64, f64), radius_m: f64, exact: bool) -> Vec<ProviderRef<'_>> {
@@ -350,6 +342,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     use super::*;
+    use crate::directory_index::geometry::sphere_distance_m;
     use crate::directory_index::snapshot::{CountyShape, NeedInfo};
     use crate::directory_index::trees::LocationEntry;
     use crate::needs::Phase;
@@ -460,7 +453,13 @@ mod tests {
                 let near: Vec<_> =
                     view.nearest(&filter, at, Some(40_000.0), true, None, 10).iter().map(|n| n.entry.id()).collect();
                 // Everything within a radius, unranked: as many as ranking them all finds.
-                let mut within: Vec<_> = view.within(&filter, at, 40_000.0, false).iter().map(|p| p.id()).collect();
+                let mut within: Vec<_> = view
+                    .near(&filter, at, 40_000.0, false)
+                    .into_iter()
+                    .filter(|p| p.locations().iter().any(|l| sphere_distance_m(l.public, at) <= 40_000.0))
+                    .filter(|p| filter.matches(*p, view.today()))
+                    .map(|p| p.id())
+                    .collect();
                 within.sort();
                 let mut ranked: Vec<_> = view
                     .nearest(&filter, at, Some(40_000.0), false, None, usize::MAX)

@@ -9,6 +9,7 @@ use crate::db::StoredText;
 use crate::directory_index::View;
 use crate::directory_index::geometry::sphere_distance_m;
 use crate::directory_index::query::{ProviderFilter, population_bit};
+use crate::directory_index::snapshot::unpack_language;
 use crate::providers::Population;
 
 use super::repo::{LocationRow, OrganizationRow, ServiceRow};
@@ -71,15 +72,8 @@ pub fn from_view(view: &View, f: &ServiceFilter, near: Nearby, offset: i64, limi
         if f.organization_id.is_some_and(|id| id != p.id()) {
             continue;
         }
-        if flags_asked {
-            let (has_contact, ht_trained, has_active_mou) = view.flags_of(p);
-            let wanted = |asked: Option<bool>, have: bool| asked.is_none_or(|a| a == have);
-            if !(wanted(filter.has_contact, has_contact)
-                && wanted(filter.ht_trained, ht_trained)
-                && wanted(filter.has_active_mou, has_active_mou))
-            {
-                continue;
-            }
+        if flags_asked && !filter.flags_match(p, view.today()) {
+            continue;
         }
         if f.provider_terms.contains(&LanternTerm::Synthetic) && !p.synthetic() {
             continue;
@@ -195,11 +189,6 @@ pub fn records(view: &View, pairs: &[Pair]) -> Vec<(Pair, ServiceRow, LocationRo
         .collect()
 }
 
-/// A language code from [`crate::directory_index::snapshot::pack_language`].
-fn unpack_language(packed: u32) -> String {
-    packed.to_be_bytes().iter().filter(|&&b| b != 0).map(|&b| char::from(b)).collect()
-}
-
 /// Keeps the `wanted` nearest of `kept` and every one as far as the last of them (ties
 /// are decided later, by id); returns that distance, past which nothing can be on the page.
 fn keep_nearest(kept: &mut Vec<(f64, Uuid, Uuid, Uuid)>, wanted: usize) -> f64 {
@@ -215,14 +204,6 @@ fn keep_nearest(kept: &mut Vec<(f64, Uuid, Uuid, Uuid)>, wanted: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_packed_language_unpacks_to_its_code() {
-        use crate::directory_index::snapshot::pack_language;
-        for code in ["es", "en", "vie", "zh"] {
-            assert_eq!(unpack_language(pack_language(code)), code);
-        }
-    }
 
     #[test]
     fn trimming_keeps_the_nearest_and_every_tie_with_the_last_of_them() {
